@@ -1,0 +1,94 @@
+// Runs inside dom0 (started by lab/dom0/boot.sh): executes the host's commands
+// with an argument vector (never a shell) and streams their output back.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import { LineReader, type ExecMessage, type ExecRequest } from './protocol.js';
+
+function option(name: string): string {
+  const i = process.argv.indexOf(name);
+  const v = i >= 0 ? process.argv[i + 1] : undefined;
+  if (!v) throw new Error(`usage: server.js --port N --token-file PATH (missing ${name})`);
+  return v;
+}
+
+const port = Number(option('--port'));
+const token = Buffer.from(readFileSync(option('--token-file'), 'utf8').trim());
+
+function send(sock: Socket, m: ExecMessage): void {
+  sock.write(JSON.stringify(m) + '\n');
+}
+
+function authorised(given: unknown): boolean {
+  if (typeof given !== 'string') return false;
+  const g = Buffer.from(given);
+  return g.length === token.length && timingSafeEqual(g, token);
+}
+
+function run(sock: Socket, req: ExecRequest): void {
+  const argv = req.argv ?? [];
+  if (argv.length === 0 || !argv.every((a) => typeof a === 'string')) {
+    send(sock, { t: 'error', message: 'argv must be a non-empty array of strings' });
+    sock.end();
+    return;
+  }
+  const child = spawn(argv[0]!, argv.slice(1), {
+    cwd: req.cwd ?? '/',
+    env: { ...process.env, ...(req.env ?? {}) },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true, // own process group, so a timeout or a lost host kills the whole tree
+  });
+  const killTree = (): void => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  };
+  const timer = req.timeoutMs ? setTimeout(killTree, req.timeoutMs) : undefined;
+  child.stdout.on('data', (d: Buffer) => send(sock, { t: 'out', d: d.toString('base64') }));
+  child.stderr.on('data', (d: Buffer) => send(sock, { t: 'err', d: d.toString('base64') }));
+  child.stdin.on('error', () => {});
+  child.stdin.end(req.stdin ?? '');
+  child.on('error', (e) => {
+    clearTimeout(timer);
+    send(sock, { t: 'error', message: `cannot run ${argv[0]}: ${e.message}` });
+    sock.end();
+  });
+  child.on('close', (code, signal) => {
+    clearTimeout(timer);
+    send(sock, { t: 'exit', code, signal });
+    sock.end();
+  });
+  sock.on('close', () => {
+    if (child.exitCode === null && child.signalCode === null) killTree();
+  });
+}
+
+createServer((sock) => {
+  sock.on('error', () => {});
+  let started = false;
+  const reader = new LineReader((value) => {
+    if (started) return;
+    started = true;
+    const req = value as ExecRequest;
+    if (!authorised(req.token)) {
+      send(sock, { t: 'error', message: 'bad token' });
+      sock.end();
+    } else if (req.op === 'ping') {
+      send(sock, { t: 'pong', uptime: process.uptime() });
+      sock.end();
+    } else {
+      run(sock, req);
+    }
+  });
+  sock.on('data', (d) => {
+    try {
+      reader.push(d);
+    } catch {
+      send(sock, { t: 'error', message: 'malformed request' });
+      sock.end();
+    }
+  });
+}).listen(port, '0.0.0.0', () => console.log(`lab agent listening on ${port}`));

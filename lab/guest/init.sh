@@ -1,0 +1,25 @@
+#!/usr/bin/busybox sh
+# The lab's test guest: a Debian-kernel PV domU with busybox and xenstore-utils.
+# It says it is up in XenStore (data/ready) and reports each network interface
+# netfront gives it (data/net/<if>/mac, .../operstate) so dom0 can check vifs.
+/usr/bin/busybox --install -s /usr/bin
+mount -t devtmpfs dev /dev
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+exec </dev/console >/dev/console 2>&1
+while read -r m; do insmod "$m" || echo "guest: insmod $m failed"; done < /usr/lib/lab-modules/load-order
+xenstore-write data/ready 1 || echo "guest: cannot write data/ready"
+echo "guest: ready"
+while true; do
+  for dev in /sys/class/net/eth*; do
+    [ -e "$dev" ] || continue
+    ifc=${dev##*/}
+    ip link set "$ifc" up 2>/dev/null
+    mac=$(cat "$dev/address")
+    state=$(cat "$dev/operstate")
+    [ "$(xenstore-read "data/net/$ifc/operstate" 2>/dev/null)" = "$state" ] && continue
+    xenstore-write "data/net/$ifc/mac" "$mac" "data/net/$ifc/operstate" "$state"
+    echo "guest: $ifc $mac $state"
+  done
+  sleep 0.5
+done

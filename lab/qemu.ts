@@ -1,0 +1,72 @@
+// The QEMU command line that boots Xen 4.17 with a PV dom0 (TCG: KVM cannot run
+// Xen here), and the process control around it.
+import { readFileSync, existsSync } from 'node:fs';
+import type { LabImages } from './images.js';
+import { paths } from './paths.js';
+
+export const AGENT_PORT_IN_DOM0 = 7000;
+
+export interface QemuOptions {
+  hostPort: number;
+  memoryMiB: number;
+  dom0MemoryMiB: number;
+  cpus: number;
+}
+
+function checkPath(p: string): string {
+  // QEMU's multiboot -initrd list is comma-separated and the kernel command line space-separated.
+  if (/[\s,]/.test(p)) throw new Error(`the lab cannot use a path with spaces or commas: ${p}`);
+  return p;
+}
+
+export function qemuArgs(img: LabImages, o: QemuOptions): string[] {
+  const dom0Cmdline = [checkPath(img.dom0Kernel), 'console=hvc0', 'loglevel=4', `labboot=${checkPath(paths.dom0Boot)}`, `labrun=${checkPath(paths.run)}`];
+  return [
+    '-accel', 'tcg,thread=multi',
+    '-cpu', 'qemu64,+svm',
+    '-m', String(o.memoryMiB),
+    '-smp', String(o.cpus),
+    '-display', 'none', '-vga', 'none', '-monitor', 'none',
+    '-no-reboot', // a Xen panic or a dom0 poweroff ends QEMU instead of looping
+    '-serial', `file:${checkPath(paths.consoleLog)}`,
+    '-kernel', checkPath(img.xen),
+    '-append', `console=com1 dom0_mem=${o.dom0MemoryMiB}M,max:${o.dom0MemoryMiB}M dom0_max_vcpus=${o.cpus}`,
+    '-initrd', `${dom0Cmdline.join(' ')},${checkPath(img.dom0Initrd)}`,
+    '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on',
+    '-virtfs', `local,path=${checkPath(paths.xenRoot)},mount_tag=xenroot,security_model=none,readonly=on`,
+    '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${o.hostPort}-:${AGENT_PORT_IN_DOM0}`,
+    '-device', 'virtio-net-pci,netdev=n0',
+    '-pidfile', paths.pidFile,
+    '-daemonize',
+  ];
+}
+
+/** The pid of the lab's QEMU if it is still running (checked against /proc, not just the pid file). */
+export function runningPid(): number | undefined {
+  if (!existsSync(paths.pidFile)) return undefined;
+  const pid = Number(readFileSync(paths.pidFile, 'utf8').trim());
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  return isLabQemu(pid) ? pid : undefined;
+}
+
+export function isLabQemu(pid: number): boolean {
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline.includes('qemu-system') && cmdline.includes(paths.pidFile);
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** SIGTERM, then SIGKILL after a grace period; resolves when the process is gone. */
+export async function stopQemu(pid: number): Promise<void> {
+  const alive = (): boolean => isLabQemu(pid);
+  if (!alive()) return;
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 50 && alive(); i++) await sleep(100);
+  if (alive()) process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 50 && alive(); i++) await sleep(100);
+  if (alive()) throw new Error(`QEMU (pid ${pid}) did not exit after SIGKILL`);
+}
