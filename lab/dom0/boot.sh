@@ -7,6 +7,9 @@ step() { echo "LAB-STEP $*"; }
 fail() { echo "LAB-FAIL $STEP: $*"; for f in /var/log/xen/*.log; do [ -f "$f" ] && tail -n 5 "$f"; done; sleep 1; busybox poweroff -f; }
 run() { STEP="$1"; step "$1"; }
 
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
 for w in $(cat /proc/cmdline); do case "$w" in labrun=*) LABRUN="${w#labrun=}" ;; esac; done
 [ -f "$LABRUN/boot.env" ] || { STEP=config; fail "no $LABRUN/boot.env"; }
 # shellcheck disable=SC1091

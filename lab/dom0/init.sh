@@ -29,7 +29,8 @@ mount -t overlay overlay -o lowerdir=/xen:/host,upperdir=/rw/upper,workdir=/rw/w
 mkdir -p /newroot/mnt/host /newroot/mnt/xen
 mount --move /host /newroot/mnt/host
 mount --move /xen /newroot/mnt/xen
-for d in proc sys dev; do mount --move /$d /newroot/$d; done
+# dom0's boot.sh mounts proc, sysfs and devtmpfs afresh inside the new root.
+umount /proc /sys /dev 2>/dev/null
 [ -x "/newroot$LABBOOT" ] || fail "$LABBOOT is not in the shared root"
 echo "LAB-STEP switch-root"
 exec switch_root /newroot /usr/bin/bash "$LABBOOT"

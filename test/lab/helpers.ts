@@ -1,0 +1,57 @@
+// Shared by the lab tests, which run inside dom0 against the real xl and xenstored.
+import { execFileSync, execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { testGuestConfig, type TestGuestOptions } from '../../lab/guest-kit.js';
+
+const run = promisify(execFile);
+
+export async function xl(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return run('xl', args, { encoding: 'utf8', timeout: 120_000 });
+}
+
+export async function xsRead(path: string): Promise<string | undefined> {
+  try {
+    return (await run('xenstore-read', [path], { encoding: 'utf8' })).stdout.replace(/\n$/, '');
+  } catch {
+    return undefined;
+  }
+}
+
+export function xsExists(path: string): boolean {
+  try {
+    execFileSync('xenstore-exists', [path], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `fn` returns a value other than undefined; throws after `timeoutMs`. */
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+/** `xl create` of the test guest from a private config file; returns its domid. */
+export async function createTestGuest(o: TestGuestOptions): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-guest-'));
+  const cfg = join(dir, `${o.name}.cfg`);
+  writeFileSync(cfg, testGuestConfig(o));
+  await xl('create', cfg);
+  return Number((await xl('domid', o.name)).stdout.trim());
+}
+
+export async function domainNames(): Promise<string[]> {
+  const { stdout } = await xl('list');
+  return stdout.split('\n').slice(1).map((l) => l.split(/\s+/)[0]!).filter(Boolean);
+}
