@@ -35,6 +35,12 @@ function seconds(v: string | undefined): number | undefined {
   return n * 1000;
 }
 
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
+  return Buffer.concat(chunks).toString();
+}
+
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...args] = argv;
   switch (cmd) {
@@ -64,8 +70,11 @@ async function main(argv: string[]): Promise<number> {
       const cwd = value(opts, '--cwd');
       const timeoutMs = seconds(value(opts, '--timeout'));
       if (command.length === 0) throw new Error('exec needs a command after --');
+      // Like ssh: a redirected stdin is forwarded to the command.
+      const stdin = process.stdin.isTTY ? undefined : await readAll(process.stdin);
       const r = await exec(command, {
         ...(cwd ? { cwd } : {}),
+        stdin,
         timeoutMs,
         onStdout: (b) => process.stdout.write(b),
         onStderr: (b) => process.stderr.write(b),

@@ -31,5 +31,5 @@ export const paths = {
   consoleLog: join(labDir, 'run', 'console.log'),
   /** Scripts dom0 runs from the shared host root. */
   dom0Boot: join(projectRoot, 'lab', 'dom0', 'boot.sh'),
-  agentServer: join(projectRoot, 'dist', 'lab', 'agent', 'server.js'),
+  agentServer: join(projectRoot, 'dist', 'lab', 'agent', 'main.js'),
 };

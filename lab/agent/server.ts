@@ -1,26 +1,15 @@
 // Runs inside dom0 (started by lab/dom0/boot.sh): executes the host's commands
 // with an argument vector (never a shell) and streams their output back.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import { LineReader, type ExecMessage, type ExecRequest } from './protocol.js';
-
-function option(name: string): string {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? process.argv[i + 1] : undefined;
-  if (!v) throw new Error(`usage: server.js --port N --token-file PATH (missing ${name})`);
-  return v;
-}
-
-const port = Number(option('--port'));
-const token = Buffer.from(readFileSync(option('--token-file'), 'utf8').trim());
 
 function send(sock: Socket, m: ExecMessage): void {
   sock.write(JSON.stringify(m) + '\n');
 }
 
-function authorised(given: unknown): boolean {
+function authorised(token: Buffer, given: unknown): boolean {
   if (typeof given !== 'string') return false;
   const g = Buffer.from(given);
   return g.length === token.length && timingSafeEqual(g, token);
@@ -66,29 +55,33 @@ function run(sock: Socket, req: ExecRequest): void {
   });
 }
 
-createServer((sock) => {
-  sock.on('error', () => {});
-  let started = false;
-  const reader = new LineReader((value) => {
-    if (started) return;
-    started = true;
-    const req = value as ExecRequest;
-    if (!authorised(req.token)) {
-      send(sock, { t: 'error', message: 'bad token' });
-      sock.end();
-    } else if (req.op === 'ping') {
-      send(sock, { t: 'pong', uptime: process.uptime() });
-      sock.end();
-    } else {
-      run(sock, req);
-    }
+/** An exec server for `token`; the caller chooses where it listens. */
+export function agentServer(token: string): Server {
+  const secret = Buffer.from(token);
+  return createServer((sock) => {
+    sock.on('error', () => {});
+    let started = false;
+    const reader = new LineReader((value) => {
+      if (started) return;
+      started = true;
+      const req = value as ExecRequest;
+      if (!authorised(secret, req.token)) {
+        send(sock, { t: 'error', message: 'bad token' });
+        sock.end();
+      } else if (req.op === 'ping') {
+        send(sock, { t: 'pong', uptime: process.uptime() });
+        sock.end();
+      } else {
+        run(sock, req);
+      }
+    });
+    sock.on('data', (d) => {
+      try {
+        reader.push(d);
+      } catch {
+        send(sock, { t: 'error', message: 'malformed request' });
+        sock.end();
+      }
+    });
   });
-  sock.on('data', (d) => {
-    try {
-      reader.push(d);
-    } catch {
-      send(sock, { t: 'error', message: 'malformed request' });
-      sock.end();
-    }
-  });
-}).listen(port, '0.0.0.0', () => console.log(`lab agent listening on ${port}`));
+}

@@ -1,0 +1,86 @@
+// `npm test`: unit tests on the host with tap, then the lab tests inside dom0 of a
+// freshly booted lab (real Xen), then the lab is powered off whatever happens.
+// Ends with one plain line "N passed, N failed" (also written to dist/test-summary.txt).
+import { spawn } from 'node:child_process';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { down, exec, up } from '../lab/lab.js';
+import { projectRoot, labDir } from '../lab/paths.js';
+import { countsFromTap, type Counts } from './tap-counts.js';
+
+function add(a: Counts, b: Counts): Counts {
+  return { pass: a.pass + b.pass, fail: a.fail + b.fail, skip: a.skip + b.skip };
+}
+
+function unitTests(): Promise<Counts> {
+  return new Promise((resolve) => {
+    const child = spawn(join(projectRoot, 'node_modules', '.bin', 'tap'), ['test/unit'], {
+      cwd: projectRoot,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      process.stdout.write(d);
+    });
+    child.on('close', (code) => {
+      const c = countsFromTap(out) ?? { pass: 0, fail: 1, skip: 0 };
+      // tap exiting non-zero with no failed assertion (e.g. a crash) still counts as a failure.
+      resolve(code !== 0 && c.fail === 0 ? { ...c, fail: 1 } : c);
+    });
+  });
+}
+
+async function labTests(xenstored: 'xenstored' | 'oxenstored'): Promise<Counts> {
+  await up({ ownerPid: process.pid, xenstored });
+  let total: Counts = { pass: 0, fail: 0, skip: 0 };
+  const dir = join(projectRoot, 'dist', 'test', 'lab');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort();
+  try {
+    for (const f of files) {
+      process.stdout.write(`# lab (${xenstored}): ${f}\n`);
+      // Plain node runs each file: the tap runner costs ≈40 s per file under TCG, node ≈6 s.
+      const r = await exec(['node', join(dir, f)], {
+        cwd: projectRoot,
+        env: { LAB_DIR: labDir, LAB_XENSTORED: xenstored },
+        timeoutMs: 15 * 60_000,
+        onStdout: (b) => process.stdout.write(b),
+        onStderr: (b) => process.stderr.write(b),
+      });
+      const c = countsFromTap(r.stdout) ?? { pass: 0, fail: 1, skip: 0 };
+      total = add(total, r.exitCode !== 0 && c.fail === 0 ? { ...c, fail: 1 } : c);
+    }
+  } finally {
+    await down();
+  }
+  return total;
+}
+
+async function main(): Promise<number> {
+  const noLab = process.argv.includes('--no-lab') || process.env.LAB === '0';
+  const inCI = process.env.CI === 'true' || process.env.CI === '1';
+  const onSignal = (): void => {
+    down().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let total = await unitTests();
+  if (noLab && !inCI) {
+    process.stdout.write('# lab tests skipped (LAB=0 / --no-lab); CI always runs them\n');
+  } else {
+    try {
+      total = add(total, await labTests('xenstored'));
+    } catch (e) {
+      process.stderr.write(`lab: ${(e as Error).message}\n`);
+      total = add(total, { pass: 0, fail: 1, skip: 0 });
+    }
+  }
+  if (total.skip) process.stdout.write(`# ${total.skip} skipped\n`);
+  const line = `${total.pass} passed, ${total.fail} failed`;
+  writeFileSync(join(projectRoot, 'dist', 'test-summary.txt'), line + '\n');
+  process.stdout.write(`${line}\n`);
+  return total.fail === 0 ? 0 : 1;
+}
+
+main().then((code) => process.exit(code));
