@@ -171,7 +171,7 @@ export async function up(opts: UpOptions = {}): Promise<LabState> {
         if (/Panic on CPU|Kernel panic/.test(line)) throw new LabBootError(step, line.trim(), consoleTail());
       }
       if (runningPid() !== pid) throw new LabBootError(step, 'QEMU exited', consoleTail());
-      if (step === 'agent' || step === 'started') {
+      if (step === 'ready') {
         try {
           await ping(port, token());
           break;

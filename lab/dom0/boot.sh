@@ -16,9 +16,9 @@ for w in $(cat /proc/cmdline); do case "$w" in labrun=*) LABRUN="${w#labrun=}" ;
 source "$LABRUN/boot.env"   # LAB_PORT LAB_TOKEN_FILE LAB_NODE LAB_AGENT LAB_XENSTORED
 
 run mounts
-# The host's /run, /tmp and /dev/pts must not leak into dom0.
+# The host's /run and /dev/pts must not leak into dom0. /tmp stays the overlay's:
+# a checkout under the host's /tmp must remain visible (writes land in dom0's RAM).
 mount -t tmpfs -o mode=755 run /run || fail "tmpfs /run"
-mount -t tmpfs tmp /tmp || fail "tmpfs /tmp"
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs shm /dev/shm
@@ -59,8 +59,16 @@ NIC=$(ls /sys/class/net | grep -v -e '^lo$' -e '^xenbr' | head -n 1)
 ip link set "$NIC" up && ip addr add 10.0.2.15/24 dev "$NIC" && ip route add default via 10.0.2.2 || fail "configure $NIC"
 
 run agent
+[ -f "$LAB_AGENT" ] || fail "$LAB_AGENT is not visible in dom0 (run npm run build)"
 "$LAB_NODE" "$LAB_AGENT" --port "$LAB_PORT" --token-file "$LAB_TOKEN_FILE" >/var/log/lab-agent.log 2>&1 &
-echo "LAB-STEP started agent pid $!"
+AGENT=$!
+for _ in $(seq 600); do
+  grep -q listening /var/log/lab-agent.log && break
+  kill -0 "$AGENT" 2>/dev/null || fail "the agent exited: $(tail -n 5 /var/log/lab-agent.log)"
+  sleep 0.2
+done
+grep -q listening /var/log/lab-agent.log || fail "the agent did not listen within 120 s"
+step ready
 
 # PID 1 must never exit; bash reaps orphans as they are reparented to it.
 while true; do wait; sleep 5; done

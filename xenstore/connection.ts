@@ -1,0 +1,132 @@
+// Transports: they only move framed packets. The Unix socket of xenstored in
+// dom0, or the kernel's /dev/xen/xenbus device (in a guest, or a dom0 whose
+// xenstored runs in a stub domain).
+import { connect as netConnect, type Socket } from 'node:net';
+import { open, type FileHandle } from 'node:fs/promises';
+import { encode, PacketDecoder, type Packet } from './wire.js';
+import { XenStoreConnectionError } from './errors.js';
+
+export interface Connection {
+  readonly description: string;
+  send(p: Packet): void;
+  /** Called once per complete packet received. */
+  onPacket: (p: Packet) => void;
+  /** Called once when the transport ends; `err` is undefined after close(). */
+  onClose: (err?: Error) => void;
+  close(): void;
+}
+
+export const DEFAULT_SOCKET = '/var/run/xenstored/socket';
+export const XENBUS_DEVICE = '/dev/xen/xenbus';
+
+/** libxenstore's rule: XENSTORED_PATH, else the default socket. */
+export function defaultSocketPath(): string {
+  return process.env.XENSTORED_PATH ?? DEFAULT_SOCKET;
+}
+
+class SocketConnection implements Connection {
+  onPacket: (p: Packet) => void = () => {};
+  onClose: (err?: Error) => void = () => {};
+  private readonly decoder = new PacketDecoder();
+  private closing = false;
+
+  constructor(
+    private readonly sock: Socket,
+    readonly description: string,
+  ) {
+    sock.setNoDelay(true);
+    sock.on('data', (d: Buffer) => {
+      let packets: Packet[];
+      try {
+        packets = this.decoder.push(d);
+      } catch (e) {
+        sock.destroy(e as Error);
+        return;
+      }
+      for (const p of packets) this.onPacket(p);
+    });
+    let reported = false;
+    const report = (err?: Error): void => {
+      if (reported) return;
+      reported = true;
+      this.onClose(this.closing ? undefined : new XenStoreConnectionError(`connection to ${description} lost${err ? `: ${err.message}` : ''}`));
+    };
+    sock.on('error', report);
+    sock.on('close', () => report());
+  }
+
+  send(p: Packet): void {
+    this.sock.write(encode(p));
+  }
+
+  close(): void {
+    this.closing = true;
+    this.sock.end();
+    this.sock.destroy();
+  }
+}
+
+export function connectSocket(path = defaultSocketPath()): Promise<Connection> {
+  return new Promise((resolve, reject) => {
+    const sock = netConnect(path);
+    sock.once('connect', () => {
+      sock.removeAllListeners('error');
+      resolve(new SocketConnection(sock, `xenstored at ${path}`));
+    });
+    sock.once('error', (e) => reject(new XenStoreConnectionError(`cannot connect to xenstored at ${path}: ${e.message}`)));
+  });
+}
+
+class XenbusConnection implements Connection {
+  onPacket: (p: Packet) => void = () => {};
+  onClose: (err?: Error) => void = () => {};
+  private readonly decoder = new PacketDecoder();
+  private closing = false;
+  private writes: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly fh: FileHandle,
+    readonly description: string,
+  ) {
+    void this.readLoop();
+  }
+
+  private async readLoop(): Promise<void> {
+    const buf = Buffer.alloc(65536);
+    try {
+      for (;;) {
+        const { bytesRead } = await this.fh.read(buf, 0, buf.length, null);
+        if (bytesRead === 0) throw new Error('end of file');
+        for (const p of this.decoder.push(Buffer.from(buf.subarray(0, bytesRead)))) this.onPacket(p);
+      }
+    } catch (e) {
+      this.onClose(this.closing ? undefined : new XenStoreConnectionError(`${this.description} failed: ${(e as Error).message}`));
+    }
+  }
+
+  send(p: Packet): void {
+    // One whole message per write(2): the kernel device parses messages per write.
+    const data = encode(p);
+    this.writes = this.writes.then(() => this.fh.write(data)).catch((e: Error) => this.fail(e));
+  }
+
+  private fail(e: Error): void {
+    if (this.closing) return;
+    this.closing = true;
+    void this.fh.close().catch(() => {});
+    this.onClose(new XenStoreConnectionError(`${this.description} failed: ${e.message}`));
+  }
+
+  close(): void {
+    this.closing = true;
+    void this.fh.close().catch(() => {});
+  }
+}
+
+export async function connectXenbus(path = XENBUS_DEVICE): Promise<Connection> {
+  try {
+    return new XenbusConnection(await open(path, 'r+'), `xenbus device ${path}`);
+  } catch (e) {
+    throw new XenStoreConnectionError(`cannot open ${path}: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,83 @@
+// Matches replies to requests by req_id (they may come back out of order) and
+// hands watch events to their subscribers by token, over one connection.
+import type { Connection } from './connection.js';
+import { Op, type Packet } from './wire.js';
+import { XenStoreConnectionError } from './errors.js';
+
+interface Pending {
+  resolve: (p: Packet) => void;
+  reject: (e: Error) => void;
+}
+
+export interface WatchSubscriber {
+  event(path: string, token: string): void;
+  end(err?: Error): void;
+}
+
+export class Router {
+  private readonly pending = new Map<number, Pending>();
+  private readonly watches = new Map<string, WatchSubscriber>();
+  private nextId = 1;
+  private closedWith: Error | undefined;
+  /** Replies that matched no request (a daemon bug, or a request we gave up on). */
+  unmatchedReplies = 0;
+
+  constructor(private readonly conn: Connection) {
+    conn.onPacket = (p) => this.dispatch(p);
+    conn.onClose = (err) => this.shutdown(err ?? new XenStoreConnectionError(`connection to ${conn.description} closed`));
+  }
+
+  get closed(): boolean {
+    return this.closedWith !== undefined;
+  }
+
+  /** Sends a request; resolves with the reply packet (ERROR replies included). */
+  request(type: number, txId: number, payload: Buffer): Promise<Packet> {
+    if (this.closedWith) return Promise.reject(this.closedWith);
+    let id = this.nextId;
+    while (this.pending.has(id)) id = (id + 1) >>> 0;
+    this.nextId = (id + 1) >>> 0;
+    return new Promise<Packet>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.conn.send({ type, reqId: id, txId, payload });
+    });
+  }
+
+  subscribe(token: string, sub: WatchSubscriber): void {
+    this.watches.set(token, sub);
+  }
+
+  unsubscribe(token: string): void {
+    this.watches.delete(token);
+  }
+
+  private dispatch(p: Packet): void {
+    if (p.type === Op.WATCH_EVENT) {
+      const [path, token] = p.payload.toString('utf8').split('\0');
+      if (path !== undefined && token !== undefined) this.watches.get(token)?.event(path, token);
+      return;
+    }
+    const waiter = this.pending.get(p.reqId);
+    if (!waiter) {
+      this.unmatchedReplies++;
+      return;
+    }
+    this.pending.delete(p.reqId);
+    waiter.resolve(p);
+  }
+
+  /** Rejects every pending call and ends every watch with `err`. */
+  private shutdown(err: Error): void {
+    if (this.closedWith) return;
+    this.closedWith = err;
+    for (const w of this.pending.values()) w.reject(err);
+    this.pending.clear();
+    for (const s of this.watches.values()) s.end(err);
+    this.watches.clear();
+  }
+
+  close(): void {
+    this.shutdown(new XenStoreConnectionError('the XenStore client was closed'));
+    this.conn.close();
+  }
+}
