@@ -3,7 +3,7 @@
 // xenstored runs in a stub domain).
 import { connect as netConnect, type Socket } from 'node:net';
 import { open, type FileHandle } from 'node:fs/promises';
-import { encode, PacketDecoder, type Packet } from './wire.js';
+import { encode, joinStrings, Op, PacketDecoder, type Packet } from './wire.js';
 import { XenStoreConnectionError } from './errors.js';
 
 export interface Connection {
@@ -96,12 +96,15 @@ class XenbusConnection implements Connection {
     try {
       for (;;) {
         const { bytesRead } = await this.fh.read(buf, 0, buf.length, null);
+        if (this.closing) break;
         if (bytesRead === 0) throw new Error('end of file');
         for (const p of this.decoder.push(Buffer.from(buf.subarray(0, bytesRead)))) this.onPacket(p);
       }
+      this.onClose();
     } catch (e) {
       this.onClose(this.closing ? undefined : new XenStoreConnectionError(`${this.description} failed: ${(e as Error).message}`));
     }
+    await this.fh.close().catch(() => {});
   }
 
   send(p: Packet): void {
@@ -113,13 +116,16 @@ class XenbusConnection implements Connection {
   private fail(e: Error): void {
     if (this.closing) return;
     this.closing = true;
-    void this.fh.close().catch(() => {});
     this.onClose(new XenStoreConnectionError(`${this.description} failed: ${e.message}`));
   }
 
   close(): void {
+    if (this.closing) return;
     this.closing = true;
-    void this.fh.close().catch(() => {});
+    // The read(2) blocked in libuv's thread pool returns only with data, and would
+    // keep the process alive: ask for one harmless reply to wake it, then it closes.
+    const wake = encode({ type: Op.GET_DOMAIN_PATH, reqId: 0, txId: 0, payload: joinStrings(['0']) });
+    this.writes = this.writes.then(() => this.fh.write(wake)).catch(() => {});
   }
 }
 

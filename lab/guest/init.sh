@@ -2,6 +2,8 @@
 # The lab's test guest: a Debian-kernel PV domU with busybox and xenstore-utils.
 # It says it is up in XenStore (data/ready) and reports each network interface
 # netfront gives it (data/net/<if>/mac, .../operstate) so dom0 can check vifs.
+# Probe: when dom0 writes a path to data/probe/ls, the guest lists it with its own
+# (unprivileged) rights and writes xenstore-ls's output to data/probe/result.
 /usr/bin/busybox --install -s /usr/bin
 mount -t devtmpfs dev /dev
 mount -t proc proc /proc
@@ -21,5 +23,11 @@ while true; do
     xenstore-write "data/net/$ifc/mac" "$mac" "data/net/$ifc/operstate" "$state"
     echo "guest: $ifc $mac $state"
   done
-  sleep 0.5
+  probe=$(xenstore-read data/probe/ls 2>/dev/null)
+  if [ -n "$probe" ]; then
+    xenstore-rm data/probe/ls
+    out=$(xenstore-ls "$probe" 2>&1; echo "exit=$?")
+    xenstore-write data/probe/result "$out"
+  fi
+  sleep 0.3
 done
