@@ -39,30 +39,45 @@ export class NodeOps {
     readonly txId: number,
   ) {}
 
-  protected async call(type: number, payload: Buffer, path?: string): Promise<Packet> {
+  // The hot path (call, read, write) chains promises without async functions:
+  // each async layer costs microtask hops, and every JS step is emulated in the lab.
+  protected call(type: number, payload: Buffer, path?: string): Promise<Packet> {
     const op = OP_NAMES[type] ?? String(type);
-    checkPayload(op, payload);
-    const reply = await this.router.request(type, this.txId, payload);
-    if (reply.type === Op.ERROR) throw new XenStoreError(reply.payload.toString('utf8').replace(/\0.*$/s, ''), op, path);
-    return reply;
+    try {
+      checkPayload(op, payload);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.router.request(type, this.txId, payload).then((reply) => {
+      if (reply.type === Op.ERROR) throw new XenStoreError(reply.payload.toString('utf8').replace(/\0.*$/s, ''), op, path);
+      return reply;
+    });
   }
 
   /** The value of a node as a string (UTF-8). Rejects ENOENT if it does not exist. */
-  async read(path: string): Promise<string> {
-    return (await this.readBuffer(path)).toString('utf8');
+  read(path: string): Promise<string> {
+    return this.readBuffer(path).then((b) => b.toString('utf8'));
   }
 
   /** The value of a node as raw bytes. */
-  async readBuffer(path: string): Promise<Buffer> {
-    checkPath(path);
-    return (await this.call(Op.READ, joinStrings([path]), path)).payload;
+  readBuffer(path: string): Promise<Buffer> {
+    try {
+      checkPath(path);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.call(Op.READ, joinStrings([path]), path).then((r) => r.payload);
   }
 
   /** Writes a value, creating the node and missing parents. */
-  async write(path: string, value: string | Buffer): Promise<void> {
-    checkPath(path);
+  write(path: string, value: string | Buffer): Promise<void> {
+    try {
+      checkPath(path);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const payload = Buffer.concat([joinStrings([path]), typeof value === 'string' ? Buffer.from(value) : value]);
-    await this.call(Op.WRITE, payload, path);
+    return this.call(Op.WRITE, payload, path).then(() => undefined);
   }
 
   /** Creates an empty node (and parents); succeeds if it already exists. */

@@ -58,7 +58,10 @@ export class PacketDecoder {
   private chunks: Buffer[] = [];
   private buffered = 0;
 
-  /** Feeds bytes; returns every packet now complete, in order. Throws on a corrupt header. */
+  /**
+   * Feeds bytes; returns every packet now complete, in order. Throws on a corrupt
+   * header. `data` may be a reused read buffer: nothing kept refers to it.
+   */
   push(data: Buffer): Packet[] {
     this.chunks.push(data);
     this.buffered += data.length;
@@ -77,6 +80,7 @@ export class PacketDecoder {
         payload: whole.subarray(HEADER_SIZE),
       });
     }
+    if (this.buffered > 0) this.chunks = [Buffer.concat(this.chunks)]; // copies
     return out;
   }
 

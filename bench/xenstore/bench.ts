@@ -1,0 +1,84 @@
+// Runs inside dom0 (see bench/run.ts): our XenStore client vs libxenstore (C),
+// same daemon, same operations, alternating rounds. Prints ops/s and RATIO lines
+// (ours / libxenstore, higher is better).
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { XenStore } from '../../xenstore/index.js';
+
+const run = promisify(execFile);
+const cBench = process.argv[2];
+if (!cBench) throw new Error('usage: bench.js PATH_TO_libxenstore-bench');
+const N = Number(process.env.XS_BENCH_N ?? 1000);
+const ROUNDS = Number(process.env.XS_BENCH_ROUNDS ?? 5);
+const VALUE = '0123456789abcdef0123456789abcdef';
+const PIPELINE = 32;
+
+async function c(op: string, prefix: string): Promise<number> {
+  const { stdout } = await run(cBench!, [op, String(N), prefix]);
+  return Number(stdout.trim());
+}
+
+async function timed(fn: () => Promise<void>): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  const xs = await XenStore.connect();
+  const root = `/tool/bench-${process.pid}`;
+  const results: Record<string, { ours: number[]; c: number[] }> = {};
+  const record = (k: string, ours: number, cs: number): void => {
+    results[k] ??= { ours: [], c: [] };
+    results[k].ours.push(N / ours);
+    results[k].c.push(N / cs);
+  };
+  for (let r = 0; r < ROUNDS; r++) {
+    const p = `${root}/r${r}`;
+    // Sequential write, then read the same nodes, each side on its own subtree.
+    const ow = await timed(async () => {
+      for (let i = 0; i < N; i++) await xs.write(`${p}/ours/${i}`, VALUE);
+    });
+    const cw = await c('write', `${p}/c`);
+    record('sequential_write', ow, cw);
+    const or = await timed(async () => {
+      for (let i = 0; i < N; i++) await xs.read(`${p}/ours/${i}`);
+    });
+    const cr = await c('read', `${p}/c`);
+    record('sequential_read', or, cr);
+    // Pipelined: PIPELINE reads in flight on one connection, vs libxenstore's sequential reads.
+    const op = await timed(async () => {
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < N) await xs.read(`${p}/ours/${next++}`);
+      };
+      await Promise.all(Array.from({ length: PIPELINE }, worker));
+    });
+    record('pipelined_read', op, cr);
+    // One transaction writing N nodes.
+    const ot = await timed(async () => {
+      await xs.transaction(async (tx) => {
+        for (let i = 0; i < N; i++) await tx.write(`${p}/otx/${i}`, VALUE);
+      });
+    });
+    const ct = await c('tx', `${p}/ctx`);
+    record('transaction_1000_writes', ot, ct);
+    await xs.rm(p);
+  }
+  await xs.rm(root).catch(() => {});
+  xs.close();
+  console.log(`# XenStore benchmark: ${N} ops per figure, ${ROUNDS} rounds, median ops/s (32-byte values, C xenstored over its Unix socket)`);
+  for (const [k, v] of Object.entries(results)) {
+    const ours = median(v.ours);
+    const cs = median(v.c);
+    console.log(`# ${k}: ours ${ours.toFixed(0)} ops/s, libxenstore ${cs.toFixed(0)} ops/s${k === 'pipelined_read' ? ' (libxenstore sequential)' : ''}`);
+  }
+  for (const [k, v] of Object.entries(results)) console.log(`RATIO xenstore.${k} ${(median(v.ours) / median(v.c)).toFixed(2)}`);
+}
+
+main().catch((e: Error) => {
+  console.error(e.message);
+  process.exit(1);
+});
