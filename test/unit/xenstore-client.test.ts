@@ -2,7 +2,7 @@
 import t from 'tap';
 import { XenStore, XenStoreError, XenStoreArgumentError, XenStoreConnectionError } from '../../xenstore/index.js';
 import { encode, Op } from '../../xenstore/wire.js';
-import { ScriptedPeer } from './xenstore-peer.js';
+import { ScriptedPeer } from '../support/xenstore-peer.js';
 
 async function setup(t: { teardown: (fn: () => unknown) => void }): Promise<{ peer: ScriptedPeer; xs: XenStore }> {
   const peer = await ScriptedPeer.start();
