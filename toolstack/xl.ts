@@ -1,0 +1,170 @@
+// The xl driver: every xl verb a toolstack needs, run with execa (argument
+// vectors, never a shell), each with a timeout, each failure an XlError with
+// xl's own message and exit code. Outputs are parsed into typed values.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { XlConfig } from './xlcfg/index.js';
+import { XlError, XlTimeoutError } from './errors.js';
+import { checkDomain, checkInt, checkMac, checkName, XlArgumentError, type DomainRef } from './validate.js';
+import { formatVif, type VifSpec } from './vif.js';
+import { parseInfo, parseList, parseListLong, parseNetworkList, parseUptime, type Domain, type HostInfo, type NetworkDevice, type Uptime } from './xl-output.js';
+
+export interface XlOptions {
+  /** The xl binary (default `xl` on PATH). */
+  xl?: string;
+  /** Per-call timeout in ms (default 60 s; create and shutdown get twice that). */
+  timeoutMs?: number;
+  /** Where xenconsoled writes guest logs (`xenconsoled --log=guest`). */
+  consoleLogDir?: string;
+}
+
+export interface CreateOptions {
+  paused?: boolean;
+}
+
+export class Xl {
+  private readonly bin: string;
+  private readonly timeoutMs: number;
+  private readonly consoleLogDir: string;
+
+  constructor(o: XlOptions = {}) {
+    this.bin = o.xl ?? 'xl';
+    this.timeoutMs = o.timeoutMs ?? 60_000;
+    this.consoleLogDir = o.consoleLogDir ?? '/var/log/xen/console';
+  }
+
+  /** Runs xl; resolves with stdout, rejects XlError / XlTimeoutError. */
+  async run(args: string[], timeoutMs = this.timeoutMs): Promise<string> {
+    const r = await execa(this.bin, args, { timeout: timeoutMs, reject: false, stdin: 'ignore', env: { LANG: 'C' } });
+    if (r.timedOut) throw new XlTimeoutError(args, timeoutMs, String(r.stderr ?? ''));
+    if (r.failed || r.exitCode !== 0) {
+      if (r.exitCode === undefined) throw new XlError(args, undefined, `${r.shortMessage}`, `is ${this.bin} installed and on PATH?`);
+      throw new XlError(args, r.exitCode, String(r.stderr ?? ''));
+    }
+    return String(r.stdout ?? '');
+  }
+
+  /** `xl create` from a model via a private temporary file; resolves with the new domid. */
+  async create(cfg: XlConfig, o: CreateOptions = {}): Promise<number> {
+    const name = cfg.get('name');
+    if (typeof name !== 'string') throw new XlArgumentError('the config has no name');
+    checkName(name);
+    const dir = mkdtempSync(join(tmpdir(), 'clickos-xl-')); // mode 0700: the config stays private
+    const file = join(dir, `${name}.cfg`);
+    try {
+      writeFileSync(file, cfg.toString(), { mode: 0o600 });
+      await this.run(['create', ...(o.paused ? ['-p'] : []), file], this.timeoutMs * 2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    return this.domid(name);
+  }
+
+  async destroy(d: DomainRef): Promise<void> {
+    await this.run(['destroy', checkDomain(d)]);
+  }
+
+  /** Asks the guest to shut down; with `wait`, resolves once it is gone. */
+  async shutdown(d: DomainRef, o: { wait?: boolean } = {}): Promise<void> {
+    await this.run(['shutdown', ...(o.wait ? ['-w'] : []), checkDomain(d)], this.timeoutMs * 2);
+  }
+
+  async reboot(d: DomainRef, o: { wait?: boolean } = {}): Promise<void> {
+    await this.run(['reboot', ...(o.wait ? ['-w'] : []), checkDomain(d)], this.timeoutMs * 2);
+  }
+
+  async pause(d: DomainRef): Promise<void> {
+    await this.run(['pause', checkDomain(d)]);
+  }
+
+  async unpause(d: DomainRef): Promise<void> {
+    await this.run(['unpause', checkDomain(d)]);
+  }
+
+  async rename(d: DomainRef, newName: string): Promise<void> {
+    await this.run(['rename', checkDomain(d), checkName(newName)]);
+  }
+
+  /** Every domain with its state and config (from `xl list -l` JSON merged with `xl list`). */
+  async list(): Promise<Domain[]> {
+    const states = parseList(await this.run(['list']));
+    let configs: ReturnType<typeof parseListLong> = [];
+    try {
+      configs = parseListLong(await this.run(['list', '-l']));
+    } catch (e) {
+      if (!(e instanceof SyntaxError)) throw e; // older xl prints SXP: keep the plain table
+    }
+    return states.map((s) => {
+      const c = configs.find((x) => x.domid === s.domid);
+      return c ? { ...s, uuid: c.uuid ?? s.uuid, type: c.type, config: c.config } : s;
+    });
+  }
+
+  /** One domain, or XlError (xl's own "invalid domain identifier"). */
+  async domain(d: DomainRef): Promise<Domain> {
+    const ref = checkDomain(d);
+    const all = await this.list();
+    const found = all.find((x) => String(x.domid) === ref || x.name === ref);
+    if (!found) throw new XlError(['list', ref], 1, `${ref} is an invalid domain identifier`);
+    return found;
+  }
+
+  async domid(name: string): Promise<number> {
+    const out = await this.run(['domid', checkName(name)]);
+    return Number(out.trim());
+  }
+
+  async domname(domid: number): Promise<string> {
+    return (await this.run(['domname', String(checkInt(domid, 'domid', 0, 32751))])).trim();
+  }
+
+  async info(): Promise<HostInfo> {
+    return parseInfo(await this.run(['info']));
+  }
+
+  async uptime(d?: DomainRef): Promise<Uptime[]> {
+    return parseUptime(await this.run(['uptime', ...(d === undefined ? [] : [checkDomain(d)])]));
+  }
+
+  /** The guest's console output so far, as xenconsoled logged it. */
+  async consoleLog(d: DomainRef): Promise<string> {
+    const dom = await this.domain(d);
+    const file = join(this.consoleLogDir, `guest-${dom.name}.log`);
+    if (!existsSync(file)) {
+      throw new XlError(['console', dom.name], undefined, `no console log at ${file}`, 'start xenconsoled with --log=guest (the lab does)');
+    }
+    return readFileSync(file, 'utf8');
+  }
+
+  /** Attaches a vif; resolves with the new device as `xl network-list` shows it. */
+  async networkAttach(d: DomainRef, vif: VifSpec): Promise<NetworkDevice> {
+    const ref = checkDomain(d);
+    const spec = formatVif(vif);
+    const before = new Set((await this.networkList(ref)).map((n) => n.devid));
+    await this.run(['network-attach', ref, ...spec.split(',').filter(Boolean)]);
+    const added = (await this.networkList(ref)).find((n) => !before.has(n.devid));
+    if (!added) throw new XlError(['network-attach', ref, spec], 0, 'xl reported success but no new vif is listed');
+    return added;
+  }
+
+  /** Detaches a vif by device id or MAC. */
+  async networkDetach(d: DomainRef, device: number | string): Promise<void> {
+    const dev = typeof device === 'number' ? String(checkInt(device, 'device id', 0, 1 << 16)) : checkMac(device);
+    await this.run(['network-detach', checkDomain(d), dev]);
+  }
+
+  async networkList(d: DomainRef): Promise<NetworkDevice[]> {
+    return parseNetworkList(await this.run(['network-list', checkDomain(d)]));
+  }
+
+  /** Sets the memory target in MiB. */
+  async memSet(d: DomainRef, mib: number): Promise<void> {
+    await this.run(['mem-set', checkDomain(d), `${checkInt(mib, 'memory (MiB)', 1, 1 << 24)}m`]);
+  }
+
+  async vcpuSet(d: DomainRef, vcpus: number): Promise<void> {
+    await this.run(['vcpu-set', checkDomain(d), String(checkInt(vcpus, 'vcpus', 1, 512))]);
+  }
+}
