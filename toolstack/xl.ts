@@ -143,7 +143,15 @@ export class Xl {
     const ref = checkDomain(d);
     const spec = formatVif(vif);
     const before = new Set((await this.networkList(ref)).map((n) => n.devid));
-    await this.run(['network-attach', ref, ...spec.split(',').filter(Boolean)]);
+    try {
+      await this.run(['network-attach', ref, ...spec.split(',').filter(Boolean)]);
+    } catch (e) {
+      // libxl leaves the half-made vif (state 1, nodes in XenStore) when the hotplug
+      // script fails, e.g. for a missing bridge: detach it so nothing is orphaned.
+      const leftovers = (await this.networkList(ref).catch(() => [])).filter((n) => !before.has(n.devid));
+      for (const n of leftovers) await this.run(['network-detach', ref, String(n.devid)]).catch(() => {});
+      throw e;
+    }
     const added = (await this.networkList(ref)).find((n) => !before.has(n.devid));
     if (!added) throw new XlError(['network-attach', ref, spec], 0, 'xl reported success but no new vif is listed');
     return added;

@@ -22,7 +22,7 @@ mount -t tmpfs -o mode=755 run /run || fail "tmpfs /run"
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs shm /dev/shm
-mkdir -p /root /var/lock /var/run/xenstored /var/lib/xenstored /var/run/xen /var/log/xen /var/lib/xen
+mkdir -p /root /var/lock /var/run/xenstored /var/lib/xenstored /var/run/xen /var/log/xen/console /var/lib/xen
 ln -sf /proc/self/fd /dev/fd
 
 run xen-modules

@@ -9,6 +9,11 @@ mount -t devtmpfs dev /dev
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 exec </dev/console >/dev/console 2>&1
+# The kernel runs /sbin/poweroff and /sbin/reboot on `xl shutdown` / `xl reboot`;
+# busybox's own would signal an init we do not have, so force them.
+printf '#!/usr/bin/busybox sh\nexec busybox poweroff -f\n' > /usr/sbin/poweroff
+printf '#!/usr/bin/busybox sh\nexec busybox reboot -f\n' > /usr/sbin/reboot
+chmod +x /usr/sbin/poweroff /usr/sbin/reboot
 while read -r m; do insmod "$m" || echo "guest: insmod $m failed"; done < /usr/lib/lab-modules/load-order
 xenstore-write data/ready 1 || echo "guest: cannot write data/ready"
 echo "guest: ready"

@@ -1,0 +1,86 @@
+// The `clickos` CLI as a user runs it in dom0: xl-like output, --json, -t, and
+// exit codes (0 success, 1 failure with xl's message, 2 bad usage).
+import t from 'tap';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { guestConfig, XlConfig } from '../../toolstack/index.js';
+import { guestKernel, guestRamdisk } from '../../lab/guest-kit.js';
+import { projectRoot } from '../../lab/paths.js';
+
+const run = promisify(execFile);
+const BIN = join(projectRoot, 'bin', 'clickos.js');
+const NAME = `cli-t-${process.pid}`;
+
+async function clickos(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await run('node', [BIN, ...args], { encoding: 'utf8', timeout: 300_000 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+t.test('create -p, list, --json, -t, destroy', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+  const file = join(dir, 'g.cfg');
+  writeFileSync(file, guestConfig({ name: NAME, kernel: guestKernel, ramdisk: guestRamdisk, memory: 96 }).toString());
+  t.teardown(() => run('xl', ['destroy', NAME]).catch(() => {}));
+
+  const created = await clickos('-t', 'create', '-p', file);
+  t.equal(created.code, 0, created.stderr);
+  t.match(created.stdout, new RegExp(`created ${NAME} as domain \\d+ \\(paused\\)`));
+  t.match(created.stderr, /\[timing\] xl create -p: \d+\.\d ms/, '-t prints each step');
+
+  const list = await clickos('list');
+  t.equal(list.code, 0);
+  t.match(list.stdout, /^Name\s+ID\s+Mem\s+VCPUs\tState\tTime\(s\)$/m, 'xl-like header');
+  t.match(list.stdout, new RegExp(`^${NAME}\\s+\\d+\\s+96\\s+1\\t--p---\\t`, 'm'), 'the paused guest');
+
+  const json = JSON.parse((await clickos('--json', 'list')).stdout) as { name: string; state: { paused: boolean } }[];
+  t.ok(json.find((d) => d.name === NAME)?.state.paused, '--json gives typed domains');
+
+  const domid = (await clickos('domid', NAME)).stdout.trim();
+  t.match(domid, /^\d+$/);
+  t.equal((await clickos('domname', domid)).stdout.trim(), NAME);
+
+  t.equal((await clickos('destroy', NAME)).code, 0);
+  t.notMatch((await clickos('list')).stdout, new RegExp(NAME));
+});
+
+t.test('failures exit non-zero with a clear message', async (t) => {
+  const unknown = await clickos('destroy', 'no-such-domain');
+  t.equal(unknown.code, 1);
+  t.match(unknown.stderr, /no-such-domain is an invalid domain identifier/);
+  const injection = await clickos('destroy', 'a;reboot');
+  t.equal(injection.code, 1);
+  t.match(injection.stderr, /invalid domain name/);
+  const usage = await clickos('destroy');
+  t.equal(usage.code, 2);
+  t.match(usage.stderr, /expected destroy <dom>/);
+  const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+  writeFileSync(join(dir, 'bad.cfg'), 'name = "x"\nmemory 16\n');
+  const bad = await clickos('create', join(dir, 'bad.cfg'));
+  t.equal(bad.code, 1);
+  t.match(bad.stderr, /bad\.cfg:2:8: expected "=" after memory/);
+});
+
+t.test('info and uptime', async (t) => {
+  const info = JSON.parse((await clickos('--json', 'info')).stdout) as { xenMajor: number; xenMinor: number };
+  t.same([info.xenMajor, info.xenMinor], [4, 17]);
+  t.match((await clickos('uptime')).stdout, /^Domain-0\s+0 \d+:\d\d:\d\d$/m);
+});
+
+t.test('the example configs xen-utils-common installs round-trip', async (t) => {
+  const files = readdirSync('/etc/xen').filter((f) => f.startsWith('xlexample.'));
+  t.ok(files.length >= 3, files.join(' '));
+  for (const f of files) {
+    const text = readFileSync(join('/etc/xen', f), 'utf8');
+    t.equal(XlConfig.parse(text, f).toString(), text, f);
+    const fixture = readFileSync(join(projectRoot, 'test', 'fixtures', 'xlcfg', f), 'utf8');
+    t.equal(fixture, text, `${f}: the unit-test fixture is the shipped file`);
+  }
+});
