@@ -23,14 +23,22 @@ async function buildLibxenstoreBench(): Promise<string> {
 async function main(): Promise<number> {
   const cBench = await buildLibxenstoreBench();
   await up({ ownerPid: process.pid });
+  const benches: [string, string[]][] = [
+    ['xenstore', [cBench]],
+    ['toolstack', []],
+  ];
+  let status = 0;
   try {
-    const r = await exec(['node', join(projectRoot, 'dist', 'bench', 'xenstore', 'bench.js'), cBench], {
-      cwd: projectRoot,
-      timeoutMs: 30 * 60_000,
-      onStdout: (b) => process.stdout.write(b),
-      onStderr: (b) => process.stderr.write(b),
-    });
-    return r.exitCode;
+    for (const [name, args] of benches) {
+      const r = await exec(['node', join(projectRoot, 'dist', 'bench', name, 'bench.js'), ...args], {
+        cwd: projectRoot,
+        timeoutMs: 30 * 60_000,
+        onStdout: (b) => process.stdout.write(b),
+        onStderr: (b) => process.stderr.write(b),
+      });
+      if (r.exitCode !== 0) status = 1;
+    }
+    return status;
   } finally {
     await down();
   }

@@ -1,7 +1,8 @@
 // The xl driver: every xl verb a toolstack needs, run with execa (argument
 // vectors, never a shell), each with a timeout, each failure an XlError with
 // xl's own message and exit code. Outputs are parsed into typed values.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -18,6 +19,8 @@ export interface XlOptions {
   timeoutMs?: number;
   /** Where xenconsoled writes guest logs (`xenconsoled --log=guest`). */
   consoleLogDir?: string;
+  /** libxl's XEN_LIB_DIR, where it keeps userdata-d.<domid>.<uuid>.libxl-json. */
+  libDir?: string;
 }
 
 export interface CreateOptions {
@@ -28,8 +31,10 @@ export class Xl {
   private readonly bin: string;
   private readonly timeoutMs: number;
   private readonly consoleLogDir: string;
+  private readonly libDir: string;
 
   constructor(o: XlOptions = {}) {
+    this.libDir = o.libDir ?? '/var/lib/xen';
     this.bin = o.xl ?? 'xl';
     this.timeoutMs = o.timeoutMs ?? 60_000;
     this.consoleLogDir = o.consoleLogDir ?? '/var/log/xen/console';
@@ -37,7 +42,10 @@ export class Xl {
 
   /** Runs xl; resolves with stdout, rejects XlError / XlTimeoutError. */
   async run(args: string[], timeoutMs = this.timeoutMs): Promise<string> {
-    const r = await execa(this.bin, args, { timeout: timeoutMs, reject: false, stdin: 'ignore', env: { LANG: 'C' } });
+    // cleanup: false — an xl killed because we exit would leave a half-made domain;
+    // it finishes on its own (and each call has a timeout). Both options also
+    // trim execa's per-call cost, which shows under emulation.
+    const r = await execa(this.bin, args, { timeout: timeoutMs, reject: false, stdin: 'ignore', cleanup: false, stripFinalNewline: false });
     if (r.timedOut) throw new XlTimeoutError(args, timeoutMs, String(r.stderr ?? ''));
     if (r.failed || r.exitCode !== 0) {
       if (r.exitCode === undefined) throw new XlError(args, undefined, `${r.shortMessage}`, `is ${this.bin} installed and on PATH?`);
@@ -47,10 +55,15 @@ export class Xl {
   }
 
   /** `xl create` from a model via a private temporary file; resolves with the new domid. */
-  async create(cfg: XlConfig, o: CreateOptions = {}): Promise<number> {
-    const name = cfg.get('name');
+  async create(model: XlConfig, o: CreateOptions = {}): Promise<number> {
+    const name = model.get('name');
     if (typeof name !== 'string') throw new XlArgumentError('the config has no name');
     checkName(name);
+    // A uuid of our own lets us find the domid in libxl's userdata file names
+    // instead of paying for one more xl process (`xl domid`).
+    const cfg = XlConfig.parse(model.toString());
+    let uuid = cfg.get('uuid');
+    if (typeof uuid !== 'string') cfg.set('uuid', (uuid = randomUUID()));
     const dir = mkdtempSync(join(tmpdir(), 'clickos-xl-')); // mode 0700: the config stays private
     const file = join(dir, `${name}.cfg`);
     try {
@@ -59,7 +72,17 @@ export class Xl {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    return this.domid(name);
+    return this.domidFromUserdata(uuid) ?? this.domid(name);
+  }
+
+  private domidFromUserdata(uuid: string): number | undefined {
+    try {
+      const suffix = `.${uuid.toLowerCase()}.libxl-json`;
+      const f = readdirSync(this.libDir).find((n) => n.startsWith('userdata-d.') && n.endsWith(suffix));
+      return f ? Number(f.slice('userdata-d.'.length, -suffix.length)) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async destroy(d: DomainRef): Promise<void> {
