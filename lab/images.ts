@@ -12,7 +12,7 @@ import { paths, projectRoot } from './paths.js';
 /** Modules dom0 needs before its root exists: the 9p share and the overlay. */
 const DOM0_EARLY_MODULES = ['virtio_pci', 'virtio_net', '9pnet_virtio', '9p', 'overlay'];
 /** Guest side: netfront for vifs. */
-const GUEST_MODULES = ['xen-netfront'];
+const GUEST_MODULES = ['xen-netfront', 'bridge'];
 const GUEST_TOOLS = ['xenstore-read', 'xenstore-write', 'xenstore-rm', 'xenstore-ls', 'xenstore-list', 'xenstore-exists', 'xenstore-watch', 'xenstore-chmod'];
 
 export interface LabImages {
@@ -163,8 +163,9 @@ export async function buildImages(): Promise<LabImages> {
   const guestKernel = await cached(join(paths.images, 'guest-vmlinux'), key(stamp), () => extractVmlinux(dom0Kernel));
 
   const guestInit = readFileSync(join(projectRoot, 'lab', 'guest', 'init.sh'));
-  const guestInitrd = await cached(join(paths.images, 'guest-initrd.cpio.gz'), key(stamp, guestInit), async () => {
-    const extra: { path: string; data: Buffer; mode?: number }[] = [];
+  const agent = readFileSync(join(projectRoot, 'lab', 'guest', 'clickos-agent.sh'));
+  const guestInitrd = await cached(join(paths.images, 'guest-initrd.cpio.gz'), key(stamp, guestInit, agent, GUEST_MODULES.join()), async () => {
+    const extra: { path: string; data: Buffer; mode?: number }[] = [{ path: 'usr/bin/clickos-agent', data: agent, mode: 0o755 }];
     const seen = new Set<string>();
     for (const tool of GUEST_TOOLS) {
       const bin = join(tree, 'usr', 'bin', tool);

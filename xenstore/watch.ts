@@ -10,7 +10,8 @@ export interface WatchEvent {
 
 export class Watch implements AsyncIterable<WatchEvent>, WatchSubscriber {
   private readonly queue: WatchEvent[] = [];
-  private waiting: { resolve: (r: IteratorResult<WatchEvent>) => void; reject: (e: Error) => void } | undefined;
+  /** Pending next() calls, oldest first (a caller may race next() against a timer). */
+  private readonly waiting: { resolve: (r: IteratorResult<WatchEvent>) => void; reject: (e: Error) => void }[] = [];
   private ended = false;
   private error: Error | undefined;
 
@@ -23,20 +24,16 @@ export class Watch implements AsyncIterable<WatchEvent>, WatchSubscriber {
   event(path: string, token: string): void {
     if (this.ended) return;
     const ev = { path, token };
-    if (this.waiting) {
-      const w = this.waiting;
-      this.waiting = undefined;
-      w.resolve({ value: ev, done: false });
-    } else this.queue.push(ev);
+    const w = this.waiting.shift();
+    if (w) w.resolve({ value: ev, done: false });
+    else this.queue.push(ev);
   }
 
   end(err?: Error): void {
     if (this.ended) return;
     this.ended = true;
     this.error = err;
-    const w = this.waiting;
-    this.waiting = undefined;
-    if (w) err ? w.reject(err) : w.resolve({ value: undefined, done: true });
+    for (const w of this.waiting.splice(0)) err ? w.reject(err) : w.resolve({ value: undefined, done: true });
   }
 
   /** The next event; rejects if the connection is lost, resolves done after close(). */
@@ -44,8 +41,7 @@ export class Watch implements AsyncIterable<WatchEvent>, WatchSubscriber {
     const ev = this.queue.shift();
     if (ev) return Promise.resolve({ value: ev, done: false });
     if (this.ended) return this.error ? Promise.reject(this.error) : Promise.resolve({ value: undefined, done: true });
-    if (this.waiting) return Promise.reject(new Error('Watch.next() called while another next() is pending'));
-    return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
   /** Removes the watch from xenstored (UNWATCH) and ends the iteration. */

@@ -4,6 +4,7 @@
 # netfront gives it (data/net/<if>/mac, .../operstate) so dom0 can check vifs.
 # Probe: when dom0 writes a path to data/probe/ls, the guest lists it with its own
 # (unprivileged) rights and writes xenstore-ls's output to data/probe/result.
+# clickos-agent speaks the guest side of the ClickOS XenStore protocol.
 /usr/bin/busybox --install -s /usr/bin
 mount -t devtmpfs dev /dev
 mount -t proc proc /proc
@@ -15,6 +16,9 @@ printf '#!/usr/bin/busybox sh\nexec busybox poweroff -f\n' > /usr/sbin/poweroff
 printf '#!/usr/bin/busybox sh\nexec busybox reboot -f\n' > /usr/sbin/reboot
 chmod +x /usr/sbin/poweroff /usr/sbin/reboot
 while read -r m; do insmod "$m" || echo "guest: insmod $m failed"; done < /usr/lib/lab-modules/load-order
+mkdir -p /run
+# The ClickOS-protocol stand-in (see clickos-agent.sh); its output goes to the console.
+clickos-agent &
 xenstore-write data/ready 1 || echo "guest: cannot write data/ready"
 echo "guest: ready"
 while true; do

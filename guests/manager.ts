@@ -1,0 +1,166 @@
+// ClickOS guests from request to Running and back: create (vifs connected, booted
+// to its ClickOS root), install, start (with the console checked for an init
+// failure), stop, remove, handlers, destroy. Any failure midway destroys what the
+// call created: no domain, vif or XenStore node is left behind.
+import { Xl, guestConfig, type GuestSpec } from '../toolstack/index.js';
+import { XenStore, type Watch } from '../xenstore/index.js';
+import { ClickosControl, type RouterInfo } from './router.js';
+import { GuestError, GuestTimeoutError, RouterInitError } from './errors.js';
+
+export interface ManagerOptions {
+  xs: XenStore;
+  xl?: Xl;
+  /** How long a guest may take to create its ClickOS root (default 60 s). */
+  bootTimeoutMs?: number;
+  /** How long to watch the console for an init failure after start (default 3 s). */
+  initGraceMs?: number;
+  /** Handler read timeout (default 5 s). */
+  handlerTimeoutMs?: number;
+}
+
+export interface Guest {
+  name: string;
+  domid: number;
+  /** The ClickOS root the guest uses (data/clickos, or the legacy clickos). */
+  root: string;
+}
+
+/** What ClickOS (and the lab's stand-in) print when a configuration fails. */
+const INIT_FAILURE = /initiali[sz]ation failed|configuration error|config error|syntax error|could not initiali[sz]e/i;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class ClickosGuests {
+  readonly xs: XenStore;
+  readonly xl: Xl;
+  readonly control: ClickosControl;
+  private readonly bootTimeoutMs: number;
+  private readonly initGraceMs: number;
+  private readonly handlerTimeoutMs: number;
+
+  constructor(o: ManagerOptions) {
+    this.xs = o.xs;
+    this.xl = o.xl ?? new Xl();
+    this.control = new ClickosControl(o.xs);
+    this.bootTimeoutMs = o.bootTimeoutMs ?? 60_000;
+    this.initGraceMs = o.initGraceMs ?? 3000;
+    this.handlerTimeoutMs = o.handlerTimeoutMs ?? 5000;
+  }
+
+  /**
+   * Creates the domain paused, waits until every vif's hotplug script reports
+   * connected, unpauses it and waits until it has created its ClickOS root.
+   * On any failure the domain is destroyed before the error is rethrown.
+   */
+  async create(spec: GuestSpec): Promise<Guest> {
+    const domid = await this.xl.create(guestConfig(spec), { paused: true });
+    try {
+      for (let i = 0; i < (spec.vifs ?? []).length; i++) await this.waitHotplug(domid, i);
+      await this.xl.unpause(domid);
+      const root = await this.control.waitForRoot(domid, this.bootTimeoutMs);
+      return { name: spec.name, domid, root };
+    } catch (e) {
+      await this.xl.destroy(domid).catch(() => {});
+      throw e;
+    }
+  }
+
+  private async waitHotplug(domid: number, devid: number): Promise<void> {
+    const path = `/local/domain/0/backend/vif/${domid}/${devid}/hotplug-status`;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const v = await this.xs.read(path).catch(() => undefined);
+      if (v === 'connected') return;
+      if (v !== undefined && v !== '') throw new GuestError(`vif ${devid} of domain ${domid}: hotplug ${v}`);
+      if (Date.now() > deadline) throw new GuestTimeoutError(`vif ${devid} of domain ${domid}: hotplug-status not connected after 60s`);
+      await sleep(100);
+    }
+  }
+
+  install(domid: number, config: string, name?: string): Promise<number> {
+    return this.control.install(domid, config, name);
+  }
+
+  /**
+   * status=Running, then watches the guest's console: ClickOS reports a config it
+   * cannot initialise only there. Such a router is set back to Halted and the
+   * console lines are in the RouterInitError.
+   */
+  async start(domid: number, rid: number): Promise<void> {
+    const dom = await this.xl.domain(domid);
+    if (dom.state.paused) await this.xl.unpause(domid);
+    const before = (await this.xl.consoleLog(domid).catch(() => '')).length;
+    await this.control.start(domid, rid);
+    const deadline = Date.now() + this.initGraceMs;
+    while (Date.now() < deadline) {
+      await sleep(200);
+      const fresh = (await this.xl.consoleLog(domid).catch(() => '')).slice(before);
+      const bad = fresh.split('\n').filter((l) => INIT_FAILURE.test(l));
+      if (bad.length > 0) {
+        await this.control.stop(domid, rid).catch(() => {});
+        throw new RouterInitError(domid, rid, bad);
+      }
+    }
+  }
+
+  stop(domid: number, rid: number): Promise<void> {
+    return this.control.stop(domid, rid);
+  }
+
+  remove(domid: number, rid: number, o: { force?: boolean } = {}): Promise<void> {
+    return this.control.remove(domid, rid, o);
+  }
+
+  read(domid: number, rid: number, element: string, handler: string): Promise<string> {
+    return this.control.readHandler(domid, rid, element, handler, this.handlerTimeoutMs);
+  }
+
+  write(domid: number, rid: number, element: string, handler: string, value: string): Promise<void> {
+    return this.control.writeHandler(domid, rid, element, handler, value);
+  }
+
+  routers(domid: number): Promise<RouterInfo[]> {
+    return this.control.routers(domid);
+  }
+
+  /** Install and start in one step; a router that fails to start is removed again. */
+  async deploy(domid: number, config: string, name?: string): Promise<number> {
+    const rid = await this.install(domid, config, name);
+    try {
+      await this.start(domid, rid);
+      return rid;
+    } catch (e) {
+      await this.remove(domid, rid, { force: true }).catch(() => {});
+      throw e;
+    }
+  }
+
+  async destroy(domid: number): Promise<void> {
+    await this.xl.destroy(domid);
+  }
+
+  /**
+   * Reports the given guests as they die (crash, destroy, shutdown), noticed
+   * through @releaseDomain. Close the returned watch to stop.
+   */
+  async watchDeaths(domids: Iterable<number>, onDeath: (domid: number) => void): Promise<Watch> {
+    const alive = new Set(domids);
+    const w = await this.xs.watch('@releaseDomain');
+    void (async () => {
+      try {
+        for await (const _ of w) {
+          for (const d of [...alive]) {
+            if (!(await this.xs.isDomainIntroduced(d).catch(() => false))) {
+              alive.delete(d);
+              onDeath(d);
+            }
+          }
+        }
+      } catch {
+        /* connection closed: the caller's XenStore client reports it */
+      }
+    })();
+    return w;
+  }
+}
+

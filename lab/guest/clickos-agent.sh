@@ -1,0 +1,148 @@
+#!/usr/bin/busybox sh
+# A protocol stand-in for ClickOS in the lab's test guest: it implements the
+# *guest side* of the ClickOS XenStore protocol (../shared/docs/clickos-facts.md)
+# so the toolstack can be tested on real Xen. It does not run Click: it reads the
+# config, "initialises" it by checking its element declarations and device
+# numbers, answers handler reads and writes, and bridges its vifs while Running.
+#   data/clickos                   created at boot ("" ), then watched
+#   <rid>/config/0..n              read on Running, up to the first missing chunk
+#   <rid>/status                   Running starts, Halted stops, anything else ignored
+#   <rid>/control/read/<e>/<h>     read handler <e>.<h>; reply in 0/elements/<e>/<h>, then .../lock = 0
+#   <rid>/elements/<e>/<h>         handler write (ignored while stopped or empty)
+# Handlers: <e>.class, <e>.config, <e>.name; FromDevice(N)/ToDevice(N).count from
+# the vif counters, .reset_counts; any other handler stores what is written.
+ROOT=data/clickos
+STATE=/run/clickos
+mkdir -p "$STATE"
+DOMID=$(xenstore-read domid)
+HOME_PATH=/local/domain/$DOMID
+
+log() { echo "clickos: $*"; }
+
+running() { [ -f "$STATE/$1/running" ]; }
+
+start_router() {
+  rid=$1
+  running "$rid" && return
+  rm -rf "${STATE:?}/$rid"
+  mkdir -p "$STATE/$rid/h"
+  i=0
+  : > "$STATE/$rid/config"
+  # -R prints the raw bytes (no escaping, no newline); the "." keeps $(...)
+  # from eating the chunk's own trailing newlines.
+  while chunk=$(xenstore-read -R "$ROOT/$rid/config/$i" 2>/dev/null && echo .); do
+    printf '%s' "${chunk%?}" >> "$STATE/$rid/config"
+    i=$((i + 1))
+  done
+  # Declarations "name :: Class(args)"; ClickOS would parse the whole language.
+  tr ';' '\n' < "$STATE/$rid/config" | sed -n 's/^[[:space:]]*\([A-Za-z_][A-Za-z0-9_@]*\)[[:space:]]*::[[:space:]]*\([A-Za-z_][A-Za-z0-9_]*\)[[:space:]]*(\([^)]*\)).*/\1 \2 \3/p' > "$STATE/$rid/elements"
+  if [ ! -s "$STATE/$rid/elements" ]; then
+    log "router $rid: initialization failed: no element declarations in the configuration ($i chunks)"
+    return
+  fi
+  while read -r name class args; do
+    case "$class" in
+      FromDevice | ToDevice)
+        dev=${args%%,*}
+        if ! xenstore-read "device/vif/$dev/state" >/dev/null 2>&1; then
+          log "router $rid: initialization failed: $name :: $class($args): no vif $dev"
+          return
+        fi ;;
+    esac
+  done < "$STATE/$rid/elements"
+  touch "$STATE/$rid/running"
+  # Forward frames between the vifs while Running.
+  ip link add "click$rid" type bridge 2>/dev/null
+  for d in /sys/class/net/eth*; do [ -e "$d" ] && ip link set "${d##*/}" master "click$rid" up; done
+  ip link set "click$rid" up
+  log "router $rid: running ($(wc -l < "$STATE/$rid/elements") elements, $(wc -c < "$STATE/$rid/config") bytes of config, md5 $(md5sum < "$STATE/$rid/config" | cut -d" " -f1))"
+}
+
+stop_router() {
+  rid=$1
+  running "$rid" || return
+  rm -f "$STATE/$rid/running"
+  ip link del "click$rid" 2>/dev/null
+  log "router $rid: halted"
+}
+
+counter() { cat "/sys/class/net/eth$1/statistics/$2" 2>/dev/null || echo 0; }
+
+read_handler() {
+  rid=$1 elem=$2 handler=$3
+  line=$(grep "^$elem " "$STATE/$rid/elements") || return 1
+  set -- $line
+  class=$2
+  args=${line#* * }
+  [ "$args" = "$line" ] && args=""
+  case "$handler" in
+    class) echo "$class" ;;
+    name) echo "$elem" ;;
+    config) echo "$args" ;;
+    count)
+      dev=${args%%,*}
+      case "$class" in
+        FromDevice) n=$(counter "$dev" rx_packets) ;;
+        ToDevice) n=$(counter "$dev" tx_packets) ;;
+        *) return 1 ;;
+      esac
+      base=$(cat "$STATE/$rid/h/$elem.count.base" 2>/dev/null || echo 0)
+      echo $((n - base)) ;;
+    *) cat "$STATE/$rid/h/$elem.$handler" 2>/dev/null || return 1 ;;
+  esac
+}
+
+write_handler() {
+  rid=$1 elem=$2 handler=$3 value=$4
+  grep -q "^$elem " "$STATE/$rid/elements" || return
+  case "$handler" in
+    reset_counts)
+      line=$(grep "^$elem " "$STATE/$rid/elements"); set -- $line
+      dev=${3%%,*}
+      case "$2" in FromDevice) counter "$dev" rx_packets ;; ToDevice) counter "$dev" tx_packets ;; esac > "$STATE/$rid/h/$elem.count.base" ;;
+    *) printf '%s' "$value" > "$STATE/$rid/h/$elem.$handler" ;;
+  esac
+  log "router $rid: write $elem.$handler"
+}
+
+xenstore-write "$ROOT" "" || { log "cannot create $ROOT"; exit 1; }
+log "waiting for routers"
+first=1
+xenstore-watch "$ROOT" | while read -r path _; do
+  # The initial event fires before anything was written: ignore it, as ClickOS does.
+  [ "$first" = 1 ] && { first=0; continue; }
+  rel=${path#"$HOME_PATH"/}
+  rel=${rel#"$ROOT"/}
+  rid=${rel%%/*}
+  case "$rid" in *[!0-9]* | "") continue ;; esac
+  rest=${rel#"$rid"}
+  rest=${rest#/}
+  case "$rest" in
+    status)
+      case "$(xenstore-read "$ROOT/$rid/status" 2>/dev/null)" in
+        Running) start_router "$rid" ;;
+        Halted) stop_router "$rid" ;;
+      esac ;;
+    control/read/*/*)
+      running "$rid" || continue
+      eh=${rest#control/read/}
+      elem=${eh%%/*} handler=${eh#*/}
+      xenstore-exists "$ROOT/$rid/$rest" || continue
+      if value=$(read_handler "$rid" "$elem" "$handler"); then
+        # Router 0 is hard-coded for replies in ClickOS.
+        printf '%s' "$value" > "$STATE/last-reply"
+        xenstore-write "$ROOT/0/elements/$elem/$handler" "$value"
+        xenstore-write "$ROOT/0/elements/$elem/$handler/lock" "0"
+      fi ;;
+    elements/*/*/lock) ;;
+    elements/*/*)
+      running "$rid" || continue
+      eh=${rest#elements/}
+      elem=${eh%%/*} handler=${eh#*/}
+      value=$(xenstore-read "$ROOT/$rid/$rest" 2>/dev/null) || continue
+      [ -n "$value" ] || continue
+      # Our own reply to a read lands here too: not a write.
+      [ "$rid" = 0 ] && [ "$value" = "$(cat "$STATE/last-reply" 2>/dev/null)" ] && continue
+      write_handler "$rid" "$elem" "$handler" "$value" ;;
+  esac
+done

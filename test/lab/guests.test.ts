@@ -1,0 +1,134 @@
+// ClickOS guests on real Xen: the lab's ClickOS-protocol stand-in guest
+// (lab/guest/clickos-agent.sh) driven by guests/ through our XenStore client and xl.
+import t from 'tap';
+import { createHash } from 'node:crypto';
+import { XenStore } from '../../xenstore/index.js';
+import { Xl } from '../../toolstack/index.js';
+import { ClickosGuests, GuestError, GuestTimeoutError, RouterInitError, CHUNK_SIZE } from '../../guests/index.js';
+import { guestKernel, guestRamdisk } from '../../lab/guest-kit.js';
+import { waitFor, xsExists } from './helpers.js';
+
+const xl = new Xl({ timeoutMs: 300_000 });
+const PREFIX = `g-t-${process.pid}`;
+
+/** A config of about `bytes` bytes: real declarations, so the guest has elements to parse. */
+function clickConfig(bytes: number): string {
+  let text = 'src :: FromDevice(0);\nsink :: ToDevice(0);\nc :: Counter();\n';
+  for (let i = 0; text.length < bytes - 40; i++) text += `n${i} :: Null(); // filler ${'é'.repeat(i % 3)}\n`;
+  return text + 'src -> c -> sink;\n';
+}
+
+const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
+
+async function consoleLine(domid: number, re: RegExp): Promise<string> {
+  return waitFor(`console ${re}`, async () => (await xl.consoleLog(domid).catch(() => '')).split('\n').find((l) => re.test(l)), 120_000);
+}
+
+t.test('ClickOS guest lifecycle', async (t) => {
+  const xs = await XenStore.connect();
+  const guests = new ClickosGuests({ xs, xl, bootTimeoutMs: 180_000, initGraceMs: 8000, handlerTimeoutMs: 30_000 });
+  t.teardown(async () => {
+    for (const d of await xl.list()) if (d.name.startsWith(PREFIX)) await xl.destroy(d.domid).catch(() => {});
+    xs.close();
+  });
+
+  const g = await guests.create({ name: `${PREFIX}-a`, kernel: guestKernel, ramdisk: guestRamdisk, extra: 'console=hvc0', memory: 96, vifs: [{ bridge: 'xenbr0' }] });
+  t.equal(g.root, `/local/domain/${g.domid}/data/clickos`, 'the guest created data/clickos');
+
+  t.test('install: chunks ≤ 512 bytes, lowest router id, guest-writable control/elements', async (t) => {
+    const cfg = clickConfig(1024);
+    const rid = await guests.install(g.domid, cfg, 'one-k');
+    t.equal(rid, 0);
+    const chunks = await xs.directory(`${g.root}/0/config`);
+    t.equal(chunks.length, Math.ceil(Buffer.byteLength(cfg) / CHUNK_SIZE));
+    for (const c of chunks) t.ok((await xs.readBuffer(`${g.root}/0/config/${c}`)).length <= CHUNK_SIZE);
+    t.equal(await guests.control.config(g.domid, 0), cfg, 'joined back intact');
+    t.same(await xs.getPermissions(`${g.root}/0/elements`), [{ domid: 0, access: 'none' }, { domid: g.domid, access: 'both' }]);
+    t.same(await guests.routers(g.domid), [{ rid: 0, status: 'Halted', configName: 'one-k' }]);
+  });
+
+  t.test('start: the guest reads the whole config and runs it', async (t) => {
+    await guests.start(g.domid, 0);
+    t.same((await guests.routers(g.domid))[0]!.status, 'Running');
+    const cfg = await guests.control.config(g.domid, 0);
+    const line = await consoleLine(g.domid, /router 0: running/);
+    t.match(line, `${Buffer.byteLength(cfg)} bytes of config, md5 ${md5(cfg)}`, 'the guest got every byte');
+    await t.rejects(guests.start(g.domid, 0), /already Running/);
+  });
+
+  t.test('handlers: read, write, round trip, counters', async (t) => {
+    t.equal(await guests.read(g.domid, 0, 'src', 'class'), 'FromDevice');
+    t.equal(await guests.read(g.domid, 0, 'sink', 'config'), '0');
+    t.match(await guests.read(g.domid, 0, 'src', 'count'), /^\d+$/, 'FromDevice(0).count from the vif counters');
+    await guests.write(g.domid, 0, 'c', 'note', 'hello');
+    t.equal(await waitFor('the write to apply', async () => {
+      const v = await guests.read(g.domid, 0, 'c', 'note').catch(() => undefined);
+      return v === 'hello' ? v : undefined;
+    }, 60_000), 'hello');
+    await t.rejects(guests.write(g.domid, 0, 'c', 'note', ''), /empty handler writes/);
+    await t.rejects(guests.read(g.domid, 0, 'a/b', 'x'), /top-level elements only/);
+  });
+
+  t.test('64 KiB and large configs arrive intact in a second router', async (t) => {
+    for (const size of [64 * 1024, 20_000]) {
+      const cfg = clickConfig(size);
+      const rid = await guests.deploy(g.domid, cfg, `size-${size}`);
+      const line = await consoleLine(g.domid, new RegExp(`router ${rid}: running .*md5 ${md5(cfg)}`));
+      t.match(line, `${Buffer.byteLength(cfg)} bytes`, `${size} bytes intact as router ${rid}`);
+      await guests.stop(g.domid, rid);
+      await guests.remove(g.domid, rid);
+      t.notOk(xsExists(`${g.root}/${rid}`), `router ${rid} removed`);
+    }
+  });
+
+  t.test('stop: reads time out cleanly; remove refuses a running router unless forced', async (t) => {
+    await guests.stop(g.domid, 0);
+    await consoleLine(g.domid, /router 0: halted/);
+    const quick = new ClickosGuests({ xs, xl, handlerTimeoutMs: 3000 });
+    const err = await quick.read(g.domid, 0, 'src', 'class').catch((e: unknown) => e);
+    t.type(err, GuestTimeoutError);
+    t.match((err as Error).message, /no answer to src.class .* is the router Running/);
+    t.notOk(xsExists(`${g.root}/0/control/read/src`), 'the read request was cleaned up');
+    await guests.start(g.domid, 0);
+    await t.rejects(guests.remove(g.domid, 0), /is Running: stop it first/);
+    await guests.remove(g.domid, 0, { force: true });
+    t.same(await guests.routers(g.domid), []);
+  });
+
+  t.test('a config the guest cannot initialise is an error, not Running, and leaves nothing', async (t) => {
+    const err = await guests.deploy(g.domid, 'this is not click\n', 'bad').catch((e: unknown) => e);
+    t.type(err, RouterInitError);
+    t.match((err as Error).message, /initialization failed/);
+    t.same(await guests.routers(g.domid), [], 'the failed router was removed');
+    const noVif = await guests.deploy(g.domid, 'x :: FromDevice(3);\n', 'no-vif').catch((e: unknown) => e);
+    t.type(noVif, RouterInitError, 'FromDevice on a vif the guest does not have');
+    t.same(await guests.routers(g.domid), []);
+  });
+
+  t.test('not a ClickOS domain, unknown domain, unknown router', async (t) => {
+    await t.rejects(guests.install(0, 'a :: Null();'), /not a ClickOS domain/);
+    await t.rejects(guests.install(4000, 'a :: Null();'), /domain 4000 does not exist/);
+    await t.rejects(guests.start(g.domid, 9), /no router 9/);
+    await t.rejects(guests.install(g.domid, '   '), GuestError);
+  });
+
+  t.test('a dying guest is reported through @releaseDomain; nothing is left', async (t) => {
+    const died: number[] = [];
+    const w = await guests.watchDeaths([g.domid], (d) => died.push(d));
+    await guests.destroy(g.domid);
+    await waitFor('the death report', () => (died.length ? died : undefined), 60_000);
+    t.same(died, [g.domid]);
+    await w.close();
+    t.notOk(xsExists(`/local/domain/${g.domid}`));
+    t.notOk(xsExists(`/local/domain/0/backend/vif/${g.domid}`));
+  });
+
+  t.test('a guest that never creates data/clickos: clear timeout, domain destroyed', async (t) => {
+    const slow = new ClickosGuests({ xs, xl, bootTimeoutMs: 1500 });
+    // A kernel with no ramdisk panics at boot: it never reaches the ClickOS protocol.
+    const err = await slow.create({ name: `${PREFIX}-nope`, kernel: guestKernel, memory: 96, extra: 'console=hvc0' }).catch((e: unknown) => e);
+    t.type(err, GuestError);
+    t.match((err as Error).message, /did not create data\/clickos|went away before creating data\/clickos/);
+    t.notOk((await xl.list()).some((d) => d.name === `${PREFIX}-nope`), 'destroyed');
+  });
+});
