@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { guestConfig, XlConfig } from '../../toolstack/index.js';
 import { guestKernel, guestRamdisk } from '../../lab/guest-kit.js';
 import { projectRoot } from '../../lab/paths.js';
+import { waitFor, xsExists } from './helpers.js';
 
 const run = promisify(execFile);
 const BIN = join(projectRoot, 'bin', 'clickos.js');
@@ -83,4 +84,38 @@ t.test('the example configs xen-utils-common installs round-trip', async (t) => 
     const fixture = readFileSync(join(projectRoot, 'test', 'fixtures', 'xlcfg', f), 'utf8');
     t.equal(fixture, text, `${f}: the unit-test fixture is the shipped file`);
   }
+});
+
+t.test('ClickOS verbs: install -s, status, read, write, stop, remove', async (t) => {
+  const name = `${NAME}-c`;
+  const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+  writeFileSync(join(dir, 'g.cfg'), guestConfig({ name, kernel: guestKernel, ramdisk: guestRamdisk, extra: 'console=hvc0', memory: 96, vifs: [{ bridge: 'xenbr0' }] }).toString());
+  writeFileSync(join(dir, 'fwd.click'), 'src :: FromDevice(0);\nsink :: ToDevice(0);\nc :: Counter();\nsrc -> c -> sink;\n');
+  t.teardown(() => run('xl', ['destroy', name]).catch(() => {}));
+  t.equal((await clickos('create', join(dir, 'g.cfg'))).code, 0);
+  const domid = (await clickos('domid', name)).stdout.trim();
+  await waitFor('data/clickos', () => (xsExists(`/local/domain/${domid}/data/clickos`) ? true : undefined), 180_000);
+
+  const inst = await clickos('-t', 'install', '-s', name, join(dir, 'fwd.click'));
+  t.equal(inst.code, 0, inst.stderr);
+  t.match(inst.stdout, new RegExp(`installed fwd.click as router 0 of domain ${domid}, Running`));
+  t.match(inst.stderr, /\[timing\] install: .*\n\[timing\] start: /);
+  t.match((await clickos('status', name)).stdout, new RegExp(`^${name}\\s+${domid}\\s+0 Running\\s+fwd.click$`, 'm'));
+  t.same(JSON.parse((await clickos('--json', 'status')).stdout).map((r: { name: string; status: string }) => [r.name, r.status]), [[name, 'Running']], 'every ClickOS guest');
+
+  const read = await clickos('read', name, 'src', 'class');
+  t.equal(read.code, 0, read.stderr);
+  t.equal(read.stdout.trim(), 'FromDevice');
+  t.equal((await clickos('write', name, 'c', 'note', 'hi')).code, 0);
+
+  t.equal((await clickos('stop', name, '0')).code, 0);
+  const again = await clickos('stop', name, '0');
+  t.equal(again.code, 1, 'stopping a stopped router is an error (exit 1)');
+  t.match(again.stderr, /already Halted/);
+  const timeout = await clickos('read', name, 'src', 'class');
+  t.equal(timeout.code, 1);
+  t.match(timeout.stderr, /no answer to src.class/);
+  t.equal((await clickos('remove', name, '0')).code, 0);
+  t.match((await clickos('status', name)).stdout, /^Name\s+ID\s+Router\s+Status\s+Config\n$/, 'no routers left: the header only');
+  t.equal((await clickos('install', 'Domain-0', join(dir, 'fwd.click'))).code, 1, 'dom0 is not a ClickOS domain');
 });

@@ -223,3 +223,17 @@ t.test('permissions are typed both ways', async (t) => {
   await peer.sendRaw(peer.reply(sreq!, Op.SET_PERMS, 'OK\0'));
   await s;
 });
+
+t.test('several next() calls may wait at once (a caller racing a timer)', async (t) => {
+  const { peer, xs } = await setup(t);
+  const wp = xs.watch('/w', 'tk');
+  const [wreq] = await peer.requests(1);
+  await peer.sendRaw(peer.reply(wreq!, Op.WATCH, 'OK\0'));
+  const watch = await wp;
+  const a = watch.next();
+  const b = watch.next();
+  const ev = (path: string): Buffer => encode({ type: Op.WATCH_EVENT, reqId: 0, txId: 0, payload: Buffer.from(`${path}\0tk\0`) });
+  await peer.sendRaw(Buffer.concat([ev('/w/1'), ev('/w/2')]));
+  t.equal((await a).value?.path, '/w/1');
+  t.equal((await b).value?.path, '/w/2');
+});

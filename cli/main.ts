@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// clickos: xl's verbs and ClickOS's in one CLI. Exit codes: 0 success, 1 failure
+// (with the underlying tool's message), 2 bad usage. -t prints step timings.
+import { Context, UsageError, takeFlag } from './context.js';
+import { xlVerbs } from './xl-verbs.js';
+import { clickosVerbs } from './clickos-verbs.js';
+
+const USAGE = `usage: clickos [-t|--timings] [--json] <command> [args]
+domains (xl):
+  create [-p] <file.cfg>          create a domain from an xl.cfg file (-p: paused)
+  destroy <dom> | pause <dom> | unpause <dom> | rename <dom> <new-name>
+  shutdown [-w] <dom> | reboot [-w] <dom>     (-w: wait)
+  list | info | uptime [dom] | domid <name> | domname <domid>
+  console-log <dom>               the guest's console output so far
+  network-attach <dom> <vif-spec> e.g. bridge=xenbr0,mac=00:16:3e:00:00:01
+  network-detach <dom> <devid|mac> | network-list <dom>
+  mem-set <dom> <MiB> | vcpu-set <dom> <count>
+ClickOS routers (clickos-ctl / cosmos):
+  install [-s] <dom> <config.click>      install a router (-s: and start it); prints its id
+  start <dom> <rid> | stop <dom> <rid>
+  remove [-s] [-f] <dom> <rid>           (-s: stop first, -f: even if Running)
+  read [-r rid] <dom> <element> <handler>
+  write [-r rid] <dom> <element> <handler> <value>
+  status [dom]                           routers of one or every ClickOS guest
+<dom> is a domain name or id. Exit code 0 on success, 1 on failure, 2 on bad usage.`;
+
+const verbs = { ...xlVerbs, ...clickosVerbs };
+
+async function main(argv: string[]): Promise<number> {
+  const args = [...argv];
+  const ctx = new Context(takeFlag(args, '--json'), takeFlag(args, '-t', '--timings'));
+  const cmd = args.shift();
+  try {
+    if (cmd === undefined || ['help', '--help', '-h'].includes(cmd)) {
+      console.log(USAGE);
+      return cmd === undefined ? 2 : 0;
+    }
+    const verb = verbs[cmd];
+    if (!verb) throw new UsageError(`unknown command ${JSON.stringify(cmd)}`);
+    await verb(args, ctx);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`clickos: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    console.error(`clickos: ${(e as Error).message}`);
+    return 1;
+  } finally {
+    ctx.close();
+    if (ctx.timings) for (const [name, ms] of ctx.times) console.error(`[timing] ${name}: ${ms.toFixed(1)} ms`);
+  }
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));
