@@ -10,7 +10,7 @@ import { Xl, guestConfig } from '../../toolstack/index.js';
 import { guestKernel, guestRamdisk } from '../../lab/guest-kit.js';
 
 const run = promisify(execFile);
-const ROUNDS = Number(process.env.TS_BENCH_ROUNDS ?? 8);
+const ROUNDS = Number(process.env.TS_BENCH_ROUNDS ?? 12);
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t0 = process.hrtime.bigint();
