@@ -26,6 +26,7 @@ async function main(): Promise<number> {
   const benches: [string, string[]][] = [
     ['xenstore', [cBench]],
     ['toolstack', []],
+    ['guests', []],
   ];
   let status = 0;
   try {

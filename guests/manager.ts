@@ -5,7 +5,8 @@
 import { Xl, guestConfig, type GuestSpec } from '../toolstack/index.js';
 import { XenStore, type Watch } from '../xenstore/index.js';
 import { ClickosControl, type RouterInfo } from './router.js';
-import { GuestError, GuestTimeoutError, RouterInitError } from './errors.js';
+import { Vifs } from './vifs.js';
+import { RouterInitError } from './errors.js';
 
 export interface ManagerOptions {
   xs: XenStore;
@@ -34,6 +35,7 @@ export class ClickosGuests {
   readonly xs: XenStore;
   readonly xl: Xl;
   readonly control: ClickosControl;
+  readonly vifs: Vifs;
   private readonly bootTimeoutMs: number;
   private readonly initGraceMs: number;
   private readonly handlerTimeoutMs: number;
@@ -42,6 +44,7 @@ export class ClickosGuests {
     this.xs = o.xs;
     this.xl = o.xl ?? new Xl();
     this.control = new ClickosControl(o.xs);
+    this.vifs = new Vifs(o.xs, this.xl);
     this.bootTimeoutMs = o.bootTimeoutMs ?? 60_000;
     this.initGraceMs = o.initGraceMs ?? 3000;
     this.handlerTimeoutMs = o.handlerTimeoutMs ?? 5000;
@@ -55,25 +58,13 @@ export class ClickosGuests {
   async create(spec: GuestSpec): Promise<Guest> {
     const domid = await this.xl.create(guestConfig(spec), { paused: true });
     try {
-      for (let i = 0; i < (spec.vifs ?? []).length; i++) await this.waitHotplug(domid, i);
+      for (let i = 0; i < (spec.vifs ?? []).length; i++) await this.vifs.waitConnected(domid, i);
       await this.xl.unpause(domid);
       const root = await this.control.waitForRoot(domid, this.bootTimeoutMs);
       return { name: spec.name, domid, root };
     } catch (e) {
       await this.xl.destroy(domid).catch(() => {});
       throw e;
-    }
-  }
-
-  private async waitHotplug(domid: number, devid: number): Promise<void> {
-    const path = `/local/domain/0/backend/vif/${domid}/${devid}/hotplug-status`;
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const v = await this.xs.read(path).catch(() => undefined);
-      if (v === 'connected') return;
-      if (v !== undefined && v !== '') throw new GuestError(`vif ${devid} of domain ${domid}: hotplug ${v}`);
-      if (Date.now() > deadline) throw new GuestTimeoutError(`vif ${devid} of domain ${domid}: hotplug-status not connected after 60s`);
-      await sleep(100);
     }
   }
 

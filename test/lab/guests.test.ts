@@ -2,12 +2,15 @@
 // (lab/guest/clickos-agent.sh) driven by guests/ through our XenStore client and xl.
 import t from 'tap';
 import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { XenStore } from '../../xenstore/index.js';
 import { Xl } from '../../toolstack/index.js';
 import { ClickosGuests, GuestError, GuestTimeoutError, RouterInitError, CHUNK_SIZE } from '../../guests/index.js';
 import { guestKernel, guestRamdisk } from '../../lab/guest-kit.js';
 import { waitFor, xsExists } from './helpers.js';
 
+const run = promisify(execFile);
 const xl = new Xl({ timeoutMs: 300_000 });
 const PREFIX = `g-t-${process.pid}`;
 
@@ -131,4 +134,68 @@ t.test('ClickOS guest lifecycle', async (t) => {
     t.match((err as Error).message, /did not create data\/clickos|went away before creating data\/clickos/);
     t.notOk((await xl.list()).some((d) => d.name === `${PREFIX}-nope`), 'destroyed');
   });
+});
+
+t.test('frames flow through a Running router between its two vifs, and stop when Halted', async (t) => {
+  const xs = await XenStore.connect();
+  const guests = new ClickosGuests({ xs, xl, bootTimeoutMs: 180_000, initGraceMs: 8000, handlerTimeoutMs: 30_000 });
+  const ip = (...args: string[]): Promise<unknown> => run('ip', args);
+  // Two bridges, each with a network namespace behind a veth: the "outside" and the "inside".
+  const tag = String(process.pid % 10000);
+  const sides = [
+    { br: `gba${tag}`, ns: `gna${tag}`, veth: `gva${tag}`, addr: '10.77.0.1/24' },
+    { br: `gbb${tag}`, ns: `gnb${tag}`, veth: `gvb${tag}`, addr: '10.77.0.2/24' },
+  ];
+  t.teardown(async () => {
+    for (const d of await xl.list()) if (d.name === `${PREFIX}-fwd`) await xl.destroy(d.domid).catch(() => {});
+    for (const s of sides) {
+      await ip('netns', 'del', s.ns).catch(() => {});
+      await ip('link', 'del', s.br).catch(() => {});
+    }
+    xs.close();
+  });
+  for (const s of sides) {
+    await ip('link', 'add', s.br, 'type', 'bridge');
+    await ip('link', 'set', s.br, 'up');
+    await ip('netns', 'add', s.ns);
+    await ip('link', 'add', s.veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', s.ns);
+    await ip('link', 'set', s.veth, 'master', s.br, 'up');
+    await ip('-n', s.ns, 'addr', 'add', s.addr, 'dev', 'eth0');
+    await ip('-n', s.ns, 'link', 'set', 'eth0', 'up');
+  }
+  const g = await guests.create({ name: `${PREFIX}-fwd`, kernel: guestKernel, ramdisk: guestRamdisk, extra: 'console=hvc0', memory: 96, vifs: sides.map((s) => ({ bridge: s.br })) });
+  const ping = (): Promise<boolean> =>
+    run('ip', ['netns', 'exec', sides[0]!.ns, 'busybox', 'ping', '-c', '3', '-W', '2', '10.77.0.2']).then(
+      () => true,
+      () => false,
+    );
+  t.notOk(await ping(), 'no path before the router runs');
+  const rid = await guests.deploy(g.domid, 'in :: FromDevice(0);\nout :: ToDevice(1);\nback :: FromDevice(1);\nret :: ToDevice(0);\nin -> out;\nback -> ret;\n', 'fwd');
+  await consoleLine(g.domid, /router 0: running/);
+  const before = Number(await guests.read(g.domid, rid, 'in', 'count'));
+  t.ok(await waitFor('a ping through the guest', async () => ((await ping()) ? true : undefined), 60_000), 'ping crosses the guest while Running');
+  const after = Number(await guests.read(g.domid, rid, 'in', 'count'));
+  t.ok(after > before, `FromDevice(0).count went from ${before} to ${after}`);
+  await guests.stop(g.domid, rid);
+  await consoleLine(g.domid, /router 0: halted/);
+  t.notOk(await ping(), 'no traffic once Halted');
+});
+
+t.test('vifs: attach to a ClickOS guest, connected, seen by the guest; detach leaves no node', async (t) => {
+  const xs = await XenStore.connect();
+  const guests = new ClickosGuests({ xs, xl, bootTimeoutMs: 180_000 });
+  t.teardown(async () => {
+    for (const d of await xl.list()) if (d.name === `${PREFIX}-vif`) await xl.destroy(d.domid).catch(() => {});
+    xs.close();
+  });
+  const g = await guests.create({ name: `${PREFIX}-vif`, kernel: guestKernel, ramdisk: guestRamdisk, extra: 'console=hvc0', memory: 96 });
+  const dev = await guests.vifs.attach(g.domid, { bridge: 'xenbr0', mac: '00:16:3e:0c:0c:01' });
+  t.equal(await xs.read(`${guests.vifs.backendPath(g.domid, dev.devid)}/hotplug-status`), 'connected');
+  t.equal(await waitFor('the guest to see eth0', () => xs.read(`/local/domain/${g.domid}/data/net/eth0/mac`).catch(() => undefined), 60_000), '00:16:3e:0c:0c:01');
+  t.equal((await guests.vifs.list(g.domid)).length, 1);
+  await guests.vifs.detach(g.domid, dev.devid);
+  t.notOk(await xs.exists(guests.vifs.backendPath(g.domid, dev.devid)), 'backend node gone');
+  t.notOk(await xs.exists(guests.vifs.frontendPath(g.domid, dev.devid)), 'frontend node gone');
+  await t.rejects(guests.vifs.attach(g.domid, { bridge: 'nosuchbr1' }), /failed/);
+  t.same(await guests.vifs.list(g.domid), [], 'a failed attach leaves no vif');
 });

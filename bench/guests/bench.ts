@@ -1,0 +1,57 @@
+// Runs inside dom0 (see bench/run.ts). Guests one after another up to N, each
+// created (vif-less, booted to data/clickos) and given a running router: the
+// per-guest curve and RATIO guests.growth (Nth / 1st). Then, on those guests,
+// routers installed and started sequentially vs all in parallel:
+// RATIO guests.parallel_install (parallel / sequential, lower is better).
+import { XenStore } from '../../xenstore/index.js';
+import { Xl } from '../../toolstack/index.js';
+import { ClickosGuests, type Guest } from '../../guests/index.js';
+import { guestKernel, guestRamdisk } from '../../lab/guest-kit.js';
+
+const N = Number(process.env.GUESTS_BENCH_N ?? 20);
+const CONFIG = 'src :: InfiniteSource();\nc :: Counter();\nd :: Discard();\nsrc -> c -> d;\n';
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t0 = process.hrtime.bigint();
+  const v = await fn();
+  return [v, Number(process.hrtime.bigint() - t0) / 1e9];
+}
+
+async function main(): Promise<void> {
+  const xs = await XenStore.connect();
+  const xl = new Xl({ timeoutMs: 600_000 });
+  const guests = new ClickosGuests({ xs, xl, bootTimeoutMs: 600_000, initGraceMs: 0 });
+  const made: Guest[] = [];
+  try {
+    const curve: number[] = [];
+    for (let i = 0; i < N; i++) {
+      const [g, secs] = await timed(async () => {
+        const g = await guests.create({ name: `bench-g${i}`, kernel: guestKernel, ramdisk: guestRamdisk, memory: 88 });
+        const rid = await guests.install(g.domid, CONFIG, 'bench');
+        await guests.control.start(g.domid, rid);
+        return g;
+      });
+      made.push(g);
+      curve.push(secs);
+      console.log(`# guest ${i + 1}: request → Running in ${secs.toFixed(2)} s`);
+    }
+    for (const g of made) await guests.remove(g.domid, 0, { force: true });
+
+    const [, seq] = await timed(async () => {
+      for (const g of made) await guests.control.start(g.domid, await guests.install(g.domid, CONFIG, 'seq'));
+    });
+    for (const g of made) await guests.remove(g.domid, 0, { force: true });
+    const [, par] = await timed(() => Promise.all(made.map(async (g) => guests.control.start(g.domid, await guests.install(g.domid, CONFIG, 'par')))));
+    console.log(`# ${N} installs+starts: sequential ${seq.toFixed(2)} s, parallel ${par.toFixed(2)} s`);
+    console.log(`RATIO guests.growth ${(curve[N - 1]! / curve[0]!).toFixed(2)}`);
+    console.log(`RATIO guests.parallel_install ${(par / seq).toFixed(2)}`);
+  } finally {
+    for (const g of made) await xl.destroy(g.domid).catch(() => {});
+    xs.close();
+  }
+}
+
+main().catch((e: Error) => {
+  console.error(e.message);
+  process.exit(1);
+});
