@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     const curve: number[] = [];
     for (let i = 0; i < N; i++) {
       const [g, secs] = await timed(async () => {
-        const g = await guests.create({ name: `bench-g${i}`, kernel: guestKernel, ramdisk: guestRamdisk, memory: 88 });
+        const g = await guests.create({ name: `bench-g${i}`, kernel: guestKernel, ramdisk: guestRamdisk, memory: 96 });
         const rid = await guests.install(g.domid, CONFIG, 'bench');
         await guests.control.start(g.domid, rid);
         return g;

@@ -20,7 +20,7 @@ t.test(`${N} guests configured in parallel`, async (t) => {
   });
   // Created one after another (xl itself serialises on its lock), booted concurrently.
   const created = [];
-  for (let i = 0; i < N; i++) created.push(await guests.create({ name: `${PREFIX}-${i}`, kernel: guestKernel, ramdisk: guestRamdisk, memory: 88 }));
+  for (let i = 0; i < N; i++) created.push(await guests.create({ name: `${PREFIX}-${i}`, kernel: guestKernel, ramdisk: guestRamdisk, memory: 96 }));
   t.equal(created.length, N, `${N} guests up with data/clickos`);
 
   const config = 'src :: FromDevice(0);\nc :: Counter();\nd :: Discard();\nsrc -> c -> d;\n'.replace('FromDevice(0)', 'InfiniteSource()');
