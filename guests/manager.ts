@@ -78,8 +78,7 @@ export class ClickosGuests {
    * console lines are in the RouterInitError.
    */
   async start(domid: number, rid: number): Promise<void> {
-    const dom = await this.xl.domain(domid);
-    if (dom.state.paused) await this.xl.unpause(domid);
+    if ((await this.xl.state(domid)).state.paused) await this.xl.unpause(domid);
     const before = (await this.xl.consoleLog(domid).catch(() => '')).length;
     await this.control.start(domid, rid);
     const deadline = Date.now() + this.initGraceMs;

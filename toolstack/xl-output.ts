@@ -104,40 +104,40 @@ export function parseInfo(out: string): HostInfo {
   };
 }
 
-/** `xl uptime`: "[N day(s), ]H:MM:SS". */
-export function parseUptime(out: string): Uptime[] {
+/** The non-empty lines of an xl table, without its header line. */
+function tableRows(out: string): string[] {
   return out
     .split('\n')
     .slice(1)
-    .filter((l) => l.trim() !== '')
-    .map((l) => {
-      const m = /^(.*?)\s+(\d+)\s+(?:(\d+) days?,\s*)?(\d+):(\d\d):(\d\d)\s*$/.exec(l.trim());
-      if (!m) throw new SyntaxError(`unexpected xl uptime line: ${l}`);
-      const [, name, id, days, h, min, s] = m;
-      return { name: name!, domid: Number(id), seconds: Number(days ?? 0) * 86400 + Number(h) * 3600 + Number(min) * 60 + Number(s) };
-    });
+    .filter((l) => l.trim() !== '');
+}
+
+/** `xl uptime`: "[N day(s), ]H:MM:SS". */
+export function parseUptime(out: string): Uptime[] {
+  return tableRows(out).map((l) => {
+    const m = /^(.*?)\s+(\d+)\s+(?:(\d+) days?,\s*)?(\d+):(\d\d):(\d\d)\s*$/.exec(l.trim());
+    if (!m) throw new SyntaxError(`unexpected xl uptime line: ${l}`);
+    const [, name, id, days, h, min, s] = m;
+    return { name: name!, domid: Number(id), seconds: Number(days ?? 0) * 86400 + Number(h) * 3600 + Number(min) * 60 + Number(s) };
+  });
 }
 
 export function parseNetworkList(out: string): NetworkDevice[] {
-  return out
-    .split('\n')
-    .slice(1)
-    .filter((l) => l.trim() !== '')
-    .map((l) => {
-      const f = l.trim().split(/\s+/);
-      if (f.length < 8) throw new SyntaxError(`unexpected xl network-list line: ${l}`);
-      const [idx, be, mac, handle, state, evtch, rings, path] = f;
-      const [tx, rx] = rings!.split('/').map(Number);
-      return {
-        devid: Number(idx),
-        backendDomid: Number(be),
-        mac: mac!,
-        handle: Number(handle),
-        state: Number(state),
-        eventChannel: Number(evtch),
-        txRingRef: tx!,
-        rxRingRef: rx!,
-        backendPath: path!,
-      };
-    });
+  return tableRows(out).map((l) => {
+    const f = l.trim().split(/\s+/);
+    if (f.length < 8) throw new SyntaxError(`unexpected xl network-list line: ${l}`);
+    const [idx, be, mac, handle, state, evtch, rings, path] = f;
+    const [tx, rx] = rings!.split('/').map(Number);
+    return {
+      devid: Number(idx),
+      backendDomid: Number(be),
+      mac: mac!,
+      handle: Number(handle),
+      state: Number(state),
+      eventChannel: Number(evtch),
+      txRingRef: tx!,
+      rxRingRef: rx!,
+      backendPath: path!,
+    };
+  });
 }

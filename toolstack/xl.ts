@@ -134,6 +134,13 @@ export class Xl {
     return found;
   }
 
+  /** One domain's state row (`xl list <dom>`: one xl process, no config). */
+  async state(d: DomainRef): Promise<Domain> {
+    const [row] = parseList(await this.run(['list', checkDomain(d)]));
+    if (!row) throw new XlError(['list', String(d)], 1, `${String(d)} is an invalid domain identifier`);
+    return row;
+  }
+
   async domid(name: string): Promise<number> {
     const out = await this.run(['domid', checkName(name)]);
     return Number(out.trim());
