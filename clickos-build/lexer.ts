@@ -82,8 +82,8 @@ export class Lexer {
   /** '# 12 "file"' and '#line 12' directives from cpp; only at the very start of a line. */
   private skipLineDirective(): void {
     const start = this.here();
-    const rest = this.text.slice(this.i + 1, this.text.indexOf('\n', this.i) < 0 ? undefined : this.text.indexOf('\n', this.i));
-    if (!/^[ \t]*(line[ \t]+)?\d/.test(rest)) throw this.error(start, 'unknown preprocessor directive');
+    // positions stay physical: editors jump to the line in this file, not cpp's source
+    if (!/^#[ \t]*(line[ \t]+)?\d/.test(this.text.slice(this.i, this.i + 80))) throw this.error(start, 'unknown preprocessor directive');
     this.skipLine();
   }
 
