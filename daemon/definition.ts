@@ -1,5 +1,5 @@
-// What a task or command module exports. A module file in <folder>/commands/<name>.js
-// or <folder>/tasks/<name>.js default-exports either a definition or a function that
+// What a task or command module exports. A module file in <folder>/commands/<name>.mjs
+// or <folder>/tasks/<name>.mjs default-exports either a definition or a function that
 // receives the kit (schemas, ReturnValue helpers) and returns one, so a hot-patched
 // file needs no import path into the daemon's own code.
 import type { Schema } from './schema.js';

@@ -10,6 +10,8 @@ import { pathToFileURL } from 'node:url';
 import { validateDefinition, type CommandDefinition, type Kind, type TaskDefinition } from './definition.js';
 
 export const NAME_RE = /^[a-z0-9_-]{1,64}$/;
+/** .mjs: ES module whatever package.json (or none) sits above the folder, for Node and any loader. */
+export const EXT = '.mjs';
 
 export interface Folders {
   /** Daemon-specific tasks and commands; searched first, and the default target of upgrade. */
@@ -48,7 +50,7 @@ export class MethodLoader {
   }
 
   fileFor(root: string, kind: Kind, name: string): string {
-    return join(root, kindDir(kind), `${name}.js`);
+    return join(root, kindDir(kind), `${name}${EXT}`);
   }
 
   /** The current definition of a command, or undefined when no folder has one. */
@@ -128,7 +130,7 @@ export class MethodLoader {
         continue;
       }
       for (const f of entries) {
-        if (f.endsWith('.js') && NAME_RE.test(f.slice(0, -3))) names.add(f.slice(0, -3));
+        if (f.endsWith(EXT) && NAME_RE.test(f.slice(0, -EXT.length))) names.add(f.slice(0, -EXT.length));
       }
     }
     return [...names].sort();

@@ -2,14 +2,14 @@
 // the configured folders, then loads each to prove it works, so the next call runs
 // the new code without a restart. It is remote code execution by design, so it is
 // built in (not itself hot-patchable), runs only for authenticated callers allowed
-// to upgrade, and writes only <folder>/{commands,tasks}/<name>.js for names matching
+// to upgrade, and writes only <folder>/{commands,tasks}/<name>.mjs for names matching
 // [a-z0-9_-]+ — no separators, no "..", no absolute paths, no symlinked escape.
 import { lstat, mkdir, readFile, realpath, rename, unlink, writeFile } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ok, fail, type ReturnValue } from './return-value.js';
 import { s } from './schema.js';
-import { kindDir, NAME_RE, type MethodLoader } from './loader.js';
+import { EXT, kindDir, NAME_RE, type MethodLoader } from './loader.js';
 import type { Kind } from './definition.js';
 
 export const MAX_UPGRADE_FILE = 256 * 1024;
@@ -49,7 +49,7 @@ async function installOne(loader: MethodLoader, f: UpgradeFile): Promise<{ file:
   // The kind folder must really be inside the configured root (a symlink there could point anywhere).
   const [realRoot, realDir] = await Promise.all([realpath(root), realpath(dir)]);
   if (realDir !== join(realRoot, kindDir(f.kind))) throw new Error(`${dir} is not a plain folder inside ${root}`);
-  const file = join(dir, `${f.name}.js`);
+  const file = join(dir, `${f.name}${EXT}`);
   let previous: Buffer | undefined;
   try {
     const st = await lstat(file);

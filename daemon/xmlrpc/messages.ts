@@ -41,7 +41,9 @@ export function encodeFault(f: Fault): string {
 function root(doc: XmlNode, expected: string): XmlNode {
   const names = elementNames(doc);
   if (names.length !== 1 || names[0] !== expected) throw new Fault(FaultCode.INVALID_XMLRPC, `root element must be <${expected}>`);
-  return onlyChild(doc, expected, 'document');
+  const r = doc[expected] as unknown; // explicitRoot: the root is an object, not an array
+  if (r === null || typeof r !== 'object' || Array.isArray(r)) throw new Fault(FaultCode.INVALID_XMLRPC, `root element must be <${expected}>`);
+  return r as XmlNode;
 }
 
 function decodeParams(node: XmlNode): XmlRpcValue[] {
