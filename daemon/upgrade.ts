@@ -18,7 +18,7 @@ export const upgradeParams = s.struct({
   files: s.array(
     s.struct({
       kind: s.oneOf('command', 'task'),
-      name: s.str({ max: 64 }), // the name rules are checked below with a precise message
+      name: s.str({ max: 64, pattern: NAME_RE }), // refused at call time; checked again before writing
       source: s.bytes({ max: MAX_UPGRADE_FILE }),
       scope: s.optional(s.oneOf('daemon', 'common')),
     }),

@@ -129,8 +129,8 @@ t.test('documents are strictly checked', async (t) => {
   ];
   for (const [doc, why] of parse) t.equal(faultCode(() => decodeCall(doc)), FaultCode.PARSE_ERROR, why);
   // Refused by the pre-scan itself (before any parser sees an entity), not by luck later on.
-  t.throws(() => decodeCall(parse[0]![0]), { faultString: /DTDs, entities/ });
-  t.throws(() => decodeCall('<methodCall><methodName>m</methodName></methodCall><!ENTITY x "y">'), { faultString: /DTDs, entities/ });
+  t.throws(() => decodeCall(parse[0]![0]), /DTDs, entities/);
+  t.throws(() => decodeCall('<methodCall><methodName>m</methodName></methodCall><!ENTITY x "y">'), /DTDs, entities/);
   t.equal(faultCode(() => decodeCall('<?xml version="1.0" encoding="ISO-8859-1"?><methodCall><methodName>m</methodName></methodCall>')), FaultCode.UNSUPPORTED_ENCODING);
   const invalid: Array<[string, string]> = [
     ['<methodResponse/>', 'wrong root'],
