@@ -81,9 +81,13 @@ export function createRpcServer(d: ServerDeps): Server {
       process.stderr.write(`daemon: unexpected error: ${e instanceof Error ? e.stack : String(e)}\n`);
     });
   };
-  const server = d.tls ? createHttpsServer({ cert: d.tls.cert, key: d.tls.key }, handler) : createHttpServer(handler);
-  server.headersTimeout = d.limits.headersTimeoutMs;
-  server.requestTimeout = d.limits.requestTimeoutMs;
+  const timeouts = {
+    headersTimeout: d.limits.headersTimeoutMs,
+    requestTimeout: d.limits.requestTimeoutMs,
+    // Node checks those timeouts every connectionsCheckingInterval (30 s by default): check often enough to honour them.
+    connectionsCheckingInterval: Math.max(50, Math.min(d.limits.headersTimeoutMs, d.limits.requestTimeoutMs) / 4),
+  };
+  const server = d.tls ? createHttpsServer({ cert: d.tls.cert, key: d.tls.key, ...timeouts }, handler) : createHttpServer(timeouts, handler);
   server.keepAliveTimeout = d.limits.keepAliveTimeoutMs;
   server.maxConnections = d.limits.maxConnections;
   server.maxHeadersCount = 64;
