@@ -127,14 +127,16 @@ export class Dispatcher<S = unknown> {
   async call(methodName: string, params: XmlRpcValue[], caller: Caller): Promise<Encodable> {
     const b = this.builtins.get(methodName);
     if (b) {
-      checkPositional(methodName, b.params, params);
-      return this.audited(b.audited, methodName, params, caller, () => b.run(params, caller));
+      return this.audited(b.audited, methodName, params, caller, () => {
+        checkPositional(methodName, b.params, params);
+        return b.run(params, caller);
+      });
     }
     if (!NAME_RE.test(methodName)) throw new Fault(FaultCode.METHOD_NOT_FOUND, `no method ${methodName}`);
     const cmd = await this.load(() => this.o.loader.command(methodName));
     if (cmd) {
-      checkPositional(methodName, [cmd.def.params], params);
       return this.audited(!cmd.def.readOnly, methodName, params, caller, async () => {
+        checkPositional(methodName, [cmd.def.params], params);
         try {
           return deliverable(await cmd.def.run(params[0], this.ctx(caller)), `command ${methodName}`);
         } catch (e) {
@@ -144,11 +146,11 @@ export class Dispatcher<S = unknown> {
     }
     const task = await this.load(() => this.o.loader.task(methodName));
     if (task) {
-      checkPositional(methodName, [task.def.params, priorityParam], params);
-      const prio = (params[1] as Priority | undefined) ?? task.def.priority ?? 'normal';
-      return this.audited(!task.def.readOnly, methodName, params, caller, async () =>
-        this.submit(methodName, prio, caller, (t) => this.runTask(methodName, task.def, params[0], t, 0)),
-      );
+      return this.audited(!task.def.readOnly, methodName, params, caller, async () => {
+        checkPositional(methodName, [task.def.params, priorityParam], params);
+        const prio = (params[1] as Priority | undefined) ?? task.def.priority ?? 'normal';
+        return this.submit(methodName, prio, caller, (t) => this.runTask(methodName, task.def, params[0], t, 0));
+      });
     }
     throw new Fault(FaultCode.METHOD_NOT_FOUND, `no method ${methodName}`);
   }
@@ -168,6 +170,7 @@ export class Dispatcher<S = unknown> {
   }
 
   private async audited(on: boolean, method: string, params: XmlRpcValue[], caller: Caller, f: () => Promise<Encodable>): Promise<Encodable> {
+    // Refused calls are audited too (code "fault <n>"): an attempt is worth a line.
     if (!on) return f();
     let result: Encodable;
     try {
