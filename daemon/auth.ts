@@ -19,6 +19,8 @@ export class Authenticator {
     if (entries.length === 0) throw new Error('at least one secret is required');
     for (const [name, sec] of entries) {
       if (typeof sec !== 'string' || sec.length < MIN_SECRET_LENGTH) throw new Error(`secret of ${name} must be at least ${MIN_SECRET_LENGTH} characters`);
+      // What an HTTP header carries as one token: printable ASCII, no spaces.
+      if (!/^[\x21-\x7e]+$/.test(sec)) throw new Error(`secret of ${name} must be printable ASCII without spaces`);
     }
     this.principals = entries.map(([name, sec]) => ({ name, digest: digest(sec) }));
   }

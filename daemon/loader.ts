@@ -10,8 +10,14 @@ import { pathToFileURL } from 'node:url';
 import { validateDefinition, type CommandDefinition, type Kind, type TaskDefinition } from './definition.js';
 
 export const NAME_RE = /^[a-z0-9_-]{1,64}$/;
-/** .mjs: ES module whatever package.json (or none) sits above the folder, for Node and any loader. */
+/** .mjs: an ES module whatever package.json (or none) sits above the folder; upgrade writes these. */
 export const EXT = '.mjs';
+/**
+ * Also .js, for tasks written in TypeScript and compiled into this project's dist/
+ * ("type": "module" makes them ES modules there). In one folder .mjs wins, so an
+ * upgrade shadows a shipped .js without touching it.
+ */
+export const EXTS = [EXT, '.js'] as const;
 
 export interface Folders {
   /** Daemon-specific tasks and commands; searched first, and the default target of upgrade. */
@@ -49,8 +55,8 @@ export class MethodLoader {
     return this.folders.common ? [this.folders.daemon, this.folders.common] : [this.folders.daemon];
   }
 
-  fileFor(root: string, kind: Kind, name: string): string {
-    return join(root, kindDir(kind), `${name}${EXT}`);
+  fileFor(root: string, kind: Kind, name: string, ext: string = EXT): string {
+    return join(root, kindDir(kind), `${name}${ext}`);
   }
 
   /** The current definition of a command, or undefined when no folder has one. */
@@ -64,8 +70,7 @@ export class MethodLoader {
 
   async find(kind: Kind, name: string): Promise<Loaded<CommandDefinition | TaskDefinition> | undefined> {
     if (!NAME_RE.test(name)) return undefined;
-    for (const root of this.roots()) {
-      const file = this.fileFor(root, kind, name);
+    for (const file of this.roots().flatMap((root) => EXTS.map((ext) => this.fileFor(root, kind, name, ext)))) {
       let st;
       try {
         st = await stat(file);
@@ -130,7 +135,8 @@ export class MethodLoader {
         continue;
       }
       for (const f of entries) {
-        if (f.endsWith(EXT) && NAME_RE.test(f.slice(0, -EXT.length))) names.add(f.slice(0, -EXT.length));
+        const ext = EXTS.find((e) => f.endsWith(e));
+        if (ext && NAME_RE.test(f.slice(0, -ext.length))) names.add(f.slice(0, -ext.length));
       }
     }
     return [...names].sort();

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { startExample, SECRET } from '../support/daemon.js';
 import { XmlRpcClient, Fault, FaultCode, type ReturnValue } from '../../daemon/index.js';
 import { upgrade, refuseName } from '../../daemon/upgrade.js';
+import { createDaemon } from '../../daemon/index.js';
+import { fileURLToPath } from 'node:url';
 
 const command = (text: string) => Buffer.from(`export default ({ s, ok }) => ({ help: 'v', params: s.nil(), run: () => ok(${JSON.stringify(text)}) });\n`);
 
@@ -88,6 +90,18 @@ t.test('a file changed on disk is reloaded on the next call; unchanged ones are 
   t.match(await d.daemon.call('ping', []), { value: 'daemon ping' });
   await rm(join(d.dir, 'example', 'commands', 'ping.mjs'));
   t.match(await d.daemon.call('ping', []), { value: 'pong from example' }, 'and the common one is back when it goes');
+});
+
+t.test('.js modules (compiled TypeScript) load too, and a .mjs beside one shadows it', async (t) => {
+  const fixture = fileURLToPath(new URL('../fixtures/daemon/compiled', import.meta.url));
+  const d = createDaemon({ name: 'compiled', secret: SECRET, folders: { daemon: fixture }, log: () => {} });
+  t.teardown(() => d.close());
+  t.match(await d.call('hello_js', []), { code: 0, value: 'hello from a .js module' });
+  const s = await startExample(t);
+  await writeFile(join(s.dir, 'example', 'commands', 'twin.js'), 'this is not JavaScript at all');
+  await writeFile(join(s.dir, 'example', 'commands', 'twin.mjs'), command('the .mjs one'));
+  t.match(await s.daemon.call('twin', []), { value: 'the .mjs one' });
+  t.equal((await s.daemon.call('system.listMethods', []) as string[]).filter((m) => m === 'twin').length, 1);
 });
 
 t.test('names that could leave the folders are refused, at the call and in the task', async (t) => {

@@ -10,6 +10,7 @@ import { startExample, post, SECRET } from '../support/daemon.js';
 import { XmlRpcClient, Fault, FaultCode, createDaemon } from '../../daemon/index.js';
 import { exampleFolders } from '../../daemon/example/folders.js';
 import { encodeCall, decodeResponse } from '../../daemon/xmlrpc/messages.js';
+import { Authenticator } from '../../daemon/auth.js';
 
 function selfSigned(): { cert: string; key: string } | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'daemon-tls-'));
@@ -52,6 +53,17 @@ t.test('a configured listen address is used', async (t) => {
   const c = new XmlRpcClient({ url: started.url, secret: SECRET });
   t.teardown(() => c.close());
   t.match(await c.call('ping'), { value: 'pong from elsewhere' });
+});
+
+t.test('secrets: length, charset, named principals', async (t) => {
+  t.throws(() => new Authenticator('short'), /at least 16/);
+  t.throws(() => new Authenticator('é'.repeat(20)), /printable ASCII/);
+  t.throws(() => new Authenticator('has a space in it, sadly'), /printable ASCII/);
+  t.throws(() => new Authenticator({}), /at least one/);
+  const a = new Authenticator({ controller: 'c'.repeat(16), monitor: 'm'.repeat(16) });
+  t.equal(a.check(`Bearer ${'c'.repeat(16)}`), 'controller');
+  t.equal(a.check(`Bearer ${'m'.repeat(16)}`), 'monitor');
+  for (const h of [undefined, '', 'Bearer', `Bearer ${'c'.repeat(15)}`, `Bearer ${'c'.repeat(17)}`, `bearer ${'c'.repeat(16)}`, `Bearer ${'c'.repeat(16)} `]) t.equal(a.check(h), undefined, JSON.stringify(h));
 });
 
 t.test('HTTP-level refusals', async (t) => {
