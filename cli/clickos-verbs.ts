@@ -2,8 +2,13 @@
 // read, write, and status (a guest's routers, or every ClickOS guest's).
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { int, pad, takeFlag, takeOption, want } from './context.js';
+import { int, pad, takeFlag, takeOption, want, type Context } from './context.js';
 import type { Verb } from './xl-verbs.js';
+
+/** cosmos-style `create -p` leaves the domain paused until its router starts. */
+async function unpause(ctx: Context, domid: number): Promise<void> {
+  if ((await ctx.step('xl list', () => ctx.xl.state(domid))).state.paused) await ctx.step('xl unpause', () => ctx.xl.unpause(domid));
+}
 
 export const clickosVerbs: Record<string, Verb> = {
   async install(args, ctx) {
@@ -15,6 +20,7 @@ export const clickosVerbs: Record<string, Verb> = {
     const rid = await ctx.step('install', () => guests.install(domid, config, basename(file!)));
     if (start) {
       try {
+        await unpause(ctx, domid);
         await ctx.step('start', () => guests.start(domid, rid));
       } catch (e) {
         await guests.remove(domid, rid, { force: true }).catch(() => {});
@@ -27,7 +33,9 @@ export const clickosVerbs: Record<string, Verb> = {
     const [d, rid] = want(args, 2, 'start <dom> <router-id>');
     const guests = await ctx.guests();
     const domid = await ctx.domid(d!);
-    await ctx.step('start', () => guests.start(domid, int(rid!, 'router id')));
+    await unpause(ctx, domid);
+    const { confirmed } = await ctx.step('start', () => guests.start(domid, int(rid!, 'router id')));
+    ctx.print(confirmed ? '' : 'started (no console line confirmed it; no error was reported within the grace period)', { domid, rid: Number(rid), confirmed });
   },
   async stop(args, ctx) {
     const [d, rid] = want(args, 2, 'stop <dom> <router-id>');

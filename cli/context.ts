@@ -2,7 +2,7 @@
 // output in text or --json, and step timings for -t.
 import { Xl } from '../toolstack/index.js';
 import { XenStore } from '../xenstore/index.js';
-import { ClickosGuests } from '../guests/index.js';
+import { ClickosGuests, resolveDomain } from '../guests/index.js';
 
 export class UsageError extends Error {}
 
@@ -39,9 +39,10 @@ export class Context {
     else if (human !== '') console.log(human);
   }
 
-  /** A domain name or id to a domid. */
+  /** A domain name or id to a domid, through XenStore (an xl process costs far more). */
   async domid(ref: string): Promise<number> {
-    return /^\d+$/.test(ref) ? Number(ref) : this.step('xl domid', () => this.xl.domid(ref));
+    const g = await this.guests();
+    return this.step('resolve domain', () => resolveDomain(g.xs, ref));
   }
 
   close(): void {

@@ -6,7 +6,8 @@ import { Xl, guestConfig, type GuestSpec } from '../toolstack/index.js';
 import { XenStore, type Watch } from '../xenstore/index.js';
 import { ClickosControl, type RouterInfo } from './router.js';
 import { Vifs } from './vifs.js';
-import { RouterInitError } from './errors.js';
+import { GuestDiedError, RouterInitError } from './errors.js';
+import { ConsoleLogs } from './console.js';
 
 export interface ManagerOptions {
   xs: XenStore;
@@ -15,6 +16,14 @@ export interface ManagerOptions {
   bootTimeoutMs?: number;
   /** How long to watch the console for an init failure after start (default 3 s). */
   initGraceMs?: number;
+  /**
+   * The console line that confirms router <rid> started, ending the grace period
+   * early. The default matches the lab's stand-in ("router 0: running (…)"); an
+   * image that prints nothing on success is confirmed by the grace period alone.
+   */
+  startedLine?: (rid: number) => RegExp;
+  /** xenconsoled's --log-dir (default /var/log/xen/console). */
+  consoleLogDir?: string;
   /** Handler read timeout (default 5 s). */
   handlerTimeoutMs?: number;
 }
@@ -39,6 +48,8 @@ export class ClickosGuests {
   private readonly bootTimeoutMs: number;
   private readonly initGraceMs: number;
   private readonly handlerTimeoutMs: number;
+  private readonly startedLine: (rid: number) => RegExp;
+  readonly consoles: ConsoleLogs;
 
   constructor(o: ManagerOptions) {
     this.xs = o.xs;
@@ -48,6 +59,8 @@ export class ClickosGuests {
     this.bootTimeoutMs = o.bootTimeoutMs ?? 60_000;
     this.initGraceMs = o.initGraceMs ?? 3000;
     this.handlerTimeoutMs = o.handlerTimeoutMs ?? 5000;
+    this.startedLine = o.startedLine ?? ((rid) => new RegExp(`\\brouter ${rid}: running\\b`));
+    this.consoles = new ConsoleLogs(o.xs, o.consoleLogDir);
   }
 
   /**
@@ -55,12 +68,12 @@ export class ClickosGuests {
    * connected, unpauses it and waits until it has created its ClickOS root.
    * On any failure the domain is destroyed before the error is rethrown.
    */
-  async create(spec: GuestSpec): Promise<Guest> {
+  async create(spec: GuestSpec, o: { legacyRoot?: boolean } = {}): Promise<Guest> {
     const domid = await this.xl.create(guestConfig(spec), { paused: true });
     try {
       for (let i = 0; i < (spec.vifs ?? []).length; i++) await this.vifs.waitConnected(domid, i);
       await this.xl.unpause(domid);
-      const root = await this.control.waitForRoot(domid, this.bootTimeoutMs);
+      const root = o.legacyRoot ? await this.control.createLegacyRoot(domid) : await this.control.waitForRoot(domid, this.bootTimeoutMs);
       return { name: spec.name, domid, root };
     } catch (e) {
       await this.xl.destroy(domid).catch(() => {});
@@ -73,23 +86,30 @@ export class ClickosGuests {
   }
 
   /**
-   * status=Running, then watches the guest's console: ClickOS reports a config it
+   * status=Running, then reads the guest's console: ClickOS reports a config it
    * cannot initialise only there. Such a router is set back to Halted and the
-   * console lines are in the RouterInitError.
+   * console lines are in the RouterInitError. Resolves as soon as the console
+   * confirms the start (see startedLine), else when the grace period ends quietly;
+   * `confirmed` says which. A domain that dies meanwhile is a GuestDiedError.
+   * The domain must be running (the CLI unpauses a `create -p` domain first).
    */
-  async start(domid: number, rid: number): Promise<void> {
-    if ((await this.xl.state(domid)).state.paused) await this.xl.unpause(domid);
-    const before = (await this.xl.consoleLog(domid).catch(() => '')).length;
+  async start(domid: number, rid: number): Promise<{ confirmed: boolean }> {
+    const file = await this.consoles.file(domid);
+    const offset = await this.consoles.size(file);
     await this.control.start(domid, rid);
+    const started = this.startedLine(rid);
     const deadline = Date.now() + this.initGraceMs;
-    while (Date.now() < deadline) {
-      await sleep(200);
-      const fresh = (await this.xl.consoleLog(domid).catch(() => '')).slice(before);
-      const bad = fresh.split('\n').filter((l) => INIT_FAILURE.test(l));
+    for (;;) {
+      const lines = (await this.consoles.since(file, offset)).split('\n');
+      const bad = lines.filter((l) => INIT_FAILURE.test(l));
       if (bad.length > 0) {
         await this.control.stop(domid, rid).catch(() => {});
         throw new RouterInitError(domid, rid, bad);
       }
+      if (lines.some((l) => started.test(l))) return { confirmed: true };
+      if (!(await this.xs.exists(`/local/domain/${domid}`))) throw new GuestDiedError(`domain ${domid} died while router ${rid} was starting`);
+      if (Date.now() >= deadline) return { confirmed: false };
+      await sleep(20);
     }
   }
 

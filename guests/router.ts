@@ -61,6 +61,17 @@ export class ClickosControl {
     throw new GuestError(`domain ${domid} is not a ClickOS domain (no data/clickos): wait for it to boot, or check its image`);
   }
 
+  /** Creates the legacy root `clickos` (pre-2016 images expect the toolstack to), readable by the guest. */
+  async createLegacyRoot(domid: number): Promise<string> {
+    const root = `/local/domain/${domid}/clickos`;
+    await this.xs.transaction(async (tx) => {
+      if (!(await tx.exists(`/local/domain/${domid}`))) throw new GuestError(`domain ${domid} does not exist`);
+      await tx.mkdir(root);
+      await tx.setPermissions(root, [{ domid: 0, access: 'none' }, { domid, access: 'read' }]);
+    });
+    return root;
+  }
+
   /** Waits until the guest has created its ClickOS root (it then watches it). */
   async waitForRoot(domid: number, timeoutMs: number): Promise<string> {
     const home = `/local/domain/${domid}`;

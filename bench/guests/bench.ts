@@ -3,9 +3,11 @@
 // per-guest curve and RATIO guests.growth (Nth / 1st). Then, on those guests,
 // routers installed and started sequentially vs all in parallel:
 // RATIO guests.parallel_install (parallel / sequential, lower is better).
+// First, request → Running (start confirmed on the console) through the warm pool
+// vs through xl create + install + start: RATIO guests.instantiate_pool_vs_xl.
 import { XenStore } from '../../xenstore/index.js';
 import { Xl } from '../../toolstack/index.js';
-import { ClickosGuests, type Guest } from '../../guests/index.js';
+import { ClickosGuests, WarmPool, type Guest } from '../../guests/index.js';
 import { guestKernel, guestRamdisk } from '../../lab/guest-kit.js';
 
 const N = Number(process.env.GUESTS_BENCH_N ?? 20);
@@ -17,9 +19,46 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   return [v, Number(process.hrtime.bigint() - t0) / 1e9];
 }
 
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const ROUNDS = Number(process.env.GUESTS_BENCH_POOL_ROUNDS ?? 3);
+
+/** Pool path vs create path, each request → Running with the start confirmed by the guest's console. */
+async function poolVsXl(xs: XenStore, xl: Xl): Promise<void> {
+  const guests = new ClickosGuests({ xs, xl, bootTimeoutMs: 600_000, initGraceMs: 120_000 });
+  const template = { kernel: guestKernel, ramdisk: guestRamdisk, memory: 96, vifs: [{ bridge: 'xenbr0' }] };
+  const config = 'src :: FromDevice(0);\nc :: Counter();\nsink :: ToDevice(0);\nsrc -> c -> sink;\n';
+  const pool = new WarmPool({ guests, template, size: ROUNDS, prefix: 'bench-pool', autoRefill: false });
+  const made: number[] = [];
+  try {
+    await pool.start();
+    const viaXl: number[] = [];
+    const viaPool: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const [a, tx] = await timed(async () => {
+        const g = await guests.create({ ...template, name: `bench-xl${i}` });
+        made.push(g.domid);
+        const rid = await guests.install(g.domid, config, 'bench');
+        return guests.start(g.domid, rid);
+      });
+      const [b, tp] = await timed(() => pool.instantiate({ name: `bench-pl${i}`, config, configName: 'bench' }));
+      made.push(b.domid);
+      if (!a.confirmed || !b.confirmed || b.source !== 'pool') throw new Error('a start was not confirmed, or the pool did not serve the request');
+      viaXl.push(tx);
+      viaPool.push(tp);
+      console.log(`# round ${i + 1}: xl create + install + start ${tx.toFixed(3)} s, pool ${tp.toFixed(3)} s`);
+    }
+    console.log(`# request → Running, median of ${ROUNDS}: xl path ${median(viaXl).toFixed(3)} s, pool path ${median(viaPool).toFixed(3)} s`);
+    console.log(`RATIO guests.instantiate_pool_vs_xl ${(median(viaPool) / median(viaXl)).toFixed(3)}`);
+  } finally {
+    await pool.close({ destroyIdle: true });
+    for (const d of made) await xl.destroy(d).catch(() => {});
+  }
+}
+
 async function main(): Promise<void> {
   const xs = await XenStore.connect();
   const xl = new Xl({ timeoutMs: 600_000 });
+  await poolVsXl(xs, xl);
   const guests = new ClickosGuests({ xs, xl, bootTimeoutMs: 600_000, initGraceMs: 0 });
   const made: Guest[] = [];
   try {

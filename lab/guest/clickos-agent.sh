@@ -11,7 +11,11 @@
 #   <rid>/elements/<e>/<h>         handler write (ignored while stopped or empty)
 # Handlers: <e>.class, <e>.config, <e>.name; FromDevice(N)/ToDevice(N).count from
 # the vif counters, .reset_counts; any other handler stores what is written.
+# Images from before 2016 used the root `clickos` and waited for the toolstack to
+# create it: the kernel parameter clickos.legacy makes the stand-in behave so.
 ROOT=data/clickos
+LEGACY=0
+grep -qw clickos.legacy /proc/cmdline && { ROOT=clickos; LEGACY=1; }
 STATE=/run/clickos
 mkdir -p "$STATE"
 DOMID=$(xenstore-read domid)
@@ -105,12 +109,16 @@ write_handler() {
   log "router $rid: write $elem.$handler"
 }
 
-xenstore-write "$ROOT" "" || { log "cannot create $ROOT"; exit 1; }
-log "waiting for routers"
+if [ "$LEGACY" = 0 ]; then
+  xenstore-write "$ROOT" "" || { log "cannot create $ROOT"; exit 1; }
+fi
+log "waiting for routers under $ROOT"
 first=1
 xenstore-watch "$ROOT" | while read -r path _; do
   # The initial event fires before anything was written: ignore it, as ClickOS does.
-  [ "$first" = 1 ] && { first=0; continue; }
+  # (data/agent tells the lab's tests the watch is set: with the legacy root
+  # there is no other sign.)
+  [ "$first" = 1 ] && { first=0; xenstore-write data/agent watching; continue; }
   rel=${path#"$HOME_PATH"/}
   rel=${rel#"$ROOT"/}
   rid=${rel%%/*}

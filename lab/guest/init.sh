@@ -21,8 +21,8 @@ mkdir -p /run
 clickos-agent &
 xenstore-write data/ready 1 || echo "guest: cannot write data/ready"
 echo "guest: ready"
-# The probe is watch-driven and the interface loop spawns nothing unless a state
-# changed: an idle guest must not eat the CPU (twenty of them share two emulated cores).
+# Both loops below are watch-driven: an idle guest must not eat the CPU (twenty
+# of them share two emulated cores).
 xenstore-watch data/probe | while read -r _; do
   probe=$(xenstore-read data/probe/ls 2>/dev/null) || continue
   [ -n "$probe" ] || continue
@@ -30,25 +30,39 @@ xenstore-watch data/probe | while read -r _; do
   out=$(xenstore-ls "$probe" 2>&1; echo "exit=$?")
   xenstore-write data/probe/result "$out"
 done &
-last=""
-while true; do
+# Interfaces: rescanned when something under device/ changes (a vif plugged,
+# netfront's state moving), then once a second while things settle; otherwise the
+# loop blocks on the fifo and an idle guest uses no CPU at all.
+mkfifo /run/netev
+xenstore-watch device > /run/netev &
+exec 3<> /run/netev
+scan() {
   now=""
   for dev in /sys/class/net/eth*; do
     [ -e "$dev" ] || continue
     read -r state < "$dev/operstate"
     now="$now ${dev##*/}=$state"
   done
-  if [ "$now" != "$last" ]; then
-    for dev in /sys/class/net/eth*; do
-      [ -e "$dev" ] || continue
-      ifc=${dev##*/}
-      ip link set "$ifc" up 2>/dev/null
-      read -r mac < "$dev/address"
-      read -r state < "$dev/operstate"
-      xenstore-write "data/net/$ifc/mac" "$mac" "data/net/$ifc/operstate" "$state"
-      echo "guest: $ifc $mac $state"
-    done
-    last=$now
+  [ "$now" = "$last" ] && return
+  for dev in /sys/class/net/eth*; do
+    [ -e "$dev" ] || continue
+    ifc=${dev##*/}
+    ip link set "$ifc" up 2>/dev/null
+    read -r mac < "$dev/address"
+    read -r state < "$dev/operstate"
+    xenstore-write "data/net/$ifc/mac" "$mac" "data/net/$ifc/operstate" "$state"
+    echo "guest: $ifc $mac $state"
+  done
+  last=$now
+}
+last=""
+settle=10
+while true; do
+  scan
+  if [ "$settle" -gt 0 ]; then
+    if read -t 1 -u 3 _; then settle=10; else settle=$((settle - 1)); fi
+  else
+    read -u 3 _
+    settle=10
   fi
-  sleep 1
 done

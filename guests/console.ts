@@ -1,0 +1,49 @@
+// A guest's console as xenconsoled logs it (--log=guest): read straight from the
+// log file, because ClickOS reports a config it cannot initialise only there.
+// xenconsoled names the file after the domain's name when it first saw it; the
+// pool records that name (see pool.ts) since a pool guest is renamed later.
+import { open, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { XenStore } from '../xenstore/index.js';
+
+/** Where a guest's console name is kept when it differs from its current name. */
+export const consoleNameNode = (domid: number): string => `/local/domain/${domid}/clickos-toolstack/console-name`;
+
+export class ConsoleLogs {
+  constructor(
+    private readonly xs: XenStore,
+    readonly dir = '/var/log/xen/console',
+  ) {}
+
+  async file(domid: number): Promise<string> {
+    const name =
+      (await this.xs.read(consoleNameNode(domid)).catch(() => undefined)) ??
+      (await this.xs.read(`/local/domain/${domid}/name`).catch(() => undefined)) ??
+      String(domid);
+    return join(this.dir, `guest-${name}.log`);
+  }
+
+  /** The log's current size: the offset later reads start from. */
+  async size(file: string): Promise<number> {
+    return stat(file).then((s) => s.size, () => 0);
+  }
+
+  /** What was logged after `offset`. */
+  async since(file: string, offset: number): Promise<string> {
+    const fh = await open(file, 'r').catch(() => undefined);
+    if (!fh) return '';
+    try {
+      const { size } = await fh.stat();
+      if (size <= offset) return '';
+      const buf = Buffer.alloc(size - offset);
+      await fh.read(buf, 0, buf.length, offset);
+      return buf.toString('utf8');
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async all(domid: number): Promise<string> {
+    return this.since(await this.file(domid), 0);
+  }
+}
