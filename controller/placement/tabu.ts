@@ -212,6 +212,50 @@ export function tabuSearch(state: State, opts: TabuOptions = {}): TabuResult {
     return [bg, bj, bd];
   };
 
+  /** Best server to move a whole group of PMs to (tabu members must aspirate): [server, delta]. */
+  const groupCands: number[] = [];
+  const bestGroupServer = (group: Set<number>): [number, number] => {
+    let cpu = 0;
+    let mem = 0;
+    let anyTabu = false;
+    for (const g of group) {
+      cpu += p.pmCpu[g]!;
+      mem += p.pmMem[g]!;
+      anyTabu ||= isTabu(g);
+    }
+    groupCands.length = 0;
+    for (const g of group) if (state.assign[g]! >= 0 && !groupCands.includes(state.assign[g]!)) groupCands.push(state.assign[g]!);
+    if (fullScan) for (let s = 0; s < pf.nServers; s++) groupCands.push(s);
+    else {
+      // Servers with room for the whole group, by sampling (O(1) each).
+      for (let tries = 0, found = 0; tries < 256 && found < 8; tries++) {
+        const s = rng.int(pf.nServers);
+        if (state.cpuLoad[s]! + cpu <= state.cpuCap[s]! && state.memLoad[s]! + mem <= pf.serverMemory[s]!) {
+          groupCands.push(s);
+          found++;
+        }
+      }
+    }
+    let bj = -1;
+    let bd = Infinity;
+    const undo: number[] = [];
+    for (const j of groupCands) {
+      let d = 0;
+      for (const g of group) {
+        undo.push(g, state.assign[g]!);
+        d += state.move(g, j);
+      }
+      for (let i = undo.length - 2; i >= 0; i -= 2) state.move(undo[i]!, undo[i + 1]!);
+      undo.length = 0;
+      if (anyTabu && !(state.total + d < best)) continue;
+      if (d < bd) {
+        bd = d;
+        bj = j;
+      }
+    }
+    return [bj, bd];
+  };
+
   const apply = (g: number, j: number): void => {
     journal.push(g, state.assign[g]!);
     state.move(g, j);
@@ -256,9 +300,18 @@ export function tabuSearch(state: State, opts: TabuOptions = {}): TabuResult {
         if (p.edgeTo[e]! < p.nPm) cand.add(p.edgeTo[e]!);
       }
       [g, j] = bestMove(cand, Infinity);
+      // Our compound move: the whole path's PMs onto one server (a chain needing every
+      // hop intra-server cannot get there one module at a time without passing through
+      // worse solutions). Taken when better than the best single move.
+      const single = g < 0 ? Infinity : state.delta(g, j);
+      const [gj, gd] = bestGroupServer(cand);
+      if (gj >= 0 && gd < single) {
+        for (const x of cand) apply(x, gj);
+        g = -2;
+      }
     }
-    if (g < 0) continue; // every candidate tabu and none aspirating: let tenures run out
-    apply(g, j);
+    if (g === -1) continue; // every candidate tabu and none aspirating: let tenures run out
+    if (g >= 0) apply(g, j);
     const v = state.total;
     const now = performance.now() - t0;
     if (v < best) {
