@@ -35,6 +35,8 @@ export interface TabuOptions {
   fullScanServers?: number;
   /** Stop when v(s*) reaches this (a proven lower bound). Default 0. */
   lowerBound?: number;
+  /** Iterations without a new best before a random kick (a few PMs to random servers). Default 100 + #PM. */
+  stallIterations?: number;
   /** Contributors of a violated resource evaluated per iteration. Default 6. */
   contributors?: number;
   /** Clock origin (performance.now()) for history and time to feasible; default: now. */
@@ -68,6 +70,8 @@ export function tabuSearch(state: State, opts: TabuOptions = {}): TabuResult {
   const fullScan = pf.nServers <= (opts.fullScanServers ?? 256);
   const nContrib = opts.contributors ?? 6;
   const tabuUntil = new Float64Array(p.nPm);
+  const stallLimit = opts.stallIterations ?? 100 + p.nPm;
+  let lastBestIter = 0;
 
   let best = state.total;
   const journal: number[] = []; // (pm, previous server) pairs since s* was reached
@@ -151,19 +155,27 @@ export function tabuSearch(state: State, opts: TabuOptions = {}): TabuResult {
       } else {
         for (const s of pf.serversUnder(owner)) for (const g of state.pmsOn[s]!) pms.push(g);
       }
+      // A link's traffic is the edges whose path crosses it; both ends of such an edge
+      // contribute (moving the sender next to the receiver helps as much as the reverse).
       const buf = new Int32Array(64);
+      const credit = new Map<number, number>();
+      const seenEdge = new Set<number>();
       for (const g of pms) {
-        let w = 0;
         for (let k = p.pmEdgeStart[g]!; k < p.pmEdgeStart[g + 1]!; k++) {
           const e = p.pmEdges[k]!;
+          if (seenEdge.has(e)) continue;
+          seenEdge.add(e);
           const a = state.nodeOf(p.edgeFrom[e]!);
           const b = state.nodeOf(p.edgeTo[e]!);
           if (a < 0 || b < 0) continue;
           const n = pf.path(a, b, buf);
-          for (let i = 0; i < n; i++) if (buf[i] === l) w += p.edgeBw[e]!;
+          let uses = false;
+          for (let i = 0; i < n; i++) if (buf[i] === l) uses = true;
+          if (!uses) continue;
+          for (const v of [p.edgeFrom[e]!, p.edgeTo[e]!]) if (v < p.nPm) credit.set(v, (credit.get(v) ?? 0) + p.edgeBw[e]!);
         }
-        if (w > 0) scored.push([g, w]);
       }
+      for (const [g, w] of credit) scored.push([g, w]);
     }
     // Random order first so equal scores do not always favour the same PM.
     for (let i = scored.length - 1; i > 0; i--) {
@@ -310,12 +322,26 @@ export function tabuSearch(state: State, opts: TabuOptions = {}): TabuResult {
         g = -2;
       }
     }
+    if (iter - lastBestIter >= stallLimit) {
+      // Diversification (ours; the seed has none): the neighbourhood is a trap here —
+      // kick a few PMs of violated services to random servers and forget the tabu list.
+      lastBestIter = iter;
+      tabuUntil.fill(0);
+      const kicks = Math.min(p.nPm, 3);
+      for (let k = 0; k < kicks; k++) {
+        const x = g >= 0 && k === 0 ? g : rng.int(p.nPm);
+        journal.push(x, state.assign[x]!);
+        state.move(x, rng.int(pf.nServers));
+      }
+      continue;
+    }
     if (g === -1) continue; // every candidate tabu and none aspirating: let tenures run out
     if (g >= 0) apply(g, j);
     const v = state.total;
     const now = performance.now() - t0;
     if (v < best) {
       best = v;
+      lastBestIter = iter;
       journal.length = 0;
       if (v === 0 && timeToFeasible === null) timeToFeasible = now;
       if (now - lastRecord >= 50 || v <= lowerBound) {
