@@ -26,6 +26,8 @@ export { Rng } from './rng.js';
 export interface PlaceOptions extends Omit<TabuOptions, 't0' | 'lowerBound'>, GreedyOptions {
   /** An existing assignment to start from (e.g. live allocations already running), −1 = free. */
   initial?: ArrayLike<number>;
+  /** Keep the PMs placed by `initial` where they are (running guests are not migrated). */
+  pinInitial?: boolean;
 }
 
 export interface Placement {
@@ -52,13 +54,20 @@ export function place(platform: Platform, services: readonly ServiceSpec[] | Pro
   const problem = services instanceof Problem ? services : new Problem(platform, services);
   if (problem.platform !== platform) throw new Error('place: problem built for another platform');
   const state = new State(problem);
-  if (opts.initial) for (let g = 0; g < problem.nPm; g++) if (opts.initial[g]! >= 0) state.move(g, opts.initial[g]!);
+  const frozen = opts.pinInitial ? new Uint8Array(problem.nPm) : undefined;
+  if (opts.initial) {
+    for (let g = 0; g < problem.nPm; g++) {
+      if (opts.initial[g]! < 0) continue;
+      state.move(g, opts.initial[g]!);
+      if (frozen) frozen[g] = 1;
+    }
+  }
   greedyRackFirst(state, opts);
   const greedyMs = performance.now() - t0;
   const initial = state.breakdown();
   const cap = problem.capacityLowerBound();
   const lowerBound = problem.delayLowerBound() + cap.cpu + cap.mem;
-  const r = tabuSearch(state, { ...opts, t0, lowerBound });
+  const r = tabuSearch(state, { ...opts, t0, lowerBound, ...(frozen ? { frozen } : {}) });
   r.history[0] = { ...r.history[0]!, ms: greedyMs };
   const flat = state.assign.slice();
   const assignment: number[][] = [];

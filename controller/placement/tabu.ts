@@ -39,6 +39,8 @@ export interface TabuOptions {
   stallIterations?: number;
   /** Contributors of a violated resource evaluated per iteration. Default 6. */
   contributors?: number;
+  /** PMs the search must not move (e.g. modules already running on live hosts). */
+  frozen?: Uint8Array;
   /** Clock origin (performance.now()) for history and time to feasible; default: now. */
   t0?: number;
 }
@@ -114,7 +116,9 @@ export function tabuSearch(state: State, opts: TabuOptions = {}): TabuResult {
     return cands;
   };
 
+  const frozen = opts.frozen;
   const isTabu = (g: number): boolean => tabuUntil[g]! > iter;
+  const movable = (g: number): boolean => !frozen || !frozen[g];
   /** Best server for g: [server, delta], ties broken at random. */
   const bestServer = (g: number): [number, number] => {
     let bj = -1;
@@ -183,7 +187,7 @@ export function tabuSearch(state: State, opts: TabuOptions = {}): TabuResult {
       [scored[i], scored[k]] = [scored[k]!, scored[i]!];
     }
     scored.sort((x, y) => y[1] - x[1]);
-    return scored.map((x) => x[0]);
+    return scored.map((x) => x[0]).filter(movable);
   };
   let ioIndex: Map<number, number[]> | undefined;
   const pmsByIo = (): Map<number, number[]> => {
@@ -308,15 +312,15 @@ export function tabuSearch(state: State, opts: TabuOptions = {}): TabuResult {
       const cand = new Set<number>();
       for (let k = p.pathEdgeStart[path]!; k < p.pathEdgeStart[path + 1]!; k++) {
         const e = p.pathEdges[k]!;
-        if (p.edgeFrom[e]! < p.nPm) cand.add(p.edgeFrom[e]!);
-        if (p.edgeTo[e]! < p.nPm) cand.add(p.edgeTo[e]!);
+        if (p.edgeFrom[e]! < p.nPm && movable(p.edgeFrom[e]!)) cand.add(p.edgeFrom[e]!);
+        if (p.edgeTo[e]! < p.nPm && movable(p.edgeTo[e]!)) cand.add(p.edgeTo[e]!);
       }
       [g, j] = bestMove(cand, Infinity);
       // Our compound move: the whole path's PMs onto one server (a chain needing every
       // hop intra-server cannot get there one module at a time without passing through
       // worse solutions). Taken when better than the best single move.
       const single = g < 0 ? Infinity : state.delta(g, j);
-      const [gj, gd] = bestGroupServer(cand);
+      const [gj, gd] = cand.size ? bestGroupServer(cand) : [-1, Infinity];
       if (gj >= 0 && gd < single) {
         for (const x of cand) apply(x, gj);
         g = -2;
@@ -330,6 +334,7 @@ export function tabuSearch(state: State, opts: TabuOptions = {}): TabuResult {
       const kicks = Math.min(p.nPm, 3);
       for (let k = 0; k < kicks; k++) {
         const x = g >= 0 && k === 0 ? g : rng.int(p.nPm);
+        if (!movable(x)) continue;
         journal.push(x, state.assign[x]!);
         state.move(x, rng.int(pf.nServers));
       }
