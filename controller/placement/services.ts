@@ -221,16 +221,20 @@ export class Problem {
   /**
    * A lower bound on the delay violations of any placement: each edge costs at least its
    * cheapest possible embedding (I/O node to its nearest server, or the cheaper of the
-   * intra-server delay and the shortest server-to-server hop). Lets the search stop and
-   * say "optimal" on instances infeasible by construction (e.g. a bound below 11 for an
-   * intrusion-detection chain).
+   * intra-server delay and the shortest server-to-server hop), plus one extra hop for each
+   * group of tight paths too big for any server. Lets the search stop and say "optimal" on
+   * instances infeasible by construction (e.g. a bound below 11 for an intrusion-detection
+   * chain).
    */
   delayLowerBound(): number {
     const pf = this.platform;
-    let minHop = Infinity;
-    for (let s = 0; s < pf.nServers; s++) minHop = Math.min(minHop, pf.linkDelay[pf.internalLink[s]!]!);
-    // Shortest server-to-server delay: two servers in one rack, if any rack has two.
-    for (const rack of pf.racks) if (rack.length > 1) minHop = Math.min(minHop, pf.delay(pf.serverNode[rack[0]!]!, pf.serverNode[rack[1]!]!));
+    let internalMin = Infinity;
+    for (let s = 0; s < pf.nServers; s++) internalMin = Math.min(internalMin, pf.linkDelay[pf.internalLink[s]!]!);
+    // Shortest delay between two distinct servers: two servers in one rack, if any rack has two.
+    let crossMin = Infinity;
+    for (const rack of pf.racks) if (rack.length > 1) crossMin = Math.min(crossMin, pf.delay(pf.serverNode[rack[0]!]!, pf.serverNode[rack[1]!]!));
+    if (crossMin === Infinity && pf.nServers > 1) crossMin = 0; // servers only in one-server racks: not worth bounding
+    const minHop = Math.min(internalMin, crossMin);
     const ioMin = new Map<number, number>();
     const ioDelay = (node: number): number => {
       let d = ioMin.get(node);
@@ -242,7 +246,15 @@ export class Problem {
       }
       return d;
     };
+    let maxCpu = 0;
+    let maxMem = 0;
+    for (let s = 0; s < pf.nServers; s++) {
+      maxCpu = Math.max(maxCpu, Math.round(pf.serverCpu[s]! * CPU_SCALE));
+      maxMem = Math.max(maxMem, pf.serverMemory[s]!);
+    }
     let lb = 0;
+    // Tight paths (no slack even with every PM-to-PM hop at its cheapest), per service.
+    const tight = new Map<number, number[]>();
     for (let p = 0; p < this.nPaths; p++) {
       let d = 0;
       for (let k = this.pathEdgeStart[p]!; k < this.pathEdgeStart[p + 1]!; k++) {
@@ -254,6 +266,51 @@ export class Problem {
         else d += minHop;
       }
       lb += Math.max(0, d - this.pathBound[p]!);
+      if (d >= this.pathBound[p]!) {
+        const svc = this.pathService[p]!;
+        if (!tight.has(svc)) tight.set(svc, []);
+        tight.get(svc)!.push(p);
+      }
+    }
+    // If the cheapest hop is intra-server, tight paths must keep all their PMs on one server.
+    // Tight paths sharing PMs then share that server; if the PMs of such a connected group
+    // fit on no server, some hop of the group crosses servers and costs at least
+    // crossMin − internalMin more (e.g. a load balancer whose six path modules need > 8 cores).
+    if (internalMin < crossMin) {
+      for (const paths of tight.values()) {
+        const pmsOf = paths.map((p) => {
+          const set = new Set<number>();
+          for (let k = this.pathEdgeStart[p]!; k < this.pathEdgeStart[p + 1]!; k++) {
+            const e = this.pathEdges[k]!;
+            if (this.edgeFrom[e]! < this.nPm) set.add(this.edgeFrom[e]!);
+            if (this.edgeTo[e]! < this.nPm) set.add(this.edgeTo[e]!);
+          }
+          return set;
+        });
+        const done = new Array<boolean>(paths.length).fill(false);
+        for (let i = 0; i < paths.length; i++) {
+          if (done[i]) continue;
+          // Connected component of paths by shared PMs.
+          const union = new Set<number>(pmsOf[i]);
+          done[i] = true;
+          for (let grew = true; grew; ) {
+            grew = false;
+            for (let j = 0; j < paths.length; j++) {
+              if (done[j] || ![...pmsOf[j]!].some((g) => union.has(g))) continue;
+              for (const g of pmsOf[j]!) union.add(g);
+              done[j] = true;
+              grew = true;
+            }
+          }
+          let cpu = 0;
+          let mem = 0;
+          for (const g of union) {
+            cpu += this.pmCpu[g]!;
+            mem += this.pmMem[g]!;
+          }
+          if (cpu > maxCpu || mem > maxMem) lb += crossMin - internalMin;
+        }
+      }
     }
     return lb;
   }

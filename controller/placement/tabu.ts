@@ -228,9 +228,14 @@ export function tabuSearch(state: State, opts: TabuOptions = {}): TabuResult {
     return [bg, bj, bd];
   };
 
-  /** Best server to move a whole group of PMs to (tabu members must aspirate): [server, delta]. */
+  /**
+   * Best plan to move a whole group of PMs onto one server j: the group, then — if j is now
+   * over CPU or memory — ejection of j's other PMs, largest first, each to its own best
+   * server (an ejection chain of depth one). Tabu members must aspirate. Returns the plan
+   * as (pm, server) pairs and its delta; the state is left unchanged.
+   */
   const groupCands: number[] = [];
-  const bestGroupServer = (group: Set<number>): [number, number] => {
+  const bestGroupPlan = (group: Set<number>): [number[], number] => {
     let cpu = 0;
     let mem = 0;
     let anyTabu = false;
@@ -243,7 +248,7 @@ export function tabuSearch(state: State, opts: TabuOptions = {}): TabuResult {
     for (const g of group) if (state.assign[g]! >= 0 && !groupCands.includes(state.assign[g]!)) groupCands.push(state.assign[g]!);
     if (fullScan) for (let s = 0; s < pf.nServers; s++) groupCands.push(s);
     else {
-      // Servers with room for the whole group, by sampling (O(1) each).
+      // Servers with room for the whole group, by sampling (O(1) each), and a few at random.
       for (let tries = 0, found = 0; tries < 256 && found < 8; tries++) {
         const s = rng.int(pf.nServers);
         if (state.cpuLoad[s]! + cpu <= state.cpuCap[s]! && state.memLoad[s]! + mem <= pf.serverMemory[s]!) {
@@ -251,25 +256,52 @@ export function tabuSearch(state: State, opts: TabuOptions = {}): TabuResult {
           found++;
         }
       }
+      for (let k = 0; k < 4; k++) groupCands.push(rng.int(pf.nServers));
     }
-    let bj = -1;
+    let bestPlan: number[] = [];
     let bd = Infinity;
     const undo: number[] = [];
+    const plan: number[] = [];
+    const before = state.total;
     for (const j of groupCands) {
-      let d = 0;
+      plan.length = 0;
       for (const g of group) {
         undo.push(g, state.assign[g]!);
-        d += state.move(g, j);
+        plan.push(g, j);
+        state.move(g, j);
       }
+      let tabuOk = !anyTabu;
+      for (let guard = 0; guard < 8 && (state.cpuLoad[j]! > state.cpuCap[j]! || state.memLoad[j]! > pf.serverMemory[j]!); guard++) {
+        const cpuOver = state.cpuLoad[j]! > state.cpuCap[j]!;
+        const memOver = state.memLoad[j]! > pf.serverMemory[j]!;
+        let x = -1;
+        let xs = -1;
+        for (const y of state.pmsOn[j]!) {
+          if (group.has(y) || !movable(y)) continue;
+          const sc = (cpuOver ? p.pmCpu[y]! : 0) + (memOver ? p.pmMem[y]! : 0) - (isTabu(y) ? 1e6 : 0);
+          if (sc > xs) {
+            xs = sc;
+            x = y;
+          }
+        }
+        if (x < 0) break;
+        if (isTabu(x)) tabuOk = false;
+        const [to] = bestServer(x);
+        if (to < 0) break;
+        undo.push(x, j);
+        plan.push(x, to);
+        state.move(x, to);
+      }
+      const d = state.total - before;
       for (let i = undo.length - 2; i >= 0; i -= 2) state.move(undo[i]!, undo[i + 1]!);
       undo.length = 0;
-      if (anyTabu && !(state.total + d < best)) continue;
+      if (!tabuOk && !(before + d < best)) continue;
       if (d < bd) {
         bd = d;
-        bj = j;
+        bestPlan = plan.slice();
       }
     }
-    return [bj, bd];
+    return [bestPlan, bd];
   };
 
   const apply = (g: number, j: number): void => {
@@ -298,7 +330,11 @@ export function tabuSearch(state: State, opts: TabuOptions = {}): TabuResult {
     } else {
       // Lines 15–20: one of the three most delay-violated bounded paths, at random.
       const top: number[] = [];
-      for (const path of state.badPaths.items) {
+      // Scan from a random offset so that equally violated paths take turns.
+      const bad = state.badPaths.items;
+      const off = rng.int(bad.length);
+      for (let k = 0; k < bad.length; k++) {
+        const path = bad[(off + k) % bad.length]!;
         const v = state.pathDelay[path]! - p.pathBound[path]!;
         if (top.length < 3) top.push(path);
         else {
@@ -316,13 +352,14 @@ export function tabuSearch(state: State, opts: TabuOptions = {}): TabuResult {
         if (p.edgeTo[e]! < p.nPm && movable(p.edgeTo[e]!)) cand.add(p.edgeTo[e]!);
       }
       [g, j] = bestMove(cand, Infinity);
-      // Our compound move: the whole path's PMs onto one server (a chain needing every
-      // hop intra-server cannot get there one module at a time without passing through
-      // worse solutions). Taken when better than the best single move.
+      // Our compound move: the whole path's PMs onto one server, ejecting what no longer
+      // fits there (a chain needing every hop intra-server cannot get there one module at a
+      // time without passing through worse solutions). Taken when better than the best
+      // single move.
       const single = g < 0 ? Infinity : state.delta(g, j);
-      const [gj, gd] = cand.size ? bestGroupServer(cand) : [-1, Infinity];
-      if (gj >= 0 && gd < single) {
-        for (const x of cand) apply(x, gj);
+      const [plan, gd] = cand.size ? bestGroupPlan(cand) : [[], Infinity];
+      if (plan.length && gd < single) {
+        for (let i = 0; i < plan.length; i += 2) apply(plan[i]!, plan[i + 1]!);
         g = -2;
       }
     }

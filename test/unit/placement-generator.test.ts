@@ -56,8 +56,14 @@ t.test('the seed platforms have the seed shape', async (t) => {
   t.equal(basic.serverMemory[0], 2048);
 });
 
-t.test('delay lower bound: D10 infeasible by construction (one unit per intrusion-detection chain), D11 not', async (t) => {
+t.test('delay lower bound: D10 infeasible by construction, D11 not', async (t) => {
   const pf = largePlatform();
-  t.equal(new Problem(pf, generateServices(pf, 25, 10)).delayLowerBound(), 25);
+  const d10 = generateServices(pf, 400, 10);
+  // One unit per intrusion-detection chain (4 + 3 + 4 = 11 at best), and one per load
+  // balancer whose six path modules (firewall, balancer, 4 backends) need more than 8 cores:
+  // its four paths of minimum delay exactly 10 cannot all stay on one server.
+  const bigLb = d10.filter((s) => s.type === 'load balancing' && s.modules.slice(0, 6).reduce((a, m) => a + m.cpu, 0) > 8).length;
+  t.ok(bigLb > 0, `${bigLb} load balancers too big for one server`);
+  t.equal(new Problem(pf, d10).delayLowerBound(), 400 + bigLb);
   t.equal(new Problem(pf, generateServices(pf, 25, 11)).delayLowerBound(), 0);
 });
