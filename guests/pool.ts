@@ -219,7 +219,10 @@ export class WarmPool {
     return { ...created, source: 'create' };
   }
 
-  /** True when the guest was ours to take; false when it died or another toolstack took it. */
+  /**
+   * True when the guest was ours to take; false when it died or another toolstack
+   * took it. Any other failure puts the guest back and is rethrown.
+   */
   private async claim(guest: Guest, newName: string): Promise<boolean> {
     try {
       return await this.g.xs.transaction(async (tx) => {
@@ -229,11 +232,9 @@ export class WarmPool {
         return true;
       });
     } catch (e) {
-      if (e instanceof GuestError && /already exists/.test(e.message)) {
-        this.idle.unshift(guest); // the request was at fault, not the guest
-        throw e;
-      }
-      return false;
+      if (!(await this.g.xs.exists(`/local/domain/${guest.domid}`).catch(() => false))) return false;
+      this.idle.unshift(guest);
+      throw e;
     }
   }
 

@@ -109,16 +109,22 @@ write_handler() {
   log "router $rid: write $elem.$handler"
 }
 
-if [ "$LEGACY" = 0 ]; then
-  xenstore-write "$ROOT" "" || { log "cannot create $ROOT"; exit 1; }
-fi
 log "waiting for routers under $ROOT"
 first=1
+# The watch is set before the root is created (the initial event says it is set):
+# the toolstack installs as soon as the root exists, and writes made before the
+# watch would be lost.
 xenstore-watch "$ROOT" | while read -r path _; do
-  # The initial event fires before anything was written: ignore it, as ClickOS does.
-  # (data/agent tells the lab's tests the watch is set: with the legacy root
-  # there is no other sign.)
-  [ "$first" = 1 ] && { first=0; xenstore-write data/agent watching; continue; }
+  if [ "$first" = 1 ]; then
+    first=0
+    if [ "$LEGACY" = 0 ]; then
+      xenstore-write "$ROOT" "" || { log "cannot create $ROOT"; exit 1; }
+    fi
+    # (data/agent tells the lab's tests the watch is set: with the legacy root
+    # there is no other sign.)
+    xenstore-write data/agent watching
+    continue
+  fi
   rel=${path#"$HOME_PATH"/}
   rel=${rel#"$ROOT"/}
   rid=${rel%%/*}

@@ -199,3 +199,27 @@ t.test('vifs: attach to a ClickOS guest, connected, seen by the guest; detach le
   await t.rejects(guests.vifs.attach(g.domid, { bridge: 'nosuchbr1' }), /failed/);
   t.same(await guests.vifs.list(g.domid), [], 'a failed attach leaves no vif');
 });
+
+t.test('legacy images: the toolstack creates clickos/ and every operation finds it', async (t) => {
+  const xs = await XenStore.connect();
+  const guests = new ClickosGuests({ xs, xl, bootTimeoutMs: 180_000, initGraceMs: 60_000, handlerTimeoutMs: 30_000 });
+  const name = `${PREFIX}-legacy`;
+  t.teardown(async () => {
+    for (const d of await xl.list()) if (d.name === name) await xl.destroy(d.domid).catch(() => {});
+    xs.close();
+  });
+  // clickos.legacy makes the stand-in behave as a pre-2016 image: it creates no root and watches clickos/.
+  const g = await guests.create({ name, kernel: guestKernel, ramdisk: guestRamdisk, extra: 'console=hvc0 clickos.legacy', memory: 96, vifs: [{ bridge: 'xenbr0' }] }, { legacyRoot: true });
+  t.equal(g.root, `/local/domain/${g.domid}/clickos`);
+  t.same(await xs.getPermissions(g.root), [{ domid: 0, access: 'none' }, { domid: g.domid, access: 'read' }], 'readable by the guest');
+  t.notOk(xsExists(`/local/domain/${g.domid}/data/clickos`));
+  // A legacy image gives no sign that it watches; the stand-in's data/agent stands in for waiting.
+  await waitFor('the legacy guest to watch clickos/', async () => ((await xs.read(`/local/domain/${g.domid}/data/agent`).catch(() => undefined)) === 'watching' ? true : undefined), 180_000);
+  const rid = await guests.install(g.domid, 'src :: FromDevice(0);\nsink :: ToDevice(0);\nsrc -> sink;\n', 'legacy');
+  t.ok(xsExists(`${g.root}/${rid}/config/0`), 'installed under clickos/');
+  t.same(await guests.start(g.domid, rid), { confirmed: true }, 'the guest started it');
+  t.equal(await guests.read(g.domid, rid, 'src', 'class'), 'FromDevice', 'handler read under clickos/');
+  await guests.stop(g.domid, rid);
+  await guests.remove(g.domid, rid);
+  t.same(await guests.routers(g.domid), []);
+});
