@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { Catalog } from '../../clickos-build/index.js';
 import { elementSet, ALWAYS_BUILT } from '../../clickos-build/build/element-set.js';
-import { makePlan } from '../../clickos-build/build/plan.js';
+import { makePlan, type ImageOptions } from '../../clickos-build/build/plan.js';
 import { PlanError, ElementSelectionError } from '../../clickos-build/build/errors.js';
 import { selectElements } from '../../clickos-build/build/elements-conf.js';
 import { guestName, imageXlCfg } from '../../clickos-build/build/guest-cfg.js';
@@ -53,7 +53,7 @@ t.test('cache key: stable for the same element set, sensitive to elements, sourc
   const a = elementSet([{ file: 'a.click', text: 'FromDevice(0) -> Queue -> ToDevice(0);' }], catalog);
   const b = elementSet([{ file: 'b.click', text: 'x :: Queue; FromDevice(0) -> x; x -> ToDevice(0); // same classes' }], catalog);
   const c = elementSet([{ file: 'c.click', text: 'FromDevice(0) -> Queue -> Discard;' }], catalog);
-  const none = { configureArgs: [] };
+  const none: ImageOptions = { configureArgs: [] };
   const key = (set: typeof a, ids = IDS, opts = none) => makePlan(set, opts, DIRS, ids).cacheKey;
   t.match(key(a), /^[0-9a-f]{24}$/);
   t.equal(key(a), key(a), 'deterministic');
