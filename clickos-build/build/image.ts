@@ -11,7 +11,7 @@ import { BuildStepError, ElementSelectionError } from './errors.js';
 import { guestName, imageXlCfg } from './guest-cfg.js';
 import { makePlan, NEWLIB_SUBDIR, type BuildPlan, type ImageOptions, type PlanStep } from './plan.js';
 import { silent, type ProgressSink } from './progress.js';
-import { requireSources, SOURCE_NAMES, sourceId, type SourceDirs, type SourceName } from './sources.js';
+import { requireSources, sha256, SOURCE_NAMES, sourceId, type SourceDirs, type SourceName } from './sources.js';
 
 export const IMAGE_FILE = 'clickos_x86_64';
 /** Where `make minios` leaves the image, relative to the ClickOS tree. */
@@ -118,11 +118,12 @@ export async function buildImage(req: ImageRequest): Promise<ImageResult> {
   }
 
   mkdirSync(logDir, { recursive: true });
-  const lock = join(cacheDir, 'builds', `${key}.lock`);
+  // Builds configure and cut elements.conf inside the ClickOS tree: one at a time per tree.
+  const lock = join(cacheDir, 'builds', `tree-${sha256(req.dirs.clickos).slice(0, 16)}.lock`);
   try {
-    writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
+    writeFileSync(lock, `${process.pid} ${req.dirs.clickos}\n`, { flag: 'wx' });
   } catch {
-    throw new BuildStepError('lock', lock, `another build of ${key} holds ${lock}; wait for it, or remove the file if no clickos-build is running`);
+    throw new BuildStepError('lock', lock, `another build in ${req.dirs.clickos} holds ${lock}; wait for it, or remove the file if no clickos-build is running`);
   }
   try {
     const root = `${req.dirs.toolchain}/${NEWLIB_SUBDIR}`;
@@ -203,6 +204,8 @@ export async function buildImage(req: ImageRequest): Promise<ImageResult> {
         steps.push({ name: step.name, outcome: 'ok', log });
         progress.done(step.name, 'ok');
       } catch (e) {
+        // Steps the driver does itself leave their error in their log too.
+        if (!existsSync(log)) writeFileSync(log, `${(e as Error).message}\n`);
         progress.done(step.name, 'failed', `see ${log}`);
         throw e;
       }

@@ -166,3 +166,21 @@ t.test('a failing step stops the build, names its log and quotes it; nothing is 
   const ok = await buildImage({ configs: [FW], dirs: trees.dirs, catalog, cacheDir, make: trees.make, xlCfgPath: join(trees.root, 'fw.cfg') });
   t.equal(ok.cached, false, 'the next run builds');
 });
+
+t.test('one build at a time in a ClickOS tree', async (t) => {
+  const trees = fakeTrees(t.testdir());
+  const cacheDir = join(trees.root, 'cache');
+  const { sha256 } = await import('../../clickos-build/build/sources.js');
+  const lock = join(cacheDir, 'builds', `tree-${sha256(trees.dirs.clickos).slice(0, 16)}.lock`);
+  mkdirSync(join(cacheDir, 'builds'), { recursive: true });
+  writeFileSync(lock, '1 elsewhere\n');
+  try {
+    await buildImage({ configs: [FW], dirs: trees.dirs, catalog, cacheDir, make: trees.make, xlCfgPath: join(trees.root, 'fw.cfg') });
+    t.fail('built while locked');
+  } catch (e) {
+    t.type(e, BuildStepError);
+    t.match((e as Error).message, `another build in ${trees.dirs.clickos} holds ${lock}`);
+  }
+  t.same(trees.calls(), [], 'nothing ran');
+  t.ok(existsSync(lock), "someone else's lock is left alone");
+});
