@@ -1,6 +1,6 @@
 #!/usr/bin/bash
 # dom0's second stage, PID 1 in the overlay root: the dom0 start sequence of
-# xen-lab-facts.md (order matters), then the exec agent the host talks to.
+# xen-lab-facts.md (order matters; in xen-dom0.sh), then the exec agent the host talks to.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8
 step() { echo "LAB-STEP $*"; }
@@ -10,10 +10,15 @@ run() { STEP="$1"; step "$1"; }
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+# shellcheck disable=SC2013 # /proc/cmdline is one line; its words are wanted
 for w in $(cat /proc/cmdline); do case "$w" in labrun=*) LABRUN="${w#labrun=}" ;; esac; done
 [ -f "$LABRUN/boot.env" ] || { STEP=config; fail "no $LABRUN/boot.env"; }
 # shellcheck disable=SC1091
 source "$LABRUN/boot.env"   # LAB_PORT LAB_TOKEN_FILE LAB_NODE LAB_AGENT LAB_XENSTORED
+# The start sequence itself is shared with the Vagrant lab (vagrant/dom0.sh).
+# shellcheck source=lab/dom0/xen-dom0.sh
+source "$(dirname "${BASH_SOURCE[0]}")/xen-dom0.sh" || { STEP=config; fail "no xen-dom0.sh beside $0"; }
+dom0_fail() { fail "$@"; }
 
 run mounts
 # The host's /run and /dev/pts must not leak into dom0. /tmp stays the overlay's:
@@ -26,36 +31,28 @@ mkdir -p /root /var/lock /var/run/xenstored /var/lib/xenstored /var/run/xen /var
 ln -sf /proc/self/fd /dev/fd
 
 run xen-modules
-# xen-privcmd before xenfs: xenfs needs its symbols.
-for m in xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc bridge xen-netback veth tun; do
-  busybox modprobe "$m" || fail "modprobe $m"
-done
-mount -t xenfs xenfs /proc/xen || fail "mount xenfs (needed by xenstored for the dom0 port)"
+DOM0_BUSYBOX_MODPROBE=1
+dom0_modules
+dom0_xenfs
 
 run xenstored
-case "${LAB_XENSTORED:-xenstored}" in
-  oxenstored) /usr/lib/xen-4.17/bin/oxenstored --pid-file=/var/run/xenstored.pid >/var/log/xen/xenstored.out 2>&1 || fail "oxenstored exited $?" ;;
-  xenstored) /usr/lib/xen-4.17/bin/xenstored --pid-file=/var/run/xenstored.pid >/var/log/xen/xenstored.out 2>&1 || fail "xenstored exited $?" ;;
-  *) fail "LAB_XENSTORED must be xenstored or oxenstored" ;;
-esac
-for _ in $(seq 100); do [ -S /var/run/xenstored/socket ] && break; sleep 0.1; done
-[ -S /var/run/xenstored/socket ] || fail "no socket at /var/run/xenstored/socket"
+dom0_xenstored "${LAB_XENSTORED:-xenstored}"
 
 run xen-init-dom0
-# Writes dom0's and Pool-0's nodes; without it xl create fails "Illegal pool specified".
-/usr/lib/xen-4.17/bin/xen-init-dom0 || fail "xen-init-dom0 exited $?"
+dom0_init
 
 run xenconsoled
-/usr/lib/xen-4.17/bin/xenconsoled --pid-file=/var/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console || fail "xenconsoled exited $?"
+dom0_xenconsoled
 
 run bridge
-ip link add xenbr0 type bridge || fail "ip link add xenbr0"
-ip link set xenbr0 up || fail "xenbr0 up"
+dom0_bridge xenbr0
 
 run network
 ip link set lo up
+# shellcheck disable=SC2010 # kernel interface names have no blanks or newlines
 NIC=$(ls /sys/class/net | grep -v -e '^lo$' -e '^xenbr' | head -n 1)
 [ -n "$NIC" ] || fail "no virtio NIC"
+# shellcheck disable=SC2015 # any step of the chain failing is the failure reported
 ip link set "$NIC" up && ip addr add 10.0.2.15/24 dev "$NIC" && ip route add default via 10.0.2.2 || fail "configure $NIC"
 
 run agent

@@ -14,6 +14,7 @@ fail() { echo "LAB-FAIL initramfs: $*"; sleep 1; poweroff -f; }
 echo "LAB-STEP modules"
 while read -r m; do insmod "$m" || fail "insmod $m"; done < /usr/lib/lab-modules/load-order
 
+# shellcheck disable=SC2013 # /proc/cmdline is one line; its words are wanted
 for w in $(cat /proc/cmdline); do case "$w" in labboot=*) LABBOOT="${w#labboot=}" ;; esac; done
 [ -n "$LABBOOT" ] || fail "no labboot= on the kernel command line"
 

@@ -75,6 +75,7 @@ counter() { cat "/sys/class/net/eth$1/statistics/$2" 2>/dev/null || echo 0; }
 read_handler() {
   rid=$1 elem=$2 handler=$3
   line=$(grep "^$elem " "$STATE/$rid/elements") || return 1
+  # shellcheck disable=SC2086 # split the line into its fields on purpose
   set -- $line
   class=$2
   args=${line#* * }
@@ -101,7 +102,9 @@ write_handler() {
   grep -q "^$elem " "$STATE/$rid/elements" || return
   case "$handler" in
     reset_counts)
-      line=$(grep "^$elem " "$STATE/$rid/elements"); set -- $line
+      line=$(grep "^$elem " "$STATE/$rid/elements")
+      # shellcheck disable=SC2086 # split the line into its fields on purpose
+      set -- $line
       dev=${3%%,*}
       case "$2" in FromDevice) counter "$dev" rx_packets ;; ToDevice) counter "$dev" tx_packets ;; esac > "$STATE/$rid/h/$elem.count.base" ;;
     *) printf '%s' "$value" > "$STATE/$rid/h/$elem.$handler" ;;
