@@ -72,6 +72,7 @@ t.test('warm pool', async (t) => {
     const half = await guests.create({ ...template, name: `${PREFIX}-pool-99` });
     const events2: PoolEvent[] = [];
     const pool2 = new WarmPool({ guests, template, size: 1, prefix: `${PREFIX}-pool`, autoRefill: false, onEvent: (e) => events2.push(e) });
+    t.teardown(() => pool2.close({ destroyIdle: true })); // after the subtests below (t.test only queues them)
     await pool2.start();
     t.same(events2.filter((e) => e.kind === 'adopted').map((e) => (e as { domid: number }).domid), [idle[1]!.domid], 'the idle guest adopted');
     t.ok(events2.some((e) => e.kind === 'discarded' && e.domid === half.domid), 'the half-warmed guest discarded');
@@ -108,7 +109,6 @@ t.test('warm pool', async (t) => {
       t.type(err, RouterInitError);
       t.ok(await gone(g!.domid), `domain ${g!.domid}, its vif and XenStore home are gone`);
     });
-    await pool2.close({ destroyIdle: true });
   });
 
   t.test('a guest killed midway: install and start fail clearly, nothing is left', async (t) => {
