@@ -59,10 +59,12 @@ last=""
 settle=10
 while true; do
   scan
+  # shellcheck disable=SC3045 # busybox ash has read -t and -u
   if [ "$settle" -gt 0 ]; then
-    if read -t 1 -u 3 _; then settle=10; else settle=$((settle - 1)); fi
+    if read -r -t 1 -u 3 _; then settle=10; else settle=$((settle - 1)); fi
   else
-    read -u 3 _
+    # shellcheck disable=SC3045
+    read -r -u 3 _
     settle=10
   fi
 done
