@@ -18,10 +18,12 @@ export interface ManagerOptions {
   initGraceMs?: number;
   /**
    * The console line that confirms router <rid> started, ending the grace period
-   * early. The default matches the lab's stand-in ("router 0: running (…)"); an
+   * (initGraceMs, also used for stops) early. The default matches the lab's stand-in ("router 0: running (…)"); an
    * image that prints nothing on success is confirmed by the grace period alone.
    */
   startedLine?: (rid: number) => RegExp;
+  /** Likewise for a stop (default "router <rid>: halted"). */
+  stoppedLine?: (rid: number) => RegExp;
   /** xenconsoled's --log-dir (default /var/log/xen/console). */
   consoleLogDir?: string;
   /** Handler read timeout (default 5 s). */
@@ -49,6 +51,7 @@ export class ClickosGuests {
   private readonly initGraceMs: number;
   private readonly handlerTimeoutMs: number;
   private readonly startedLine: (rid: number) => RegExp;
+  private readonly stoppedLine: (rid: number) => RegExp;
   readonly consoles: ConsoleLogs;
 
   constructor(o: ManagerOptions) {
@@ -60,6 +63,7 @@ export class ClickosGuests {
     this.initGraceMs = o.initGraceMs ?? 3000;
     this.handlerTimeoutMs = o.handlerTimeoutMs ?? 5000;
     this.startedLine = o.startedLine ?? ((rid) => new RegExp(`\\brouter ${rid}: running\\b`));
+    this.stoppedLine = o.stoppedLine ?? ((rid) => new RegExp(`\\brouter ${rid}: halted\\b`));
     this.consoles = new ConsoleLogs(o.xs, o.consoleLogDir);
   }
 
@@ -94,31 +98,42 @@ export class ClickosGuests {
    * The domain must be running (the CLI unpauses a `create -p` domain first).
    */
   async start(domid: number, rid: number): Promise<{ confirmed: boolean }> {
+    return this.acted(domid, rid, () => this.control.start(domid, rid), this.startedLine(rid), true);
+  }
+
+  /**
+   * status=Halted, then waits until the console says the router stopped (or the
+   * grace period ends): the guest acts on the watch event later, and a router
+   * removed before it read `Halted` would go on running inside the guest.
+   */
+  async stop(domid: number, rid: number): Promise<{ confirmed: boolean }> {
+    return this.acted(domid, rid, () => this.control.stop(domid, rid), this.stoppedLine(rid), false);
+  }
+
+  /** Removes a router; forced on a Running one, it is stopped (and the stop awaited) first. */
+  async remove(domid: number, rid: number, o: { force?: boolean } = {}): Promise<void> {
+    if (o.force && (await this.control.status(domid, rid)) === 'Running') await this.stop(domid, rid);
+    await this.control.remove(domid, rid, o);
+  }
+
+  /** Runs `action`, then reads the console until `done` shows, an init failure shows, or the grace ends. */
+  private async acted(domid: number, rid: number, action: () => Promise<void>, done: RegExp, failures: boolean): Promise<{ confirmed: boolean }> {
     const file = await this.consoles.file(domid);
     const offset = await this.consoles.size(file);
-    await this.control.start(domid, rid);
-    const started = this.startedLine(rid);
+    await action();
     const deadline = Date.now() + this.initGraceMs;
     for (;;) {
       const lines = (await this.consoles.since(file, offset)).split('\n');
-      const bad = lines.filter((l) => INIT_FAILURE.test(l));
+      const bad = failures ? lines.filter((l) => INIT_FAILURE.test(l)) : [];
       if (bad.length > 0) {
         await this.control.stop(domid, rid).catch(() => {});
         throw new RouterInitError(domid, rid, bad);
       }
-      if (lines.some((l) => started.test(l))) return { confirmed: true };
-      if (!(await this.xs.exists(`/local/domain/${domid}`))) throw new GuestDiedError(`domain ${domid} died while router ${rid} was starting`);
+      if (lines.some((l) => done.test(l))) return { confirmed: true };
+      if (!(await this.xs.exists(`/local/domain/${domid}`))) throw new GuestDiedError(`domain ${domid} died while router ${rid} was ${failures ? 'starting' : 'stopping'}`);
       if (Date.now() >= deadline) return { confirmed: false };
       await sleep(20);
     }
-  }
-
-  stop(domid: number, rid: number): Promise<void> {
-    return this.control.stop(domid, rid);
-  }
-
-  remove(domid: number, rid: number, o: { force?: boolean } = {}): Promise<void> {
-    return this.control.remove(domid, rid, o);
   }
 
   read(domid: number, rid: number, element: string, handler: string): Promise<string> {

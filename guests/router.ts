@@ -142,6 +142,11 @@ export class ClickosControl {
     return this.setStatus(domid, rid, 'Halted');
   }
 
+  /** A router's status (Running, Halted), or undefined when there is no such router. */
+  async status(domid: number, rid: number): Promise<string | undefined> {
+    return this.xs.read(`${await this.requireRoot(domid)}/${rid}/status`).catch(() => undefined);
+  }
+
   /** Removes a router; refuses while it runs unless `force`. */
   async remove(domid: number, rid: number, o: { force?: boolean } = {}): Promise<void> {
     await this.xs.transaction(async (tx) => {

@@ -59,7 +59,8 @@ async function main(): Promise<void> {
   const xs = await XenStore.connect();
   const xl = new Xl({ timeoutMs: 600_000 });
   await poolVsXl(xs, xl);
-  const guests = new ClickosGuests({ xs, xl, bootTimeoutMs: 600_000, initGraceMs: 0 });
+  // The grace bounds the confirmed stops of the forced removals between rounds.
+  const guests = new ClickosGuests({ xs, xl, bootTimeoutMs: 600_000, initGraceMs: 60_000 });
   const made: Guest[] = [];
   try {
     const curve: number[] = [];
