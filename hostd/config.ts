@@ -77,7 +77,7 @@ export const NAME_RE = /^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const BRIDGE_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
 /** Unicast (the first octet's low bit clear), as a vif needs. */
 export const MAC_RE = /^[0-9a-fA-F][02468aceACE](:[0-9a-fA-F]{2}){5}$/;
-export const PATH_RE = /^\/(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_./+-]+$/;
+export const PATH_RE = /^(?!.*\/\.\.(\/|$))\/[A-Za-z0-9_./+-]+$/;
 const SECRET_RE = /^[\x21-\x7e]{16,512}$/;
 
 type Obj = Record<string, unknown>;
@@ -232,6 +232,8 @@ export async function parseConfig(raw: unknown, configPath = DEFAULT_CONFIG_PATH
     const tO = c.obj(pO.template, 'config.pool.template', ['kernel', 'ramdisk', 'extra', 'memory', 'vifs']) ?? {};
     const tMaxMem = c.int(pO, 'maxMemoryMiB', 'config.pool', 0, 1 << 24);
     const reserve = c.int(pO, 'hostReserveMiB', 'config.pool', 0, 1 << 24);
+    const tRamdisk = c.str(tO, 'ramdisk', 'config.pool.template', PATH_RE, 'an absolute path') ?? guests.ramdisk;
+    const tExtra = c.str(tO, 'extra', 'config.pool.template', /^[^\n\0"\\]{0,1024}$/, 'a kernel command line without newline, NUL, quote or backslash') ?? guests.extra;
     pool = {
       size: c.int(pO, 'size', 'config.pool', 0, 256) ?? 0,
       prefix: c.str(pO, 'prefix', 'config.pool', /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,40}$/) ?? `${name}-pool`,
@@ -239,10 +241,8 @@ export async function parseConfig(raw: unknown, configPath = DEFAULT_CONFIG_PATH
       ...(reserve !== undefined ? { hostReserveMiB: reserve } : {}),
       template: {
         kernel: c.str(tO, 'kernel', 'config.pool.template', PATH_RE, 'an absolute path') ?? guests.kernel,
-        ...((c.str(tO, 'ramdisk', 'config.pool.template', PATH_RE, 'an absolute path') ?? guests.ramdisk) !== undefined
-          ? { ramdisk: (tO.ramdisk as string | undefined) ?? guests.ramdisk! }
-          : {}),
-        ...((c.str(tO, 'extra', 'config.pool.template', /^[^\n\0"\\]{0,1024}$/) ?? guests.extra) !== undefined ? { extra: (tO.extra as string | undefined) ?? guests.extra! } : {}),
+        ...(tRamdisk !== undefined ? { ramdisk: tRamdisk } : {}),
+        ...(tExtra !== undefined ? { extra: tExtra } : {}),
         memory: c.int(tO, 'memory', 'config.pool.template', 4, guests.maxMemoryMiB) ?? guests.memory,
         vifs: c.vifs(tO.vifs, 'config.pool.template.vifs') ?? guests.vifs,
       },
