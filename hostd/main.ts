@@ -123,7 +123,9 @@ async function main(): Promise<void> {
     stopping = true;
     log(`${signal}: stopping (PMs keep running; idle pool guests are adopted by the next hostd)`);
     await link?.stop();
-    await sv.pool?.close();
+    // A guest being warmed may take a boot to finish; not longer than 30 s (the next
+    // hostd's pool destroys a half-warmed guest it finds).
+    await Promise.race([sv.pool?.close(), new Promise((r) => setTimeout(r, 30_000).unref())]);
     await daemon.close();
     xs.close();
     process.exit(0);
