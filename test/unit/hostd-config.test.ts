@@ -1,7 +1,7 @@
 // hostd's config file: defaults filled in, every problem reported at once, secrets
 // inline or from a file, relative paths anchored at the config file.
 import t from 'tap';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, parseConfig } from '../../hostd/config.js';
@@ -113,4 +113,19 @@ t.test('loadConfig: secret files, JSON errors, missing files', async (t) => {
   await t.rejects(loadConfig(join(dir, 'nope.json')), { name: 'ConfigError', message: /cannot read/ });
   await writeFile(join(dir, 'nosecret.json'), JSON.stringify({ secretFile: 'missing', guests: { kernel: '/k' } }));
   await t.rejects(loadConfig(join(dir, 'nosecret.json')), { name: 'ConfigError', message: /secretFile: cannot read/ });
+});
+
+t.test('hostd.example.json is a valid config', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hostd-example-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const raw = JSON.parse(await readFile(new URL('../../hostd/hostd.example.json', import.meta.url), 'utf8')) as Record<string, any>;
+  // Its secret files are /etc/clickos/*.secret: point them at private copies.
+  await writeFile(join(dir, 'hostd.secret'), `${SECRET}\n`);
+  await writeFile(join(dir, 'controller.secret'), 'controller-secret-0123\n');
+  raw.secretFile = join(dir, 'hostd.secret');
+  raw.controller.secretFile = join(dir, 'controller.secret');
+  const c = await parseConfig(raw, join(dir, 'hostd.json'));
+  t.equal(c.secret, SECRET);
+  t.equal(c.controller!.secret, 'controller-secret-0123');
+  t.equal(c.pool!.template.kernel, c.guests.kernel);
 });
