@@ -6,10 +6,12 @@
 //                                                  = <unix ms>      a create_pm in progress
 //
 // The first node lives in the guest's own home (beside the pool's markers, see
-// guests/pool.ts) so it disappears with the domain. The second is written before a
-// create starts and removed when it ends, so a hostd killed mid-create finds on
-// restart the names whose creation it never finished, and destroys any domain with
-// such a name that is not marked as a finished PM: no orphan survives a crash.
+// guests/pool.ts) so it disappears with the domain; create_pm writes it once the
+// router runs, so a marked domain is a finished PM. The second is written before a
+// create starts (only when no domain has that name) and removed when it ends, so a
+// hostd killed mid-create finds on restart the names whose creation it never
+// finished, and destroys an unmarked domain of such a name: no orphan survives a
+// crash, and no finished PM is touched.
 import type { XenStore } from '../xenstore/index.js';
 import { domainNames } from '../guests/index.js';
 
@@ -51,7 +53,7 @@ export class Registry {
     await this.xs.write(`${pendingDir(this.hostd)}/${name}`, String(Date.now()));
   }
 
-  /** Marks a domain as ours; done before the config goes in, so from then on delete_pm can reach it. */
+  /** Marks a domain as a finished PM of ours; from then on the methods can reach it. */
   async mark(domid: number): Promise<void> {
     await this.xs.write(markerNode(domid), this.hostd);
   }
@@ -79,7 +81,8 @@ export class Registry {
       for (const name of pending) {
         for (const [domid, n] of names) {
           if (n !== name || domid === 0) continue;
-          // Marked but its create never finished: the router may be half-installed. Destroy either way.
+          // Killed between marking and clearing the entry: a finished PM, keep it.
+          if ((await this.xs.read(markerNode(domid)).catch(() => undefined)) === this.hostd) continue;
           await destroy(domid).catch(() => {});
           destroyed.push({ domid, name });
         }

@@ -5,6 +5,7 @@
 // failed create_pm leaves no domain (the seed's "install a user configuration").
 import { fail, ok, s, type TaskDefinition } from '../../daemon/index.js';
 import type { VifSpec } from '../../toolstack/index.js';
+import { domainNames } from '../../guests/index.js';
 import type { HostdServices } from '../services.js';
 import * as S from '../schemas.js';
 
@@ -45,6 +46,9 @@ const def: TaskDefinition<HostdServices> = {
     sv.creating.add(a.name);
     let domid: number | undefined;
     try {
+      // The name must be free before it is recorded as pending: a restarted hostd
+      // destroys unmarked domains named in pending entries, never someone else's.
+      if ([...(await domainNames(sv.xs)).values()].includes(a.name)) return fail(`a domain named ${a.name} already exists`);
       await sv.registry.begin(a.name);
       const t = sv.config.pool?.template;
       const viaPool = sv.pool !== undefined && t !== undefined && kernel === t.kernel && memory === t.memory;
@@ -67,9 +71,10 @@ const def: TaskDefinition<HostdServices> = {
         domid = guest.domid;
         source = 'create';
       }
-      await sv.registry.mark(domid);
       const rid = await sv.guests.install(domid, a.config, a.configName);
       const { confirmed } = await sv.guests.start(domid, rid);
+      // Marked only when Running: a marked PM is a finished one (see registry.ts).
+      await sv.registry.mark(domid);
       ctx.log(`create_pm ${a.name}: domain ${domid}, router ${rid} (${source})`);
       return ok({ domid, name: a.name, rid, source, confirmed }, `${a.name} running as domain ${domid}`);
     } catch (e) {

@@ -188,6 +188,13 @@ t.test('hostd in dom0', async (t) => {
     t.same(r.reply!.value, [{ domid, name, routers: [{ rid: 0, status: 'Running', configName: 'fw' }] }]);
   });
 
+  t.test('create_pm with a name in use fails and leaves the PM alone', async (t) => {
+    const r = await task('create_pm', { name, config: CONFIG });
+    t.equal(r.reply!.code, 1);
+    t.match(r.reply!.message, /a domain named .* already exists/);
+    t.same((await call('list_pms')).reply!.value.map((p: { domid: number }) => p.domid), [domid], 'the PM is still there');
+  });
+
   t.test('handlers: read by domid and by name, write then read back', async (t) => {
     t.same((await call('read_handler', { pm: domid, rid: 0, element: 'src', handler: 'class' })).reply, { code: 0, message: 'ok', value: 'FromDevice' });
     t.equal((await call('read_handler', { pm: name, rid: 0, element: 'sink', handler: 'config' })).reply!.value, '0');
