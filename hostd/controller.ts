@@ -1,0 +1,108 @@
+// Registration and heartbeat to the controller (seed 3.1.1: "registering a module
+// host with the resource daemon" is the example of a command). hostd calls
+// register_host(info) until it succeeds, then heartbeat({host_id, stats}) every N
+// seconds. Every failure is logged and retried with backoff, never fatal: hostd
+// serves its own clients whether or not a controller is up. A failed heartbeat
+// (controller restarted, host unknown) sends hostd back to registering.
+//
+// The calls follow the daemon convention of one struct parameter (daemon/README.md),
+// so heartbeat's (host_id, stats) travel as {host_id, stats}.
+import { XmlRpcClient, isReturnValue, type Encodable } from '../daemon/index.js';
+
+export interface ControllerLinkOptions {
+  url: string;
+  secret: string;
+  heartbeatSeconds: number;
+  /** What register_host sends: who we are and where to call us back. */
+  info: () => Promise<Record<string, Encodable>> | Record<string, Encodable>;
+  /** The load figures each heartbeat carries. */
+  stats: () => Promise<Encodable>;
+  log: (msg: string) => void;
+  /** Per-call timeout (default 10 s). */
+  timeoutMs?: number;
+  /** Longest wait between registration attempts (default 60 s). */
+  maxBackoffMs?: number;
+}
+
+export type LinkState = 'registering' | 'registered' | 'stopped';
+
+export class ControllerLink {
+  private readonly client: XmlRpcClient;
+  private timer: NodeJS.Timeout | undefined;
+  private backoffMs = 1000;
+  private running: Promise<void> | undefined;
+  state: LinkState = 'registering';
+  hostId: string | undefined;
+  /** Counters for tests and logs. */
+  readonly counts = { registered: 0, heartbeats: 0, failures: 0 };
+
+  constructor(private readonly o: ControllerLinkOptions) {
+    this.client = new XmlRpcClient({ url: o.url, secret: o.secret, timeoutMs: o.timeoutMs ?? 10_000 });
+  }
+
+  start(): void {
+    this.state = 'registering';
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.state = 'stopped';
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(ms: number): void {
+    if (this.state === 'stopped') return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.tick().finally(() => (this.running = undefined));
+    }, ms);
+    this.timer.unref(); // the HTTP server keeps hostd alive, not this timer
+  }
+
+  private async tick(): Promise<void> {
+    const next = this.state === 'registered' ? await this.heartbeat() : await this.register();
+    this.schedule(next);
+  }
+
+  /** Resolves with the delay before the next tick. */
+  private async register(): Promise<number> {
+    try {
+      const info = await this.o.info();
+      const rv = await this.client.call('register_host', info);
+      if (!isReturnValue(rv) || rv.code !== 0) throw new Error(isReturnValue(rv) ? `code ${rv.code}: ${rv.message}` : 'the reply is not a ReturnValue');
+      // The controller may assign the id (a string value, or {host_id}); else ours stands.
+      const v = rv.value as unknown;
+      const assigned = typeof v === 'string' ? v : v && typeof v === 'object' && typeof (v as Record<string, unknown>).host_id === 'string' ? ((v as Record<string, unknown>).host_id as string) : undefined;
+      this.hostId = assigned ?? String(info.host_id);
+      if (this.state === 'stopped') return 0;
+      this.state = 'registered';
+      this.counts.registered++;
+      this.backoffMs = 1000;
+      this.o.log(`controller: registered at ${this.o.url} as ${this.hostId}`);
+      return this.o.heartbeatSeconds * 1000;
+    } catch (e) {
+      this.counts.failures++;
+      const wait = this.backoffMs;
+      this.backoffMs = Math.min(this.backoffMs * 2, this.o.maxBackoffMs ?? 60_000);
+      this.o.log(`controller: register_host at ${this.o.url} failed (${(e as Error).message}); retrying in ${wait / 1000}s`);
+      return wait;
+    }
+  }
+
+  private async heartbeat(): Promise<number> {
+    try {
+      // Stats that cannot be read (xl busy) are no reason to look dead to the controller.
+      const stats = await this.o.stats().catch((e: unknown) => ({ error: (e as Error).message }));
+      const rv = await this.client.call('heartbeat', { host_id: this.hostId ?? null, stats });
+      if (!isReturnValue(rv) || rv.code !== 0) throw new Error(isReturnValue(rv) ? `code ${rv.code}: ${rv.message}` : 'the reply is not a ReturnValue');
+      this.counts.heartbeats++;
+    } catch (e) {
+      this.counts.failures++;
+      this.o.log(`controller: heartbeat failed (${(e as Error).message}); registering again`);
+      if (this.state !== 'stopped') this.state = 'registering';
+      return this.backoffMs;
+    }
+    return this.o.heartbeatSeconds * 1000;
+  }
+}

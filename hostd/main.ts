@@ -1,0 +1,140 @@
+// hostd, the dom0 module-host daemon (seed 3.1.1: "instantiating and deleting
+// processing modules ... and provide performance figures ... about the current
+// load of the module host"):
+//   node dist/hostd/main.js [--config /etc/clickos/hostd.json]
+// Reads the config, connects to xenstored, finds the PMs a previous hostd left
+// (cleaning up creates it never finished), starts the warm pool if configured,
+// serves XML-RPC, and registers with the controller if one is configured.
+// Exit codes: 2 bad config or arguments, 1 cannot start (no xenstored, port taken).
+import { hostname } from 'node:os';
+import { XenStore } from '../xenstore/index.js';
+import { Xl } from '../toolstack/index.js';
+import { ClickosGuests, WarmPool } from '../guests/index.js';
+import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, type HostdConfig } from './config.js';
+import { ControllerLink } from './controller.js';
+import { COMMANDS, TASKS, createHostdDaemon } from './daemon.js';
+import { Registry } from './registry.js';
+import { collectStats } from './stats.js';
+import type { HostdServices } from './services.js';
+
+const log = (m: string): void => void process.stderr.write(`hostd: ${m}\n`);
+
+function configPath(argv: string[]): string {
+  const i = argv.indexOf('--config');
+  if (i < 0) return DEFAULT_CONFIG_PATH;
+  const p = argv[i + 1];
+  if (!p) {
+    log('--config needs a path');
+    process.exit(2);
+  }
+  return p;
+}
+
+async function buildServices(config: HostdConfig, xs: XenStore): Promise<HostdServices> {
+  const g = config.guests;
+  const xl = new Xl();
+  const guests = new ClickosGuests({
+    xs,
+    xl,
+    bootTimeoutMs: g.bootTimeoutMs,
+    initGraceMs: g.initGraceMs,
+    handlerTimeoutMs: g.handlerTimeoutMs,
+    ...(g.consoleLogDir ? { consoleLogDir: g.consoleLogDir } : {}),
+  });
+  const registry = new Registry(xs, config.name);
+  const p = config.pool;
+  const pool = p
+    ? new WarmPool({
+        guests,
+        template: { ...p.template, vifs: p.template.vifs.map((v) => ({ ...v })) },
+        size: p.size,
+        prefix: p.prefix,
+        ...(p.maxMemoryMiB !== undefined ? { maxMemoryMiB: p.maxMemoryMiB } : {}),
+        ...(p.hostReserveMiB !== undefined ? { hostReserveMiB: p.hostReserveMiB } : {}),
+        onEvent: (e) => log(`pool: ${e.kind}${'domid' in e ? ` domain ${e.domid}` : ''}${'why' in e ? ` (${e.why})` : ''}${'error' in e ? ` (${e.error.message})` : ''}`),
+      })
+    : undefined;
+  return {
+    config,
+    xs,
+    xl,
+    guests,
+    ...(pool ? { pool } : {}),
+    registry,
+    creating: new Set(),
+    stats: (o = {}) => collectStats({ xl, registry, ...(pool ? { pool } : {}), xentop: o.xentop ?? config.xentop }),
+    log,
+  };
+}
+
+async function main(): Promise<void> {
+  let config: HostdConfig;
+  try {
+    config = await loadConfig(configPath(process.argv.slice(2)));
+  } catch (e) {
+    log((e as Error).message);
+    process.exit(e instanceof ConfigError ? 2 : 1);
+  }
+
+  let xs: XenStore;
+  try {
+    xs = await XenStore.connect();
+  } catch (e) {
+    log(`cannot connect to xenstored (is this dom0, and xenstored running?): ${(e as Error).message}`);
+    process.exit(1);
+  }
+  const sv = await buildServices(config, xs);
+
+  // Rediscovery before serving: a client must never see a half-made PM of a previous life.
+  const found = await sv.registry.rediscover((domid) => sv.guests.destroy(domid));
+  for (const d of found.destroyed) log(`destroyed ${d.name} (domain ${d.domid}): its create_pm never finished`);
+  log(`${found.pms.length} processing module(s) found: ${found.pms.map((p) => `${p.name}/${p.domid}`).join(', ') || 'none'}`);
+
+  const daemon = createHostdDaemon(config, sv, { log });
+  const { url } = await daemon.start();
+  log(`listening on ${url} (${[...COMMANDS, ...TASKS].length} methods)`);
+  // Warming can take minutes (a guest boot each): in the background; create_pm falls back to xl create meanwhile.
+  if (sv.pool) void sv.pool.start().catch((e: unknown) => log(`pool: ${(e as Error).message}`));
+
+  let link: ControllerLink | undefined;
+  if (config.controller) {
+    const c = config.controller;
+    const hostId = config.hostId ?? hostname();
+    link = new ControllerLink({
+      url: c.url,
+      secret: c.secret,
+      heartbeatSeconds: c.heartbeatSeconds,
+      log,
+      info: async () => {
+        const s = await sv.stats({ xentop: false });
+        return { host_id: hostId, url: c.advertiseUrl ?? url, daemon: config.name, hostname: s.hostname, xen_version: s.xenVersion, nr_cpus: s.nrCpus, total_memory_mib: s.totalMemoryMiB, methods: [...COMMANDS, ...TASKS] };
+      },
+      stats: async () => {
+        const s = await sv.stats();
+        return { ...s, domains: s.domains.filter((d) => d.pm) };
+      },
+    });
+    link.start();
+  }
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping (PMs keep running; idle pool guests are adopted by the next hostd)`);
+    await link?.stop();
+    // A guest being warmed may take a boot to finish; not longer than 30 s (the next
+    // hostd's pool destroys a half-warmed guest it finds).
+    await Promise.race([sv.pool?.close(), new Promise((r) => setTimeout(r, 30_000).unref())]);
+    await daemon.close();
+    xs.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((e: unknown) => {
+  log(`fatal: ${(e as Error).stack ?? String(e)}`);
+  process.exit(1);
+});
