@@ -53,7 +53,9 @@ export class OfctlCommands implements SwitchDriver {
     if (r.exitCode === 0) return;
     await this.deleteFlows(cookie).catch(() => {});
     const refused = refusedFlowText(r.stderr);
-    const flow = refused ? flows.find((f) => refused.includes(`priority=${f.priority}`) || refused.includes(flowLine(cookie, f))) : undefined;
+    // ovs-ofctl prints the refused flow_mod; its priority (unique per install in practice) names our flow
+    const prio = refused ? /priority=(\d+)/.exec(refused)?.[1] : undefined;
+    const flow = refused ? flows.find((f) => String(f.priority) === (prio ?? '32768')) : undefined;
     const reason = r.stderr.split('\n').find((l) => /OFPT_ERROR|ovs-ofctl:/.test(l))?.replace(/^.*?: /, '') ?? r.stderr.trim();
     throw new FlowInstallError(
       `switch refused ${refused ? `flow '${refused.trim()}'` : 'a flow'} of cookie 0x${cookie.toString(16)}: ${reason}; the cookie's flows were removed again`,

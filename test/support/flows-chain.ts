@@ -46,9 +46,9 @@ export interface ChainLab {
 
 let counter = 0;
 
-export async function startChainLab(label: string): Promise<ChainLab> {
+export async function startChainLab(label: string, opts: { controllerLink?: boolean } = {}): Promise<ChainLab> {
   const tag = `${label}${process.pid % 100000}${counter++}`.slice(0, 12);
-  const ovs = await startOvs(tag);
+  const ovs = await startOvs(tag, opts);
   try {
     const names = { net: `${tag}n`, sink: `${tag}s`, a: `${tag}a`, b: `${tag}b` };
     const nsNames = { net: `fl-${tag}-net`, sink: `fl-${tag}-sink`, a: `fl-${tag}-a`, b: `fl-${tag}-b` };
