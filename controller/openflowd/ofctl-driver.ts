@@ -2,9 +2,9 @@
 // ports print as numbers). How the command runs is a Runner: execa on this machine here,
 // ssh2 on a switch host in ssh-driver.ts; both share the commands and the parsing.
 import { execa } from 'execa';
-import type { Flow, FlowEntry, PortDesc, PortStats } from '../openflow/model.js';
+import { flowKey, type Flow, type FlowEntry, type PortDesc, type PortStats } from '../openflow/model.js';
 import { FlowInstallError, type SwitchDriver } from './driver.js';
-import { flowLine, parseDumpFlows, parseDumpPorts, parsePortsDesc, refusedFlowText } from './ofctl-syntax.js';
+import { flowLine, parseDumpFlows, parseDumpPorts, parsePortsDesc, refusedFlow, refusedFlowText } from './ofctl-syntax.js';
 
 export interface RunResult {
   exitCode: number;
@@ -53,9 +53,8 @@ export class OfctlCommands implements SwitchDriver {
     if (r.exitCode === 0) return;
     await this.deleteFlows(cookie).catch(() => {});
     const refused = refusedFlowText(r.stderr);
-    // ovs-ofctl prints the refused flow_mod; its priority (unique per install in practice) names our flow
-    const prio = refused ? /priority=(\d+)/.exec(refused)?.[1] : undefined;
-    const flow = refused ? flows.find((f) => String(f.priority) === (prio ?? '32768')) : undefined;
+    const printed = refused ? refusedFlow(refused) : undefined;
+    const flow = printed ? flows.find((f) => flowKey(f) === flowKey(printed)) : undefined;
     const reason = r.stderr.split('\n').find((l) => /OFPT_ERROR|ovs-ofctl:/.test(l))?.replace(/^.*?: /, '') ?? r.stderr.trim();
     throw new FlowInstallError(
       `switch refused ${refused ? `flow '${refused.trim()}'` : 'a flow'} of cookie 0x${cookie.toString(16)}: ${reason}; the cookie's flows were removed again`,

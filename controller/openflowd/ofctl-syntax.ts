@@ -174,3 +174,17 @@ export function parsePortsDesc(text: string): PortDesc[] {
 export function refusedFlowText(stderr: string): string | undefined {
   return /OFPT_FLOW_MOD[^:]*:\s*(.*)$/m.exec(stderr)?.[1];
 }
+
+/** The flow in ovs-ofctl's print of a refused flow_mod ('ADD table:1 priority=6,arp cookie:0x9 actions=group:99'), if it parses. */
+export function refusedFlow(printed: string): Flow | undefined {
+  const text = printed.trim().replace(/^(ADD|MOD|MOD_STRICT)\s+/, '').replace(/\s*cookie:0x[0-9a-f]+/i, '').replace(/table:(\d+)/, 'table=$1');
+  const at = text.indexOf('actions=');
+  if (at < 0) return undefined;
+  const head = text.slice(0, at).trim().split(/\s+/).join(',');
+  try {
+    const [e] = parseDumpFlows(`cookie=0x0,${head} actions=${text.slice(at + 'actions='.length)}`);
+    return e && { table: e.table, priority: e.priority, match: e.match, actions: e.actions };
+  } catch {
+    return undefined;
+  }
+}
