@@ -1,0 +1,114 @@
+// From an installed allocation to switch flows (seed 1.1, 2.2.6, 3.1). Every connection
+// of the request becomes one flow: "what leaves X goes into Y".
+//   FromNet f -> [j]m     match f's FromNet("...") at its network port, output to m's vif j
+//   a[i] -> [j]b          match packets coming back from a's vif i, output to b's vif j
+//   a[i] -> ToNet t       match packets coming back from a's vif i, output to port t
+// A processing module's Click port k is its vif k (ClickOS' FromDevice(k)/ToDevice(k)).
+// A module with one vif but several ports is a router on a stick (seed 2.2.6): port k is
+// that vif with VLAN tag vlanBase+k, so the switch tells directions (and ports) apart by
+// tag; tags are pushed, rewritten and popped on the way. The allocation's id is the
+// cookie of all its flows, so deleting them removes exactly these.
+import type { AllocationRequest } from '../../clickos-build/allocation.js';
+import { ETH_TYPE_VLAN } from '../openflow/constants.js';
+import type { Action, Flow, Match } from '../openflow/model.js';
+import { MatchSyntaxError, parseMatchText } from './ofctl-syntax.js';
+
+export interface InstalledAllocation {
+  /** allocation id from install_allocation; the cookie of its flows */
+  id: bigint;
+  request: AllocationRequest;
+  /** per processing module, the switch port of its vif 0, 1, ... */
+  modulePorts: Record<string, number[]>;
+}
+
+export interface FlowPlanOptions {
+  /** switch port numbers by name: ToNet("name") and in_port=name in FromNet matches */
+  portByName: (name: string) => number | undefined;
+  /** where a FromNet's traffic enters when its match names no in_port */
+  networkPort?: number;
+  /** priority of every flow (default 1000) */
+  priority?: number;
+  /** VLAN id of port k on a shared vif: vlanBase + k (default 100) */
+  vlanBase?: number;
+  table?: number;
+}
+
+export class FlowPlanError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FlowPlanError';
+  }
+}
+
+interface Hop {
+  port: number;
+  vlan?: number;
+}
+
+export function planFlows(alloc: InstalledAllocation, o: FlowPlanOptions): Flow[] {
+  const req = alloc.request;
+  const priority = o.priority ?? 1000;
+  const vlanBase = o.vlanBase ?? 100;
+  const table = o.table ?? 0;
+
+  const owner = new Map<number, string>();
+  for (const m of req.modules) {
+    const vifs = alloc.modulePorts[m.name];
+    if (!vifs?.length) throw new FlowPlanError(`processing module '${m.name}' has no vif port on the switch`);
+    const ports = Math.max(m.inputs, m.outputs);
+    if (vifs.length !== 1 && vifs.length < ports)
+      throw new FlowPlanError(`processing module '${m.name}' uses ${ports} ports but has ${vifs.length} vifs (give one vif per port, or one shared vif)`);
+    for (const v of vifs) {
+      if (owner.has(v) && owner.get(v) !== m.name) throw new FlowPlanError(`switch port ${v} is the vif of both '${owner.get(v)}' and '${m.name}'`);
+      owner.set(v, m.name);
+    }
+    if (ports - 1 + vlanBase > 4094 && vifs.length === 1) throw new FlowPlanError(`VLAN ids from ${vlanBase} for '${m.name}' run past 4094`);
+  }
+  for (const v of req.modules.flatMap((m) => alloc.modulePorts[m.name]))
+    if (v === o.networkPort) throw new FlowPlanError(`switch port ${v} is both a vif and the network port`);
+
+  const hop = (module: string, k: number): Hop => {
+    const m = req.modules.find((x) => x.name === module)!;
+    const vifs = alloc.modulePorts[module];
+    const shared = vifs.length === 1 && Math.max(m.inputs, m.outputs) > 1;
+    return shared ? { port: vifs[0], vlan: vlanBase + k } : { port: vifs[k] };
+  };
+  const named = (name: string, what: string): number => {
+    const n = /^\d+$/.test(name) ? Number(name) : o.portByName(name);
+    if (n === undefined) throw new FlowPlanError(`${what} '${name}' is not a port of the switch`);
+    return n;
+  };
+
+  const flows: Flow[] = [];
+  for (const c of req.connections) {
+    const from = req.fromNet.find((f) => f.name === c.from);
+    let match: Match;
+    let inVlan: number | undefined;
+    if (from) {
+      try {
+        match = parseMatchText(from.value, o.portByName);
+      } catch (e) {
+        if (e instanceof MatchSyntaxError) throw new FlowPlanError(`FromNet '${from.name}': ${e.message}`);
+        throw e;
+      }
+      if (match.vlanVid !== undefined) throw new FlowPlanError(`FromNet '${from.name}' matches a VLAN: tags are the platform's own (seed 2.2.6)`);
+      match.inPort ??= o.networkPort;
+      if (match.inPort === undefined) throw new FlowPlanError(`FromNet '${from.name}' names no in_port and no network port is configured`);
+      if (owner.has(match.inPort)) throw new FlowPlanError(`FromNet '${from.name}' enters at port ${match.inPort}, the vif of '${owner.get(match.inPort)}'`);
+    } else {
+      const h = hop(c.from, c.fromPort);
+      match = h.vlan === undefined ? { inPort: h.port } : { inPort: h.port, vlanVid: h.vlan };
+      inVlan = h.vlan;
+    }
+    const to = req.toNet.find((t) => t.name === c.to);
+    const out: Hop = to ? { port: named(to.value, `ToNet '${to.name}'`) } : hop(c.to, c.toPort);
+    const actions: Action[] = [];
+    if (inVlan === undefined && out.vlan !== undefined) actions.push({ type: 'push_vlan', ethertype: ETH_TYPE_VLAN }, { type: 'set_vlan_vid', vid: out.vlan });
+    else if (inVlan !== undefined && out.vlan === undefined) actions.push({ type: 'pop_vlan' });
+    else if (inVlan !== undefined && out.vlan !== undefined && inVlan !== out.vlan) actions.push({ type: 'set_vlan_vid', vid: out.vlan });
+    // OpenFlow never sends a packet back where it came in unless told IN_PORT
+    actions.push({ type: 'output', port: out.port === match.inPort ? 'IN_PORT' : out.port });
+    flows.push({ table, priority, match, actions });
+  }
+  return flows;
+}

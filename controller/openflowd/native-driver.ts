@@ -1,0 +1,51 @@
+// The native driver: our own OpenFlow 1.3 channel (controller/openflow). The switch
+// connects to us; flows are kept per cookie and re-installed when it reconnects.
+import { OpenFlowChannel, OpenFlowError, type ChannelOptions } from '../openflow/channel.js';
+import type { Flow, FlowEntry, PortDesc, PortStats } from '../openflow/model.js';
+import { FlowInstallError, type SwitchDriver } from './driver.js';
+
+export class NativeDriver implements SwitchDriver {
+  readonly channel: OpenFlowChannel;
+  port = 0;
+
+  constructor(options: ChannelOptions = {}) {
+    this.channel = new OpenFlowChannel(options);
+  }
+
+  /** Listens for the switch; resolves with the TCP port (for ovs-vsctl set-controller). */
+  async listen(): Promise<number> {
+    this.port = await this.channel.listen();
+    return this.port;
+  }
+
+  async addFlows(cookie: bigint, flows: Flow[]): Promise<void> {
+    try {
+      await this.channel.addFlows(cookie, flows);
+    } catch (e) {
+      if (e instanceof OpenFlowError)
+        throw new FlowInstallError(`${e.message} (cookie 0x${cookie.toString(16)}; the cookie's flows were removed again)`, cookie, e.flow);
+      throw e;
+    }
+  }
+
+  deleteFlows(cookie: bigint): Promise<void> {
+    return this.channel.deleteFlows(cookie);
+  }
+
+  dumpFlows(): Promise<FlowEntry[]> {
+    return this.channel.dumpFlows();
+  }
+
+  portStats(): Promise<PortStats[]> {
+    return this.channel.portStats();
+  }
+
+  ports(): Promise<PortDesc[]> {
+    return this.channel.ports();
+  }
+
+  close(): Promise<void> {
+    return this.channel.close();
+  }
+}
+

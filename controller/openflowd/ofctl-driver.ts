@@ -1,0 +1,102 @@
+// The ovs-ofctl driver: each operation is one ovs-ofctl run (-O OpenFlow13, --no-names so
+// ports print as numbers). How the command runs is a Runner: execa on this machine here,
+// ssh2 on a switch host in ssh-driver.ts; both share the commands and the parsing.
+import { execa } from 'execa';
+import { flowKey, type Flow, type FlowEntry, type PortDesc, type PortStats } from '../openflow/model.js';
+import { FlowInstallError, type SwitchDriver } from './driver.js';
+import { flowLine, parseDumpFlows, parseDumpPorts, parsePortsDesc, refusedFlow, refusedFlowText } from './ofctl-syntax.js';
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a program with an argument array (never a shell string here), stdin optional. */
+export type Runner = (argv: string[], stdin?: string) => Promise<RunResult>;
+
+export class OfctlError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OfctlError';
+  }
+}
+
+/** A bridge name or an ovs-ofctl target such as unix:/run/openvswitch/br0.mgmt or tcp:host:6653. */
+export function checkTarget(target: string): string {
+  if (!/^(?:[A-Za-z0-9_.-]{1,15}|(?:unix|tcp|ssl):[A-Za-z0-9_./:@-]{1,4000})$/.test(target))
+    throw new OfctlError(`switch target '${target}' is neither a bridge name nor unix:PATH / tcp:HOST:PORT`);
+  return target;
+}
+
+export class OfctlCommands implements SwitchDriver {
+  private readonly target: string;
+
+  constructor(target: string, private readonly run: Runner, private readonly program = 'ovs-ofctl', private readonly onClose?: () => Promise<void>) {
+    this.target = checkTarget(target);
+  }
+
+  private async ofctl(args: string[], stdin?: string): Promise<RunResult> {
+    return this.run([this.program, '-O', 'OpenFlow13', '--no-names', ...args], stdin);
+  }
+
+  private async must(args: string[], stdin?: string): Promise<string> {
+    const r = await this.ofctl(args, stdin);
+    if (r.exitCode !== 0) throw new OfctlError(`ovs-ofctl ${args[0]} ${this.target} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+    return r.stdout;
+  }
+
+  async addFlows(cookie: bigint, flows: Flow[]): Promise<void> {
+    // add-flows reads every line first, then sends them one by one: a refusal leaves
+    // the earlier ones installed, hence the rollback
+    const r = await this.ofctl(['add-flows', this.target, '-'], flows.map((f) => flowLine(cookie, f)).join('\n') + '\n');
+    if (r.exitCode === 0) return;
+    await this.deleteFlows(cookie).catch(() => {});
+    const refused = refusedFlowText(r.stderr);
+    const printed = refused ? refusedFlow(refused) : undefined;
+    const flow = printed ? flows.find((f) => flowKey(f) === flowKey(printed)) : undefined;
+    const reason = r.stderr.split('\n').find((l) => /OFPT_ERROR|ovs-ofctl:/.test(l))?.replace(/^.*?: /, '') ?? r.stderr.trim();
+    throw new FlowInstallError(
+      `switch refused ${refused ? `flow '${refused.trim()}'` : 'a flow'} of cookie 0x${cookie.toString(16)}: ${reason}; the cookie's flows were removed again`,
+      cookie,
+      flow,
+    );
+  }
+
+  async deleteFlows(cookie: bigint): Promise<void> {
+    await this.must(['del-flows', this.target, `cookie=0x${cookie.toString(16)}/-1`]);
+  }
+
+  async dumpFlows(): Promise<FlowEntry[]> {
+    return parseDumpFlows(await this.must(['dump-flows', this.target]));
+  }
+
+  async portStats(): Promise<PortStats[]> {
+    return parseDumpPorts(await this.must(['dump-ports', this.target]));
+  }
+
+  async ports(): Promise<PortDesc[]> {
+    return parsePortsDesc(await this.must(['dump-ports-desc', this.target]));
+  }
+
+  async close(): Promise<void> {
+    await this.onClose?.();
+  }
+}
+
+export interface OfctlDriverOptions {
+  /** bridge name or ovs-ofctl target (unix:/path/br.mgmt) */
+  target: string;
+  /** extra environment, e.g. OVS_RUNDIR for a private ovs-vswitchd */
+  env?: Record<string, string>;
+  program?: string;
+}
+
+/** ovs-ofctl on this machine via execa. */
+export function createOfctlDriver(o: OfctlDriverOptions): SwitchDriver {
+  const runner: Runner = async (argv, stdin) => {
+    const r = await execa(argv[0], argv.slice(1), { input: stdin ?? '', reject: false, env: o.env, timeout: 60_000 });
+    return { exitCode: r.exitCode ?? 1, stdout: r.stdout, stderr: r.stderr };
+  };
+  return new OfctlCommands(o.target, runner, o.program);
+}

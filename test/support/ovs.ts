@@ -1,0 +1,142 @@
+// A private Open vSwitch for tests and benchmarks: ovsdb-server and ovs-vswitchd started
+// in their own run directory (no system service involved) and their own network
+// namespace (the userspace datapath's tap device is always called "ovs-netdev", so two
+// switches cannot share one namespace: tests run in parallel), one userspace bridge
+// (datapath_type=netdev, fail-mode secure so nothing forwards without our flows), and
+// network namespaces with veth pairs into it. Everything is torn down by stop(), which
+// is safe to call after a partial start.
+import { execa } from 'execa';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface PrivateOvs {
+  dir: string;
+  bridge: string;
+  /** ovs-ofctl target of the bridge */
+  target: string;
+  env: Record<string, string>;
+  /** the switch's namespace; its ports' outer veth ends live there */
+  swNs: string;
+  /** with controllerLink: our address the switch reaches the controller at */
+  controllerHost?: string;
+  vsctl(...args: string[]): Promise<string>;
+  /** adds a veth pair: `outer` into the bridge, `inner` moved into namespace `ns` (created if needed); returns the OpenFlow port number */
+  addVethPort(outer: string, inner: string, ns: string): Promise<number>;
+  portNumber(name: string): Promise<number>;
+  startVswitchd(): Promise<void>;
+  stopVswitchd(): Promise<void>;
+  stop(): Promise<void>;
+  namespaces: string[];
+}
+
+async function killPidfile(path: string): Promise<void> {
+  const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+  if (!pid) return;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 100; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
+}
+
+export async function ns(name: string, ...argv: string[]) {
+  return execa('ip', ['netns', 'exec', name, ...argv]);
+}
+
+let links = 0;
+
+export async function startOvs(tag: string, opts: { controllerLink?: boolean } = {}): Promise<PrivateOvs> {
+  const dir = await mkdtemp(join(tmpdir(), `ovs-${tag}-`));
+  const swNs = `fl-${tag}-sw`;
+  const env = { OVS_RUNDIR: dir, OVS_DBDIR: dir, OVS_LOGDIR: dir, OVS_SYSCONFDIR: dir, OVS_PKGDATADIR: '/usr/share/openvswitch' };
+  const db = `unix:${join(dir, 'db.sock')}`;
+  const bridge = `b${tag}`.slice(0, 15);
+  const namespaces: string[] = [];
+  let linkName: string | undefined;
+  const vsctl = async (...args: string[]) => (await execa('ovs-vsctl', [`--db=${db}`, '--timeout=20', ...args], { env })).stdout;
+  const startVswitchd = async () => {
+    await execa('ip', ['netns', 'exec', swNs, 'ovs-vswitchd', db, '--pidfile', '--detach', `--log-file=${join(dir, 'ovs-vswitchd.log')}`, '-vconsole:off'], { env });
+  };
+  const o: PrivateOvs = {
+    dir,
+    bridge,
+    target: `unix:${join(dir, `${bridge}.mgmt`)}`,
+    env,
+    swNs,
+    vsctl,
+    namespaces,
+    startVswitchd,
+    stopVswitchd: () => killPidfile(join(dir, 'ovs-vswitchd.pid')),
+    async portNumber(name) {
+      for (let i = 0; i < 100; i++) {
+        const n = Number((await vsctl('get', 'Interface', name, 'ofport')).trim());
+        if (n > 0) return n;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`port ${name} got no OpenFlow port number`);
+    },
+    async addVethPort(outer, inner, nsName) {
+      if (!namespaces.includes(nsName)) {
+        await execa('ip', ['netns', 'add', nsName]);
+        namespaces.push(nsName);
+        await ns(nsName, 'ip', 'link', 'set', 'lo', 'up');
+        await ns(nsName, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1');
+      }
+      // the peer is created inside the namespace: its name may repeat across namespaces
+      await ns(swNs, 'ip', 'link', 'add', outer, 'type', 'veth', 'peer', 'name', inner, 'netns', nsName);
+      await ns(nsName, 'ip', 'link', 'set', inner, 'up');
+      await ns(swNs, 'ip', 'link', 'set', outer, 'up');
+      await vsctl('add-port', bridge, outer);
+      return o.portNumber(outer);
+    },
+    async stop() {
+      await killPidfile(join(dir, 'ovs-vswitchd.pid'));
+      await killPidfile(join(dir, 'ovsdb-server.pid'));
+      // deleting a namespace deletes its veths (and the datapath's tap devices) with it
+      for (const n of [...namespaces, swNs]) await execa('ip', ['netns', 'del', n], { reject: false });
+      if (linkName) await execa('ip', ['link', 'del', linkName], { reject: false });
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  try {
+    await execa('ip', ['netns', 'add', swNs]);
+    await ns(swNs, 'ip', 'link', 'set', 'lo', 'up');
+    await ns(swNs, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1');
+    if (opts.controllerLink) {
+      // a /30 of 10.248.0.0/14 per switch, so parallel tests' links never share a subnet
+      const i = ((process.pid % 16384) * 16 + (links++ % 16)) % 65536;
+      const base = (10 << 24) | (248 << 16) | (i << 2);
+      const ip = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
+      linkName = `${tag}c`.slice(0, 15);
+      await execa('ip', ['link', 'add', linkName, 'type', 'veth', 'peer', 'name', 'ctl0', 'netns', swNs]);
+      await execa('ip', ['addr', 'add', `${ip(base + 1)}/30`, 'dev', linkName]);
+      await execa('ip', ['link', 'set', linkName, 'up']);
+      await ns(swNs, 'ip', 'addr', 'add', `${ip(base + 2)}/30`, 'dev', 'ctl0');
+      await ns(swNs, 'ip', 'link', 'set', 'ctl0', 'up');
+      o.controllerHost = ip(base + 1);
+    }
+    await execa('ovsdb-tool', ['create', join(dir, 'conf.db'), '/usr/share/openvswitch/vswitch.ovsschema'], { env });
+    await execa('ovsdb-server', [join(dir, 'conf.db'), `--remote=p${db}`, '--pidfile', '--detach', `--log-file=${join(dir, 'ovsdb-server.log')}`, '-vconsole:off'], { env });
+    await vsctl('--no-wait', 'init');
+    await startVswitchd();
+    await vsctl('add-br', bridge, '--', 'set', 'bridge', bridge, 'datapath_type=netdev', 'fail-mode=secure');
+  } catch (e) {
+    await o.stop();
+    throw e;
+  }
+  return o;
+}
