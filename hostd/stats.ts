@@ -40,7 +40,7 @@ export type HostStats = {
 
 /** `xentop -b -i 2 -d 1`'s last frame; undefined when xentop is missing or fails (stats go on without CPU%). */
 export async function runXentop(): Promise<XentopDomain[] | undefined> {
-  const r = await execa('xentop', ['-b', '-i', '2', '-d', '1'], { timeout: 15_000, reject: false, stdin: 'ignore' });
+  const r = await execa('xentop', ['-b', '-f', '-i', '2', '-d', '1'], { timeout: 15_000, reject: false, stdin: 'ignore' });
   if (r.failed || r.exitCode !== 0) return undefined;
   try {
     return parseXentop(String(r.stdout));

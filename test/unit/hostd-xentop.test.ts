@@ -1,5 +1,5 @@
 // The xentop -b parser, against a HAND-WRITTEN sample in xentop(1)'s batch layout
-// (test/fixtures/xentop/README.md says how it was made; no lab recording yet).
+// (test/fixtures/xentop/README.md says how it was made) and a recording from the lab.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { parseXentop, parseXentopFrames } from '../../toolstack/xentop.js';
@@ -31,4 +31,18 @@ t.test('refusals', async (t) => {
   t.throws(() => parseXentop('vm1 --b--- 1 2 3\n'), /before any header/);
   t.throws(() => parseXentop(`${sample.split('\n')[0]}\nvm1 --b--- 1 2\n`), /unexpected line/);
   t.throws(() => parseXentop(`${sample.split('\n')[0]}\nvm1 --b--- x 0.0 1 1 1 1 1 1 1 1 1 1 1 1 1 1\n`), /bad CPU\(sec\)/);
+});
+
+// Recorded in the lab's dom0 (Xen 4.17, `xentop -b -f -i 2 -d 1`, as hostd runs it)
+// while hostd's lab test had a PM, a pool guest and a guest being created (paused).
+const recorded = readFileSync(new URL('../fixtures/xentop/recorded-4.17-full-names.txt', import.meta.url), 'utf8');
+
+t.test('a real recording: full names (-f), the second frame measured', async (t) => {
+  t.equal(parseXentopFrames(recorded).length, 2);
+  const last = parseXentop(recorded);
+  t.same(last.map((d) => d.name), ['Domain-0', 'hd-3555-killed', 'hd-3555-pm1', 'hd-3555-pool-1'], 'names longer than 10 characters kept whole');
+  t.same(last.map((d) => d.cpuPercent), [157.4, 0, 0.6, 0.5]);
+  t.same(last.map((d) => d.state), ['-----r', '----p-', '--b---', '--b---']);
+  t.same([last[2]!.memoryKiB, last[2]!.maxMemoryKiB, last[2]!.vcpus, last[2]!.nets, last[2]!.netTxKiB, last[2]!.netRxKiB], [98304, 99328, 1, 1, 1, 2]);
+  t.equal(last[0]!.cpuSeconds, 1797);
 });
