@@ -38,17 +38,21 @@ export class HostdClient {
    * the host, which a rollback must take into account.
    */
   async task(method: string, arg: Encodable): Promise<ReturnValue> {
-    let rv = await this.command(method, arg);
+    const rv = await this.command(method, arg);
     if (rv.code !== -1) return rv;
-    const id = rv.value;
-    if (typeof id !== 'string') return fail(`${method}: not-ready reply without a task id`);
+    if (typeof rv.value !== 'string') return fail(`${method}: not-ready reply without a task id`);
+    return this.settle(method, rv.value);
+  }
+
+  /** Polls task `id` until it settles or taskTimeoutMs passes (then a transport failure carrying {taskId}). */
+  async settle(method: string, id: string): Promise<ReturnValue> {
     const end = Date.now() + this.o.taskTimeoutMs;
-    while (rv.code === -1) {
-      if (Date.now() > end) return fail(`${method}: task ${id} at ${this.url} not finished after ${this.o.taskTimeoutMs / 1000} s`, { transport: true });
+    for (;;) {
+      const rv = await this.command('task.status', id);
+      if (rv.code !== -1 && !(rv.code === 1 && isTransportFailure(rv))) return rv;
+      if (Date.now() > end) return fail(`${method}: task ${id} at ${this.url} not finished after ${this.o.taskTimeoutMs / 1000} s`, { transport: true, taskId: id });
       await new Promise((r) => setTimeout(r, this.o.pollMs));
-      rv = await this.command('task.status', id);
     }
-    return rv;
   }
 
   close(): void {

@@ -89,7 +89,14 @@ export async function installPms(alloc: AllocationRecord, deps: InstallDeps): Pr
         alloc.pms.push({ module: m.name, type: m.type, host, domid: v.domid, name, vifs });
       } else {
         failed = step(rv.code === 0 ? 'create_pm answered without a domid' : rv.message);
-        if (rv.code !== 0 && isTransportFailure(rv)) maybeLeft = { module: m.name, type: m.type, host, domid: null, name, vifs };
+        if (rv.code !== 0 && isTransportFailure(rv)) {
+          // No answer in time: the create may still be running at the host. Wait for it to
+          // settle (another task timeout at most) so the rollback's delete finds the guest
+          // instead of answering "no such PM" while the guest is still being made.
+          const taskId = (rv.value as Record<string, unknown>).taskId;
+          const late = typeof taskId === 'string' ? await c.settle('create_pm', taskId) : rv;
+          if (late.code === 0 || isTransportFailure(late)) maybeLeft = { module: m.name, type: m.type, host, domid: null, name, vifs };
+        }
       }
     } finally {
       c.close();
@@ -97,19 +104,20 @@ export async function installPms(alloc: AllocationRecord, deps: InstallDeps): Pr
   }
   if (!failed) return ok(alloc.id, `allocation ${alloc.id} installed: ${alloc.pms.map((p) => `${p.module} on ${p.host}`).join(', ')}`);
 
-  const created = alloc.pms.map((p) => p.name);
-  const left = await deletePms(maybeLeft ? [...alloc.pms, maybeLeft] : alloc.pms, deps);
-  const stuck = left.filter((l) => l.pm !== maybeLeft);
-  alloc.pms = alloc.pms.filter((p) => stuck.some((l) => l.pm === p));
+  const created = maybeLeft ? [...alloc.pms, maybeLeft] : alloc.pms;
+  const stuck = await deletePms(created, deps);
+  // PMs that could not be deleted stay recorded, so delete_allocation can retry them.
+  alloc.pms = created.filter((p) => stuck.some((l) => l.pm === p));
   const value: Record<string, Encodable> = {
     id: alloc.id,
     failed: { ...failed },
-    rolledBack: created.filter((n) => !stuck.some((l) => l.pm.name === n)),
+    rolledBack: created.filter((p) => !stuck.some((l) => l.pm === p)).map((p) => p.name),
     notRolledBack: stuck.map((l) => ({ name: l.pm.name, host: l.pm.host, message: l.message })),
   };
   const total = mods.length;
   let msg = `install_allocation failed at step ${failed.step}/${total}: create_pm of module '${failed.module}' on host ${failed.host}: ${failed.message}`;
   msg += created.length ? `; rolled back ${created.length - stuck.length} of ${created.length} PM(s) already created` : '; nothing had been created';
+  if (maybeLeft) msg += ` (including ${maybeLeft.name}, whose create_pm answered late or not at all)`;
   if (stuck.length) msg += `; NOT deleted: ${stuck.map((l) => `${l.pm.name} on ${l.pm.host} (${l.message})`).join(', ')}`;
   return fail(msg, value);
 }
