@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, parseConfig } from '../../controller/resourced/config.js';
 import { PmTypes } from '../../controller/resourced/pm-types.js';
+import { projectRoot } from '../../lab/paths.js';
 
 t.test('defaults, documented in the README', async (t) => {
   const c = await parseConfig({ secret: 'a-secret-0123456789abc' }, '/etc/clickos/resourced.json');
@@ -55,4 +56,24 @@ t.test('deploy_pm checker: with the catalog, and syntax-only without it', async 
   t.match(bare.deploy({ name: 'C', src: 'a :: Counter;\n', cpu: -1 }), /cpu of C must be/);
   t.match(full.deploy({ name: 'ToNet', src: 'a :: Counter;\n' }), /not FromNet or ToNet/);
   t.match(full.deploy({ name: 'E', src: '  \n' }), /is empty/);
+});
+
+t.test('the example config in the README parses (its secret files stubbed)', async (t) => {
+  const { readFile } = await import('node:fs/promises');
+  const raw = JSON.parse(await readFile(join(projectRoot, 'controller', 'resourced', 'resourced.example.json'), 'utf8'));
+  const dir = await mkdtemp(join(tmpdir(), 'resourced-example-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  // Point every {file} at a stub so the example is checked here, not in /etc.
+  const stub = join(dir, 's');
+  await writeFile(stub, 'stub-secret-0123456789\n');
+  const fix = (o: Record<string, unknown>): void => {
+    for (const [k, v] of Object.entries(o)) {
+      if (v && typeof v === 'object' && 'file' in v) o[k] = { file: stub };
+      else if (v && typeof v === 'object') fix(v as Record<string, unknown>);
+    }
+  };
+  fix(raw);
+  const c = await parseConfig(raw, join(dir, 'resourced.json'));
+  t.same(Object.keys(c.secret), ['user', 'hosts']);
+  t.same(Object.keys(c.hosts.secrets), ['module-host-1']);
 });
