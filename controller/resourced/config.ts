@@ -27,6 +27,8 @@ export interface ResourcedConfig {
     /** The secret resourced sends to a hostd, by host id; `defaultSecret` for the rest. */
     secrets: Record<string, string>;
     defaultSecret?: string;
+    /** Principals allowed to call register_host and heartbeat; undefined = any authenticated caller. */
+    principals?: string[];
     /** A host that has not sent a heartbeat for this long is dropped. */
     heartbeatTimeoutMs: number;
     /** Per-call timeout towards hostd, and how long a create_pm/delete_pm task may take. */
@@ -113,7 +115,7 @@ export async function parseConfig(raw: unknown, configPath = DEFAULT_CONFIG_PATH
   const top = c.obj(raw ?? null, 'config', ['name', 'listen', 'secret', 'upgraders', 'auditLog', 'folders', 'hosts', 'pm', 'pmPrefix', 'bridge', 'platform', 'placement', 'catalog']) ?? {};
   const listen = c.obj(top.listen, 'config.listen', ['host', 'port']);
   const folders = c.obj(top.folders, 'config.folders', ['patches']);
-  const hosts = c.obj(top.hosts, 'config.hosts', ['secrets', 'defaultSecret', 'heartbeatTimeoutMs', 'callTimeoutMs', 'taskTimeoutMs', 'pollMs', 'reserveMiB']);
+  const hosts = c.obj(top.hosts, 'config.hosts', ['secrets', 'defaultSecret', 'principals', 'heartbeatTimeoutMs', 'callTimeoutMs', 'taskTimeoutMs', 'pollMs', 'reserveMiB']);
   const pm = c.obj(top.pm, 'config.pm', ['cpu', 'memoryMiB', 'bandwidthMbps']);
   const platform = c.obj(top.platform, 'config.platform', ['hostLinkMbps', 'internalMbps', 'uplinkMbps', 'linkDelay', 'internalDelay']);
   const placement = c.obj(top.placement, 'config.placement', ['timeLimitMs', 'seed']);
@@ -142,6 +144,11 @@ export async function parseConfig(raw: unknown, configPath = DEFAULT_CONFIG_PATH
   }
   const defaultSecret = hosts?.defaultSecret === undefined ? undefined : await c.secretValue(hosts.defaultSecret, 'config.hosts.defaultSecret');
 
+  let principals: string[] | undefined;
+  if (hosts?.principals !== undefined) {
+    if (!Array.isArray(hosts.principals) || hosts.principals.some((u) => typeof u !== 'string' || !(u in secret))) c.problems.push('config.hosts.principals: expected an array of principals named in config.secret');
+    else principals = hosts.principals as string[];
+  }
   let upgraders: string[] = [];
   if (top.upgraders !== undefined) {
     if (!Array.isArray(top.upgraders) || top.upgraders.some((u) => typeof u !== 'string')) c.problems.push('config.upgraders: expected an array of principal names');
@@ -161,6 +168,7 @@ export async function parseConfig(raw: unknown, configPath = DEFAULT_CONFIG_PATH
     hosts: {
       secrets: hostSecrets,
       ...(defaultSecret ? { defaultSecret } : {}),
+      ...(principals ? { principals } : {}),
       heartbeatTimeoutMs: c.num(hosts, 'heartbeatTimeoutMs', 'config.hosts', 100, 86_400_000, true) ?? 35_000,
       callTimeoutMs: c.num(hosts, 'callTimeoutMs', 'config.hosts', 100, 3_600_000, true) ?? 30_000,
       taskTimeoutMs: c.num(hosts, 'taskTimeoutMs', 'config.hosts', 100, 86_400_000, true) ?? 600_000,

@@ -41,12 +41,23 @@ export class Resourced {
     this.hosts.stop();
   }
 
-  registerHost(info: HostInfo): ReturnValue {
+  /** Whether `who` may speak for a module host (register_host, heartbeat). */
+  private hostCaller(who: string, method: string): ReturnValue | undefined {
+    const p = this.config.hosts.principals;
+    // Registering decides where resourced sends a host's secret: only hostds should.
+    return p && !p.includes(who) ? fail(`${method}: principal ${who} is not allowed (config hosts.principals)`) : undefined;
+  }
+
+  registerHost(info: HostInfo, who = 'local'): ReturnValue {
+    const refused = this.hostCaller(who, 'register_host');
+    if (refused) return refused;
     const r = this.hosts.register(info);
     return typeof r === 'string' ? fail(`register_host refused: ${r}`) : ok({ host_id: r.id }, `host ${r.id} registered`);
   }
 
-  heartbeat(a: { host_id: string | null; stats: unknown }): ReturnValue {
+  heartbeat(a: { host_id: string | null; stats: unknown }, who = 'local'): ReturnValue {
+    const refused = this.hostCaller(who, 'heartbeat');
+    if (refused) return refused;
     // Refusing an unknown host sends hostd back to register_host (hostd/controller.ts).
     if (a.host_id === null || !this.hosts.heartbeat(a.host_id, a.stats)) return fail(`unknown host ${JSON.stringify(a.host_id)}: register first`);
     return ok();

@@ -105,7 +105,7 @@ t.test('resourced installs and rolls back through the real hostd', async (t) => 
       secret: { user: USER_SECRET, hosts: HOSTS_SECRET },
       folders: { patches: join(dir, 'resourced-patches') },
       auditLog: join(dir, 'resourced-audit.jsonl'),
-      hosts: { secrets: { [HOST_ID]: HOSTD_SECRET }, heartbeatTimeoutMs: 60_000, callTimeoutMs: 60_000, taskTimeoutMs: 15 * 60_000, pollMs: 500 },
+      hosts: { principals: ['hosts'], secrets: { [HOST_ID]: HOSTD_SECRET }, heartbeatTimeoutMs: 60_000, callTimeoutMs: 60_000, taskTimeoutMs: 15 * 60_000, pollMs: 500 },
       // The lab's test guest needs 96 MiB (a Debian PV kernel); CPU demand kept small for a 1-2 CPU dom0.
       pm: { memoryMiB: 96, cpu: 0.1 },
       pmPrefix: PREFIX,

@@ -48,7 +48,7 @@ export async function startResourced(t: Test, overrides: Record<string, unknown>
       listen: { host: '127.0.0.1', port: 0 },
       secret: { user: USER_SECRET, hosts: HOSTS_SECRET },
       folders: { patches: join(dir, 'patches') },
-      hosts: { defaultSecret: STANDIN_SECRET, heartbeatTimeoutMs: 3000, pollMs: 20, taskTimeoutMs: 20_000 },
+      hosts: { principals: ['hosts'], defaultSecret: STANDIN_SECRET, heartbeatTimeoutMs: 3000, pollMs: 20, taskTimeoutMs: 20_000 },
       pm: { memoryMiB: 64 },
       placement: { timeLimitMs: 300 },
       ...overrides,

@@ -32,6 +32,16 @@ t.test('the high-level API against two stand-in hosts', async (t) => {
     t.equal((await py(url, 'get_pm_info', undefined, 'call', 'wrong-secret-0123456789')).fault, -32001);
   });
 
+  t.test('only the hosts principal may register or heartbeat', async (t) => {
+    const [reg, hb] = await python(url, [
+      ['register_host', { host_id: 'mh-a', url: 'http://127.0.0.1:1/RPC2' }],
+      ['heartbeat', { host_id: 'mh-a', stats: {} }],
+    ]);
+    t.same(reg!.reply, { code: 1, message: 'register_host: principal user is not allowed (config hosts.principals)', value: null });
+    t.equal(hb!.reply!.code, 1);
+    t.equal(rd.hosts.get('mh-a')!.url, hosts[0]!.url, "the host's URL is unchanged");
+  });
+
   t.test('list_hosts: both stand-ins with their heartbeat figures', async (t) => {
     const r = (await py(url, 'list_hosts')).reply!;
     t.equal(r.code, 0);

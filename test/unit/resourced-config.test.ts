@@ -41,6 +41,7 @@ t.test('every problem listed at once', async (t) => {
   const m = (e as Error).message;
   for (const re of [/config\.secret\.bad name: principal names/, /config\.secret\.bad name: a secret is/, /config\.pm\.cpu: expected a number/, /config\.pm\.colour: unknown key/, /config\.pmPrefix/, /config\.bridge/]) t.match(m, re);
   await t.rejects(parseConfig({}, '/x/r.json'), /config\.secret: required/);
+  await t.rejects(parseConfig({ secret: { user: 'user-secret-0123456789' }, hosts: { principals: ['hostd'] } }, '/x/r.json'), /config\.hosts\.principals: expected an array of principals named in config\.secret/);
 });
 
 t.test('deploy_pm checker: with the catalog, and syntax-only without it', async (t) => {

@@ -9,6 +9,6 @@ const def: CommandDefinition<Resourced> = {
   params: s.struct({ host_id: s.either(s.str({ max: 128 }), s.nil()), stats: s.any() }),
   // Every few seconds per host: kept out of the audit log.
   readOnly: true,
-  run: (arg, ctx) => ctx.services.heartbeat(arg as { host_id: string | null; stats: unknown }),
+  run: (arg, ctx) => ctx.services.heartbeat(arg as { host_id: string | null; stats: unknown }, ctx.who),
 };
 export default def;

@@ -16,6 +16,6 @@ const def: CommandDefinition<Resourced> = {
     total_memory_mib: s.optional(s.int({ min: 0 })),
     methods: s.optional(s.array(s.str({ max: 64 }), { max: 256 })),
   }),
-  run: (arg, ctx) => ctx.services.registerHost(arg as unknown as HostInfo),
+  run: (arg, ctx) => ctx.services.registerHost(arg as unknown as HostInfo, ctx.who),
 };
 export default def;
