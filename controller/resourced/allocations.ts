@@ -60,16 +60,6 @@ export class AllocationStore {
   list(): AllocationRecord[] {
     return [...this.records.values()].sort((a, b) => a.id - b.id);
   }
-
-  /** Module → host of every PM that runs or is about to (planned ones of installing allocations included). */
-  load(): Array<{ alloc: AllocationRecord; module: string; host: string }> {
-    const out: Array<{ alloc: AllocationRecord; module: string; host: string }> = [];
-    for (const a of this.list()) {
-      if (a.state === 'installing') for (const [module, host] of a.planned) out.push({ alloc: a, module, host });
-      else for (const p of a.pms) out.push({ alloc: a, module: p.module, host: p.host });
-    }
-    return out;
-  }
 }
 
 /** The module → host/vif mapping of one allocation, for openflowd. */
