@@ -1,0 +1,123 @@
+// Installing and deleting an allocation's PMs through hostd. PMs are created one at a
+// time in request order, so "which step failed" has one answer and a rollback undoes
+// exactly the steps before it. A rollback deletes, newest first, every PM this
+// allocation created — and, when the failing create_pm did not answer (timeout, lost
+// connection), tries the failed one too, since it may exist at the host after all.
+import { fail, ok, type Encodable, type ReturnValue } from '../../daemon/index.js';
+import type { AllocationRecord, PmRecord } from './allocations.js';
+import { isTransportFailure, type HostdClient } from './hostd-client.js';
+import type { PmType } from './pm-types.js';
+
+export interface InstallDeps {
+  client(host: string): HostdClient | string;
+  type(name: string): PmType | undefined;
+  bridge: string;
+  pmPrefix: string;
+  log(m: string): void;
+}
+
+export interface FailedStep {
+  step: number;
+  module: string;
+  host: string;
+  message: string;
+}
+
+/** A guest name hostd accepts ([A-Za-z0-9][A-Za-z0-9_.-]{0,63}, no ".."), unique per allocation by its index. */
+export function pmName(prefix: string, alloc: number, index: number, module: string): string {
+  const m = module.replace(/[^A-Za-z0-9_.-]/g, '-').replace(/\.\.+/g, '.');
+  return `${prefix}-${alloc}-${index}-${m}`.slice(0, 64).replace(/[.-]+$/, '');
+}
+
+/** Locally administered unicast MACs, 02:cf:<alloc hi>:<alloc lo>:<module>:<vif>, so openflowd can match on them. */
+export function pmMac(alloc: number, index: number, vif: number): string {
+  const b = [0x02, 0xcf, (alloc >> 8) & 0xff, alloc & 0xff, index & 0xff, vif & 0xff];
+  return b.map((x) => x.toString(16).padStart(2, '0')).join(':');
+}
+
+/** Deletes PMs newest first; returns the ones that could not be deleted, with why. */
+export async function deletePms(pms: readonly PmRecord[], deps: Pick<InstallDeps, 'client' | 'log'>): Promise<Array<{ pm: PmRecord; message: string }>> {
+  const left: Array<{ pm: PmRecord; message: string }> = [];
+  for (const pm of [...pms].reverse()) {
+    const c = deps.client(pm.host);
+    if (typeof c === 'string') {
+      left.push({ pm, message: c });
+      continue;
+    }
+    try {
+      const rv = await c.task('delete_pm', { pm: pm.name });
+      // Already gone (destroyed by hand, host rebooted): the goal is reached.
+      if (rv.code === 0 || /no processing module/.test(rv.message)) deps.log(`deleted ${pm.name} on ${pm.host}`);
+      else left.push({ pm, message: rv.message });
+    } finally {
+      c.close();
+    }
+  }
+  return left;
+}
+
+/**
+ * Creates every PM of `alloc` on its planned host, recording each in alloc.pms as it
+ * runs. On the first failure, rolls back and answers CODE_FAILURE naming the step.
+ */
+export async function installPms(alloc: AllocationRecord, deps: InstallDeps): Promise<ReturnValue> {
+  const mods = alloc.parsed.modules;
+  let failed: FailedStep | undefined;
+  let maybeLeft: PmRecord | undefined;
+  for (let i = 0; i < mods.length && !failed; i++) {
+    const m = mods[i]!;
+    const host = alloc.planned.get(m.name)!;
+    const type = deps.type(m.type);
+    const name = pmName(deps.pmPrefix, alloc.id, i + 1, m.name);
+    const nVifs = Math.min(8, Math.max(1, m.inputs, m.outputs));
+    const vifs = Array.from({ length: nVifs }, (_, v) => ({ bridge: deps.bridge, mac: pmMac(alloc.id, i + 1, v) }));
+    const step = (message: string): FailedStep => ({ step: i + 1, module: m.name, host, message });
+    if (!type) {
+      failed = step(`processing module type '${m.type}' is no longer deployed`);
+      break;
+    }
+    const c = deps.client(host);
+    if (typeof c === 'string') {
+      failed = step(c);
+      break;
+    }
+    try {
+      deps.log(`allocation ${alloc.id}: create_pm ${name} (${m.name} :: ${m.type}) on ${host}`);
+      const rv = await c.task('create_pm', { name, memory: type.memoryMiB, vifs, config: type.src, configName: m.type });
+      const v = rv.value as Record<string, unknown> | null;
+      if (rv.code === 0 && v && typeof v.domid === 'number') {
+        alloc.pms.push({ module: m.name, type: m.type, host, domid: v.domid, name, vifs });
+      } else {
+        failed = step(rv.code === 0 ? 'create_pm answered without a domid' : rv.message);
+        if (rv.code !== 0 && isTransportFailure(rv)) {
+          // No answer in time: the create may still be running at the host. Wait for it to
+          // settle (another task timeout at most) so the rollback's delete finds the guest
+          // instead of answering "no such PM" while the guest is still being made.
+          const taskId = (rv.value as Record<string, unknown>).taskId;
+          const late = typeof taskId === 'string' ? await c.settle('create_pm', taskId) : rv;
+          if (late.code === 0 || isTransportFailure(late)) maybeLeft = { module: m.name, type: m.type, host, domid: null, name, vifs };
+        }
+      }
+    } finally {
+      c.close();
+    }
+  }
+  if (!failed) return ok(alloc.id, `allocation ${alloc.id} installed: ${alloc.pms.map((p) => `${p.module} on ${p.host}`).join(', ')}`);
+
+  const created = maybeLeft ? [...alloc.pms, maybeLeft] : alloc.pms;
+  const stuck = await deletePms(created, deps);
+  // PMs that could not be deleted stay recorded, so delete_allocation can retry them.
+  alloc.pms = created.filter((p) => stuck.some((l) => l.pm === p));
+  const value: Record<string, Encodable> = {
+    id: alloc.id,
+    failed: { ...failed },
+    rolledBack: created.filter((p) => !stuck.some((l) => l.pm === p)).map((p) => p.name),
+    notRolledBack: stuck.map((l) => ({ name: l.pm.name, host: l.pm.host, message: l.message })),
+  };
+  const total = mods.length;
+  let msg = `install_allocation failed at step ${failed.step}/${total}: create_pm of module '${failed.module}' on host ${failed.host}: ${failed.message}`;
+  msg += created.length ? `; rolled back ${created.length - stuck.length} of ${created.length} PM(s) already created` : '; nothing had been created';
+  if (maybeLeft) msg += ` (including ${maybeLeft.name}, whose create_pm answered late or not at all)`;
+  if (stuck.length) msg += `; NOT deleted: ${stuck.map((l) => `${l.pm.name} on ${l.pm.host} (${l.message})`).join(', ')}`;
+  return fail(msg, value);
+}

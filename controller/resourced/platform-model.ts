@@ -1,0 +1,147 @@
+// The live platform as controller/placement sees it: one ToR switch, every registered
+// module host a server under it, one I/O node (the uplink) where FromNet traffic enters
+// and ToNet traffic leaves. Allocations already running (or being installed) are
+// services whose PMs are pinned where they are (`initial` + `pinInitial`): running
+// guests are never migrated; only the new allocation's modules are free to move.
+//
+// Capacities: cores = the host's CPU count; memory = what its last heartbeat reports
+// free, plus the memory of our own PMs it lists (they are modelled as pinned demand,
+// so counting them as used too would count them twice). Before the first heartbeat:
+// total memory minus `hosts.reserveMiB` (dom0's share is not in register_host's info).
+import type { AllocationRequest } from '../../clickos-build/index.js';
+import { Platform, Problem, evaluate, place, type ServiceSpec } from '../placement/index.js';
+import type { HostRecord } from './hosts.js';
+
+export interface Demand {
+  cpu: number;
+  memoryMiB: number;
+}
+
+export interface ModelOptions {
+  hostLinkMbps: number;
+  internalMbps: number;
+  uplinkMbps: number;
+  linkDelay: number;
+  internalDelay: number;
+  reserveMiB: number;
+  bandwidthMbps: number;
+}
+
+export interface LiveModel {
+  pf: Platform;
+  uplink: number;
+  /** Server index → host id. */
+  hostOf: string[];
+  serverOf: Map<string, number>;
+}
+
+/** Cores and memory placement may use on a host. `ours`: names of the PMs resourced made there. */
+export function hostCapacity(h: HostRecord, ours: ReadonlySet<string>, reserveMiB: number): { cores: number; memoryMb: number } {
+  const cores = h.stats?.nrCpus ?? h.info.nr_cpus ?? 1;
+  let memoryMb: number;
+  if (typeof h.stats?.freeMemoryMiB === 'number') {
+    memoryMb = h.stats.freeMemoryMiB;
+    for (const d of h.stats.domains ?? []) if (d.name && ours.has(d.name) && typeof d.memoryMiB === 'number') memoryMb += d.memoryMiB;
+  } else memoryMb = Math.max(0, (h.stats?.totalMemoryMiB ?? h.info.total_memory_mib ?? 0) - reserveMiB);
+  return { cores, memoryMb };
+}
+
+export function buildModel(hosts: readonly HostRecord[], ours: ReadonlySet<string>, o: ModelOptions): LiveModel {
+  const pf = new Platform();
+  const tor = pf.addTor('tor0');
+  const uplink = pf.addIo('uplink', tor, { bandwidth: o.uplinkMbps, delay: o.linkDelay });
+  const hostOf: string[] = [];
+  const serverOf = new Map<string, number>();
+  for (const h of hosts) {
+    const cap = hostCapacity(h, ours, o.reserveMiB);
+    pf.addServer(h.id, tor, { cores: cap.cores, memoryMb: cap.memoryMb, internalBandwidth: o.internalMbps, internalDelay: o.internalDelay }, { bandwidth: o.hostLinkMbps, delay: o.linkDelay });
+    serverOf.set(h.id, hostOf.length);
+    hostOf.push(h.id);
+  }
+  return { pf, uplink, hostOf, serverOf };
+}
+
+/**
+ * An allocation as a placement service: its PMs, FromNet sources and ToNet sinks on the
+ * uplink, one DAG link per connection (`bandwidthMbps` each; a direct FromNet → ToNet
+ * connection uses no server and is left out). `keep` filters modules (those on hosts
+ * that are gone); links touching a dropped module go with it. The header key DELAY
+ * bounds every source → sink path.
+ */
+export function serviceSpec(name: string, req: AllocationRequest, demand: (type: string) => Demand, uplink: number, bandwidthMbps: number, keep: (module: string) => boolean = () => true): ServiceSpec {
+  const modules = req.modules.filter((m) => keep(m.name)).map((m) => ({ name: m.name, cpu: demand(m.type).cpu, memoryMb: demand(m.type).memoryMiB }));
+  const present = new Set([...modules.map((m) => m.name), ...req.fromNet.map((f) => f.name), ...req.toNet.map((t) => t.name)]);
+  const endpoints = new Set([...req.fromNet.map((f) => f.name), ...req.toNet.map((t) => t.name)]);
+  const edges: Array<[string, string, number]> = [];
+  for (const c of req.connections) {
+    if (!present.has(c.from) || !present.has(c.to)) continue;
+    if (endpoints.has(c.from) && endpoints.has(c.to)) continue;
+    if (c.from === c.to) continue;
+    edges.push([c.from, c.to, bandwidthMbps]);
+  }
+  const delay = Number(req.header.DELAY);
+  return {
+    name,
+    modules,
+    sources: req.fromNet.map((f) => ({ name: f.name, io: uplink })),
+    sinks: req.toNet.map((t) => ({ name: t.name, io: uplink })),
+    edges,
+    ...(req.header.DELAY !== undefined && Number.isFinite(delay) && delay >= 0 ? { delayBound: delay } : {}),
+  };
+}
+
+export interface Existing {
+  name: string;
+  request: AllocationRequest;
+  /** module → host id */
+  hosts: ReadonlyMap<string, string>;
+}
+
+export type PlanResult = { ok: true; hosts: Map<string, string>; violations: number } | { ok: false; reason: string };
+
+/**
+ * Places `req` on the live hosts around the existing allocations (pinned). Refuses —
+ * nothing is installed — when there is no host or when no violation-free placement is
+ * found within the time limit.
+ */
+export function planAllocation(
+  model: LiveModel,
+  existing: readonly Existing[],
+  req: AllocationRequest,
+  demand: (type: string) => Demand,
+  o: { bandwidthMbps: number; timeLimitMs: number; seed: number },
+): PlanResult {
+  if (model.hostOf.length === 0) return { ok: false, reason: 'no module host is registered (hostd registers itself with register_host)' };
+  const services: ServiceSpec[] = [];
+  const initial: number[] = [];
+  for (const e of existing) {
+    const spec = serviceSpec(e.name, e.request, demand, model.uplink, o.bandwidthMbps, (m) => model.serverOf.has(e.hosts.get(m) ?? ''));
+    services.push(spec);
+    for (const m of spec.modules) initial.push(model.serverOf.get(e.hosts.get(m.name)!)!);
+  }
+  const mine = serviceSpec('new', req, demand, model.uplink, o.bandwidthMbps);
+  services.push(mine);
+  for (let i = 0; i < mine.modules.length; i++) initial.push(-1);
+  let r;
+  let baseline = 0;
+  try {
+    // Violations the running PMs already cause (a host whose free memory shrank under
+    // them, say) are not the new allocation's fault: it is accepted when it adds none.
+    if (existing.length) baseline = evaluate(new Problem(model.pf, services.slice(0, -1)), Int32Array.from(initial.slice(0, initial.length - mine.modules.length))).total;
+    r = place(model.pf, services, { initial, pinInitial: true, timeLimitMs: o.timeLimitMs, seed: o.seed });
+  } catch (e) {
+    // The Problem compiler refuses what placement cannot model (a cycle among modules, for instance).
+    return { ok: false, reason: `cannot place: ${(e as Error).message}` };
+  }
+  if (r.violations.total > baseline) {
+    const v = r.violations;
+    return {
+      ok: false,
+      reason: `no placement on ${model.hostOf.length} host(s) satisfies the constraints (best found adds violations to the ${baseline} the running PMs already cause: total cpu ${v.cpu / 100} cores, memory ${v.mem} MiB, bandwidth ${v.bw} Mbit/s, delay ${v.delay})`,
+    };
+  }
+  const row = r.assignment[services.length - 1]!;
+  const hosts = new Map<string, string>();
+  mine.modules.forEach((m, i) => hosts.set(m.name, model.hostOf[row[i]!]!));
+  return { ok: true, hosts, violations: r.violations.total };
+}

@@ -1,0 +1,197 @@
+// The resource daemon's state and operations (seed 3.1: "through which Flowstream
+// users/clients submit allocation requests ... deciding whether to install them and
+// how to allocate resources to them"). The daemon's task and command files are thin
+// wrappers around these methods, handed over as ctx.services: they import nothing of
+// resourced's own code, so a module loaded from dist/ and a test running the .ts
+// sources share one state.
+import { AllocationError, ClickSyntaxError, parseAllocation, type AllocationRequest } from '../../clickos-build/index.js';
+import { fail, ok, type Encodable, type ReturnValue } from '../../daemon/index.js';
+import { AllocationStore, flowMap, type AllocationRecord, type FlowMap } from './allocations.js';
+import type { ResourcedConfig } from './config.js';
+import { HostdClient } from './hostd-client.js';
+import { HostTable, type HostInfo } from './hosts.js';
+import { deletePms, installPms } from './installer.js';
+import { buildModel, planAllocation, type Demand } from './platform-model.js';
+import { PmTypes, type DeployRequest } from './pm-types.js';
+
+/** The only base system hostd offers (seed 2.1.4's example value). */
+export const BASE_SYSTEMS = ['xen.clickos'];
+
+export class Resourced {
+  readonly hosts: HostTable;
+  readonly types: PmTypes;
+  readonly allocations = new AllocationStore();
+  /** Placement + reservation run one at a time, so two requests never count the same free capacity. */
+  private placing: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly config: ResourcedConfig,
+    readonly log: (m: string) => void = () => {},
+  ) {
+    const h = config.hosts;
+    this.hosts = new HostTable({ secretFor: (id) => h.secrets[id] ?? h.defaultSecret, timeoutMs: h.heartbeatTimeoutMs, log });
+    this.types = new PmTypes(config.pm, config.catalog, log);
+  }
+
+  start(): void {
+    this.hosts.start();
+  }
+
+  stop(): void {
+    this.hosts.stop();
+  }
+
+  /** Whether `who` may speak for a module host (register_host, heartbeat). */
+  private hostCaller(who: string, method: string): ReturnValue | undefined {
+    const p = this.config.hosts.principals;
+    // Registering decides where resourced sends a host's secret: only hostds should.
+    return p && !p.includes(who) ? fail(`${method}: principal ${who} is not allowed (config hosts.principals)`) : undefined;
+  }
+
+  registerHost(info: HostInfo, who = 'local'): ReturnValue {
+    const refused = this.hostCaller(who, 'register_host');
+    if (refused) return refused;
+    const r = this.hosts.register(info);
+    return typeof r === 'string' ? fail(`register_host refused: ${r}`) : ok({ host_id: r.id }, `host ${r.id} registered`);
+  }
+
+  heartbeat(a: { host_id: string | null; stats: unknown }, who = 'local'): ReturnValue {
+    const refused = this.hostCaller(who, 'heartbeat');
+    if (refused) return refused;
+    // Refusing an unknown host sends hostd back to register_host (hostd/controller.ts).
+    if (a.host_id === null || !this.hosts.heartbeat(a.host_id, a.stats)) return fail(`unknown host ${JSON.stringify(a.host_id)}: register first`);
+    return ok();
+  }
+
+  listHosts(): ReturnValue {
+    const now = Date.now();
+    return ok(
+      this.hosts.live().map((h) => ({
+        host_id: h.id,
+        url: h.url,
+        hostname: h.info.hostname ?? null,
+        cores: h.stats?.nrCpus ?? h.info.nr_cpus ?? null,
+        total_memory_mib: h.stats?.totalMemoryMiB ?? h.info.total_memory_mib ?? null,
+        free_memory_mib: h.stats?.freeMemoryMiB ?? null,
+        heartbeats: h.heartbeats,
+        last_seen_ms_ago: now - h.lastSeen,
+        pms: this.allocations.list().flatMap((a) => a.pms.filter((p) => p.host === h.id).map((p) => p.name)),
+      })),
+    );
+  }
+
+  deployPm(r: DeployRequest): ReturnValue {
+    const t = this.types.deploy(r);
+    if (typeof t === 'string') return fail(t);
+    this.log(`pm type ${t.name} deployed (${t.cpu} cores, ${t.memoryMiB} MiB)`);
+    return ok(null, `processing module type ${t.name} deployed`);
+  }
+
+  /**
+   * Seed 2.1.1 get_pm_info: the PM types with a human description and their
+   * parameters; beside them the allocations and where each PM runs.
+   */
+  pmInfo(): ReturnValue {
+    return ok({
+      types: this.types.list().map((t) => ({ name: t.name, description: t.description, cpu: t.cpu, memoryMiB: t.memoryMiB, deployedAt: t.deployedAt, src: t.src })),
+      allocations: this.allocations.list().map((a) => ({
+        id: a.id,
+        state: a.state,
+        request: a.request,
+        createdAt: a.createdAt,
+        planned: Object.fromEntries(a.planned),
+        pms: a.pms.map((p) => ({ module: p.module, type: p.type, host: p.host, domid: p.domid, name: p.name })),
+      })),
+    });
+  }
+
+  /** For openflowd: module → host/vif mapping of an installed allocation. */
+  flowMap(id: number): FlowMap | undefined {
+    const a = this.allocations.get(id);
+    return a && a.state === 'installed' ? flowMap(a) : undefined;
+  }
+
+  private ourPmNames(): Set<string> {
+    return new Set(this.allocations.list().flatMap((a) => a.pms.map((p) => p.name)));
+  }
+
+  private demand = (type: string): Demand => {
+    const t = this.types.get(type);
+    return { cpu: t?.cpu ?? this.config.pm.cpu, memoryMiB: t?.memoryMiB ?? this.config.pm.memoryMiB };
+  };
+
+  private client = (live: boolean) => (host: string): HostdClient | string => {
+    const h = this.config.hosts;
+    const ep = live ? this.hosts.get(host) : this.hosts.endpoint(host);
+    if (!ep) return live ? `host ${host} is no longer registered (no heartbeat)` : `host ${host} was never registered, its URL is unknown`;
+    return new HostdClient(ep.url, ep.secret, { callTimeoutMs: h.callTimeoutMs, taskTimeoutMs: h.taskTimeoutMs, pollMs: h.pollMs });
+  };
+
+  /** Parses the request; a malformed one answers the parser's file:line:col message and installs nothing. */
+  parse(text: string): AllocationRequest | ReturnValue {
+    let req: AllocationRequest;
+    try {
+      req = parseAllocation(text, 'allocation', { knownModules: this.types.names() });
+    } catch (e) {
+      if (e instanceof ClickSyntaxError || e instanceof AllocationError) return fail(e.message, { line: e.line, col: e.col, reason: e.reason });
+      throw e;
+    }
+    if (!BASE_SYSTEMS.includes(req.baseSystem)) {
+      const line = text.split(/\r\n|\n|\r/).findIndex((l) => /^\s*BASESYS\s*=/.test(l)) + 1;
+      const reason = `BASESYS '${req.baseSystem}' is not offered here (only ${BASE_SYSTEMS.join(', ')})`;
+      return fail(`allocation:${line}:1: ${reason}`, { line, col: 1, reason });
+    }
+    if (req.modules.length === 0) return fail('allocation: the request has no processing module (only FromNet/ToNet)');
+    return req;
+  }
+
+  async installAllocation(text: string): Promise<ReturnValue> {
+    const req = this.parse(text);
+    if ('code' in req) return req;
+    const reserved = await this.exclusive(() => {
+      const model = buildModel(this.hosts.live(), this.ourPmNames(), { ...this.config.platform, reserveMiB: this.config.hosts.reserveMiB, bandwidthMbps: this.config.pm.bandwidthMbps });
+      const existing = this.allocations.list().map((a) => ({ name: `alloc-${a.id}`, request: a.parsed, hosts: a.state === 'installing' ? a.planned : new Map(a.pms.map((p) => [p.module, p.host])) }));
+      const plan = planAllocation(model, existing, req, this.demand, { bandwidthMbps: this.config.pm.bandwidthMbps, ...this.config.placement });
+      if (!plan.ok) return fail(`install_allocation refused, nothing installed: ${plan.reason}`);
+      return this.allocations.reserve(text, req, plan.hosts);
+    });
+    if ('code' in reserved) return reserved;
+    const alloc: AllocationRecord = reserved;
+    this.log(`allocation ${alloc.id}: placed ${[...alloc.planned].map(([m, h]) => `${m}→${h}`).join(', ')}`);
+    const rv = await installPms(alloc, {
+      client: this.client(true),
+      type: (n) => this.types.get(n),
+      bridge: this.config.bridge,
+      pmPrefix: this.config.pmPrefix,
+      log: this.log,
+    });
+    if (rv.code === 0) alloc.state = 'installed';
+    else if (alloc.pms.length === 0) this.allocations.forget(alloc.id);
+    else alloc.state = 'installed'; // PMs a rollback could not delete stay recorded: delete_allocation retries them
+    this.log(rv.message);
+    return rv;
+  }
+
+  async deleteAllocation(id: number): Promise<ReturnValue> {
+    const a = this.allocations.get(id);
+    if (!a) return fail(`no allocation ${id}`);
+    if (a.state !== 'installed') return fail(`allocation ${id} is ${a.state}; try again when it is done`);
+    a.state = 'deleting';
+    const before = a.pms.length;
+    const left = await deletePms(a.pms, { client: this.client(false), log: this.log });
+    if (left.length === 0) {
+      this.allocations.forget(id);
+      return ok(null, `allocation ${id} deleted (${before} PM(s))`);
+    }
+    a.pms = a.pms.filter((p) => left.some((l) => l.pm === p));
+    a.state = 'installed';
+    const value: Encodable = left.map((l) => ({ name: l.pm.name, host: l.pm.host, message: l.message }));
+    return fail(`delete_allocation ${id}: ${before - left.length} of ${before} PM(s) deleted; not deleted: ${left.map((l) => `${l.pm.name} on ${l.pm.host} (${l.message})`).join(', ')}`, value);
+  }
+
+  private exclusive<T>(fn: () => T | Promise<T>): Promise<T> {
+    const run = this.placing.then(fn, fn);
+    this.placing = run.catch(() => {});
+    return run;
+  }
+}

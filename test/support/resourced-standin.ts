@@ -1,0 +1,78 @@
+// A STAND-IN for hostd in resourced's unit tests: a real daemon process (createDaemon,
+// XML-RPC, tasks polled with task.status, the real registration/heartbeat code of
+// hostd/controller.ts) whose create_pm/delete_pm/list_pms/host_stats keep an in-memory
+// record instead of booting guests — real hostd needs Xen. test/lab/controller.test.ts
+// runs resourced against the real hostd in dom0.
+//   node dist/test/support/resourced-standin.js '<json options>'
+// Prints "listening on <url>" on stderr once it serves.
+import { join } from 'node:path';
+import { createDaemon } from '../../daemon/index.js';
+import { ControllerLink } from '../../hostd/controller.js';
+import { projectRoot } from '../../lab/paths.js';
+
+export interface StandinOptions {
+  hostId: string;
+  secret: string;
+  controllerUrl: string;
+  controllerSecret: string;
+  heartbeatMs: number;
+  nrCpus: number;
+  totalMemoryMiB: number;
+  /** Memory dom0 keeps: free = total − reserve − Σ PM memory. */
+  reserveMiB: number;
+  /** The Nth create_pm (1-based) fails as a guest that rejects its config would; 0 = never. */
+  failCreateAt: number;
+  createDelayMs: number;
+}
+
+interface Pm {
+  domid: number;
+  name: string;
+  memory: number;
+}
+
+const o = JSON.parse(process.argv[2] ?? '{}') as StandinOptions;
+const log = (m: string): void => void process.stderr.write(`standin ${o.hostId}: ${m}\n`);
+let link: ControllerLink | undefined;
+
+const services = {
+  pms: new Map<string, Pm>(),
+  calls: [] as Array<{ method: string; name: string }>,
+  creates: 0,
+  nextDomid: 1,
+  failCreateAt: o.failCreateAt,
+  createDelayMs: o.createDelayMs,
+  stats() {
+    const used = [...this.pms.values()].reduce((a, p) => a + p.memory, 0);
+    return {
+      hostname: o.hostId,
+      xenVersion: '4.17 (stand-in)',
+      nrCpus: o.nrCpus,
+      totalMemoryMiB: o.totalMemoryMiB,
+      freeMemoryMiB: o.totalMemoryMiB - o.reserveMiB - used,
+      cpuPercent: null,
+      dom0LoadAvg: 0,
+      pms: this.pms.size,
+      pool: null,
+      domains: [...this.pms.values()].map((p) => ({ name: p.name, domid: p.domid, pm: true, state: 'r', memoryMiB: p.memory, vcpus: 1, cpuSeconds: 0, cpuPercent: null })),
+    };
+  },
+  stopHeartbeat: async () => link?.stop(),
+};
+
+const daemon = createDaemon({ name: 'standin', secret: o.secret, folders: { daemon: join(projectRoot, 'test', 'fixtures', 'resourced', 'standin') }, services, log });
+const { url } = await daemon.start();
+log(`listening on ${url}`);
+link = new ControllerLink({
+  url: o.controllerUrl,
+  secret: o.controllerSecret,
+  heartbeatSeconds: o.heartbeatMs / 1000,
+  maxBackoffMs: 500,
+  log,
+  info: () => ({ host_id: o.hostId, url, daemon: 'standin', hostname: o.hostId, xen_version: '4.17 (stand-in)', nr_cpus: o.nrCpus, total_memory_mib: o.totalMemoryMiB, methods: ['create_pm', 'delete_pm', 'list_pms', 'host_stats'] }),
+  stats: async () => services.stats(),
+});
+link.start();
+process.on('SIGTERM', () => {
+  void link?.stop().then(() => daemon.close()).then(() => process.exit(0));
+});

@@ -1,0 +1,184 @@
+// resourced's unit tests: resourced in-process (the very daemon main.ts serves), module
+// hosts as STAND-IN processes (test/support/resourced-standin.ts: real daemons with
+// an in-memory create_pm, since real hostd needs Xen), and Python's xmlrpc.client as
+// the user's client.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Test } from 'tap';
+import { projectRoot } from '../../lab/paths.js';
+import { parseConfig, type ResourcedConfig } from '../../controller/resourced/config.js';
+import { createResourcedDaemon } from '../../controller/resourced/daemon.js';
+import { Resourced } from '../../controller/resourced/resourced.js';
+import type { StandinOptions } from './resourced-standin.js';
+
+export const USER_SECRET = 'user-secret-0123456789abcdef';
+export const HOSTS_SECRET = 'hosts-secret-0123456789abcdef';
+export const STANDIN_SECRET = 'standin-secret-0123456789abcd';
+
+/** A two-module chain of seed 2.1.4's syntax. */
+export const CHAIN = 'BASESYS=xen.clickos\nin :: FromNet("ip,nw_dst=10.0.0.1")\nout :: ToNet("tun1")\nc1 :: Counting()\nc2 :: Counting()\nin -> c1 -> c2 -> out\n';
+export const COUNTING_SRC = 'src :: FromDevice(0);\nc :: Counter();\nsink :: ToDevice(0);\nsrc -> c -> sink;\n';
+
+export interface Rv {
+  code: number;
+  message: string;
+  value: any;
+}
+export interface PyReply {
+  reply?: Rv;
+  seen?: number[];
+  fault?: number;
+  message?: string;
+}
+
+export interface Started {
+  rd: Resourced;
+  url: string;
+  config: ResourcedConfig;
+  dir: string;
+  logs: string[];
+}
+
+export async function startResourced(t: Test, overrides: Record<string, unknown> = {}): Promise<Started> {
+  const dir = await mkdtemp(join(tmpdir(), 'resourced-test-'));
+  const config = await parseConfig(
+    {
+      listen: { host: '127.0.0.1', port: 0 },
+      secret: { user: USER_SECRET, hosts: HOSTS_SECRET },
+      folders: { patches: join(dir, 'patches') },
+      hosts: { principals: ['hosts'], defaultSecret: STANDIN_SECRET, heartbeatTimeoutMs: 3000, pollMs: 20, taskTimeoutMs: 20_000 },
+      pm: { memoryMiB: 64 },
+      placement: { timeLimitMs: 300 },
+      ...overrides,
+    },
+    join(dir, 'resourced.json'),
+  );
+  const logs: string[] = [];
+  const log = (m: string): void => void logs.push(m);
+  const rd = new Resourced(config, log);
+  const daemon = createResourcedDaemon(config, rd, { log });
+  const { url } = await daemon.start();
+  rd.start();
+  t.teardown(async () => {
+    rd.stop();
+    await daemon.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return { rd, url, config, dir, logs };
+}
+
+/** One stand-in module host process, registered with resourced once started. */
+export class Standin {
+  child!: ChildProcess;
+  stderr = '';
+  url = '';
+  private exited: Promise<void> = Promise.resolve();
+
+  async start(o: Partial<StandinOptions> & { hostId: string; controllerUrl: string }): Promise<string> {
+    const opts: StandinOptions = { secret: STANDIN_SECRET, controllerSecret: HOSTS_SECRET, heartbeatMs: 200, nrCpus: 4, totalMemoryMiB: 1024, reserveMiB: 256, failCreateAt: 0, createDelayMs: 20, ...o };
+    this.child = spawn(process.execPath, [join(projectRoot, 'dist', 'test', 'support', 'resourced-standin.js'), JSON.stringify(opts)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.exited = new Promise((r) => this.child.once('exit', () => r()));
+    this.child.stderr!.on('data', (b: Buffer) => (this.stderr += b.toString()));
+    const end = Date.now() + 20_000;
+    while (!/listening on (\S+)/.test(this.stderr)) {
+      if (this.child.exitCode !== null) throw new Error(`stand-in exited ${this.child.exitCode}:\n${this.stderr}`);
+      if (Date.now() > end) throw new Error(`stand-in did not start:\n${this.stderr}`);
+      await sleep(20);
+    }
+    this.url = /listening on (\S+)/.exec(this.stderr)![1]!;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    await this.exited;
+  }
+}
+
+export async function startStandins(t: Test, controllerUrl: string, specs: Array<Partial<StandinOptions> & { hostId: string }>): Promise<Standin[]> {
+  const out: Standin[] = [];
+  t.teardown(async () => {
+    for (const s of out) await s.stop();
+  });
+  for (const spec of specs) {
+    const s = new Standin();
+    out.push(s);
+    await s.start({ controllerUrl, ...spec });
+  }
+  return out;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/**
+ * Python's xmlrpc.client, one process per batch of calls: [method, arg, mode] with mode
+ * "call" or "task" (submit, then poll task.status until it settles). Replies as JSON.
+ */
+const CLIENT = String.raw`
+import json, sys, time, xmlrpc.client
+url, secret, calls = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+
+class Auth(xmlrpc.client.Transport):
+    def __init__(self, secret):
+        super().__init__(use_builtin_types=True)
+        self.secret = secret
+    def send_headers(self, connection, headers):
+        super().send_headers(connection, headers)
+        if self.secret != "-":
+            connection.putheader("Authorization", "Bearer " + self.secret)
+
+p = xmlrpc.client.ServerProxy(url, transport=Auth(secret), allow_none=True, use_builtin_types=True)
+out = []
+for method, arg, mode in calls:
+    params = () if arg is None else (arg,)
+    try:
+        rv = getattr(p, method)(*params)
+        seen = [rv["code"]] if isinstance(rv, dict) and "code" in rv else []
+        if mode == "task" and rv["code"] == -1:
+            tid = rv["value"]
+            deadline = time.time() + 60
+            while rv["code"] == -1:
+                if time.time() > deadline:
+                    raise SystemExit("task %s did not finish" % tid)
+                time.sleep(0.05)
+                rv = p.task.status(tid)
+                seen.append(rv["code"])
+        out.append({"reply": rv, "seen": seen})
+    except xmlrpc.client.Fault as e:
+        out.append({"fault": e.faultCode, "message": e.faultString})
+print(json.dumps(out))
+`;
+
+let clientFile: string | undefined;
+
+export async function python(url: string, calls: Array<[string, unknown, ('call' | 'task')?]>, secret = USER_SECRET): Promise<PyReply[]> {
+  if (!clientFile) {
+    const d = await mkdtemp(join(tmpdir(), 'resourced-py-'));
+    clientFile = join(d, 'client.py');
+    await writeFile(clientFile, CLIENT);
+  }
+  const arg = JSON.stringify(calls.map(([m, a, mode]) => [m, a ?? null, mode ?? 'call']));
+  return new Promise((resolve, reject) => {
+    execFile('python3', [clientFile!, url, secret, arg], { timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`python3: ${err.message}\n${stderr}`));
+      resolve(JSON.parse(stdout) as PyReply[]);
+    });
+  });
+}
+
+/** One call through Python. */
+export async function py(url: string, method: string, arg?: unknown, mode: 'call' | 'task' = 'call', secret = USER_SECRET): Promise<PyReply> {
+  return (await python(url, [[method, arg, mode]], secret))[0]!;
+}
