@@ -66,7 +66,7 @@ export function defaultCatalogPath(): string {
   if (process.env.CLICK_ELEMENTS) return process.env.CLICK_ELEMENTS;
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return resolve(dir, '..', 'shared', 'data', 'click-elements.json');
+  return resolve(dir, 'clickos-build', 'data', 'click-elements.json');
 }
 
 /**

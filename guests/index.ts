@@ -5,3 +5,4 @@ export { Vifs } from './vifs.js';
 export { WarmPool, type PoolOptions, type PoolEvent, type Instance, type InstanceRequest } from './pool.js';
 export { ConsoleLogs } from './console.js';
 export { domainNames, resolveDomain, renameDomain } from './domains.js';
+export { ConfigCheckError, checkConfig } from './config-check.js';

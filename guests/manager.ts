@@ -8,6 +8,7 @@ import { ClickosControl, type RouterInfo } from './router.js';
 import { Vifs } from './vifs.js';
 import { GuestDiedError, RouterInitError } from './errors.js';
 import { ConsoleLogs } from './console.js';
+import { checkConfig } from './config-check.js';
 
 export interface ManagerOptions {
   xs: XenStore;
@@ -24,6 +25,11 @@ export interface ManagerOptions {
   startedLine?: (rid: number) => RegExp;
   /** Likewise for a stop (default "router <rid>: halted"). */
   stoppedLine?: (rid: number) => RegExp;
+  /**
+   * Check configs with the Click checker before installing (default true); off for
+   * elements the catalog does not know (a custom ClickOS build).
+   */
+  checkConfigs?: boolean;
   /** xenconsoled's --log-dir (default /var/log/xen/console). */
   consoleLogDir?: string;
   /** Handler read timeout (default 5 s). */
@@ -53,6 +59,7 @@ export class ClickosGuests {
   private readonly startedLine: (rid: number) => RegExp;
   private readonly stoppedLine: (rid: number) => RegExp;
   readonly consoles: ConsoleLogs;
+  readonly checkConfigs: boolean;
 
   constructor(o: ManagerOptions) {
     this.xs = o.xs;
@@ -65,6 +72,7 @@ export class ClickosGuests {
     this.startedLine = o.startedLine ?? ((rid) => new RegExp(`\\brouter ${rid}: running\\b`));
     this.stoppedLine = o.stoppedLine ?? ((rid) => new RegExp(`\\brouter ${rid}: halted\\b`));
     this.consoles = new ConsoleLogs(o.xs, o.consoleLogDir);
+    this.checkConfigs = o.checkConfigs ?? true;
   }
 
   /**
@@ -85,8 +93,15 @@ export class ClickosGuests {
     }
   }
 
-  install(domid: number, config: string, name?: string): Promise<number> {
+  /** Checks the config (ConfigCheckError, nothing written), then installs it as a new router. */
+  async install(domid: number, config: string, name?: string): Promise<number> {
+    this.check(config, name);
     return this.control.install(domid, config, name);
+  }
+
+  /** The Click checker's verdict, unless checkConfigs is off. */
+  check(config: string, name = 'config'): void {
+    if (this.checkConfigs) checkConfig(config, name);
   }
 
   /**

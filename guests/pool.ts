@@ -248,6 +248,7 @@ export class WarmPool {
    * failure destroys the claimed guest: nothing is left behind.
    */
   async instantiate(req: InstanceRequest & { config: string; configName?: string }): Promise<Instance & { rid: number; confirmed: boolean }> {
+    this.g.check(req.config, req.configName); // before a guest is claimed
     const inst = await this.acquire(req);
     try {
       const rid = await this.g.install(inst.domid, req.config, req.configName);

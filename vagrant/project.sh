@@ -17,7 +17,3 @@ npm run build
 for cmd in clickos clickos-build clickos-lab; do
   if [ -f "bin/$cmd.js" ]; then ln -sf "$PROJECT/bin/$cmd.js" "/usr/local/bin/$cmd"; fi
 done
-# clickos-build finds its element catalog beside the project ($PROJECT/../shared/data),
-# the Vagrantfile's sync of ../shared/data; CLICK_ELEMENTS=path overrides.
-[ -f "$(dirname "$PROJECT")/shared/data/click-elements.json" ] ||
-  echo "warning: no $(dirname "$PROJECT")/shared/data/click-elements.json (../shared/data was not beside the Vagrantfile): clickos-build cannot check configs" >&2

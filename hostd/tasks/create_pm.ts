@@ -42,6 +42,12 @@ const def: TaskDefinition<HostdServices> = {
     if (memory > g.maxMemoryMiB) return fail(`memory ${memory} MiB is above this host's limit of ${g.maxMemoryMiB} MiB`);
     const vifs: VifSpec[] = (a.vifs ?? g.vifs).map((v) => ({ bridge: v.bridge, ...(v.mac ? { mac: v.mac.toLowerCase() } : {}) }));
 
+    // The Click checker first: a config it refuses never costs a guest.
+    try {
+      sv.guests.check(a.config, a.configName ?? a.name);
+    } catch (e) {
+      return fail(`create_pm ${a.name} refused: ${(e as Error).message}`);
+    }
     if (sv.creating.has(a.name)) return fail(`a create_pm for ${a.name} is already running`);
     sv.creating.add(a.name);
     let domid: number | undefined;

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { XenStore } from '../../xenstore/index.js';
 import { Xl } from '../../toolstack/index.js';
-import { ClickosGuests, GuestDiedError, RouterInitError, WarmPool, type PoolEvent } from '../../guests/index.js';
+import { ClickosGuests, ConfigCheckError, GuestDiedError, RouterInitError, WarmPool, type PoolEvent } from '../../guests/index.js';
 import { guestKernel, guestRamdisk } from '../../lab/guest-kit.js';
 import { waitFor, xl as runXl, xsExists } from './helpers.js';
 
@@ -105,9 +105,17 @@ t.test('warm pool', async (t) => {
     t.test('a config the guest rejects: the claimed guest is destroyed, nothing left', async (t) => {
       await pool2.refill();
       const [g] = pool2.idleGuests();
-      const err = await pool2.instantiate({ name: `${PREFIX}-bad`, config: 'not click at all\n' }).catch((e: unknown) => e);
+      // Valid Click the guest cannot run (no vif 3): the failure comes after the claim.
+      const err = await pool2.instantiate({ name: `${PREFIX}-bad`, config: 'x :: FromDevice(3);\nd :: Discard();\nx -> d;\n' }).catch((e: unknown) => e);
       t.type(err, RouterInitError);
       t.ok(await gone(g!.domid), `domain ${g!.domid}, its vif and XenStore home are gone`);
+    });
+
+    t.test('a config the checker refuses: no guest is claimed', async (t) => {
+      await pool2.refill();
+      const before = pool2.stats().idle;
+      await t.rejects(pool2.instantiate({ name: `${PREFIX}-worse`, config: 'not click at all\n' }), ConfigCheckError);
+      t.equal(pool2.stats().idle, before, 'the idle guest is still idle');
     });
   });
 

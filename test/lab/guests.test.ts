@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { XenStore } from '../../xenstore/index.js';
 import { Xl } from '../../toolstack/index.js';
-import { ClickosGuests, GuestError, GuestTimeoutError, RouterInitError, CHUNK_SIZE } from '../../guests/index.js';
+import { ClickosGuests, ConfigCheckError, GuestError, GuestTimeoutError, RouterInitError, CHUNK_SIZE } from '../../guests/index.js';
 import { guestKernel, guestRamdisk } from '../../lab/guest-kit.js';
 import { waitFor, xsExists } from './helpers.js';
 
@@ -14,11 +14,15 @@ const run = promisify(execFile);
 const xl = new Xl({ timeoutMs: 300_000 });
 const PREFIX = `g-t-${process.pid}`;
 
-/** A config of about `bytes` bytes: real declarations, so the guest has elements to parse. */
+/** A config of about `bytes` bytes: real declarations in one chain (the checker refuses unconnected ports). */
 function clickConfig(bytes: number): string {
-  let text = 'src :: FromDevice(0);\nsink :: ToDevice(0);\nc :: Counter();\n';
-  for (let i = 0; text.length < bytes - 40; i++) text += `n${i} :: Null(); // filler ${'é'.repeat(i % 3)}\n`;
-  return text + 'src -> c -> sink;\n';
+  let decls = 'src :: FromDevice(0);\nsink :: ToDevice(0);\nc :: Counter();\n';
+  let chain = 'src -> c';
+  for (let i = 0; decls.length + chain.length < bytes - 40; i++) {
+    decls += `n${i} :: Null(); // filler ${'é'.repeat(i % 3)}\n`;
+    chain += ` -> n${i}`;
+  }
+  return `${decls}${chain} -> sink;\n`;
 }
 
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
@@ -98,13 +102,24 @@ t.test('ClickOS guest lifecycle', async (t) => {
     t.same(await guests.routers(g.domid), []);
   });
 
+  t.test('a config the checker refuses never reaches the guest', async (t) => {
+    const err = await guests.deploy(g.domid, 'this is not click\n', 'bad.click').catch((e: unknown) => e);
+    t.type(err, ConfigCheckError);
+    t.match((err as Error).message, /bad\.click:1:1: unknown element class 'this'/);
+    t.same(await guests.routers(g.domid), [], 'nothing installed');
+  });
+
   t.test('a config the guest cannot initialise is an error, not Running, and leaves nothing', async (t) => {
-    const err = await guests.deploy(g.domid, 'this is not click\n', 'bad').catch((e: unknown) => e);
+    // Valid Click, but FromDevice(3) names a vif the guest does not have: only the guest can tell.
+    const noVif = await guests.deploy(g.domid, 'x :: FromDevice(3);\nd :: Discard();\nx -> d;\n', 'no-vif').catch((e: unknown) => e);
+    t.type(noVif, RouterInitError, 'FromDevice on a vif the guest does not have');
+    t.match((noVif as Error).message, /initialization failed: x :: FromDevice\(3\): no vif 3/);
+    t.same(await guests.routers(g.domid), [], 'the failed router was removed');
+    // With the checker off, garbage reaches the guest, which says so on its console.
+    const unchecked = new ClickosGuests({ xs, xl, initGraceMs: 60_000, checkConfigs: false });
+    const err = await unchecked.deploy(g.domid, 'this is not click\n', 'bad').catch((e: unknown) => e);
     t.type(err, RouterInitError);
     t.match((err as Error).message, /initialization failed/);
-    t.same(await guests.routers(g.domid), [], 'the failed router was removed');
-    const noVif = await guests.deploy(g.domid, 'x :: FromDevice(3);\n', 'no-vif').catch((e: unknown) => e);
-    t.type(noVif, RouterInitError, 'FromDevice on a vif the guest does not have');
     t.same(await guests.routers(g.domid), []);
   });
 

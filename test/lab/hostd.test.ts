@@ -25,7 +25,9 @@ const HOSTD = `hostd-lab-${process.pid}`;
 const SECRET = randomBytes(24).toString('hex');
 const MAIN = join(projectRoot, 'dist', 'hostd', 'main.js');
 const CONFIG = 'src :: FromDevice(0);\nc :: Counter();\nsink :: ToDevice(0);\nsrc -> c -> sink;\n';
-const BAD_CONFIG = 'not click\n';
+// Valid Click the guest cannot run (FromDevice(3): no such vif); NOT_CLICK the checker refuses.
+const BAD_CONFIG = 'x :: FromDevice(3);\nd :: Discard();\nx -> d;\n';
+const NOT_CLICK = 'not click\n';
 const PENDING = `/local/domain/0/clickos-toolstack/hostd/${HOSTD}/pending`;
 
 /** The client: Python's xmlrpc.client, one process per call, the reply as JSON. */
@@ -262,6 +264,14 @@ t.test('hostd in dom0', async (t) => {
     const now = await xl.list();
     for (const d of now) if (!before.has(d.domid)) t.notOk(d.name === `${PREFIX}-bad`, `new domain ${d.name} is not the failed PM`);
     t.same((await call('list_pms')).reply!.value.map((p: { name: string }) => p.name), [name], 'only the first PM');
+  });
+
+  t.test('a config the checker refuses: code 1 with its position, no guest touched', async (t) => {
+    const before = (await xl.list()).map((d) => d.domid).sort();
+    const r = await task('create_pm', { name: `${PREFIX}-nc`, config: NOT_CLICK });
+    t.equal(r.reply!.code, 1);
+    t.match(r.reply!.message, /1:1: unknown element class 'not'/);
+    t.same((await xl.list()).map((d) => d.domid).sort(), before, 'no domain created or destroyed');
   });
 
   t.test('restart: the PM is found again and still answers', async (t) => {

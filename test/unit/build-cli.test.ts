@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { main } from '../../clickos-build/cli.js';
 import { fakeTrees } from '../support/clickos-build-fixture.js';
 
-const CONFIGS = '/work/shared/data/click-configs';
+const CONFIGS = new URL('../fixtures/click/configs', import.meta.url).pathname;
 
 /** Runs the command, capturing what it writes. */
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -12,7 +12,7 @@ import { sourceId, sourceDirs, type SourceDirs } from '../../clickos-build/build
 import { XlConfig } from '../../toolstack/index.js';
 import { fakeTrees, FULL_ELEMENTS_CONF } from '../support/clickos-build-fixture.js';
 
-const CONFIGS = '/work/shared/data/click-configs';
+const CONFIGS = new URL('../fixtures/click/configs', import.meta.url).pathname;
 const catalog = Catalog.load();
 const shipped = (name: string) => ({ file: name, text: readFileSync(join(CONFIGS, name), 'utf8') });
 const DIRS: SourceDirs = sourceDirs({}, '/src');

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Catalog, checkText, editDistance, formatDiagnostic, parsePortSpec, portProcessing } from '../../clickos-build/index.js';
 
-const CONFIGS = join(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'click-configs');
+const CONFIGS = join(import.meta.dirname, '..', 'fixtures', 'click', 'configs');
 const VERDICTS = join(import.meta.dirname, '..', 'fixtures', 'click', 'verdicts.json');
 const catalog = Catalog.load();
 const run = (text: string, target: 'clickos' | 'any' = 'clickos') => checkText(text, 't.click', catalog, { target }).map(formatDiagnostic);

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, print, stripPositions, splitArgs, type Statement } from '../../clickos-build/index.js';
 
-const CONFIGS = join(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'click-configs');
+const CONFIGS = join(import.meta.dirname, '..', 'fixtures', 'click', 'configs');
 
 t.test('every shipped Click config parses, prints and re-parses to the same AST', async (t) => {
   const files = readdirSync(CONFIGS).filter((f) => f.endsWith('.click'));
