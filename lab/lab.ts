@@ -16,6 +16,8 @@ import { execInDom0, ping, type ExecOptions, type ExecResult } from './agent/cli
 export interface LabState {
   pid: number;
   port: number;
+  /** Host port forwarded to SERVICE_PORT_IN_DOM0 (7001) in dom0. */
+  servicePort?: number;
   xenstored: 'xenstored' | 'oxenstored';
   startedAt: string;
   bootSeconds?: number;
@@ -127,6 +129,8 @@ export async function up(opts: UpOptions = {}): Promise<LabState> {
   const xenstored = opts.xenstored ?? 'xenstored';
   mkdirSync(paths.run, { recursive: true });
   const port = await freePort();
+  let servicePort = await freePort();
+  while (servicePort === port) servicePort = await freePort();
   writeFileSync(paths.tokenFile, randomBytes(24).toString('hex') + '\n', { mode: 0o600 });
   writeFileSync(
     join(paths.run, 'boot.env'),
@@ -144,13 +148,13 @@ export async function up(opts: UpOptions = {}): Promise<LabState> {
 
   const tBoot = Date.now();
   try {
-    await execa('qemu-system-x86_64', qemuArgs(images, { hostPort: port, memoryMiB: 4096, dom0MemoryMiB: 1536, cpus: 2 }));
+    await execa('qemu-system-x86_64', qemuArgs(images, { hostPort: port, servicePort, memoryMiB: 4096, dom0MemoryMiB: 1536, cpus: 2 }));
   } catch (e) {
     throw new LabBootError('qemu', `qemu-system-x86_64 failed to start: ${(e as { stderr?: string }).stderr ?? e}`, consoleTail());
   }
   const pid = runningPid();
   if (!pid) throw new LabBootError('qemu', 'QEMU exited right after starting', consoleTail());
-  const state: LabState = { pid, port, xenstored, startedAt: new Date().toISOString() };
+  const state: LabState = { pid, port, servicePort, xenstored, startedAt: new Date().toISOString() };
   writeFileSync(paths.stateFile, JSON.stringify(state, null, 2));
   if (opts.ownerPid) startWatchdog(opts.ownerPid, pid);
 

@@ -5,9 +5,12 @@ import type { LabImages } from './images.js';
 import { paths } from './paths.js';
 
 export const AGENT_PORT_IN_DOM0 = 7000;
+/** A second forward, for services the host talks to in dom0 (hostd's XML-RPC in the tests). */
+export const SERVICE_PORT_IN_DOM0 = 7001;
 
 export interface QemuOptions {
   hostPort: number;
+  servicePort: number;
   memoryMiB: number;
   dom0MemoryMiB: number;
   cpus: number;
@@ -34,7 +37,7 @@ export function qemuArgs(img: LabImages, o: QemuOptions): string[] {
     '-initrd', `${dom0Cmdline.join(' ')},${checkPath(img.dom0Initrd)}`,
     '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on',
     '-virtfs', `local,path=${checkPath(paths.xenRoot)},mount_tag=xenroot,security_model=none,readonly=on`,
-    '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${o.hostPort}-:${AGENT_PORT_IN_DOM0}`,
+    '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${o.hostPort}-:${AGENT_PORT_IN_DOM0},hostfwd=tcp:127.0.0.1:${o.servicePort}-:${SERVICE_PORT_IN_DOM0}`,
     '-device', 'virtio-net-pci,netdev=n0',
     '-pidfile', paths.pidFile,
     '-daemonize',

@@ -1,5 +1,6 @@
 // `npm test`: unit tests on the host with tap, then the lab tests inside dom0 of a
-// freshly booted lab (real Xen), then the lab is powered off whatever happens.
+// freshly booted lab (real Xen) and test/lab-host on the host against that lab,
+// then the lab is powered off whatever happens.
 // Ends with one plain line "N passed, N failed" (also written to dist/test-summary.txt).
 import { spawn } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
@@ -54,8 +55,30 @@ async function labTests(xenstored: 'xenstored' | 'oxenstored'): Promise<Counts> 
       const c = countsFromTap(r.stdout) ?? { pass: 0, fail: 1, skip: 0 };
       total = add(total, r.exitCode !== 0 && c.fail === 0 ? { ...c, fail: 1 } : c);
     }
+    if (xenstored === 'xenstored') total = add(total, await hostSideLabTests());
   } finally {
     await down();
+  }
+  return total;
+}
+
+/** test/lab-host: run on the host while the lab is up, reaching dom0 through QEMU's port forwards. */
+async function hostSideLabTests(): Promise<Counts> {
+  const dir = join(projectRoot, 'dist', 'test', 'lab-host');
+  let total: Counts = { pass: 0, fail: 0, skip: 0 };
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort()) {
+    process.stdout.write(`# lab, from the host: ${f}\n`);
+    const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [join(dir, f)], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TAP_TIMEOUT: '900' } });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        process.stdout.write(d);
+      });
+      child.on('close', (code) => resolve({ code, out }));
+    });
+    const c = countsFromTap(out) ?? { pass: 0, fail: 1, skip: 0 };
+    total = add(total, code !== 0 && c.fail === 0 ? { ...c, fail: 1 } : c);
   }
   return total;
 }
