@@ -39,7 +39,10 @@ export class XmlRpcClient {
 
   /** Calls a method; resolves with its value, rejects with the Fault it returned, an HttpError or a network error. */
   call(methodName: string, ...params: Encodable[]): Promise<XmlRpcValue> {
-    const body = Buffer.from(encodeCall(methodName, params), 'utf8');
+    return this.send(methodName, Buffer.from(encodeCall(methodName, params), 'utf8'), true);
+  }
+
+  private send(methodName: string, body: Buffer, mayRetry: boolean): Promise<XmlRpcValue> {
     const timeout = this.o.timeoutMs ?? 30_000;
     const max = this.o.maxResponseBytes ?? 64 << 20;
     const req = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -75,9 +78,12 @@ export class XmlRpcClient {
         },
       );
       const timer = setTimeout(() => r.destroy(new Error(`${methodName}: no answer within ${timeout} ms`)), timeout);
-      r.on('error', (e) => {
+      r.on('error', (e: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(e);
+        // A kept-alive socket the server closed just as we reused it: the request never
+        // reached the server (Node's documented race), so it is sent once more.
+        if (mayRetry && r.reusedSocket && e.code === 'ECONNRESET') resolve(this.send(methodName, body, false));
+        else reject(e);
       });
       r.end(body);
     });
