@@ -6,12 +6,14 @@
 //   - command: `ping` (a read-only command answering a ReturnValue), one request each;
 //   - task: submit `noop` (a task that succeeds at once), then task.status until done.
 // The load generator (bench/hostd/client.ts) runs in a worker thread, the same code for
-// every server: node's http client, keep-alive Agent, one socket per client, bodies
-// encoded once. Its own ceiling is measured against a canned-reply HTTP server.
+// every server: one keep-alive connection per client, requests encoded once, either
+// HTTP/1.1 written by hand on a socket (--client=raw, the default) or node's http client
+// with a keep-alive http.Agent (--client=agent). Its own ceiling is measured against a
+// canned-reply node HTTP server in the same run.
 // Python: plain SimpleXMLRPCServer for 1 client; ThreadingMixIn (a thread per
 // connection) for 16 clients, since the plain server serves one keep-alive connection at
 // a time. Both in HTTP/1.1 with TCP_NODELAY (bench/hostd/python_server.py says why).
-//   node dist/bench/hostd/run.js [seconds-per-measurement]
+//   node dist/bench/hostd/run.js [seconds-per-measurement] [--client=raw|agent]
 // Prints `BENCH hostd.command_rps <req/s>` (16 clients) and `RATIO
 // hostd.command_rps_vs_python <ours/python at 16 clients, higher is better>` (goal ≥ 3).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -25,14 +27,17 @@ import { createDaemon, XmlRpcClient } from '../../daemon/index.js';
 import { projectRoot } from '../../lab/paths.js';
 import type { LoadJob, LoadResult } from './client.js';
 
-const SECONDS = Number(process.argv[2] ?? 3);
+const args = process.argv.slice(2);
+const SECONDS = Number(args.find((a) => !a.startsWith('--')) ?? 3);
+const TRANSPORT = args.includes('--client=agent') ? 'agent' : 'raw';
+if (args.some((a) => a.startsWith('--') && a !== '--client=agent' && a !== '--client=raw')) throw new Error('usage: run.js [seconds] [--client=raw|agent]');
 const WARMUP_MS = 700;
 const SECRET = 'bench-secret-0123456789abcdef';
 
-function load(job: Omit<LoadJob, 'secret' | 'warmupMs' | 'durationMs'>): Promise<LoadResult> {
+function load(job: Omit<LoadJob, 'secret' | 'warmupMs' | 'durationMs' | 'transport'>): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const w = new Worker(new URL('./client.js', import.meta.url), {
-      workerData: { ...job, secret: SECRET, warmupMs: WARMUP_MS, durationMs: SECONDS * 1000 } satisfies LoadJob,
+      workerData: { ...job, secret: SECRET, warmupMs: WARMUP_MS, durationMs: SECONDS * 1000, transport: TRANSPORT } satisfies LoadJob,
     });
     w.once('message', (m: { ok?: LoadResult; error?: string }) => {
       void w.terminate();
@@ -108,7 +113,11 @@ async function main(): Promise<void> {
     console.log(`bench/hostd: XML-RPC round trips, ${SECONDS} s each after ${WARMUP_MS} ms warm-up, 1 and 16 concurrent clients`);
     console.log('  ours: daemon/ createDaemon (HTTP on 127.0.0.1, Authorization: Bearer checked on every call, audit log on), command ping (read-only), task noop submitted then task.status polled until done');
     console.log('  python: python3 xmlrpc.server SimpleXMLRPCServer, same ping reply; plain for 1 client, socketserver.ThreadingMixIn for 16; HTTP/1.1 keep-alive, TCP_NODELAY');
-    console.log('  client: node http.request with a keep-alive http.Agent (a socket per client), pre-encoded bodies, reply checked by regexp; in a worker thread (its own event loop and core), the same for every server');
+    console.log(
+      TRANSPORT === 'raw'
+        ? '  client: HTTP/1.1 by hand on net.Socket (a keep-alive connection per client, whole request pre-encoded, reply framed by Content-Length, checked by regexp); in a worker thread (its own event loop), the same for every server'
+        : '  client: node http.request with a keep-alive http.Agent (a socket per client), pre-encoded bodies, reply checked by regexp; in a worker thread (its own event loop), the same for every server',
+    );
 
     const expectPong = 'pong from bench';
     const results: Record<string, LoadResult> = {};
