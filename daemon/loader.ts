@@ -3,6 +3,7 @@
 // file changed. ES modules cannot be unloaded, so a new version is imported under a
 // new URL (?v=<sha256>); returning to an earlier content reuses that earlier instance.
 // Modules a task file imports itself are not reloaded (Node caches them by URL).
+import { statSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -71,13 +72,17 @@ export class MethodLoader {
   async find(kind: Kind, name: string): Promise<Loaded<CommandDefinition | TaskDefinition> | undefined> {
     if (!NAME_RE.test(name)) return undefined;
     for (const file of this.roots().flatMap((root) => EXTS.map((ext) => this.fileFor(root, kind, name, ext)))) {
+      // Synchronous on purpose: this runs on every call, and a stat of a local file
+      // (a few µs) is far cheaper than fs/promises' round trip through the thread pool,
+      // which the bench's profile showed taking ~40% of the daemon's time for a trivial
+      // command. No ENOENT exception either for the folders searched in vain.
       let st;
       try {
-        st = await stat(file);
+        st = statSync(file, { throwIfNoEntry: false });
       } catch {
-        continue;
+        continue; // EACCES, ENOTDIR...: not a usable method file
       }
-      if (!st.isFile()) continue;
+      if (!st?.isFile()) continue;
       // Cheap per-call check; the hash decides whether to re-import.
       const stamp = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
       const hit = this.cache.get(file);
