@@ -39,6 +39,8 @@ function closest(name: string, candidates: Iterable<string>): string | undefined
   let best: string | undefined;
   let bestD = Math.max(1, Math.floor(name.length / 3)) + 1;
   for (const c of candidates) {
+    // The distance is at least the length difference.
+    if (Math.abs(c.length - name.length) >= bestD) continue;
     const d = editDistance(name, c);
     if (d < bestD) {
       best = c;
@@ -46,6 +48,27 @@ function closest(name: string, candidates: Iterable<string>): string | undefined
     }
   }
   return best;
+}
+
+/** Catalog names by length, so a suggestion only visits names of a near length. */
+const byLength = new WeakMap<Catalog, Map<number, [number, string][]>>();
+
+function closestClass(name: string, catalog: Catalog): string | undefined {
+  let buckets = byLength.get(catalog);
+  if (!buckets) {
+    buckets = new Map();
+    for (const [i, n] of catalog.names().entries()) {
+      const b = buckets.get(n.length);
+      if (b) b.push([i, n]);
+      else buckets.set(n.length, [[i, n]]);
+    }
+    byLength.set(catalog, buckets);
+  }
+  const reach = Math.max(1, Math.floor(name.length / 3)); // closest() accepts distances up to this
+  const near: [number, string][] = [];
+  for (let len = name.length - reach; len <= name.length + reach; len++) near.push(...(buckets.get(len) ?? []));
+  // In catalog order, as a full scan would meet them: ties go the same way.
+  return closest(name, near.sort((a, b) => a[0] - b[0]).map((x) => x[1]));
 }
 
 function plural(n: number, word: string): string {
@@ -73,12 +96,14 @@ export function check(router: FlatRouter, catalog: Catalog, options: CheckOption
   for (const e of router.errors) report(e.pos, e.message);
 
   const info = new Map<string, ElementInfo>();
-  const allNames = catalog.names();
+  // An unknown class usually recurs (a missing package's elements): suggest once per name.
+  const suggestions = new Map<string, string | undefined>();
   const declared = router.elements.map((e) => e.name).filter((n) => !n.includes('@'));
   for (const e of router.elements) {
     const entries = catalog.lookup(e.class);
     if (!entries.length) {
-      const cls = closest(e.class, allNames);
+      let cls = suggestions.get(e.class);
+      if (cls === undefined && !suggestions.has(e.class)) suggestions.set(e.class, (cls = closestClass(e.class, catalog)));
       const el = /^[a-z]/.test(e.class) ? closest(e.class, declared) : undefined;
       const hint = el !== undefined && (cls === undefined || editDistance(e.class, el) <= editDistance(e.class, cls))
         ? ` (did you mean element '${el}', declared later or elsewhere?)`
