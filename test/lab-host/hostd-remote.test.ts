@@ -30,9 +30,10 @@ p = xmlrpc.client.ServerProxy(url, transport=Auth(use_builtin_types=True), allow
 params = () if arg is None else (arg,)
 rv = getattr(p, method)(*params)
 if isinstance(rv, dict) and rv.get("code") == -1 and method in ("create_pm", "delete_pm"):
-    while rv.get("code") == -1:  # a task: poll until it ends
+    tid = rv["value"]  # a task: its id, then poll until it ends
+    while rv.get("code") == -1:
         time.sleep(0.5)
-        rv = p.task.status(rv["value"])
+        rv = p.task.status(tid)
 print(json.dumps(rv))
 `;
 const clientFile = join(dir, 'client.py');
