@@ -99,7 +99,7 @@ t.test('ClickOS verbs: install -s, status, read, write, stop, remove', async (t)
   const inst = await clickos('-t', 'install', '-s', name, join(dir, 'fwd.click'));
   t.equal(inst.code, 0, inst.stderr);
   t.match(inst.stdout, new RegExp(`installed fwd.click as router 0 of domain ${domid}, Running`));
-  t.match(inst.stderr, /\[timing\] install: .*\n\[timing\] start: /);
+  t.match(inst.stderr, /\[timing\] install: .*\n\[timing\] xl list: .*\n\[timing\] start: /, 'install, the paused check, start');
   t.match((await clickos('status', name)).stdout, new RegExp(`^${name}\\s+${domid}\\s+0 Running\\s+fwd.click$`, 'm'));
   t.same(JSON.parse((await clickos('--json', 'status')).stdout).map((r: { name: string; status: string }) => [r.name, r.status]), [[name, 'Running']], 'every ClickOS guest');
 
