@@ -124,8 +124,9 @@ t.test('ClickOS guest lifecycle', async (t) => {
   });
 
   t.test('not a ClickOS domain, unknown domain, unknown router', async (t) => {
-    await t.rejects(guests.install(0, 'a :: Null();'), /not a ClickOS domain/);
-    await t.rejects(guests.install(4000, 'a :: Null();'), /domain 4000 does not exist/);
+    const valid = 'src :: InfiniteSource();\nd :: Discard();\nsrc -> d;\n';
+    await t.rejects(guests.install(0, valid), /not a ClickOS domain/);
+    await t.rejects(guests.install(4000, valid), /domain 4000 does not exist/);
     await t.rejects(guests.start(g.domid, 9), /no router 9/);
     await t.rejects(guests.install(g.domid, '   '), GuestError);
   });
