@@ -76,12 +76,14 @@ export class ClickosGuests {
   }
 
   /**
-   * Creates the domain paused, waits until every vif's hotplug script reports
+   * Checks every vif's bridge (hotplug script chosen for Linux or OVS bridges),
+   * creates the domain paused, waits until every vif's hotplug script reports
    * connected, unpauses it and waits until it has created its ClickOS root.
    * On any failure the domain is destroyed before the error is rethrown.
    */
   async create(spec: GuestSpec, o: { legacyRoot?: boolean } = {}): Promise<Guest> {
-    const domid = await this.xl.create(guestConfig(spec), { paused: true });
+    const vifs = spec.vifs && (await Promise.all(spec.vifs.map((v) => this.vifs.bridges.resolve(v))));
+    const domid = await this.xl.create(guestConfig({ ...spec, vifs }), { paused: true });
     try {
       for (let i = 0; i < (spec.vifs ?? []).length; i++) await this.vifs.waitConnected(domid, i);
       await this.xl.unpause(domid);

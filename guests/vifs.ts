@@ -1,8 +1,10 @@
 // Vifs of a ClickOS guest (its netfront devices, FromDevice(N)/ToDevice(N)):
 // attached through xl, confirmed in XenStore (hotplug-status=connected), and on
-// detach checked gone from both the backend and the frontend trees.
+// detach checked gone from both the backend and the frontend trees. The hotplug
+// script follows the bridge (Linux bridge or Open vSwitch, see bridges.ts).
 import type { Xl, NetworkDevice, VifSpec } from '../toolstack/index.js';
 import type { XenStore } from '../xenstore/index.js';
+import { Bridges } from './bridges.js';
 import { GuestError, GuestTimeoutError } from './errors.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -11,6 +13,7 @@ export class Vifs {
   constructor(
     private readonly xs: XenStore,
     private readonly xl: Xl,
+    readonly bridges = new Bridges(),
   ) {}
 
   backendPath(domid: number, devid: number): string {
@@ -36,7 +39,7 @@ export class Vifs {
 
   /** Attaches a vif (before start: ClickOS opens vifs when the router starts). */
   async attach(domid: number, spec: VifSpec): Promise<NetworkDevice> {
-    const dev = await this.xl.networkAttach(domid, spec); // a failed attach leaves no vif (see Xl)
+    const dev = await this.xl.networkAttach(domid, await this.bridges.resolve(spec)); // a failed attach leaves no vif (see Xl)
     try {
       await this.waitConnected(domid, dev.devid);
     } catch (e) {

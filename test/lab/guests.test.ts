@@ -212,7 +212,9 @@ t.test('vifs: attach to a ClickOS guest, connected, seen by the guest; detach le
   await guests.vifs.detach(g.domid, dev.devid);
   t.notOk(await xs.exists(guests.vifs.backendPath(g.domid, dev.devid)), 'backend node gone');
   t.notOk(await xs.exists(guests.vifs.frontendPath(g.domid, dev.devid)), 'frontend node gone');
-  await t.rejects(guests.vifs.attach(g.domid, { bridge: 'nosuchbr1' }), /failed/);
+  await t.rejects(guests.vifs.attach(g.domid, { bridge: 'nosuchbr1' }), /dom0 has no bridge nosuchbr1/, 'a missing bridge is refused before xl runs');
+  // with the script given, the check is xl's: its hotplug script fails, the vif is detached
+  await t.rejects(guests.vifs.attach(g.domid, { bridge: 'nosuchbr1', script: 'vif-bridge' }), /failed/);
   t.same(await guests.vifs.list(g.domid), [], 'a failed attach leaves no vif');
 });
 

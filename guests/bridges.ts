@@ -1,0 +1,60 @@
+// Which switch a vif joins in dom0: a Linux bridge (xl's default hotplug script,
+// vif-bridge) or an Open vSwitch bridge (vif-openvswitch). xl leaves the choice to
+// the user and, given the wrong one, fails only after the domain is built, in the
+// hotplug script ("Could not find bridge device"); we look first, so a vif on an OVS
+// bridge needs no `script=` and a missing bridge fails before anything is created.
+import { access } from 'node:fs/promises';
+import { execa } from 'execa';
+import type { VifSpec } from '../toolstack/index.js';
+import { GuestError } from './errors.js';
+
+export type BridgeKind = 'linux' | 'ovs';
+
+export const OVS_SCRIPT = 'vif-openvswitch';
+
+const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
+
+/**
+ * The bridge named by a vif's `bridge=`. vif-openvswitch also takes "br.TAG" (an
+ * access port in VLAN TAG) and "br:T1:T2" (a trunk); the switch is the part before.
+ */
+export function switchName(bridge: string): string {
+  return /^[^.:]+/.exec(bridge)?.[0] ?? bridge;
+}
+
+export class Bridges {
+  /** Answers of `ovs-vsctl br-exists` (a process each, slow under emulation): kept. */
+  private readonly ovs = new Set<string>();
+
+  constructor(private readonly vsctl = 'ovs-vsctl') {}
+
+  /** linux, ovs, or undefined when dom0 has no such bridge. */
+  async kind(bridge: string): Promise<BridgeKind | undefined> {
+    if (await exists(`/sys/class/net/${bridge}/bridge`)) return 'linux';
+    const name = switchName(bridge);
+    // an OVS bridge always has its internal port as a network device
+    if (!(await exists(`/sys/class/net/${name}`))) return undefined;
+    if (this.ovs.has(name)) return 'ovs';
+    const r = await execa(this.vsctl, ['--timeout=10', 'br-exists', name], { reject: false });
+    if (r.exitCode !== 0) return undefined;
+    this.ovs.add(name);
+    return 'ovs';
+  }
+
+  /**
+   * The vif with its hotplug script chosen for its bridge (an explicit `script` or a
+   * backend other than dom0 is left alone); a bridge dom0 lacks is a GuestError.
+   */
+  async resolve(v: VifSpec): Promise<VifSpec> {
+    if (v.script !== undefined || v.bridge === undefined) return v;
+    if (v.backend !== undefined && v.backend !== '0' && v.backend !== 'Domain-0') return v;
+    const kind = await this.kind(v.bridge);
+    if (kind === undefined) {
+      const name = switchName(v.bridge);
+      if (name !== v.bridge && (await exists(`/sys/class/net/${name}/bridge`)))
+        throw new GuestError(`bridge ${v.bridge}: a VLAN tag or trunk needs an Open vSwitch bridge, and ${name} is a Linux bridge`);
+      throw new GuestError(`dom0 has no bridge ${name} (neither a Linux bridge nor an Open vSwitch bridge): create it first`);
+    }
+    return kind === 'ovs' ? { ...v, script: OVS_SCRIPT } : v;
+  }
+}

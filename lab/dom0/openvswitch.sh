@@ -1,0 +1,44 @@
+#!/bin/bash
+# Open vSwitch in the lab's dom0, started on demand (not at boot: it costs ≈15 s
+# under TCG and most tests use the Linux bridge xenbr0).
+#   openvswitch.sh start BRIDGE   ovsdb-server + ovs-vswitchd, and BRIDGE if missing
+#   openvswitch.sh stop           both stopped, datapath and database removed
+# Default paths (/etc/openvswitch, /var/run/openvswitch) as Debian's
+# openvswitch-switch uses them, because Xen's vif-openvswitch hotplug script runs
+# a plain `ovs-vsctl` and must find this database. The lab's dom0 kernel has no
+# openvswitch module loaded, so the bridge uses the userspace datapath
+# (datapath_type=netdev; vifs join through AF_PACKET). dom0's root is a tmpfs
+# overlay: nothing here touches the host.
+set -euo pipefail
+DB=/etc/openvswitch/conf.db
+RUN=/var/run/openvswitch
+
+start() {
+  local br=$1
+  mkdir -p /etc/openvswitch "$RUN" /var/log/openvswitch
+  if ! [ -S "$RUN/db.sock" ]; then
+    [ -f "$DB" ] || ovsdb-tool create "$DB" /usr/share/openvswitch/vswitch.ovsschema
+    ovsdb-server "$DB" --remote="punix:$RUN/db.sock" --pidfile --detach --log-file -vconsole:off
+    ovs-vsctl --no-wait init
+  fi
+  if ! [ -f "$RUN/ovs-vswitchd.pid" ] || ! kill -0 "$(cat "$RUN/ovs-vswitchd.pid")" 2>/dev/null; then
+    ovs-vswitchd --pidfile --detach --log-file -vconsole:off
+  fi
+  ovs-vsctl --timeout=60 --may-exist add-br "$br" -- set bridge "$br" datapath_type=netdev
+  ip link set "$br" up
+}
+
+stop() {
+  # --cleanup removes the datapath and its ports (the netdev tap devices)
+  if [ -f "$RUN/ovs-vswitchd.pid" ]; then ovs-appctl -t ovs-vswitchd exit --cleanup || true; fi
+  if [ -f "$RUN/ovsdb-server.pid" ]; then ovs-appctl -t ovsdb-server exit || true; fi
+  # the userspace datapath's tap device outlives ovs-vswitchd
+  ip link del ovs-netdev 2>/dev/null || true
+  rm -f "$DB" "$RUN"/*
+}
+
+case "${1:-}" in
+  start) start "${2:?usage: openvswitch.sh start BRIDGE}" ;;
+  stop) stop ;;
+  *) echo "usage: openvswitch.sh start BRIDGE | stop" >&2; exit 2 ;;
+esac

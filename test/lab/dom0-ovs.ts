@@ -1,0 +1,71 @@
+// dom0's Open vSwitch for lab tests (lab/dom0/openvswitch.sh): one userspace bridge
+// in fail-mode secure (nothing moves without flows), network namespaces behind veths
+// as the outside world, and stop() that removes all of it. Lab tests run one at a
+// time in dom0, so the bridge's name is fixed.
+import { execa } from 'execa';
+import { join } from 'node:path';
+import { projectRoot } from '../../lab/paths.js';
+
+export const OVS_BRIDGE = 'xenovs0';
+
+export interface Dom0Ovs {
+  bridge: string;
+  vsctl(...args: string[]): Promise<string>;
+  ofctl(...args: string[]): Promise<string>;
+  /** the OpenFlow port number of an interface (waits until it has one) */
+  port(name: string): Promise<number>;
+  /** names of the bridge's ports */
+  ports(): Promise<string[]>;
+  /** a namespace `ns` whose eth0 (address `cidr`) is a veth into the bridge as `outer`; returns eth0's MAC */
+  addHost(outer: string, ns: string, cidr: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+const script = join(projectRoot, 'lab', 'dom0', 'openvswitch.sh');
+
+export async function startDom0Ovs(): Promise<Dom0Ovs> {
+  const namespaces: string[] = [];
+  const veths: string[] = [];
+  const vsctl = async (...args: string[]) => (await execa('ovs-vsctl', ['--timeout=60', ...args])).stdout;
+  const o: Dom0Ovs = {
+    bridge: OVS_BRIDGE,
+    vsctl,
+    ofctl: async (...args) => (await execa('ovs-ofctl', ['-O', 'OpenFlow13', ...args])).stdout,
+    async port(name) {
+      for (let i = 0; i < 300; i++) {
+        const n = Number((await vsctl('get', 'Interface', name, 'ofport')).trim());
+        if (n > 0) return n;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`port ${name} got no OpenFlow port number`);
+    },
+    async ports() {
+      return (await vsctl('list-ports', OVS_BRIDGE)).split('\n').filter(Boolean);
+    },
+    async addHost(outer, ns, cidr) {
+      await execa('ip', ['netns', 'add', ns]);
+      namespaces.push(ns);
+      await execa('ip', ['link', 'add', outer, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+      veths.push(outer);
+      await execa('ip', ['-n', ns, 'addr', 'add', cidr, 'dev', 'eth0']);
+      await execa('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
+      await execa('ip', ['link', 'set', outer, 'up']);
+      await vsctl('add-port', OVS_BRIDGE, outer);
+      return JSON.parse((await execa('ip', ['-n', ns, '-j', 'link', 'show', 'eth0'])).stdout)[0].address as string;
+    },
+    async stop() {
+      for (const n of namespaces) await execa('ip', ['netns', 'del', n], { reject: false });
+      for (const v of veths) await execa('ip', ['link', 'del', v], { reject: false });
+      await execa('bash', [script, 'stop'], { reject: false });
+    },
+  };
+  try {
+    await execa('bash', [script, 'start', OVS_BRIDGE]);
+    await vsctl('set', 'bridge', OVS_BRIDGE, 'fail-mode=secure');
+    await o.ofctl('del-flows', OVS_BRIDGE);
+  } catch (e) {
+    await o.stop();
+    throw e;
+  }
+  return o;
+}
