@@ -43,11 +43,18 @@ export interface ResourcedConfig {
   pmPrefix: string;
   /** The bridge every PM vif is put on (openflowd steers traffic between them). */
   bridge: string;
+  /** The switch whose flows steer traffic through installed allocations (openflowd); none: PMs only. */
+  switch?: SwitchConfig;
   platform: { hostLinkMbps: number; internalMbps: number; uplinkMbps: number; linkDelay: number; internalDelay: number };
   placement: { timeLimitMs: number; seed: number };
   /** click-elements.json for deploy_pm's checker; null: syntax and structure only. Default: clickos-build's. */
   catalog?: string | null;
 }
+
+/** ovs-ofctl on this machine, or on the switch host over SSH (key and host key files). */
+export type SwitchConfig =
+  | { driver: 'ofctl'; target: string }
+  | { driver: 'ssh'; target: string; host: string; port: number; username: string; privateKeyFile: string; hostKeyFile?: string };
 
 export class ConfigError extends Error {}
 
@@ -112,7 +119,7 @@ class Checker {
 /** Checks a parsed config object; `configPath` anchors relative paths. Throws a ConfigError listing every problem. */
 export async function parseConfig(raw: unknown, configPath = DEFAULT_CONFIG_PATH): Promise<ResourcedConfig> {
   const c = new Checker(dirname(configPath));
-  const top = c.obj(raw ?? null, 'config', ['name', 'listen', 'secret', 'upgraders', 'auditLog', 'folders', 'hosts', 'pm', 'pmPrefix', 'bridge', 'platform', 'placement', 'catalog']) ?? {};
+  const top = c.obj(raw ?? null, 'config', ['name', 'listen', 'secret', 'upgraders', 'auditLog', 'folders', 'hosts', 'pm', 'pmPrefix', 'bridge', 'switch', 'platform', 'placement', 'catalog']) ?? {};
   const listen = c.obj(top.listen, 'config.listen', ['host', 'port']);
   const folders = c.obj(top.folders, 'config.folders', ['patches']);
   const hosts = c.obj(top.hosts, 'config.hosts', ['secrets', 'defaultSecret', 'principals', 'heartbeatTimeoutMs', 'callTimeoutMs', 'taskTimeoutMs', 'pollMs', 'reserveMiB']);
@@ -195,6 +202,21 @@ export async function parseConfig(raw: unknown, configPath = DEFAULT_CONFIG_PATH
     },
     ...(catalog !== undefined ? { catalog } : {}),
   };
+  if (top.switch !== undefined) {
+    const sw = c.obj(top.switch, 'config.switch', ['driver', 'target', 'host', 'port', 'username', 'privateKeyFile', 'hostKeyFile']);
+    const target = c.str(sw, 'target', 'config.switch', /^[^\s]{1,200}$/, 'a bridge name or ovs-ofctl target');
+    if (sw && sw.target === undefined) c.problems.push('config.switch.target: required (the bridge, or an ovs-ofctl target)');
+    if (sw?.driver === 'ofctl' && target) config.switch = { driver: 'ofctl', target };
+    else if (sw?.driver === 'ssh') {
+      const host = c.str(sw, 'host', 'config.switch', /^[^\s]{1,255}$/, 'a host name or address');
+      const username = c.str(sw, 'username', 'config.switch', /^[A-Za-z0-9_.-]{1,64}$/, 'a user name');
+      const privateKeyFile = c.path(sw, 'privateKeyFile', 'config.switch');
+      const hostKeyFile = c.path(sw, 'hostKeyFile', 'config.switch');
+      const port = c.num(sw, 'port', 'config.switch', 1, 65535, true) ?? 22;
+      if (!host || !username || !privateKeyFile) c.problems.push('config.switch: the ssh driver needs host, username and privateKeyFile');
+      else if (target) config.switch = { driver: 'ssh', target, host, port, username, privateKeyFile, ...(hostKeyFile ? { hostKeyFile } : {}) };
+    } else if (sw) c.problems.push(`config.switch.driver: expected "ofctl" or "ssh"`);
+  }
   const audit = c.path(top, 'auditLog', 'config');
   if (audit) config.auditLog = audit;
   if (c.problems.length) throw new ConfigError(`${configPath}: ${c.problems.length} problem(s):\n  ${c.problems.join('\n  ')}`);

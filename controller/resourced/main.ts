@@ -1,11 +1,13 @@
 // resourced, the controller's resource daemon (seed 3.1):
 //   node dist/controller/resourced/main.js [--config /etc/clickos/resourced.json]
 // Reads the config, serves XML-RPC (the seed 2.1 high-level API plus hostd's
-// register_host/heartbeat), and drops module hosts whose heartbeats stop.
+// register_host/heartbeat), drops module hosts whose heartbeats stop, and with
+// config.switch steers each installed allocation's traffic with switch flows.
 // Exit codes: 2 bad config or arguments, 1 cannot start (port taken).
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, type ResourcedConfig } from './config.js';
 import { COMMANDS, TASKS, createResourcedDaemon } from './daemon.js';
 import { Resourced } from './resourced.js';
+import { createSteering } from './switch.js';
 
 const log = (m: string): void => void process.stderr.write(`resourced: ${m}\n`);
 
@@ -28,7 +30,14 @@ async function main(): Promise<void> {
     log((e as Error).message);
     process.exit(e instanceof ConfigError ? 2 : 1);
   }
-  const rd = new Resourced(config, log);
+  let steering: Awaited<ReturnType<typeof createSteering>> | undefined;
+  try {
+    steering = config.switch && (await createSteering(config.switch));
+  } catch (e) {
+    log(`cannot reach the switch (config.switch): ${(e as Error).message}`);
+    process.exit(1);
+  }
+  const rd = new Resourced(config, log, steering);
   const daemon = createResourcedDaemon(config, rd, { log });
   let url: string;
   try {
@@ -48,6 +57,7 @@ async function main(): Promise<void> {
     log(`${signal}: stopping (running tasks finish first)`);
     rd.stop();
     await daemon.close();
+    await steering?.openflowd.driver.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

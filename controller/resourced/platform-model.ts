@@ -66,7 +66,10 @@ export function buildModel(hosts: readonly HostRecord[], ours: ReadonlySet<strin
  * uplink, one DAG link per connection (`bandwidthMbps` each; a direct FromNet → ToNet
  * connection uses no server and is left out). `keep` filters modules (those on hosts
  * that are gone); links touching a dropped module go with it. The header key DELAY
- * bounds every source → sink path.
+ * bounds every source → sink path. A connection running against one already linked
+ * (b → a after a → b: the return direction of a two-way chain, seed 2.2.6) would make
+ * the service cyclic, which placement refuses (seed 3.2.2): its bandwidth is added to
+ * the link it mirrors instead, since both directions cross the same hosts.
  */
 export function serviceSpec(name: string, req: AllocationRequest, demand: (type: string) => Demand, uplink: number, bandwidthMbps: number, keep: (module: string) => boolean = () => true): ServiceSpec {
   const modules = req.modules.filter((m) => keep(m.name)).map((m) => ({ name: m.name, cpu: demand(m.type).cpu, memoryMb: demand(m.type).memoryMiB }));
@@ -77,7 +80,9 @@ export function serviceSpec(name: string, req: AllocationRequest, demand: (type:
     if (!present.has(c.from) || !present.has(c.to)) continue;
     if (endpoints.has(c.from) && endpoints.has(c.to)) continue;
     if (c.from === c.to) continue;
-    edges.push([c.from, c.to, bandwidthMbps]);
+    const mirror = edges.find(([a, b]) => a === c.to && b === c.from);
+    if (mirror) mirror[2] += bandwidthMbps;
+    else edges.push([c.from, c.to, bandwidthMbps]);
   }
   const delay = Number(req.header.DELAY);
   return {

@@ -13,6 +13,7 @@ import { HostTable, type HostInfo } from './hosts.js';
 import { deletePms, installPms } from './installer.js';
 import { buildModel, planAllocation, type Demand } from './platform-model.js';
 import { PmTypes, type DeployRequest } from './pm-types.js';
+import type { Steering } from '../openflowd/steering.js';
 
 /** The only base system hostd offers (seed 2.1.4's example value). */
 export const BASE_SYSTEMS = ['xen.clickos'];
@@ -24,9 +25,11 @@ export class Resourced {
   /** Placement + reservation run one at a time, so two requests never count the same free capacity. */
   private placing: Promise<unknown> = Promise.resolve();
 
+  /** `steering` installs an allocation's switch flows once its PMs run (config.switch); without it, PMs only. */
   constructor(
     readonly config: ResourcedConfig,
     readonly log: (m: string) => void = () => {},
+    readonly steering?: Steering,
   ) {
     const h = config.hosts;
     this.hosts = new HostTable({ secretFor: (id) => h.secrets[id] ?? h.defaultSecret, timeoutMs: h.heartbeatTimeoutMs, log });
@@ -165,6 +168,7 @@ export class Resourced {
       pmPrefix: this.config.pmPrefix,
       log: this.log,
     });
+    if (rv.code === 0 && this.steering) return this.steer(alloc, rv);
     if (rv.code === 0) alloc.state = 'installed';
     else if (alloc.pms.length === 0) this.allocations.forget(alloc.id);
     else alloc.state = 'installed'; // PMs a rollback could not delete stay recorded: delete_allocation retries them
@@ -177,6 +181,15 @@ export class Resourced {
     if (!a) return fail(`no allocation ${id}`);
     if (a.state !== 'installed') return fail(`allocation ${id} is ${a.state}; try again when it is done`);
     a.state = 'deleting';
+    if (this.steering) {
+      // flows first: traffic stops before its modules go
+      try {
+        await this.steering.remove(id);
+      } catch (e) {
+        a.state = 'installed';
+        return fail(`delete_allocation ${id}: its flows could not be removed, nothing deleted: ${(e as Error).message}`);
+      }
+    }
     const before = a.pms.length;
     const left = await deletePms(a.pms, { client: this.client(false), log: this.log });
     if (left.length === 0) {
@@ -187,6 +200,29 @@ export class Resourced {
     a.state = 'installed';
     const value: Encodable = left.map((l) => ({ name: l.pm.name, host: l.pm.host, message: l.message }));
     return fail(`delete_allocation ${id}: ${before - left.length} of ${before} PM(s) deleted; not deleted: ${left.map((l) => `${l.pm.name} on ${l.pm.host} (${l.message})`).join(', ')}`, value);
+  }
+
+  /** Installs the flows of an allocation whose PMs run; a switch that refuses them rolls the PMs back. */
+  private async steer(alloc: AllocationRecord, installed: ReturnValue): Promise<ReturnValue> {
+    const modules = alloc.pms.map((p) => ({ module: p.module, domid: p.domid!, vifs: p.vifs.length }));
+    try {
+      const n = await this.steering!.install({ id: alloc.id, request: alloc.parsed, modules });
+      alloc.state = 'installed';
+      const rv = { ...installed, message: `${installed.message}; ${n} flow(s) installed` };
+      this.log(rv.message);
+      return rv;
+    } catch (e) {
+      const why = (e as Error).message;
+      const created = alloc.pms.length;
+      const stuck = await deletePms(alloc.pms, { client: this.client(false), log: this.log });
+      alloc.pms = alloc.pms.filter((p) => stuck.some((l) => l.pm === p));
+      if (alloc.pms.length === 0) this.allocations.forget(alloc.id);
+      else alloc.state = 'installed'; // delete_allocation retries the PMs left
+      let msg = `install_allocation failed at the switch: ${why}; rolled back ${created - stuck.length} of ${created} PM(s)`;
+      if (stuck.length) msg += `; NOT deleted: ${stuck.map((l) => `${l.pm.name} on ${l.pm.host} (${l.message})`).join(', ')}`;
+      this.log(msg);
+      return fail(msg, { id: alloc.id, rolledBack: created - stuck.length });
+    }
   }
 
   private exclusive<T>(fn: () => T | Promise<T>): Promise<T> {

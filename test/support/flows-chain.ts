@@ -10,7 +10,7 @@ import { execa, type ResultPromise } from 'execa';
 
 // SO_NO_CHECK: send UDP without a checksum, so veth checksum offload (a partial checksum
 // the userspace datapath passes on as is) cannot make the receiver drop the datagram
-const ECHO = `import socket
+export const ECHO = `import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, 11, 1)
 s.bind(('0.0.0.0', 5000))
@@ -18,7 +18,7 @@ while True:
     d, a = s.recvfrom(2048)
     s.sendto(d, a)
 `;
-const SEND = `import socket, sys
+export const SEND = `import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, 11, 1)
 s.settimeout(1)

@@ -2,6 +2,7 @@
 // hosts as STAND-IN processes (test/support/resourced-standin.ts: real daemons with
 // an in-memory create_pm, since real hostd needs Xen), and Python's xmlrpc.client as
 // the user's client.
+import { createSteering } from '../../controller/resourced/switch.js';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -57,13 +58,16 @@ export async function startResourced(t: Test, overrides: Record<string, unknown>
   );
   const logs: string[] = [];
   const log = (m: string): void => void logs.push(m);
-  const rd = new Resourced(config, log);
+  // as main.ts does: config.switch → the openflowd driver it names
+  const steering = config.switch && (await createSteering(config.switch));
+  const rd = new Resourced(config, log, steering);
   const daemon = createResourcedDaemon(config, rd, { log });
   const { url } = await daemon.start();
   rd.start();
   t.teardown(async () => {
     rd.stop();
     await daemon.close();
+    await steering?.openflowd.driver.close();
     await rm(dir, { recursive: true, force: true });
   });
   return { rd, url, config, dir, logs };

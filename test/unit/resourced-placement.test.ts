@@ -94,6 +94,15 @@ t.test('modules of existing allocations on hosts that are gone are left out of t
   t.same(spec.edges, [['m2', 'out', 100]], 'the links of a dropped module go with it');
 });
 
+t.test('a two-way chain: the return connections fold into the links they mirror, and it places', async (t) => {
+  const two = parse('BASESYS=xen.clickos\nfwd :: FromNet("ip")\nrev :: FromNet("ip")\ntosink :: ToNet("s")\ntonet :: ToNet("n")\nfwd -> [0]a :: Fw() [1] -> [0]b :: Fw() [1] -> tosink\nrev -> [1]b[0] -> [1]a[0] -> tonet\n');
+  const m = buildModel([host('b', 4, 1000)], new Set(), OPTS);
+  const spec = serviceSpec('x', two, () => ({ cpu: 0.25, memoryMiB: 64 }), m.uplink, 100);
+  t.same(spec.edges, [['fwd', 'a', 100], ['a', 'b', 200], ['b', 'tosink', 100], ['rev', 'b', 100], ['a', 'tonet', 100]], 'b → a counted on a → b: no cycle');
+  const r = planAllocation(m, [], two, () => ({ cpu: 0.25, memoryMiB: 64 }), PLACE);
+  t.ok(r.ok, r.ok ? 'placed' : r.reason);
+});
+
 t.test('guest names and MACs', async (t) => {
   t.equal(pmName('rd', 7, 2, 'Mirror@3'), 'rd-7-2-Mirror-3');
   t.equal(pmName('rd', 7, 2, 'a/b..c'), 'rd-7-2-a-b.c');

@@ -1,0 +1,19 @@
+// resourced's switch (config.switch): the openflowd driver it names, wrapped as the
+// Steering that installs and removes an allocation's flows.
+import { readFile } from 'node:fs/promises';
+import { createOfctlDriver, createSshDriver, Openflowd } from '../openflowd/index.js';
+import { FlowSteering } from '../openflowd/steering.js';
+import type { SwitchConfig } from './config.js';
+
+export async function createSteering(sw: SwitchConfig): Promise<FlowSteering> {
+  if (sw.driver === 'ofctl') return new FlowSteering(new Openflowd(createOfctlDriver({ target: sw.target })));
+  const driver = await createSshDriver({
+    host: sw.host,
+    port: sw.port,
+    username: sw.username,
+    privateKey: await readFile(sw.privateKeyFile),
+    ...(sw.hostKeyFile ? { hostKey: await readFile(sw.hostKeyFile, 'utf8') } : {}),
+    target: sw.target,
+  });
+  return new FlowSteering(new Openflowd(driver));
+}
