@@ -3,31 +3,15 @@
 // Reads the config, serves XML-RPC (the seed 2.1 high-level API plus hostd's
 // register_host/heartbeat), and drops module hosts whose heartbeats stop.
 // Exit codes: 2 bad config or arguments, 1 cannot start (port taken).
-import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, type ResourcedConfig } from './config.js';
+import { configFromArgs } from '../../daemon/config-file.js';
+import { DEFAULT_CONFIG_PATH, loadConfig } from './config.js';
 import { COMMANDS, TASKS, createResourcedDaemon } from './daemon.js';
 import { Resourced } from './resourced.js';
 
 const log = (m: string): void => void process.stderr.write(`resourced: ${m}\n`);
 
-function configPath(argv: string[]): string {
-  const i = argv.indexOf('--config');
-  if (i < 0) return DEFAULT_CONFIG_PATH;
-  const p = argv[i + 1];
-  if (!p) {
-    log('--config needs a path');
-    process.exit(2);
-  }
-  return p;
-}
-
 async function main(): Promise<void> {
-  let config: ResourcedConfig;
-  try {
-    config = await loadConfig(configPath(process.argv.slice(2)));
-  } catch (e) {
-    log((e as Error).message);
-    process.exit(e instanceof ConfigError ? 2 : 1);
-  }
+  const config = await configFromArgs(process.argv.slice(2), DEFAULT_CONFIG_PATH, loadConfig, log);
   const rd = new Resourced(config, log);
   const daemon = createResourcedDaemon(config, rd, { log });
   let url: string;
