@@ -11,6 +11,7 @@ import { XenStore } from '../xenstore/index.js';
 import { Xl } from '../toolstack/index.js';
 import { ClickosGuests, WarmPool } from '../guests/index.js';
 import { configFromArgs } from '../daemon/config-file.js';
+import { runMain, stopOnSignals } from '../daemon/main-process.js';
 import { DEFAULT_CONFIG_PATH, loadConfig, type HostdConfig } from './config.js';
 import { ControllerLink } from './controller.js';
 import { COMMANDS, TASKS, createHostdDaemon } from './daemon.js';
@@ -101,10 +102,7 @@ async function main(): Promise<void> {
     link.start();
   }
 
-  let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
+  stopOnSignals(async (signal) => {
     log(`${signal}: stopping (PMs keep running; idle pool guests are adopted by the next hostd)`);
     await link?.stop();
     // A guest being warmed may take a boot to finish; not longer than 30 s (the next
@@ -113,12 +111,7 @@ async function main(): Promise<void> {
     await daemon.close();
     xs.close();
     process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  });
 }
 
-main().catch((e: unknown) => {
-  log(`fatal: ${(e as Error).stack ?? String(e)}`);
-  process.exit(1);
-});
+runMain(main, log);

@@ -4,6 +4,7 @@
 // register_host/heartbeat), and drops module hosts whose heartbeats stop.
 // Exit codes: 2 bad config or arguments, 1 cannot start (port taken).
 import { configFromArgs } from '../../daemon/config-file.js';
+import { runMain, stopOnSignals } from '../../daemon/main-process.js';
 import { DEFAULT_CONFIG_PATH, loadConfig } from './config.js';
 import { COMMANDS, TASKS, createResourcedDaemon } from './daemon.js';
 import { Resourced } from './resourced.js';
@@ -24,21 +25,13 @@ async function main(): Promise<void> {
   rd.start();
   log(`listening on ${url} (${COMMANDS.length + TASKS.length} methods)`);
 
-  let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
+  stopOnSignals(async (signal) => {
     // Allocations live in memory only: PMs keep running, but a restarted resourced no longer knows them (see README).
     log(`${signal}: stopping (running tasks finish first)`);
     rd.stop();
     await daemon.close();
     process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  });
 }
 
-main().catch((e: unknown) => {
-  log(`fatal: ${(e as Error).stack ?? String(e)}`);
-  process.exit(1);
-});
+runMain(main, log);
