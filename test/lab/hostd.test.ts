@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { Xl } from '../../toolstack/index.js';
 import { guestKernel, guestRamdisk } from '../../lab/guest-kit.js';
 import { projectRoot } from '../../lab/paths.js';
+import { runPython } from '../support/python.js';
 import { domainNames, waitFor, xl as runXl, xsExists, xsRead } from './helpers.js';
 
 // Plain `node` runs this file: tap's 30 s default would cut a guest boot under emulation.
@@ -33,18 +34,10 @@ const PENDING = `/local/domain/0/clickos-toolstack/hostd/${HOSTD}/pending`;
 /** The client: Python's xmlrpc.client, one process per call, the reply as JSON. */
 const CLIENT = String.raw`
 import json, sys, time, xmlrpc.client
+from xmlrpc_proxy import proxy
 url, secret, mode, method, arg = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], json.loads(sys.argv[5])
 
-class Auth(xmlrpc.client.Transport):
-    def __init__(self, secret):
-        super().__init__(use_builtin_types=True)
-        self.secret = secret
-    def send_headers(self, connection, headers):
-        super().send_headers(connection, headers)
-        if self.secret:
-            connection.putheader("Authorization", "Bearer " + self.secret)
-
-p = xmlrpc.client.ServerProxy(url, transport=Auth(None if secret == "-" else secret), allow_none=True, use_builtin_types=True)
+p = proxy(url, None if secret == "-" else secret)
 params = () if arg is None else (arg,)
 try:
     if mode == "call":
@@ -85,12 +78,7 @@ let clientFile = '';
 let url = '';
 
 function py(mode: string, method: string, arg: unknown, secret = SECRET): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    execFile('python3', [clientFile, url, secret, mode, method, JSON.stringify(arg ?? null)], { timeout: 20 * 60_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`python3 ${method}: ${err.message}\n${stderr}`));
-      resolve(JSON.parse(stdout) as Reply);
-    });
-  });
+  return runPython<Reply>(clientFile, [url, secret, mode, method, JSON.stringify(arg ?? null)], 20 * 60_000, `python3 ${method}`);
 }
 const call = (method: string, arg?: unknown): Promise<Reply> => py('call', method, arg);
 const task = (method: string, arg: unknown, timeoutS = 900): Promise<Reply> => py(`task:${timeoutS}`, method, arg);

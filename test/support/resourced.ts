@@ -2,7 +2,7 @@
 // hosts as STAND-IN processes (test/support/resourced-standin.ts: real daemons with
 // an in-memory create_pm, since real hostd needs Xen), and Python's xmlrpc.client as
 // the user's client.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { projectRoot } from '../../lab/paths.js';
 import { parseConfig, type ResourcedConfig } from '../../controller/resourced/config.js';
 import { createResourcedDaemon } from '../../controller/resourced/daemon.js';
 import { Resourced } from '../../controller/resourced/resourced.js';
+import { runPython } from './python.js';
 import type { StandinOptions } from './resourced-standin.js';
 
 export const USER_SECRET = 'user-secret-0123456789abcdef';
@@ -128,18 +129,10 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> 
  */
 const CLIENT = String.raw`
 import json, sys, time, xmlrpc.client
+from xmlrpc_proxy import proxy
 url, secret, calls = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 
-class Auth(xmlrpc.client.Transport):
-    def __init__(self, secret):
-        super().__init__(use_builtin_types=True)
-        self.secret = secret
-    def send_headers(self, connection, headers):
-        super().send_headers(connection, headers)
-        if self.secret != "-":
-            connection.putheader("Authorization", "Bearer " + self.secret)
-
-p = xmlrpc.client.ServerProxy(url, transport=Auth(secret), allow_none=True, use_builtin_types=True)
+p = proxy(url, None if secret == "-" else secret)
 out = []
 for method, arg, mode in calls:
     params = () if arg is None else (arg,)
@@ -170,12 +163,7 @@ export async function python(url: string, calls: Array<[string, unknown, ('call'
     await writeFile(clientFile, CLIENT);
   }
   const arg = JSON.stringify(calls.map(([m, a, mode]) => [m, a ?? null, mode ?? 'call']));
-  return new Promise((resolve, reject) => {
-    execFile('python3', [clientFile!, url, secret, arg], { timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`python3: ${err.message}\n${stderr}`));
-      resolve(JSON.parse(stdout) as PyReply[]);
-    });
-  });
+  return runPython<PyReply[]>(clientFile, [url, secret, arg], 120_000);
 }
 
 /** One call through Python. */
