@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { testGuestConfig, type TestGuestOptions } from '../../lab/guest-kit.js';
+import { waitFor as poll } from '../support/wait.js';
 
 const run = promisify(execFile);
 
@@ -29,17 +30,9 @@ export function xsExists(path: string): boolean {
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until `fn` returns a value other than undefined; throws after `timeoutMs`. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
-    await sleep(200);
-  }
+/** Polls until `fn` returns a value other than undefined; throws after `timeoutMs`. Xen is slow: a minute by default. */
+export function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
+  return poll(what, fn, timeoutMs, 200);
 }
 
 /** `xl create` of the test guest from a private config file; returns its domid. */

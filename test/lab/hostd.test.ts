@@ -6,7 +6,7 @@
 // restart, delete_pm. Teardown destroys every domain with the test's prefix.
 //   node dist/test/lab/hostd.test.js        (root, in dom0)
 import t from 'tap';
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { Xl } from '../../toolstack/index.js';
 import { guestKernel, guestRamdisk } from '../../lab/guest-kit.js';
 import { projectRoot } from '../../lab/paths.js';
+import { DaemonProcess } from '../support/daemon-process.js';
 import { runPython } from '../support/python.js';
 import { domainNames, waitFor, xl as runXl, xsExists, xsRead } from './helpers.js';
 
@@ -88,30 +89,6 @@ async function gone(domid: number): Promise<boolean> {
   return !(await xl.list()).some((d) => d.domid === domid) && !xsExists(`/local/domain/${domid}`) && !xsExists(`/local/domain/0/backend/vif/${domid}`);
 }
 
-/** One hostd process; resolves once it prints the URL it listens on. */
-class Hostd {
-  child!: ChildProcess;
-  stderr = '';
-  exited: Promise<number | null> = Promise.resolve(null);
-
-  async start(configFile: string): Promise<string> {
-    this.stderr = '';
-    this.child = spawn('node', [MAIN, '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.exited = new Promise((r) => this.child.once('exit', (code) => r(code)));
-    this.child.stderr!.on('data', (b: Buffer) => {
-      this.stderr += b.toString();
-      process.stderr.write(b.toString().replace(/^/gm, '# '));
-    });
-    return waitFor('hostd to listen', () => /listening on (\S+)/.exec(this.stderr)?.[1] ?? (this.child.exitCode !== null ? Promise.reject(new Error(`hostd exited ${this.child.exitCode}:\n${this.stderr}`)) : undefined), 300_000);
-  }
-
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
-    this.child.kill(signal);
-    return this.exited;
-  }
-}
-
 t.test('hostd in dom0', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'hostd-lab-'));
   clientFile = join(dir, 'client.py');
@@ -140,7 +117,7 @@ t.test('hostd in dom0', async (t) => {
       pool: { size: 1, prefix: `${PREFIX}-pool` },
     }),
   );
-  const hostd = new Hostd();
+  const hostd = new DaemonProcess('hostd', MAIN);
   t.teardown(async () => {
     await hostd.stop('SIGKILL').catch(() => {});
     for (const d of await xl.list()) if (d.name.startsWith(PREFIX)) await xl.destroy(d.domid).catch(() => {});

@@ -13,6 +13,7 @@ import { createResourcedDaemon } from '../../controller/resourced/daemon.js';
 import { Resourced } from '../../controller/resourced/resourced.js';
 import { runPython } from './python.js';
 import type { StandinOptions } from './resourced-standin.js';
+import { sleep } from './wait.js';
 
 export const USER_SECRET = 'user-secret-0123456789abcdef';
 export const HOSTS_SECRET = 'hosts-secret-0123456789abcdef';
@@ -111,17 +112,7 @@ export async function startStandins(t: Test, controllerUrl: string, specs: Array
   return out;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+export { sleep, waitFor } from './wait.js';
 
 /**
  * Python's xmlrpc.client, one process per batch of calls: [method, arg, mode] with mode
