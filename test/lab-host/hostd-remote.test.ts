@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { exec, readState } from '../../lab/lab.js';
 import { SERVICE_PORT_IN_DOM0 } from '../../lab/qemu.js';
 import { projectRoot } from '../../lab/paths.js';
-import { guestKernel, guestRamdisk } from '../../lab/guest-kit.js';
+import { HOSTD_GUESTS } from '../lab/helpers.js';
 import { runPython } from '../support/python.js';
 
 t.setTimeout(30 * 60_000);
@@ -60,7 +60,7 @@ t.test('hostd in dom0, called from the host through the port forward', async (t)
       secret: SECRET,
       auditLog: join(dir, 'audit.jsonl'),
       folders: { patches: join(dir, 'patches') },
-      guests: { kernel: guestKernel, ramdisk: guestRamdisk, extra: 'console=hvc0', memory: 96, maxMemoryMiB: 128, vifs: [{ bridge: 'xenbr0' }], bootTimeoutMs: 300_000, initGraceMs: 60_000, handlerTimeoutMs: 30_000 },
+      guests: HOSTD_GUESTS,
     }),
   );
   const log = join(dir, 'hostd.log');

@@ -14,10 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XmlRpcClient, type ReturnValue } from '../../daemon/index.js';
 import { Xl } from '../../toolstack/index.js';
-import { guestKernel, guestRamdisk } from '../../lab/guest-kit.js';
 import { projectRoot } from '../../lab/paths.js';
 import { DaemonProcess } from '../support/daemon-process.js';
-import { domainNames, waitFor, xl as runXl } from './helpers.js';
+import { HOSTD_GUESTS, domainNames, waitFor, xl as runXl } from './helpers.js';
 
 // Plain `node` runs this file: tap's 30 s default would cut a guest boot under emulation.
 t.setTimeout(60 * 60_000);
@@ -99,17 +98,7 @@ t.test('resourced installs and rolls back through the real hostd', async (t) => 
       listen: { host: '127.0.0.1', port: 0 },
       secret: HOSTD_SECRET,
       folders: { patches: join(dir, 'hostd-patches') },
-      guests: {
-        kernel: guestKernel,
-        ramdisk: guestRamdisk,
-        extra: 'console=hvc0',
-        memory: 96,
-        maxMemoryMiB: 128,
-        vifs: [{ bridge: 'xenbr0' }],
-        bootTimeoutMs: 300_000,
-        initGraceMs: 60_000,
-        handlerTimeoutMs: 30_000,
-      },
+      guests: HOSTD_GUESTS,
       controller: { url: rdUrl, secret: HOSTS_SECRET, heartbeatSeconds: 1 },
     }),
   );

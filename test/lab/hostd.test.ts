@@ -12,11 +12,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Xl } from '../../toolstack/index.js';
-import { guestKernel, guestRamdisk } from '../../lab/guest-kit.js';
 import { projectRoot } from '../../lab/paths.js';
 import { DaemonProcess } from '../support/daemon-process.js';
 import { runPython } from '../support/python.js';
-import { domainNames, waitFor, xl as runXl, xsExists, xsRead } from './helpers.js';
+import { HOSTD_GUESTS, domainNames, waitFor, xl as runXl, xsExists, xsRead } from './helpers.js';
 
 // Plain `node` runs this file: tap's 30 s default would cut a guest boot under emulation.
 t.setTimeout(60 * 60_000);
@@ -103,17 +102,7 @@ t.test('hostd in dom0', async (t) => {
       secret: SECRET,
       auditLog,
       folders: { patches: join(dir, 'patches') },
-      guests: {
-        kernel: guestKernel,
-        ramdisk: guestRamdisk,
-        extra: 'console=hvc0',
-        memory: 96,
-        maxMemoryMiB: 128,
-        vifs: [{ bridge: 'xenbr0' }],
-        bootTimeoutMs: 300_000,
-        initGraceMs: 60_000,
-        handlerTimeoutMs: 30_000,
-      },
+      guests: HOSTD_GUESTS,
       pool: { size: 1, prefix: `${PREFIX}-pool` },
     }),
   );
