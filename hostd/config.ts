@@ -1,9 +1,10 @@
 // hostd's configuration: one JSON file (default /etc/clickos/hostd.json), checked
-// completely at start so a typo stops the daemon with every problem listed, instead
-// of surfacing later as a guest that cannot be created. Unknown keys are errors
-// (a misspelt optional key would otherwise be silently ignored).
-import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, resolve } from 'node:path';
+// completely at start (daemon/config-file.ts) so a typo stops the daemon with every
+// problem listed, instead of surfacing later as a guest that cannot be created.
+import { dirname } from 'node:path';
+import { ConfigChecker, ConfigError, SECRET_RE, loadConfigFile, type ConfigObject } from '../daemon/config-file.js';
+
+export { ConfigError };
 
 export const DEFAULT_CONFIG_PATH = '/etc/clickos/hostd.json';
 
@@ -64,13 +65,6 @@ export interface HostdConfig {
   xentop: boolean;
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  constructor(readonly problems: string[]) {
-    super(`invalid hostd configuration:\n  ${problems.join('\n  ')}`);
-  }
-}
-
 // The same rules the toolstack applies (toolstack/validate.ts), repeated as
 // patterns so every problem is reported at once instead of the first thrown.
 export const NAME_RE = /^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -78,60 +72,9 @@ export const BRIDGE_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
 /** Unicast (the first octet's low bit clear), as a vif needs. */
 export const MAC_RE = /^[0-9a-fA-F][02468aceACE](:[0-9a-fA-F]{2}){5}$/;
 export const PATH_RE = /^(?!.*\/\.\.(\/|$))\/[A-Za-z0-9_./+-]+$/;
-const SECRET_RE = /^[\x21-\x7e]{16,512}$/;
 
-type Obj = Record<string, unknown>;
-
-class Checker {
-  readonly problems: string[] = [];
-  constructor(private readonly base: string) {}
-
-  obj(v: unknown, path: string, keys: string[]): Obj | undefined {
-    if (v === undefined) return undefined;
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-      this.problems.push(`${path}: expected an object`);
-      return undefined;
-    }
-    for (const k of Object.keys(v)) if (!keys.includes(k)) this.problems.push(`${path}.${k}: unknown key (known: ${keys.join(', ')})`);
-    return v as Obj;
-  }
-
-  str(o: Obj | undefined, k: string, path: string, re?: RegExp, what = ''): string | undefined {
-    const v = o?.[k];
-    if (v === undefined) return undefined;
-    if (typeof v !== 'string' || (re && !re.test(v))) {
-      this.problems.push(`${path}.${k}: expected ${what || (re ? `a string matching ${re}` : 'a string')}`);
-      return undefined;
-    }
-    return v;
-  }
-
-  int(o: Obj | undefined, k: string, path: string, min: number, max: number): number | undefined {
-    const v = o?.[k];
-    if (v === undefined) return undefined;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      this.problems.push(`${path}.${k}: expected an integer from ${min} to ${max}`);
-      return undefined;
-    }
-    return v;
-  }
-
-  bool(o: Obj | undefined, k: string, path: string): boolean | undefined {
-    const v = o?.[k];
-    if (v === undefined) return undefined;
-    if (typeof v !== 'boolean') {
-      this.problems.push(`${path}.${k}: expected true or false`);
-      return undefined;
-    }
-    return v;
-  }
-
-  /** A file path from the config: relative ones are relative to the config file. */
-  file(o: Obj | undefined, k: string, path: string): string | undefined {
-    const v = this.str(o, k, path);
-    return v === undefined ? undefined : isAbsolute(v) ? v : resolve(this.base, v);
-  }
-
+/** The shared checks plus hostd's own shapes: vifs, and a secret given as `secret` or `secretFile`. */
+class Checker extends ConfigChecker {
   vifs(v: unknown, path: string): VifConfig[] | undefined {
     if (v === undefined) return undefined;
     if (!Array.isArray(v) || v.length > 8) {
@@ -147,8 +90,8 @@ class Checker {
     });
   }
 
-  /** A secret given inline or as a file (trailing newline dropped); exactly one. */
-  async secret(o: Obj | undefined, path: string): Promise<string | undefined> {
+  /** A secret given inline or as a file; exactly one. */
+  async secret(o: ConfigObject | undefined, path: string): Promise<string | undefined> {
     const inline = o?.secret;
     const file = this.file(o, 'secretFile', path);
     if ((inline === undefined) === (file === undefined)) {
@@ -158,7 +101,7 @@ class Checker {
     let v = inline;
     if (file !== undefined) {
       try {
-        v = (await readFile(file, 'utf8')).replace(/\r?\n$/, '');
+        v = await this.readSecret(file);
       } catch (e) {
         this.problems.push(`${path}.secretFile: cannot read ${file}: ${(e as Error).message}`);
         return undefined;
@@ -266,7 +209,7 @@ export async function parseConfig(raw: unknown, configPath = DEFAULT_CONFIG_PATH
   }
 
   const xentop = c.bool(top, 'xentop', 'config') ?? true;
-  if (c.problems.length > 0) throw new ConfigError(c.problems);
+  if (c.problems.length > 0) throw new ConfigError('hostd', c.problems);
   return {
     name,
     ...(hostId ? { hostId } : {}),
@@ -283,18 +226,6 @@ export async function parseConfig(raw: unknown, configPath = DEFAULT_CONFIG_PATH
 }
 
 /** Reads and checks the file; JSON syntax errors are ConfigErrors too. */
-export async function loadConfig(path = DEFAULT_CONFIG_PATH): Promise<HostdConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new ConfigError([`cannot read ${path}: ${(e as Error).message}`]);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new ConfigError([`${path} is not JSON: ${(e as Error).message}`]);
-  }
-  return parseConfig(raw, path);
+export function loadConfig(path = DEFAULT_CONFIG_PATH): Promise<HostdConfig> {
+  return loadConfigFile('hostd', path, parseConfig);
 }

@@ -10,7 +10,9 @@ import { hostname } from 'node:os';
 import { XenStore } from '../xenstore/index.js';
 import { Xl } from '../toolstack/index.js';
 import { ClickosGuests, WarmPool } from '../guests/index.js';
-import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, type HostdConfig } from './config.js';
+import { configFromArgs } from '../daemon/config-file.js';
+import { runMain, stopOnSignals } from '../daemon/main-process.js';
+import { DEFAULT_CONFIG_PATH, loadConfig, type HostdConfig } from './config.js';
 import { ControllerLink } from './controller.js';
 import { COMMANDS, TASKS, createHostdDaemon } from './daemon.js';
 import { Registry } from './registry.js';
@@ -18,17 +20,6 @@ import { collectStats } from './stats.js';
 import type { HostdServices } from './services.js';
 
 const log = (m: string): void => void process.stderr.write(`hostd: ${m}\n`);
-
-function configPath(argv: string[]): string {
-  const i = argv.indexOf('--config');
-  if (i < 0) return DEFAULT_CONFIG_PATH;
-  const p = argv[i + 1];
-  if (!p) {
-    log('--config needs a path');
-    process.exit(2);
-  }
-  return p;
-}
 
 async function buildServices(config: HostdConfig, xs: XenStore): Promise<HostdServices> {
   const g = config.guests;
@@ -68,13 +59,7 @@ async function buildServices(config: HostdConfig, xs: XenStore): Promise<HostdSe
 }
 
 async function main(): Promise<void> {
-  let config: HostdConfig;
-  try {
-    config = await loadConfig(configPath(process.argv.slice(2)));
-  } catch (e) {
-    log((e as Error).message);
-    process.exit(e instanceof ConfigError ? 2 : 1);
-  }
+  const config = await configFromArgs(process.argv.slice(2), DEFAULT_CONFIG_PATH, loadConfig, log);
 
   let xs: XenStore;
   try {
@@ -117,10 +102,7 @@ async function main(): Promise<void> {
     link.start();
   }
 
-  let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
+  stopOnSignals(async (signal) => {
     log(`${signal}: stopping (PMs keep running; idle pool guests are adopted by the next hostd)`);
     await link?.stop();
     // A guest being warmed may take a boot to finish; not longer than 30 s (the next
@@ -129,12 +111,7 @@ async function main(): Promise<void> {
     await daemon.close();
     xs.close();
     process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  });
 }
 
-main().catch((e: unknown) => {
-  log(`fatal: ${(e as Error).stack ?? String(e)}`);
-  process.exit(1);
-});
+runMain(main, log);

@@ -1,8 +1,9 @@
 // resourced's configuration: one JSON file (default /etc/clickos/resourced.json),
-// checked completely at start so every problem is listed at once. Unknown keys are
-// errors (a misspelt optional key would otherwise be silently ignored), as in hostd.
-import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, resolve } from 'node:path';
+// checked completely at start (daemon/config-file.ts) so every problem is listed at once.
+import { dirname } from 'node:path';
+import { ConfigChecker, ConfigError, SECRET_RE, loadConfigFile, type ConfigObject } from '../../daemon/config-file.js';
+
+export { ConfigError };
 
 export const DEFAULT_CONFIG_PATH = '/etc/clickos/resourced.json';
 
@@ -56,53 +57,16 @@ export type SwitchConfig =
   | { driver: 'ofctl'; target: string }
   | { driver: 'ssh'; target: string; host: string; port: number; username: string; privateKeyFile: string; hostKeyFile?: string };
 
-export class ConfigError extends Error {}
-
-type Obj = Record<string, unknown>;
-const SECRET_RE = /^[\x21-\x7e]{16,512}$/;
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
 
-class Checker {
-  readonly problems: string[] = [];
-  constructor(private readonly base: string) {}
-
-  obj(v: unknown, path: string, keys: string[]): Obj | undefined {
-    if (v === undefined) return undefined;
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-      this.problems.push(`${path}: expected an object`);
-      return undefined;
-    }
-    for (const k of Object.keys(v)) if (!keys.includes(k)) this.problems.push(`${path}.${k}: unknown key`);
-    return v as Obj;
-  }
-  num(o: Obj | undefined, k: string, path: string, min: number, max: number, int = false): number | undefined {
-    const v = o?.[k];
-    if (v === undefined) return undefined;
-    if (typeof v !== 'number' || !(v >= min && v <= max) || (int && !Number.isInteger(v))) {
-      this.problems.push(`${path}.${k}: expected ${int ? 'an integer' : 'a number'} in ${min}..${max}`);
-      return undefined;
-    }
-    return v;
-  }
-  str(o: Obj | undefined, k: string, path: string, re: RegExp, what: string): string | undefined {
-    const v = o?.[k];
-    if (v === undefined) return undefined;
-    if (typeof v !== 'string' || !re.test(v)) {
-      this.problems.push(`${path}.${k}: expected ${what}`);
-      return undefined;
-    }
-    return v;
-  }
-  path(o: Obj | undefined, k: string, path: string): string | undefined {
-    const v = this.str(o, k, path, /^.+$/, 'a path');
-    return v === undefined ? undefined : isAbsolute(v) ? v : resolve(this.base, v);
-  }
+/** The shared checks plus resourced's secret shape: a string, or {"file": path}. */
+class Checker extends ConfigChecker {
   async secretValue(v: unknown, path: string): Promise<string | undefined> {
     let s = v;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as Obj).file === 'string') {
-      const f = (v as Obj).file as string;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as ConfigObject).file === 'string') {
+      const f = (v as ConfigObject).file as string;
       try {
-        s = (await readFile(isAbsolute(f) ? f : resolve(this.base, f), 'utf8')).replace(/\r?\n$/, '');
+        s = await this.readSecret(f);
       } catch (e) {
         this.problems.push(`${path}: cannot read ${f}: ${(e as Error).message}`);
         return undefined;
@@ -134,7 +98,7 @@ export async function parseConfig(raw: unknown, configPath = DEFAULT_CONFIG_PATH
     const v = await c.secretValue(top.secret, 'config.secret');
     if (v) secret.client = v;
   } else {
-    const o = c.obj(top.secret, 'config.secret', Object.keys((top.secret as Obj) ?? {})) ?? {};
+    const o = c.obj(top.secret, 'config.secret', Object.keys((top.secret as ConfigObject) ?? {})) ?? {};
     for (const [k, v] of Object.entries(o)) {
       if (!/^[A-Za-z0-9_-]{1,64}$/.test(k)) c.problems.push(`config.secret.${k}: principal names are [A-Za-z0-9_-]{1,64}`);
       const s = await c.secretValue(v, `config.secret.${k}`);
@@ -144,7 +108,7 @@ export async function parseConfig(raw: unknown, configPath = DEFAULT_CONFIG_PATH
   }
 
   const hostSecrets: Record<string, string> = {};
-  const hs = c.obj(hosts?.secrets, 'config.hosts.secrets', Object.keys((hosts?.secrets as Obj) ?? {}));
+  const hs = c.obj(hosts?.secrets, 'config.hosts.secrets', Object.keys((hosts?.secrets as ConfigObject) ?? {}));
   for (const [k, v] of Object.entries(hs ?? {})) {
     const s = await c.secretValue(v, `config.hosts.secrets.${k}`);
     if (s) hostSecrets[k] = s;
@@ -161,30 +125,30 @@ export async function parseConfig(raw: unknown, configPath = DEFAULT_CONFIG_PATH
     if (!Array.isArray(top.upgraders) || top.upgraders.some((u) => typeof u !== 'string')) c.problems.push('config.upgraders: expected an array of principal names');
     else upgraders = top.upgraders as string[];
   }
-  const catalog = top.catalog === null ? null : c.path(top, 'catalog', 'config');
+  const catalog = top.catalog === null ? null : c.file(top, 'catalog', 'config');
 
   const config: ResourcedConfig = {
     name: c.str(top, 'name', 'config', /^[A-Za-z0-9_-]{1,64}$/, 'a daemon name ([A-Za-z0-9_-]{1,64})') ?? 'resourced',
     listen: {
       host: c.str(listen, 'host', 'config.listen', /^[^\s]+$/, 'an address') ?? '127.0.0.1',
-      port: c.num(listen, 'port', 'config.listen', 0, 65535, true) ?? 7020,
+      port: c.int(listen, 'port', 'config.listen', 0, 65535) ?? 7020,
     },
     secret,
     upgraders,
-    folders: { patches: c.path(folders, 'patches', 'config.folders') ?? '/var/lib/clickos/resourced' },
+    folders: { patches: c.file(folders, 'patches', 'config.folders') ?? '/var/lib/clickos/resourced' },
     hosts: {
       secrets: hostSecrets,
       ...(defaultSecret ? { defaultSecret } : {}),
       ...(principals ? { principals } : {}),
-      heartbeatTimeoutMs: c.num(hosts, 'heartbeatTimeoutMs', 'config.hosts', 100, 86_400_000, true) ?? 35_000,
-      callTimeoutMs: c.num(hosts, 'callTimeoutMs', 'config.hosts', 100, 3_600_000, true) ?? 30_000,
-      taskTimeoutMs: c.num(hosts, 'taskTimeoutMs', 'config.hosts', 100, 86_400_000, true) ?? 600_000,
-      pollMs: c.num(hosts, 'pollMs', 'config.hosts', 10, 60_000, true) ?? 500,
-      reserveMiB: c.num(hosts, 'reserveMiB', 'config.hosts', 0, 1 << 24, true) ?? 512,
+      heartbeatTimeoutMs: c.int(hosts, 'heartbeatTimeoutMs', 'config.hosts', 100, 86_400_000) ?? 35_000,
+      callTimeoutMs: c.int(hosts, 'callTimeoutMs', 'config.hosts', 100, 3_600_000) ?? 30_000,
+      taskTimeoutMs: c.int(hosts, 'taskTimeoutMs', 'config.hosts', 100, 86_400_000) ?? 600_000,
+      pollMs: c.int(hosts, 'pollMs', 'config.hosts', 10, 60_000) ?? 500,
+      reserveMiB: c.int(hosts, 'reserveMiB', 'config.hosts', 0, 1 << 24) ?? 512,
     },
     pm: {
       cpu: c.num(pm, 'cpu', 'config.pm', 0, 1024) ?? 0.25,
-      memoryMiB: c.num(pm, 'memoryMiB', 'config.pm', 8, 1 << 20, true) ?? 16,
+      memoryMiB: c.int(pm, 'memoryMiB', 'config.pm', 8, 1 << 20) ?? 16,
       bandwidthMbps: c.num(pm, 'bandwidthMbps', 'config.pm', 0, 1e7) ?? 100,
     },
     pmPrefix: c.str(top, 'pmPrefix', 'config', NAME_RE, 'a name prefix ([A-Za-z0-9][A-Za-z0-9_.-]{0,31})') ?? 'rd',
@@ -193,12 +157,12 @@ export async function parseConfig(raw: unknown, configPath = DEFAULT_CONFIG_PATH
       hostLinkMbps: c.num(platform, 'hostLinkMbps', 'config.platform', 1, 1e7) ?? 1000,
       internalMbps: c.num(platform, 'internalMbps', 'config.platform', 1, 1e7) ?? 10_000,
       uplinkMbps: c.num(platform, 'uplinkMbps', 'config.platform', 1, 1e7) ?? 10_000,
-      linkDelay: c.num(platform, 'linkDelay', 'config.platform', 0, 1e6, true) ?? 1,
-      internalDelay: c.num(platform, 'internalDelay', 'config.platform', 0, 1e6, true) ?? 1,
+      linkDelay: c.int(platform, 'linkDelay', 'config.platform', 0, 1e6) ?? 1,
+      internalDelay: c.int(platform, 'internalDelay', 'config.platform', 0, 1e6) ?? 1,
     },
     placement: {
-      timeLimitMs: c.num(placement, 'timeLimitMs', 'config.placement', 1, 600_000, true) ?? 2000,
-      seed: c.num(placement, 'seed', 'config.placement', 0, 2 ** 31 - 1, true) ?? 1,
+      timeLimitMs: c.int(placement, 'timeLimitMs', 'config.placement', 1, 600_000) ?? 2000,
+      seed: c.int(placement, 'seed', 'config.placement', 0, 2 ** 31 - 1) ?? 1,
     },
     ...(catalog !== undefined ? { catalog } : {}),
   };
@@ -210,31 +174,20 @@ export async function parseConfig(raw: unknown, configPath = DEFAULT_CONFIG_PATH
     else if (sw?.driver === 'ssh') {
       const host = c.str(sw, 'host', 'config.switch', /^[^\s]{1,255}$/, 'a host name or address');
       const username = c.str(sw, 'username', 'config.switch', /^[A-Za-z0-9_.-]{1,64}$/, 'a user name');
-      const privateKeyFile = c.path(sw, 'privateKeyFile', 'config.switch');
-      const hostKeyFile = c.path(sw, 'hostKeyFile', 'config.switch');
-      const port = c.num(sw, 'port', 'config.switch', 1, 65535, true) ?? 22;
+      const privateKeyFile = c.file(sw, 'privateKeyFile', 'config.switch');
+      const hostKeyFile = c.file(sw, 'hostKeyFile', 'config.switch');
+      const port = c.int(sw, 'port', 'config.switch', 1, 65535) ?? 22;
       if (!host || !username || !privateKeyFile) c.problems.push('config.switch: the ssh driver needs host, username and privateKeyFile');
       else if (target) config.switch = { driver: 'ssh', target, host, port, username, privateKeyFile, ...(hostKeyFile ? { hostKeyFile } : {}) };
     } else if (sw) c.problems.push(`config.switch.driver: expected "ofctl" or "ssh"`);
   }
-  const audit = c.path(top, 'auditLog', 'config');
+  const audit = c.file(top, 'auditLog', 'config');
   if (audit) config.auditLog = audit;
-  if (c.problems.length) throw new ConfigError(`${configPath}: ${c.problems.length} problem(s):\n  ${c.problems.join('\n  ')}`);
+  if (c.problems.length) throw new ConfigError('resourced', c.problems);
   return config;
 }
 
-export async function loadConfig(path = DEFAULT_CONFIG_PATH): Promise<ResourcedConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new ConfigError(`cannot read ${path}: ${(e as Error).message}`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new ConfigError(`${path}: not JSON: ${(e as Error).message}`);
-  }
-  return parseConfig(raw, path);
+/** Reads and checks the file; JSON syntax errors are ConfigErrors too. */
+export function loadConfig(path = DEFAULT_CONFIG_PATH): Promise<ResourcedConfig> {
+  return loadConfigFile('resourced', path, parseConfig);
 }

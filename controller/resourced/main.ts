@@ -4,32 +4,17 @@
 // register_host/heartbeat), drops module hosts whose heartbeats stop, and with
 // config.switch steers each installed allocation's traffic with switch flows.
 // Exit codes: 2 bad config or arguments, 1 cannot start (port taken).
-import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, type ResourcedConfig } from './config.js';
+import { configFromArgs } from '../../daemon/config-file.js';
+import { runMain, stopOnSignals } from '../../daemon/main-process.js';
+import { DEFAULT_CONFIG_PATH, loadConfig } from './config.js';
 import { COMMANDS, TASKS, createResourcedDaemon } from './daemon.js';
 import { Resourced } from './resourced.js';
 import { createSteering } from './switch.js';
 
 const log = (m: string): void => void process.stderr.write(`resourced: ${m}\n`);
 
-function configPath(argv: string[]): string {
-  const i = argv.indexOf('--config');
-  if (i < 0) return DEFAULT_CONFIG_PATH;
-  const p = argv[i + 1];
-  if (!p) {
-    log('--config needs a path');
-    process.exit(2);
-  }
-  return p;
-}
-
 async function main(): Promise<void> {
-  let config: ResourcedConfig;
-  try {
-    config = await loadConfig(configPath(process.argv.slice(2)));
-  } catch (e) {
-    log((e as Error).message);
-    process.exit(e instanceof ConfigError ? 2 : 1);
-  }
+  const config = await configFromArgs(process.argv.slice(2), DEFAULT_CONFIG_PATH, loadConfig, log);
   let steering: Awaited<ReturnType<typeof createSteering>> | undefined;
   try {
     steering = config.switch && (await createSteering(config.switch));
@@ -49,22 +34,14 @@ async function main(): Promise<void> {
   rd.start();
   log(`listening on ${url} (${COMMANDS.length + TASKS.length} methods)`);
 
-  let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
+  stopOnSignals(async (signal) => {
     // Allocations live in memory only: PMs keep running, but a restarted resourced no longer knows them (see README).
     log(`${signal}: stopping (running tasks finish first)`);
     rd.stop();
     await daemon.close();
     await steering?.openflowd.driver.close();
     process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  });
 }
 
-main().catch((e: unknown) => {
-  log(`fatal: ${(e as Error).stack ?? String(e)}`);
-  process.exit(1);
-});
+runMain(main, log);

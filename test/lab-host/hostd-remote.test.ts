@@ -4,14 +4,14 @@
 // It creates a ClickOS-protocol guest, reads a handler, gets stats and deletes it.
 // Needs a running lab (test/run.ts runs this file while the lab is up).
 import t from 'tap';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec, readState } from '../../lab/lab.js';
 import { SERVICE_PORT_IN_DOM0 } from '../../lab/qemu.js';
 import { projectRoot } from '../../lab/paths.js';
-import { guestKernel, guestRamdisk } from '../../lab/guest-kit.js';
+import { HOSTD_GUESTS } from '../lab/helpers.js';
+import { runPython } from '../support/python.js';
 
 t.setTimeout(30 * 60_000);
 const PREFIX = `hr-${process.pid}`;
@@ -20,13 +20,10 @@ const SECRET = randomBytes(24).toString('hex');
 const dir = mkdtempSync('/tmp/hostd-remote-');
 
 const CLIENT = String.raw`
-import json, sys, time, xmlrpc.client
+import json, sys, time
+from xmlrpc_proxy import proxy
 url, secret, method, arg = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
-class Auth(xmlrpc.client.Transport):
-    def send_headers(self, connection, headers):
-        super().send_headers(connection, headers)
-        connection.putheader("Authorization", "Bearer " + secret)
-p = xmlrpc.client.ServerProxy(url, transport=Auth(use_builtin_types=True), allow_none=True, use_builtin_types=True)
+p = proxy(url, secret)
 params = () if arg is None else (arg,)
 rv = getattr(p, method)(*params)
 if isinstance(rv, dict) and rv.get("code") == -1 and method in ("create_pm", "delete_pm"):
@@ -40,11 +37,7 @@ const clientFile = join(dir, 'client.py');
 writeFileSync(clientFile, CLIENT);
 
 function call(url: string, method: string, arg?: unknown): Promise<any> {
-  return new Promise((resolve, reject) => {
-    execFile('python3', [clientFile, url, SECRET, method, JSON.stringify(arg ?? null)], { timeout: 20 * 60_000 }, (err, stdout, stderr) =>
-      err ? reject(new Error(`${method}: ${stderr || err.message}`)) : resolve(JSON.parse(stdout)),
-    );
-  });
+  return runPython(clientFile, [url, SECRET, method, JSON.stringify(arg ?? null)], 20 * 60_000, method);
 }
 
 const inDom0 = async (...argv: string[]): Promise<string> => {
@@ -67,7 +60,7 @@ t.test('hostd in dom0, called from the host through the port forward', async (t)
       secret: SECRET,
       auditLog: join(dir, 'audit.jsonl'),
       folders: { patches: join(dir, 'patches') },
-      guests: { kernel: guestKernel, ramdisk: guestRamdisk, extra: 'console=hvc0', memory: 96, maxMemoryMiB: 128, vifs: [{ bridge: 'xenbr0' }], bootTimeoutMs: 300_000, initGraceMs: 60_000, handlerTimeoutMs: 30_000 },
+      guests: HOSTD_GUESTS,
     }),
   );
   const log = join(dir, 'hostd.log');

@@ -7,16 +7,16 @@
 // rolls back the first. Teardown destroys every domain with the test's prefix.
 //   node dist/test/lab/controller.test.js        (root, in dom0)
 import t from 'tap';
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XmlRpcClient, type ReturnValue } from '../../daemon/index.js';
 import { Xl } from '../../toolstack/index.js';
-import { guestKernel, guestRamdisk } from '../../lab/guest-kit.js';
 import { projectRoot } from '../../lab/paths.js';
-import { domainNames, waitFor, xl as runXl } from './helpers.js';
+import { DaemonProcess } from '../support/daemon-process.js';
+import { HOSTD_GUESTS, domainNames, waitFor, xl as runXl } from './helpers.js';
 
 // Plain `node` runs this file: tap's 30 s default would cut a guest boot under emulation.
 t.setTimeout(60 * 60_000);
@@ -35,32 +35,6 @@ const COUNTING = 'src :: FromDevice(0);\nc :: Counter();\nsink :: ToDevice(0);\n
 const NO_VIF3 = 'src :: FromDevice(3);\nc :: Counter();\nsink :: ToDevice(3);\nsrc -> c -> sink;\n';
 const CHAIN = 'BASESYS=xen.clickos\nin :: FromNet("ip,nw_dst=10.0.0.1")\nout :: ToNet("tun1")\nc1 :: Counting()\nc2 :: Counting()\nin -> c1 -> c2 -> out\n';
 const FAILING = 'BASESYS=xen.clickos\nin :: FromNet("ip,nw_dst=10.0.0.2")\nout :: ToNet("tun1")\nok1 :: Counting()\nbad :: NoVif3()\nin -> ok1 -> bad -> out\n';
-
-/** A daemon child process; resolves with its URL once it prints "listening on". */
-class Child {
-  child!: ChildProcess;
-  stderr = '';
-  exited: Promise<number | null> = Promise.resolve(null);
-
-  constructor(private readonly label: string) {}
-
-  async start(main: string, configFile: string): Promise<string> {
-    this.stderr = '';
-    this.child = spawn('node', [main, '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.exited = new Promise((r) => this.child.once('exit', (code) => r(code)));
-    this.child.stderr!.on('data', (b: Buffer) => {
-      this.stderr += b.toString();
-      process.stderr.write(b.toString().replace(/^/gm, '# '));
-    });
-    return waitFor(`${this.label} to listen`, () => /listening on (\S+)/.exec(this.stderr)?.[1] ?? (this.child.exitCode !== null ? Promise.reject(new Error(`${this.label} exited ${this.child.exitCode}:\n${this.stderr}`)) : undefined), 300_000);
-  }
-
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return this.child?.exitCode ?? null;
-    this.child.kill(signal);
-    return this.exited;
-  }
-}
 
 /** Calls a method; for a task (first reply CODE_NOT_READY), polls task.status until it settles. */
 async function call(c: XmlRpcClient, method: string, arg?: unknown, timeoutMs = 20 * 60_000): Promise<ReturnValue> {
@@ -81,8 +55,8 @@ const ours = async (): Promise<string[]> => (await domainNames()).filter((n) => 
 
 t.test('resourced installs and rolls back through the real hostd', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'controller-lab-'));
-  const resourced = new Child('resourced');
-  const hostd = new Child('hostd');
+  const resourced = new DaemonProcess('resourced', RESOURCED_MAIN);
+  const hostd = new DaemonProcess('hostd', HOSTD_MAIN);
   let user: XmlRpcClient | undefined;
   let hostdClient: XmlRpcClient | undefined;
   t.teardown(async () => {
@@ -112,7 +86,7 @@ t.test('resourced installs and rolls back through the real hostd', async (t) => 
       bridge: 'xenbr0',
     }),
   );
-  const rdUrl = await resourced.start(RESOURCED_MAIN, rdConfig);
+  const rdUrl = await resourced.start(rdConfig);
   user = new XmlRpcClient({ url: rdUrl, secret: USER_SECRET, timeoutMs: 60_000 });
 
   const hdConfig = join(dir, 'hostd.json');
@@ -124,21 +98,11 @@ t.test('resourced installs and rolls back through the real hostd', async (t) => 
       listen: { host: '127.0.0.1', port: 0 },
       secret: HOSTD_SECRET,
       folders: { patches: join(dir, 'hostd-patches') },
-      guests: {
-        kernel: guestKernel,
-        ramdisk: guestRamdisk,
-        extra: 'console=hvc0',
-        memory: 96,
-        maxMemoryMiB: 128,
-        vifs: [{ bridge: 'xenbr0' }],
-        bootTimeoutMs: 300_000,
-        initGraceMs: 60_000,
-        handlerTimeoutMs: 30_000,
-      },
+      guests: HOSTD_GUESTS,
       controller: { url: rdUrl, secret: HOSTS_SECRET, heartbeatSeconds: 1 },
     }),
   );
-  const hdUrl = await hostd.start(HOSTD_MAIN, hdConfig);
+  const hdUrl = await hostd.start(hdConfig);
   hostdClient = new XmlRpcClient({ url: hdUrl, secret: HOSTD_SECRET, timeoutMs: 60_000 });
 
   await t.test('hostd registers and heartbeats with its host_stats', async (t) => {

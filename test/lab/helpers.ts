@@ -4,9 +4,23 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { testGuestConfig, type TestGuestOptions } from '../../lab/guest-kit.js';
+import { guestKernel, guestRamdisk, testGuestConfig, type TestGuestOptions } from '../../lab/guest-kit.js';
+import { waitFor as poll } from '../support/wait.js';
 
 const run = promisify(execFile);
+
+/** hostd's `guests` section for the lab's test guest (96 MiB, one vif on xenbr0), with timeouts for boots under emulation. */
+export const HOSTD_GUESTS = {
+  kernel: guestKernel,
+  ramdisk: guestRamdisk,
+  extra: 'console=hvc0',
+  memory: 96,
+  maxMemoryMiB: 128,
+  vifs: [{ bridge: 'xenbr0' }],
+  bootTimeoutMs: 300_000,
+  initGraceMs: 60_000,
+  handlerTimeoutMs: 30_000,
+};
 
 export async function xl(...args: string[]): Promise<{ stdout: string; stderr: string }> {
   return run('xl', args, { encoding: 'utf8', timeout: 120_000 });
@@ -29,17 +43,9 @@ export function xsExists(path: string): boolean {
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until `fn` returns a value other than undefined; throws after `timeoutMs`. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
-    await sleep(200);
-  }
+/** Polls until `fn` returns a value other than undefined; throws after `timeoutMs`. Xen is slow: a minute by default. */
+export function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
+  return poll(what, fn, timeoutMs, 200);
 }
 
 /** `xl create` of the test guest from a private config file; returns its domid. */

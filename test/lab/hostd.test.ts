@@ -6,15 +6,16 @@
 // restart, delete_pm. Teardown destroys every domain with the test's prefix.
 //   node dist/test/lab/hostd.test.js        (root, in dom0)
 import t from 'tap';
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Xl } from '../../toolstack/index.js';
-import { guestKernel, guestRamdisk } from '../../lab/guest-kit.js';
 import { projectRoot } from '../../lab/paths.js';
-import { domainNames, waitFor, xl as runXl, xsExists, xsRead } from './helpers.js';
+import { DaemonProcess } from '../support/daemon-process.js';
+import { runPython } from '../support/python.js';
+import { HOSTD_GUESTS, domainNames, waitFor, xl as runXl, xsExists, xsRead } from './helpers.js';
 
 // Plain `node` runs this file: tap's 30 s default would cut a guest boot under emulation.
 t.setTimeout(60 * 60_000);
@@ -33,18 +34,10 @@ const PENDING = `/local/domain/0/clickos-toolstack/hostd/${HOSTD}/pending`;
 /** The client: Python's xmlrpc.client, one process per call, the reply as JSON. */
 const CLIENT = String.raw`
 import json, sys, time, xmlrpc.client
+from xmlrpc_proxy import proxy
 url, secret, mode, method, arg = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], json.loads(sys.argv[5])
 
-class Auth(xmlrpc.client.Transport):
-    def __init__(self, secret):
-        super().__init__(use_builtin_types=True)
-        self.secret = secret
-    def send_headers(self, connection, headers):
-        super().send_headers(connection, headers)
-        if self.secret:
-            connection.putheader("Authorization", "Bearer " + self.secret)
-
-p = xmlrpc.client.ServerProxy(url, transport=Auth(None if secret == "-" else secret), allow_none=True, use_builtin_types=True)
+p = proxy(url, None if secret == "-" else secret)
 params = () if arg is None else (arg,)
 try:
     if mode == "call":
@@ -85,12 +78,7 @@ let clientFile = '';
 let url = '';
 
 function py(mode: string, method: string, arg: unknown, secret = SECRET): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    execFile('python3', [clientFile, url, secret, mode, method, JSON.stringify(arg ?? null)], { timeout: 20 * 60_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`python3 ${method}: ${err.message}\n${stderr}`));
-      resolve(JSON.parse(stdout) as Reply);
-    });
-  });
+  return runPython<Reply>(clientFile, [url, secret, mode, method, JSON.stringify(arg ?? null)], 20 * 60_000, `python3 ${method}`);
 }
 const call = (method: string, arg?: unknown): Promise<Reply> => py('call', method, arg);
 const task = (method: string, arg: unknown, timeoutS = 900): Promise<Reply> => py(`task:${timeoutS}`, method, arg);
@@ -98,30 +86,6 @@ const task = (method: string, arg: unknown, timeoutS = 900): Promise<Reply> => p
 /** Nothing of domain `domid` remains: no domain, no XenStore home, no vif backend. */
 async function gone(domid: number): Promise<boolean> {
   return !(await xl.list()).some((d) => d.domid === domid) && !xsExists(`/local/domain/${domid}`) && !xsExists(`/local/domain/0/backend/vif/${domid}`);
-}
-
-/** One hostd process; resolves once it prints the URL it listens on. */
-class Hostd {
-  child!: ChildProcess;
-  stderr = '';
-  exited: Promise<number | null> = Promise.resolve(null);
-
-  async start(configFile: string): Promise<string> {
-    this.stderr = '';
-    this.child = spawn('node', [MAIN, '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.exited = new Promise((r) => this.child.once('exit', (code) => r(code)));
-    this.child.stderr!.on('data', (b: Buffer) => {
-      this.stderr += b.toString();
-      process.stderr.write(b.toString().replace(/^/gm, '# '));
-    });
-    return waitFor('hostd to listen', () => /listening on (\S+)/.exec(this.stderr)?.[1] ?? (this.child.exitCode !== null ? Promise.reject(new Error(`hostd exited ${this.child.exitCode}:\n${this.stderr}`)) : undefined), 300_000);
-  }
-
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
-    this.child.kill(signal);
-    return this.exited;
-  }
 }
 
 t.test('hostd in dom0', async (t) => {
@@ -138,21 +102,11 @@ t.test('hostd in dom0', async (t) => {
       secret: SECRET,
       auditLog,
       folders: { patches: join(dir, 'patches') },
-      guests: {
-        kernel: guestKernel,
-        ramdisk: guestRamdisk,
-        extra: 'console=hvc0',
-        memory: 96,
-        maxMemoryMiB: 128,
-        vifs: [{ bridge: 'xenbr0' }],
-        bootTimeoutMs: 300_000,
-        initGraceMs: 60_000,
-        handlerTimeoutMs: 30_000,
-      },
+      guests: HOSTD_GUESTS,
       pool: { size: 1, prefix: `${PREFIX}-pool` },
     }),
   );
-  const hostd = new Hostd();
+  const hostd = new DaemonProcess('hostd', MAIN);
   t.teardown(async () => {
     await hostd.stop('SIGKILL').catch(() => {});
     for (const d of await xl.list()) if (d.name.startsWith(PREFIX)) await xl.destroy(d.domid).catch(() => {});

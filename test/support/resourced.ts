@@ -3,7 +3,7 @@
 // an in-memory create_pm, since real hostd needs Xen), and Python's xmlrpc.client as
 // the user's client.
 import { createSteering } from '../../controller/resourced/switch.js';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,9 @@ import { projectRoot } from '../../lab/paths.js';
 import { parseConfig, type ResourcedConfig } from '../../controller/resourced/config.js';
 import { createResourcedDaemon } from '../../controller/resourced/daemon.js';
 import { Resourced } from '../../controller/resourced/resourced.js';
+import { runPython } from './python.js';
 import type { StandinOptions } from './resourced-standin.js';
+import { sleep } from './wait.js';
 
 export const USER_SECRET = 'user-secret-0123456789abcdef';
 export const HOSTS_SECRET = 'hosts-secret-0123456789abcdef';
@@ -114,17 +116,7 @@ export async function startStandins(t: Test, controllerUrl: string, specs: Array
   return out;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+export { sleep, waitFor } from './wait.js';
 
 /**
  * Python's xmlrpc.client, one process per batch of calls: [method, arg, mode] with mode
@@ -132,18 +124,10 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> 
  */
 const CLIENT = String.raw`
 import json, sys, time, xmlrpc.client
+from xmlrpc_proxy import proxy
 url, secret, calls = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 
-class Auth(xmlrpc.client.Transport):
-    def __init__(self, secret):
-        super().__init__(use_builtin_types=True)
-        self.secret = secret
-    def send_headers(self, connection, headers):
-        super().send_headers(connection, headers)
-        if self.secret != "-":
-            connection.putheader("Authorization", "Bearer " + self.secret)
-
-p = xmlrpc.client.ServerProxy(url, transport=Auth(secret), allow_none=True, use_builtin_types=True)
+p = proxy(url, None if secret == "-" else secret)
 out = []
 for method, arg, mode in calls:
     params = () if arg is None else (arg,)
@@ -174,12 +158,7 @@ export async function python(url: string, calls: Array<[string, unknown, ('call'
     await writeFile(clientFile, CLIENT);
   }
   const arg = JSON.stringify(calls.map(([m, a, mode]) => [m, a ?? null, mode ?? 'call']));
-  return new Promise((resolve, reject) => {
-    execFile('python3', [clientFile!, url, secret, arg], { timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`python3: ${err.message}\n${stderr}`));
-      resolve(JSON.parse(stdout) as PyReply[]);
-    });
-  });
+  return runPython<PyReply[]>(clientFile, [url, secret, arg], 120_000);
 }
 
 /** One call through Python. */

@@ -2,28 +2,19 @@
 // every method of the example daemon: commands, a polled task, a compound task that
 // fails midway, faults, multicall, introspection, nil, dateTime, base64, upgrade.
 import t from 'tap';
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { startExample, SECRET } from '../support/daemon.js';
+import { runPython } from '../support/python.js';
 import { FaultCode } from '../../daemon/index.js';
 
 const script = fileURLToPath(new URL('../fixtures/daemon/python_client.py', import.meta.url));
-
-function runPython(url: string): Promise<Record<string, any>> {
-  return new Promise((resolve, reject) => {
-    execFile('python3', [script, url, SECRET], { timeout: 60_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`python failed: ${err.message}\n${stderr}`));
-      resolve(JSON.parse(stdout) as Record<string, any>);
-    });
-  });
-}
 
 const rv = (code: number, message: unknown, value: unknown) => ({ struct: { code: { int: code }, message, value } });
 
 t.test('python xmlrpc.client against the example daemon', async (t) => {
   const d = await startExample(t, { concurrency: 2 });
-  const out = await runPython(d.url);
+  const out = await runPython<Record<string, any>>(script, [d.url, SECRET], 60_000);
 
   const methods = ['add', 'boom', 'deploy', 'echo', 'journal', 'ping', 'sleep', 'step', 'system.listMethods', 'system.methodHelp', 'system.multicall', 'task.compound', 'task.list', 'task.status', 'upgrade'];
   t.same(out.listMethods, methods, 'listMethods: built-ins and every file of both folders');

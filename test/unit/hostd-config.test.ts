@@ -69,8 +69,8 @@ t.test('every problem is listed', async (t) => {
     bogus: 1,
   });
   const want = [
-    /config\.bogus: unknown key/,
-    /config\.listen\.hots: unknown key/,
+    /config\.bogus: unknown key \(known: name, hostId, listen, /,
+    /config\.listen\.hots: unknown key \(known: host, port\)/,
     /config\.listen\.port: expected an integer from 0 to 65535/,
     /config: the secret must be 16-512/,
     /config\.upgraders: expected an array/,

@@ -4,7 +4,6 @@
 // hostd would use are a guard that records any access, and the test asserts that
 // no refused call reached them. (What the methods do on Xen: test/lab/hostd.test.ts.)
 import t from 'tap';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,17 +12,15 @@ import { FaultCode } from '../../daemon/index.js';
 import { parseConfig } from '../../hostd/config.js';
 import { COMMANDS, TASKS, createHostdDaemon } from '../../hostd/daemon.js';
 import type { HostdServices } from '../../hostd/services.js';
+import { runPython } from '../support/python.js';
 
 const SECRET = 'hostd-test-secret-0123456789';
 const script = fileURLToPath(new URL('../fixtures/hostd/python_refusals.py', import.meta.url));
 
-function runPython(url: string): Promise<{ cases: Record<string, { fault?: number; message?: string; ok?: unknown }>; listMethods: string[]; help: Record<string, string> }> {
-  return new Promise((resolve, reject) => {
-    execFile('python3', [script, url, SECRET], { timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`python failed: ${err.message}\n${stderr}`));
-      resolve(JSON.parse(stdout));
-    });
-  });
+interface Refusals {
+  cases: Record<string, { fault?: number; message?: string; ok?: unknown }>;
+  listMethods: string[];
+  help: Record<string, string>;
 }
 
 /** Services that must never be touched by a refused call: any access is recorded and throws. */
@@ -48,7 +45,7 @@ t.test('every method refuses bad arguments and unauthenticated callers', async (
     await rm(dir, { recursive: true, force: true });
   });
 
-  const out = await runPython(url);
+  const out = await runPython<Refusals>(script, [url, SECRET], 120_000);
   const methods = [...COMMANDS, ...TASKS];
   for (const m of methods) t.ok(out.listMethods.includes(m), `listMethods has ${m}`);
   t.ok(out.listMethods.includes('upgrade'), 'and the built-ins');

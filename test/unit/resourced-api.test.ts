@@ -161,7 +161,8 @@ t.test('main.js: a bad config exits 2 listing the problems; a good one serves un
     });
   const bad = await run({ secret: 'short', listen: { port: 'x' }, hosts: { heartbeatTimeoutMs: 1 }, colour: 'blue' });
   t.equal(bad.code, 2);
-  t.match(bad.stderr, /config\.colour: unknown key/);
+  t.match(bad.stderr, /resourced: invalid resourced configuration:\n/);
+  t.match(bad.stderr, /config\.colour: unknown key \(known: name, listen, /);
   t.match(bad.stderr, /config\.secret: a secret is 16-512/);
   t.match(bad.stderr, /config\.listen\.port: expected an integer/);
   t.match(bad.stderr, /config\.hosts\.heartbeatTimeoutMs/);

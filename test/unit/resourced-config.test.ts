@@ -39,7 +39,7 @@ t.test('every problem listed at once', async (t) => {
   const e = await parseConfig({ secret: { 'bad name': 'x' }, pm: { cpu: -1, colour: 1 }, pmPrefix: '-x', bridge: 'a-very-long-bridge-name' }, '/x/r.json').catch((e: unknown) => e);
   t.ok(e instanceof ConfigError);
   const m = (e as Error).message;
-  for (const re of [/config\.secret\.bad name: principal names/, /config\.secret\.bad name: a secret is/, /config\.pm\.cpu: expected a number/, /config\.pm\.colour: unknown key/, /config\.pmPrefix/, /config\.bridge/]) t.match(m, re);
+  for (const re of [/config\.secret\.bad name: principal names/, /config\.secret\.bad name: a secret is/, /config\.pm\.cpu: expected a number from 0 to 1024/, /config\.pm\.colour: unknown key \(known: cpu, memoryMiB, bandwidthMbps\)/, /config\.pmPrefix/, /config\.bridge/]) t.match(m, re);
   await t.rejects(parseConfig({}, '/x/r.json'), /config\.secret: required/);
   await t.rejects(parseConfig({ secret: { user: 'user-secret-0123456789' }, hosts: { principals: ['hostd'] } }, '/x/r.json'), /config\.hosts\.principals: expected an array of principals named in config\.secret/);
 });

@@ -1,0 +1,37 @@
+// A daemon started as its own process, as systemd would (`node MAIN --config FILE`):
+// its stderr kept for assertions and echoed as TAP comments. The lab tests run
+// hostd and resourced this way.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { waitFor } from './wait.js';
+
+export class DaemonProcess {
+  child?: ChildProcess;
+  stderr = '';
+  exited: Promise<number | null> = Promise.resolve(null);
+
+  constructor(
+    private readonly label: string,
+    private readonly main: string,
+  ) {}
+
+  /** Resolves with the URL once the daemon prints "listening on URL"; rejects if it exits first. */
+  async start(configFile: string): Promise<string> {
+    this.stderr = '';
+    const child = spawn('node', [this.main, '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = child;
+    this.exited = new Promise((r) => child.once('exit', (code) => r(code)));
+    child.stderr!.on('data', (b: Buffer) => {
+      this.stderr += b.toString();
+      process.stderr.write(b.toString().replace(/^/gm, '# '));
+    });
+    // Minutes: the lab's dom0 runs under emulation.
+    return waitFor(`${this.label} to listen`, () => /listening on (\S+)/.exec(this.stderr)?.[1] ?? (child.exitCode !== null ? Promise.reject(new Error(`${this.label} exited ${child.exitCode}:\n${this.stderr}`)) : undefined), 300_000, 200);
+  }
+
+  /** The exit code (null when killed by the signal); at once if it is not running. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return this.child?.exitCode ?? null;
+    this.child.kill(signal);
+    return this.exited;
+  }
+}
