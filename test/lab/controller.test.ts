@@ -12,11 +12,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { XmlRpcClient, type ReturnValue } from '../../daemon/index.js';
+import { XmlRpcClient } from '../../daemon/index.js';
 import { Xl } from '../../toolstack/index.js';
 import { projectRoot } from '../../lab/paths.js';
 import { DaemonProcess } from '../support/daemon-process.js';
-import { HOSTD_GUESTS, domainNames, waitFor, xl as runXl } from './helpers.js';
+import { HOSTD_GUESTS, call, domainNames, waitFor, xl as runXl } from './helpers.js';
 
 // Plain `node` runs this file: tap's 30 s default would cut a guest boot under emulation.
 t.setTimeout(60 * 60_000);
@@ -35,21 +35,6 @@ const COUNTING = 'src :: FromDevice(0);\nc :: Counter();\nsink :: ToDevice(0);\n
 const NO_VIF3 = 'src :: FromDevice(3);\nc :: Counter();\nsink :: ToDevice(3);\nsrc -> c -> sink;\n';
 const CHAIN = 'BASESYS=xen.clickos\nin :: FromNet("ip,nw_dst=10.0.0.1")\nout :: ToNet("tun1")\nc1 :: Counting()\nc2 :: Counting()\nin -> c1 -> c2 -> out\n';
 const FAILING = 'BASESYS=xen.clickos\nin :: FromNet("ip,nw_dst=10.0.0.2")\nout :: ToNet("tun1")\nok1 :: Counting()\nbad :: NoVif3()\nin -> ok1 -> bad -> out\n';
-
-/** Calls a method; for a task (first reply CODE_NOT_READY), polls task.status until it settles. */
-async function call(c: XmlRpcClient, method: string, arg?: unknown, timeoutMs = 20 * 60_000): Promise<ReturnValue> {
-  let rv = (await (arg === undefined ? c.call(method) : c.call(method, arg as never))) as ReturnValue;
-  const end = Date.now() + timeoutMs;
-  if (rv.code === -1) {
-    const id = rv.value as string;
-    while (rv.code === -1) {
-      if (Date.now() > end) throw new Error(`${method}: task ${id} not finished after ${timeoutMs / 1000} s`);
-      await new Promise((r) => setTimeout(r, 500));
-      rv = (await c.call('task.status', id)) as ReturnValue;
-    }
-  }
-  return rv;
-}
 
 const ours = async (): Promise<string[]> => (await domainNames()).filter((n) => n.startsWith(PREFIX)).sort();
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { guestKernel, guestRamdisk, testGuestConfig, type TestGuestOptions } from '../../lab/guest-kit.js';
 import { waitFor as poll } from '../support/wait.js';
+import type { ReturnValue, XmlRpcClient } from '../../daemon/index.js';
 
 const run = promisify(execFile);
 
@@ -60,4 +61,19 @@ export async function createTestGuest(o: TestGuestOptions): Promise<number> {
 export async function domainNames(): Promise<string[]> {
   const { stdout } = await xl('list');
   return stdout.split('\n').slice(1).map((l) => l.split(/\s+/)[0]!).filter(Boolean);
+}
+
+/** Calls a method; for a task (first reply CODE_NOT_READY), polls task.status until it settles. */
+export async function call(c: XmlRpcClient, method: string, arg?: unknown, timeoutMs = 20 * 60_000): Promise<ReturnValue> {
+  let rv = (await (arg === undefined ? c.call(method) : c.call(method, arg as never))) as ReturnValue;
+  const end = Date.now() + timeoutMs;
+  if (rv.code === -1) {
+    const id = rv.value as string;
+    while (rv.code === -1) {
+      if (Date.now() > end) throw new Error(`${method}: task ${id} not finished after ${timeoutMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, 500));
+      rv = (await c.call('task.status', id)) as ReturnValue;
+    }
+  }
+  return rv;
 }

@@ -1,0 +1,135 @@
+// From an allocation request to traffic through real guests (issue 9, README "From an
+// allocation to traffic"): resourced and hostd run in dom0 as their own processes,
+// resourced with config.switch = dom0's Open vSwitch bridge (ovs-ofctl driver), hostd
+// putting the guests' vifs on that bridge (vif-openvswitch). A two-way chain of two
+// ClickOS-protocol guests, each forwarding between its two vifs while Running: a
+// datagram from the "net" namespace reaches "sink" only through both guests and its
+// echo comes back the reverse way; counters show every hop; delete_allocation removes
+// exactly its flows and the guests, and traffic stops.
+//   node dist/test/lab/controller-flows.test.js        (root, in dom0)
+import t from 'tap';
+import { execa } from 'execa';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { XmlRpcClient } from '../../daemon/index.js';
+import { Xl } from '../../toolstack/index.js';
+import { projectRoot } from '../../lab/paths.js';
+import { DaemonProcess } from '../support/daemon-process.js';
+import { ECHO, SEND } from '../support/flows-chain.js';
+import { startDom0Ovs } from './dom0-ovs.js';
+import { HOSTD_GUESTS, call, domainNames, waitFor } from './helpers.js';
+
+t.setTimeout(60 * 60_000);
+
+const xl = new Xl({ timeoutMs: 300_000 });
+const PREFIX = `cf-${process.pid}`;
+const HOST_ID = `${PREFIX}-host`;
+const HOSTD_SECRET = randomBytes(24).toString('hex');
+const HOSTS_SECRET = randomBytes(24).toString('hex');
+const USER_SECRET = randomBytes(24).toString('hex');
+const FWD = 'in0 :: FromDevice(0);\nout1 :: ToDevice(1);\nin1 :: FromDevice(1);\nout0 :: ToDevice(0);\nin0 -> out1;\nin1 -> out0;\n';
+const REQUEST = `BASESYS=xen.clickos
+fwd :: FromNet("ip,in_port=cfnet,nw_dst=10.77.0.2")
+rev :: FromNet("ip,in_port=cfsink,nw_src=10.77.0.2")
+tosink :: ToNet("cfsink")
+tonet :: ToNet("cfnet")
+fwd -> [0]a :: Fwd() [1] -> [0]b :: Fwd() [1] -> tosink
+rev -> [1]b[0] -> [1]a[0] -> tonet
+`;
+
+const ours = async (): Promise<string[]> => (await domainNames()).filter((n) => n.startsWith(PREFIX)).sort();
+
+t.test('an allocation steers traffic through two real guests on dom0 OVS', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'controller-flows-'));
+  const ovs = await startDom0Ovs();
+  const resourced = new DaemonProcess('resourced', join(projectRoot, 'dist', 'controller', 'resourced', 'main.js'));
+  const hostd = new DaemonProcess('hostd', join(projectRoot, 'dist', 'hostd', 'main.js'));
+  let user: XmlRpcClient | undefined;
+  let echo: ReturnType<typeof execa> | undefined;
+  t.teardown(async () => {
+    user?.close();
+    echo?.kill('SIGKILL');
+    await echo?.catch(() => {});
+    await hostd.stop('SIGKILL').catch(() => {});
+    await resourced.stop('SIGKILL').catch(() => {});
+    for (const d of await xl.list()) if (d.name.startsWith(PREFIX)) await xl.destroy(d.domid).catch(() => {});
+    await ovs.stop();
+    await execa('xenstore-rm', [`/local/domain/0/clickos-toolstack/hostd/hostd-${PREFIX}`], { reject: false });
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const macs = { net: await ovs.addHost('cfnet', 'cf-net', '10.77.0.1/24'), sink: await ovs.addHost('cfsink', 'cf-sink', '10.77.0.2/24') };
+  await execa('ip', ['-n', 'cf-net', 'neigh', 'replace', '10.77.0.2', 'lladdr', macs.sink, 'dev', 'eth0', 'nud', 'permanent']);
+  await execa('ip', ['-n', 'cf-sink', 'neigh', 'replace', '10.77.0.1', 'lladdr', macs.net, 'dev', 'eth0', 'nud', 'permanent']);
+  echo = execa('ip', ['netns', 'exec', 'cf-sink', 'python3', '-c', ECHO], { reject: false, stdio: 'ignore' });
+  const ping = async (): Promise<boolean> => (await execa('ip', ['netns', 'exec', 'cf-net', 'python3', '-c', SEND], { reject: false })).exitCode === 0;
+
+  const rdConfig = join(dir, 'resourced.json');
+  await writeFile(rdConfig, JSON.stringify({
+    listen: { host: '127.0.0.1', port: 0 },
+    secret: { user: USER_SECRET, hosts: HOSTS_SECRET },
+    folders: { patches: join(dir, 'resourced-patches') },
+    hosts: { principals: ['hosts'], secrets: { [HOST_ID]: HOSTD_SECRET }, heartbeatTimeoutMs: 60_000, callTimeoutMs: 60_000, taskTimeoutMs: 15 * 60_000, pollMs: 500 },
+    pm: { memoryMiB: 96, cpu: 0.1 },
+    pmPrefix: PREFIX,
+    bridge: ovs.bridge,
+    switch: { driver: 'ofctl', target: ovs.bridge },
+  }));
+  const rdUrl = await resourced.start(rdConfig);
+  user = new XmlRpcClient({ url: rdUrl, secret: USER_SECRET, timeoutMs: 60_000 });
+  const hdConfig = join(dir, 'hostd.json');
+  await writeFile(hdConfig, JSON.stringify({
+    name: `hostd-${PREFIX}`,
+    hostId: HOST_ID,
+    listen: { host: '127.0.0.1', port: 0 },
+    secret: HOSTD_SECRET,
+    folders: { patches: join(dir, 'hostd-patches') },
+    guests: HOSTD_GUESTS,
+    controller: { url: rdUrl, secret: HOSTS_SECRET, heartbeatSeconds: 1 },
+  }));
+  await hostd.start(hdConfig);
+  await waitFor('hostd to register and heartbeat', async () => {
+    const hosts = (await call(user!, 'list_hosts')).value as Array<{ host_id: string; heartbeats: number; free_memory_mib: number | null }>;
+    return hosts.some((h) => h.host_id === HOST_ID && h.heartbeats > 0 && h.free_memory_mib !== null) ? true : undefined;
+  }, 120_000);
+  t.equal((await call(user, 'deploy_pm', { name: 'Fwd', src: FWD })).code, 0, 'the forwarding module type is deployed');
+
+  t.notOk(await ping(), 'before the allocation: the secure-mode bridge forwards nothing');
+  const rv = await call(user, 'install_allocation', REQUEST);
+  t.equal(rv.code, 0, rv.message);
+  t.match(rv.message, /; 6 flow\(s\) installed$/);
+  const id = rv.value as number;
+  const info = (await call(user, 'get_pm_info')).value as { allocations: Array<{ id: number; pms: Array<{ module: string; domid: number }> }> };
+  const pms = info.allocations.find((a) => a.id === id)!.pms;
+  const vifs = pms.flatMap((p) => [`vif${p.domid}.0`, `vif${p.domid}.1`]);
+  t.same((await ovs.ports()).sort(), ['cfnet', 'cfsink', ...vifs].sort(), 'both guests\' two vifs are ports of the OVS bridge');
+
+  t.ok(await waitFor('a datagram through both guests and back', async () => ((await ping()) ? true : undefined), 120_000), 'net → a → b → sink, and the echo back through b and a');
+  const flows = async (): Promise<string[]> => (await ovs.ofctl('--no-names', 'dump-flows', ovs.bridge, `cookie=${id}/-1`)).split('\n').filter((l) => l.includes('cookie='));
+  const all = await waitFor('every flow of the allocation to count a packet', async () => {
+    const f = await flows();
+    return f.length === 6 && f.every((l) => !/n_packets=0,/.test(l)) ? f : undefined;
+  }, 30_000);
+  t.equal(all.length, 6, 'six flows under the allocation\'s cookie, each counted packets (every hop, both ways)');
+  for (const p of pms) {
+    const port = await ovs.port(`vif${p.domid}.1`);
+    t.ok(all.some((l) => new RegExp(`\\bin_port=${port}\\b`).test(l)), `traffic left module ${p.module} through its second vif (port ${port})`);
+  }
+
+  const d = await call(user, 'delete_allocation', id);
+  t.equal(d.code, 0, d.message);
+  t.same(await flows(), [], 'no flow of the allocation remains');
+  t.notOk(await ping(), 'traffic stops');
+  t.ok(await waitFor('the guests to be gone', async () => ((await ours()).length === 0 ? true : undefined), 120_000));
+  t.same((await ovs.ports()).sort(), ['cfnet', 'cfsink'], 'their vifs left the bridge');
+
+  const bad = await call(user, 'install_allocation', REQUEST.replace('ToNet("cfsink")', 'ToNet("nosuchport")'));
+  t.equal(bad.code, 1);
+  t.match(bad.message, /^install_allocation failed at the switch: ToNet 'tosink' 'nosuchport' is not a port of the switch; rolled back 2 of 2 PM\(s\)$/);
+  t.ok(await waitFor('no guest left', async () => ((await ours()).length === 0 ? true : undefined), 120_000), 'the guests were rolled back');
+  t.same((await ovs.ofctl('--no-names', 'dump-flows', ovs.bridge)).split('\n').filter((l) => l.includes('cookie=')), [], 'no flow at all on the switch');
+  t.equal(await hostd.stop('SIGTERM'), 0, 'hostd: a clean exit');
+  t.equal(await resourced.stop('SIGTERM'), 0, 'resourced: a clean exit');
+});
