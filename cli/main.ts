@@ -4,6 +4,7 @@
 import { Context, UsageError, takeFlag } from './context.js';
 import { xlVerbs } from './xl-verbs.js';
 import { clickosVerbs } from './clickos-verbs.js';
+import { daemonVerbs } from './daemon-verbs.js';
 
 const USAGE = `usage: clickos [-t|--timings] [--json] <command> [args]
 domains (xl):
@@ -22,9 +23,11 @@ ClickOS routers (clickos-ctl / cosmos):
   read [-r rid] <dom> <element> <handler>
   write [-r rid] <dom> <element> <handler> <value>
   status [dom]                           routers of one or every ClickOS guest
+platform daemons (secret from --secret-file FILE or $CLICKOS_SECRET):
+  stats <monitord-url>                   hosts' load and the switch's flow/port counters
 <dom> is a domain name or id. Exit code 0 on success, 1 on failure, 2 on bad usage.`;
 
-const verbs = { ...xlVerbs, ...clickosVerbs };
+const verbs = { ...xlVerbs, ...clickosVerbs, ...daemonVerbs };
 
 async function main(argv: string[]): Promise<number> {
   const args = [...argv];

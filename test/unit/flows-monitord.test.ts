@@ -9,6 +9,8 @@ import { createDaemon, XmlRpcClient } from '../../daemon/index.js';
 import { createMonitord, formatStats, type StatsSnapshot } from '../../controller/monitord/index.js';
 import { createOfctlDriver } from '../../controller/openflowd/index.js';
 import { startOvs } from '../support/ovs.js';
+import { execa } from 'execa';
+import { projectRoot } from '../../lab/paths.js';
 
 const SECRET = 'monitord-test-secret-0123456789';
 
@@ -51,6 +53,22 @@ t.test('get_stats: host_stats of every hostd plus switch flow and port counters'
   t.ok(s.switch.ports.some((p) => p.port === 'LOCAL'), 'port counters include the bridge port');
   t.match(formatStats(s), /host-a\s+ok\s+\{"cpus":4/);
   t.match(formatStats(s), /0x42\s+2\s+0\s+0/);
+
+  // the CLI: `clickos stats URL`, the secret from the environment or a file
+  const cli = join(projectRoot, 'dist', 'cli', 'main.js');
+  const text = await execa('node', [cli, 'stats', url], { env: { CLICKOS_SECRET: SECRET }, reject: false });
+  t.equal(text.exitCode, 0, text.stderr);
+  t.match(text.stdout, /host-a\s+ok\s+\{"cpus":4/);
+  t.match(text.stdout, /0x42\s+2\s+0\s+0/);
+  await writeFile(join(dir, 'secret'), `${SECRET}\n`);
+  const json = await execa('node', [cli, '--json', 'stats', '--secret-file', join(dir, 'secret'), url], { reject: false });
+  t.equal(json.exitCode, 0, json.stderr);
+  t.same(JSON.parse(json.stdout).switch.allocations, [{ cookie: '0x42', flows: 2, packets: 0, bytes: 0 }], '--json prints the snapshot');
+  const none = await execa('node', [cli, 'stats', url], { env: { CLICKOS_SECRET: '' }, reject: false });
+  t.equal(none.exitCode, 2, 'no secret: a usage error');
+  const wrong = await execa('node', [cli, 'stats', url], { env: { CLICKOS_SECRET: 'wrong-secret-0123456789abcdef' }, reject: false });
+  t.equal(wrong.exitCode, 1, 'a wrong secret: a failure');
+  t.match(wrong.stderr, /^clickos: .*(auth|secret|401|denied)/im);
 
   await ovs.stopVswitchd();
   const after = await m.monitor.poll();

@@ -1,0 +1,31 @@
+// Verbs that talk to the platform's daemons over XML-RPC. The secret comes from
+// --secret-file or $CLICKOS_SECRET (never from the command line: ps would show it).
+import { readFileSync } from 'node:fs';
+import { XmlRpcClient, type ReturnValue } from '../daemon/index.js';
+import { formatStats, type StatsSnapshot } from '../controller/monitord/index.js';
+import { UsageError, takeOption, want } from './context.js';
+import type { Verb } from './xl-verbs.js';
+
+function secret(args: string[]): string {
+  const file = takeOption(args, '--secret-file');
+  const s = file !== undefined ? readFileSync(file, 'utf8').trim() : process.env.CLICKOS_SECRET;
+  if (!s) throw new UsageError('give the daemon\'s secret with --secret-file FILE or $CLICKOS_SECRET');
+  return s;
+}
+
+export const daemonVerbs: Record<string, Verb> = {
+  /** monitord's get_stats: hosts' host_stats and the switch's flow, port and allocation counters. */
+  async stats(args, ctx) {
+    const key = secret(args);
+    const [url] = want(args, 1, 'stats [--secret-file FILE] <monitord-url>');
+    const c = new XmlRpcClient({ url: url!, secret: key });
+    try {
+      const rv = (await ctx.step('get_stats', () => c.call('get_stats'))) as unknown as ReturnValue;
+      if (rv.code !== 0) throw new Error(`get_stats: ${rv.message}`);
+      const s = rv.value as unknown as StatsSnapshot;
+      ctx.print(formatStats(s).replace(/\n$/, ''), s);
+    } finally {
+      c.close();
+    }
+  },
+};
