@@ -28,45 +28,56 @@ running() { [ -f "$STATE/$1/running" ]; }
 start_router() {
   rid=$1
   running "$rid" && return
-  rm -rf "${STATE:?}/$rid"
+  # Forks are what a start costs here (each ≈ 40 ms, a xenstore-read several times
+  # that under emulation), so the shell does what it can itself.
+  [ -e "$STATE/$rid" ] && rm -rf "${STATE:?}/$rid"
   mkdir -p "$STATE/$rid/h"
+  # config/0..n-1: listed once, then read in one call (-R prints the raw bytes of
+  # each, back to back, with no newline added).
+  chunks=""
   i=0
-  : > "$STATE/$rid/config"
-  # -R prints the raw bytes (no escaping, no newline); the "." keeps $(...)
-  # from eating the chunk's own trailing newlines.
-  while chunk=$(xenstore-read -R "$ROOT/$rid/config/$i" 2>/dev/null && echo .); do
-    printf '%s' "${chunk%?}" >> "$STATE/$rid/config"
+  for c in $(xenstore-list "$ROOT/$rid/config" 2>/dev/null); do
+    case "$c" in *[!0-9]*) continue ;; esac
+    chunks="$chunks $ROOT/$rid/config/$i"
     i=$((i + 1))
   done
+  # shellcheck disable=SC2086 # one argument per chunk path
+  if [ -n "$chunks" ]; then xenstore-read -R $chunks > "$STATE/$rid/config" 2>/dev/null || : > "$STATE/$rid/config"; else : > "$STATE/$rid/config"; fi
   # Declarations "name :: Class(args)"; ClickOS would parse the whole language.
   tr ';' '\n' < "$STATE/$rid/config" | sed -n 's/^[[:space:]]*\([A-Za-z_][A-Za-z0-9_@]*\)[[:space:]]*::[[:space:]]*\([A-Za-z_][A-Za-z0-9_]*\)[[:space:]]*(\([^)]*\)).*/\1 \2 \3/p' > "$STATE/$rid/elements"
   if [ ! -s "$STATE/$rid/elements" ]; then
     log "router $rid: initialization failed: no element declarations in the configuration ($i chunks)"
     return
   fi
+  n=0
   while read -r name class args; do
+    n=$((n + 1))
     case "$class" in
       FromDevice | ToDevice)
         dev=${args%%,*}
-        if ! xenstore-read "device/vif/$dev/state" >/dev/null 2>&1; then
+        # xenbus has a device vif-N for each device/vif/N of ours: no xenstore-read needed
+        if ! [ -e "/sys/bus/xen/devices/vif-$dev" ]; then
           log "router $rid: initialization failed: $name :: $class($args): no vif $dev"
           return
         fi ;;
     esac
   done < "$STATE/$rid/elements"
-  touch "$STATE/$rid/running"
-  # Forward frames between the vifs while Running.
-  ip link add "click$rid" type bridge 2>/dev/null
-  for d in /sys/class/net/eth*; do [ -e "$d" ] && ip link set "${d##*/}" master "click$rid" up; done
-  ip link set "click$rid" up
-  log "router $rid: running ($(wc -l < "$STATE/$rid/elements") elements, $(wc -c < "$STATE/$rid/config") bytes of config, md5 $(md5sum < "$STATE/$rid/config" | cut -d" " -f1))"
+  : > "$STATE/$rid/running"
+  # Forward frames between the vifs while Running: init.sh puts every interface in
+  # the bridge "click" as it appears; the bridge is up while a router runs.
+  for d in /sys/class/net/eth*; do [ -e "$d" ] && ! [ -e "$d/master" ] && ip link set "${d##*/}" master click up; done
+  ip link set click up
+  # shellcheck disable=SC2046 # split "md5  -" and the byte count into $1 $2 $3
+  set -- $(md5sum < "$STATE/$rid/config"; wc -c < "$STATE/$rid/config")
+  log "router $rid: running ($n elements, $3 bytes of config, md5 $1)"
 }
 
 stop_router() {
   rid=$1
   running "$rid" || return
   rm -f "$STATE/$rid/running"
-  ip link del "click$rid" 2>/dev/null
+  for r in "$STATE"/*/running; do [ -e "$r" ] && break; done
+  [ -e "$r" ] || ip link set click down
   log "router $rid: halted"
 }
 

@@ -17,6 +17,9 @@ printf '#!/usr/bin/busybox sh\nexec busybox reboot -f\n' > /usr/sbin/reboot
 chmod +x /usr/sbin/poweroff /usr/sbin/reboot
 while read -r m; do insmod "$m" || echo "guest: insmod $m failed"; done < /usr/lib/lab-modules/load-order
 mkdir -p /run
+# The stand-in forwards between its interfaces through this bridge, up only while a
+# router runs (clickos-agent.sh); interfaces join it as they appear (scan below).
+ip link add click type bridge
 # The ClickOS-protocol stand-in (see clickos-agent.sh); its output goes to the console.
 clickos-agent &
 xenstore-write data/ready 1 || echo "guest: cannot write data/ready"
@@ -47,7 +50,7 @@ scan() {
   for dev in /sys/class/net/eth*; do
     [ -e "$dev" ] || continue
     ifc=${dev##*/}
-    ip link set "$ifc" up 2>/dev/null
+    ip link set "$ifc" master click up 2>/dev/null
     read -r mac < "$dev/address"
     read -r state < "$dev/operstate"
     xenstore-write "data/net/$ifc/mac" "$mac" "data/net/$ifc/operstate" "$state"
