@@ -29,7 +29,10 @@ export const I4_MAX = 2147483647;
 /** Nesting limit for both directions: deeper documents are refused, not recursed into. */
 export const MAX_DEPTH = 64;
 
+const NEEDS_ESCAPE = /[&<>\r]/;
+
 export function escapeXml(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return s; // most strings: no copy, no callback per character
   // \r as a character reference: a literal one would be normalised to \n by XML parsers.
   return s.replace(/[&<>\r]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&#13;'));
 }
@@ -92,12 +95,15 @@ function encodeInner(v: Encodable, depth: number): string {
   if (v instanceof Double) return encodeNumber(v.value, true);
   if (v instanceof Date) return `<dateTime.iso8601>${formatDateTime(v)}</dateTime.iso8601>`;
   if (v instanceof Uint8Array) return `<base64>${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')}</base64>`;
-  if (Array.isArray(v)) return `<array><data>${v.map((x) => encodeValue(x, depth + 1)).join('')}</data></array>`;
+  if (Array.isArray(v)) {
+    let out = '<array><data>';
+    for (const x of v) out += encodeValue(x, depth + 1);
+    return `${out}</data></array>`;
+  }
   if (!isPlainObject(v)) throw new TypeError(`cannot encode a ${(v as object).constructor?.name ?? 'object'} in XML-RPC`);
-  const members = Object.keys(v).map(
-    (k) => `<member><name>${encodeString(k, 'struct member name')}</name>${encodeValue(v[k], depth + 1)}</member>`,
-  );
-  return `<struct>${members.join('')}</struct>`;
+  let out = '<struct>';
+  for (const k of Object.keys(v)) out += `<member><name>${encodeString(k, 'struct member name')}</name>${encodeValue(v[k], depth + 1)}</member>`;
+  return `${out}</struct>`;
 }
 
 // ---- decoding -------------------------------------------------------------------
