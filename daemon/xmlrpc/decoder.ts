@@ -127,10 +127,14 @@ class Decoder {
     this.sawRoot = false;
     this.deferred = this.result = undefined;
     this.parser.write(text).close();
+    const { result, deferred } = this;
+    // The shared decoder must not keep the last request's values alive until the next one.
+    this.stack = [];
+    this.deferred = this.result = undefined;
     if (!this.sawRoot) throw parseError('no root element');
-    if (this.deferred) throw this.deferred;
-    if (!this.result) throw parseError('empty document');
-    return this.result;
+    if (deferred) throw deferred;
+    if (!result) throw parseError('empty document');
+    return result;
   }
 
   /** An XML-RPC mistake: remembered (the first one), and no more frames are built. */
