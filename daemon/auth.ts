@@ -2,6 +2,7 @@
 // Secrets are compared as SHA-256 digests with timingSafeEqual: equal lengths whatever
 // was sent, and every configured principal is compared (no early exit), so the
 // response time says nothing about how much of a secret matched or whose it was.
+import * as crypto from 'node:crypto';
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 /** One secret (principal "client") or several named ones, e.g. {controller: '...', admin: '...'}. */
@@ -9,7 +10,9 @@ export type Secrets = string | Record<string, string>;
 
 export const MIN_SECRET_LENGTH = 16;
 
-const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+// crypto.hash (node >= 20.12) is the one-shot form: no Hash object per request.
+const digest: (s: string) => Buffer =
+  typeof crypto.hash === 'function' ? (s) => crypto.hash('sha256', s, 'buffer') : (s) => createHash('sha256').update(s, 'utf8').digest();
 
 export class Authenticator {
   private readonly principals: Array<{ name: string; digest: Buffer }>;

@@ -35,10 +35,24 @@ export interface Loaded<D> {
   def: D;
 }
 
+/** What identifies one version of a file; compared field by field on every call. */
+interface Stamp {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
 interface CacheEntry {
-  stamp: string;
+  stamp: Stamp;
   loaded: Loaded<CommandDefinition | TaskDefinition>;
 }
+
+const stampOf = ({ ino, size, mtimeMs, ctimeMs }: Stamp): Stamp => ({ ino, size, mtimeMs, ctimeMs });
+const sameStamp = (a: Stamp, b: Stamp): boolean => a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
+
+/** Distinct names whose candidate paths are kept; callers choose the names, so the map is bounded. */
+const MAX_PATH_CACHE = 1024;
 
 export class LoadError extends Error {}
 
@@ -49,6 +63,8 @@ export function kindDir(kind: Kind): string {
 export class MethodLoader {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly inflight = new Map<string, Promise<Loaded<CommandDefinition | TaskDefinition>>>();
+  /** kind/name -> the files searched, in order: joined once, not on every call. */
+  private readonly paths = new Map<string, string[]>();
 
   constructor(readonly folders: Folders) {}
 
@@ -71,7 +87,7 @@ export class MethodLoader {
 
   async find(kind: Kind, name: string): Promise<Loaded<CommandDefinition | TaskDefinition> | undefined> {
     if (!NAME_RE.test(name)) return undefined;
-    for (const file of this.roots().flatMap((root) => EXTS.map((ext) => this.fileFor(root, kind, name, ext)))) {
+    for (const file of this.candidates(kind, name)) {
       // Synchronous on purpose: this runs on every call, and a stat of a local file
       // (a few µs) is far cheaper than fs/promises' round trip through the thread pool,
       // which the bench's profile showed taking ~40% of the daemon's time for a trivial
@@ -84,22 +100,31 @@ export class MethodLoader {
       }
       if (!st?.isFile()) continue;
       // Cheap per-call check; the hash decides whether to re-import.
-      const stamp = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
       const hit = this.cache.get(file);
-      if (hit && hit.stamp === stamp) return hit.loaded;
-      return this.load(kind, name, file, stamp);
+      if (hit && sameStamp(hit.stamp, st)) return hit.loaded;
+      return this.load(kind, name, file, stampOf(st));
     }
     return undefined;
   }
 
-  /** Loads (or reloads) one file now, bypassing the search; upgrade uses it to prove a new file works. */
-  async loadFile(kind: Kind, name: string, file: string): Promise<Loaded<CommandDefinition | TaskDefinition>> {
-    const st = await stat(file);
-    return this.load(kind, name, file, `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`);
+  private candidates(kind: Kind, name: string): string[] {
+    const key = `${kind}/${name}`;
+    let files = this.paths.get(key);
+    if (!files) {
+      if (this.paths.size >= MAX_PATH_CACHE) this.paths.clear();
+      files = this.roots().flatMap((root) => EXTS.map((ext) => this.fileFor(root, kind, name, ext)));
+      this.paths.set(key, files);
+    }
+    return files;
   }
 
-  private load(kind: Kind, name: string, file: string, stamp: string): Promise<Loaded<CommandDefinition | TaskDefinition>> {
-    const key = `${file}\0${stamp}`;
+  /** Loads (or reloads) one file now, bypassing the search; upgrade uses it to prove a new file works. */
+  async loadFile(kind: Kind, name: string, file: string): Promise<Loaded<CommandDefinition | TaskDefinition>> {
+    return this.load(kind, name, file, stampOf(await stat(file)));
+  }
+
+  private load(kind: Kind, name: string, file: string, stamp: Stamp): Promise<Loaded<CommandDefinition | TaskDefinition>> {
+    const key = `${file}\0${stamp.ino}:${stamp.size}:${stamp.mtimeMs}:${stamp.ctimeMs}`;
     let p = this.inflight.get(key);
     if (!p) {
       p = this.doLoad(kind, name, file, stamp).finally(() => this.inflight.delete(key));
@@ -108,7 +133,7 @@ export class MethodLoader {
     return p;
   }
 
-  private async doLoad(kind: Kind, name: string, file: string, stamp: string): Promise<Loaded<CommandDefinition | TaskDefinition>> {
+  private async doLoad(kind: Kind, name: string, file: string, stamp: Stamp): Promise<Loaded<CommandDefinition | TaskDefinition>> {
     const source = await readFile(file);
     const hash = createHash('sha256').update(source).digest('hex');
     const prev = this.cache.get(file);

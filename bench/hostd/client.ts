@@ -1,4 +1,5 @@
-// The load generator of bench/hostd, run in a worker thread so that it never shares an
+// The load generator of bench/hostd, run in a child process of its own (default) or in a
+// worker thread of the bench's process (--generator=worker), so that it never shares an
 // event loop with the daemon it measures. The same code drives every server, one
 // keep-alive connection per simulated client, request bodies encoded once before the
 // clock starts, replies checked with a regular expression (not an XML decoder). Two
@@ -195,5 +196,14 @@ if (parentPort) {
   run(workerData as LoadJob).then(
     (r) => port.postMessage({ ok: r }),
     (e: Error) => port.postMessage({ error: e.message }),
+  );
+} else if (process.send) {
+  // A child process (child_process.fork): the job arrives over IPC, the result goes back the same way.
+  const send = process.send.bind(process);
+  process.once('message', (job: LoadJob) =>
+    run(job).then(
+      (r) => send({ ok: r }, () => process.exit(0)),
+      (e: Error) => send({ error: e.message }, () => process.exit(0)),
+    ),
   );
 }

@@ -5,23 +5,33 @@
 // same run.
 //   - command: `ping` (a read-only command answering a ReturnValue), one request each;
 //   - task: submit `noop` (a task that succeeds at once), then task.status until done.
-// The load generator (bench/hostd/client.ts) runs in a worker thread, the same code for
-// every server: one keep-alive connection per client, requests encoded once, either
-// HTTP/1.1 written by hand on a socket (--client=raw, the default) or node's http client
-// with a keep-alive http.Agent (--client=agent). Its own ceiling is measured against a
-// canned-reply node HTTP server in the same run.
+// The load generator (bench/hostd/client.ts) is the same code for every server: one
+// keep-alive connection per client, requests encoded once, either HTTP/1.1 written by
+// hand on a socket (--client=raw, the default) or node's http client with a keep-alive
+// http.Agent (--client=agent). It runs in a child process of its own for each
+// measurement (--generator=process, the default) or in a worker thread of this process
+// (--generator=worker). In a worker it shares a process with our daemon (this process
+// serves it) but not with Python's server, a process of its own: the child process
+// makes the two sides alike, each server alone in its process, the generator in
+// another. Its own ceiling is measured against a canned-reply node HTTP server (in this
+// process) in the same run.
+// Ours: createDaemon with the defaults hostd gets (1 MiB bodies, keep-alive 5 s, 256
+// connections), a bearer secret checked on every call, the audit log on (a read-only
+// command writes no audit line; a task writes two), one event loop.
 // Python: plain SimpleXMLRPCServer for 1 client; ThreadingMixIn (a thread per
 // connection) for 16 clients, since the plain server serves one keep-alive connection at
-// a time. Both in HTTP/1.1 with TCP_NODELAY (bench/hostd/python_server.py says why).
-//   node dist/bench/hostd/run.js [seconds-per-measurement] [--client=raw|agent]
+// a time. Both in HTTP/1.1 with TCP_NODELAY (bench/hostd/python_server.py says why); no
+// authentication, no log (logRequests=False).
+//   node dist/bench/hostd/run.js [seconds-per-measurement] [--client=raw|agent] [--generator=process|worker]
 // Prints `BENCH hostd.command_rps <req/s>` (16 clients) and `RATIO
 // hostd.command_rps_vs_python <ours/python at 16 clients, higher is better>` (goal ≥ 3).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { createDaemon, XmlRpcClient } from '../../daemon/index.js';
 import { projectRoot } from '../../lab/paths.js';
@@ -30,21 +40,34 @@ import type { LoadJob, LoadResult } from './client.js';
 const args = process.argv.slice(2);
 const SECONDS = Number(args.find((a) => !a.startsWith('--')) ?? 3);
 const TRANSPORT = args.includes('--client=agent') ? 'agent' : 'raw';
-if (args.some((a) => a.startsWith('--') && a !== '--client=agent' && a !== '--client=raw')) throw new Error('usage: run.js [seconds] [--client=raw|agent]');
+const GENERATOR = args.includes('--generator=worker') ? 'worker' : 'process';
+const FLAGS = ['--client=agent', '--client=raw', '--generator=process', '--generator=worker'];
+if (args.some((a) => a.startsWith('--') && !FLAGS.includes(a))) throw new Error('usage: run.js [seconds] [--client=raw|agent] [--generator=process|worker]');
 const WARMUP_MS = 700;
 const SECRET = 'bench-secret-0123456789abcdef';
 
 function load(job: Omit<LoadJob, 'secret' | 'warmupMs' | 'durationMs' | 'transport'>): Promise<LoadResult> {
+  const full: LoadJob = { ...job, secret: SECRET, warmupMs: WARMUP_MS, durationMs: SECONDS * 1000, transport: TRANSPORT };
+  const script = new URL('./client.js', import.meta.url);
   return new Promise((resolve, reject) => {
-    const w = new Worker(new URL('./client.js', import.meta.url), {
-      workerData: { ...job, secret: SECRET, warmupMs: WARMUP_MS, durationMs: SECONDS * 1000, transport: TRANSPORT } satisfies LoadJob,
-    });
-    w.once('message', (m: { ok?: LoadResult; error?: string }) => {
-      void w.terminate();
+    const done = (m: { ok?: LoadResult; error?: string }): void => {
       if (m.ok) resolve(m.ok);
       else reject(new Error(`load generator against ${job.url}: ${m.error}`));
-    });
-    w.once('error', reject);
+    };
+    if (GENERATOR === 'worker') {
+      const w = new Worker(script, { workerData: full });
+      w.once('message', (m: { ok?: LoadResult; error?: string }) => {
+        void w.terminate();
+        done(m);
+      });
+      w.once('error', reject);
+      return;
+    }
+    const child = fork(fileURLToPath(script), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.once('message', (m: { ok?: LoadResult; error?: string }) => done(m));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`load generator exited (${code}) before answering`))); // a no-op once resolved
+    child.send(full);
   });
 }
 
@@ -112,11 +135,12 @@ async function main(): Promise<void> {
 
     console.log(`bench/hostd: XML-RPC round trips, ${SECONDS} s each after ${WARMUP_MS} ms warm-up, 1 and 16 concurrent clients`);
     console.log('  ours: daemon/ createDaemon (HTTP on 127.0.0.1, Authorization: Bearer checked on every call, audit log on), command ping (read-only), task noop submitted then task.status polled until done');
-    console.log('  python: python3 xmlrpc.server SimpleXMLRPCServer, same ping reply; plain for 1 client, socketserver.ThreadingMixIn for 16; HTTP/1.1 keep-alive, TCP_NODELAY');
+    console.log('  python: python3 xmlrpc.server SimpleXMLRPCServer, same ping reply; plain for 1 client, socketserver.ThreadingMixIn for 16; HTTP/1.1 keep-alive, TCP_NODELAY; no authentication, no request log');
+    const where = GENERATOR === 'process' ? 'in a child process of its own' : 'in a worker thread of the bench process (which also serves ours)';
     console.log(
       TRANSPORT === 'raw'
-        ? '  client: HTTP/1.1 by hand on net.Socket (a keep-alive connection per client, whole request pre-encoded, reply framed by Content-Length, checked by regexp); in a worker thread (its own event loop), the same for every server'
-        : '  client: node http.request with a keep-alive http.Agent (a socket per client), pre-encoded bodies, reply checked by regexp; in a worker thread (its own event loop), the same for every server',
+        ? `  client: HTTP/1.1 by hand on net.Socket (a keep-alive connection per client, whole request pre-encoded, reply framed by Content-Length, checked by regexp); ${where}, the same for every server`
+        : `  client: node http.request with a keep-alive http.Agent (a socket per client), pre-encoded bodies, reply checked by regexp; ${where}, the same for every server`,
     );
 
     const expectPong = 'pong from bench';

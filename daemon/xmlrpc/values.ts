@@ -1,9 +1,8 @@
-// The XML-RPC value set and its codec: JS value -> <value> XML and parsed <value>
-// tree -> JS value. Decoding is strict (unknown tags, stray text, attributes, out of
-// range numbers, bad base64 or dates are faults) because every byte comes from the
-// network; encoding refuses what the other side could not read back faithfully.
+// The XML-RPC value set: JS value -> <value> XML, and the text of a scalar element ->
+// JS value (decoder.ts walks the elements). Decoding is strict (out of range numbers,
+// bad base64 or dates are faults) because every byte comes from the network; encoding
+// refuses what the other side could not read back faithfully.
 import { Fault, FaultCode } from './fault.js';
-import { type XmlNode, CHARKEY, ATTRKEY } from './xml.js';
 
 /** Forces <double> for a number that happens to be integral (2.0 would otherwise go out as <int>). */
 export class Double {
@@ -30,7 +29,10 @@ export const I4_MAX = 2147483647;
 /** Nesting limit for both directions: deeper documents are refused, not recursed into. */
 export const MAX_DEPTH = 64;
 
+const NEEDS_ESCAPE = /[&<>\r]/;
+
 export function escapeXml(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return s; // most strings: no copy, no callback per character
   // \r as a character reference: a literal one would be normalised to \n by XML parsers.
   return s.replace(/[&<>\r]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&#13;'));
 }
@@ -93,51 +95,21 @@ function encodeInner(v: Encodable, depth: number): string {
   if (v instanceof Double) return encodeNumber(v.value, true);
   if (v instanceof Date) return `<dateTime.iso8601>${formatDateTime(v)}</dateTime.iso8601>`;
   if (v instanceof Uint8Array) return `<base64>${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')}</base64>`;
-  if (Array.isArray(v)) return `<array><data>${v.map((x) => encodeValue(x, depth + 1)).join('')}</data></array>`;
+  if (Array.isArray(v)) {
+    let out = '<array><data>';
+    for (const x of v) out += encodeValue(x, depth + 1);
+    return `${out}</data></array>`;
+  }
   if (!isPlainObject(v)) throw new TypeError(`cannot encode a ${(v as object).constructor?.name ?? 'object'} in XML-RPC`);
-  const members = Object.keys(v).map(
-    (k) => `<member><name>${encodeString(k, 'struct member name')}</name>${encodeValue(v[k], depth + 1)}</member>`,
-  );
-  return `<struct>${members.join('')}</struct>`;
+  let out = '<struct>';
+  for (const k of Object.keys(v)) out += `<member><name>${encodeString(k, 'struct member name')}</name>${encodeValue(v[k], depth + 1)}</member>`;
+  return `${out}</struct>`;
 }
 
 // ---- decoding -------------------------------------------------------------------
 
 function invalid(msg: string): Fault {
   return new Fault(FaultCode.INVALID_XMLRPC, msg);
-}
-
-/** Child element names of a parsed node (its text and attribute keys excluded). */
-export function elementNames(node: XmlNode): string[] {
-  return Object.keys(node).filter((k) => k !== CHARKEY && k !== ATTRKEY);
-}
-
-/** Checks a node has no attributes, only the allowed children, and no text but whitespace. */
-export function expectElements(node: XmlNode, where: string, allowed: readonly string[]): void {
-  if (node[ATTRKEY] !== undefined) throw invalid(`<${where}> takes no attributes`);
-  for (const k of elementNames(node)) if (!allowed.includes(k)) throw invalid(`unexpected <${k}> in <${where}>`);
-  const text = node[CHARKEY];
-  if (typeof text === 'string' && /\S/.test(text)) throw invalid(`stray text in <${where}>`);
-}
-
-/** The nodes of the one allowed child `name` (an array, possibly empty when optional). */
-export function childNodes(node: XmlNode, name: string): XmlNode[] {
-  const c = node[name];
-  return Array.isArray(c) ? (c as XmlNode[]) : [];
-}
-
-export function onlyChild(node: XmlNode, name: string, where: string): XmlNode {
-  const c = childNodes(node, name);
-  if (c.length !== 1) throw invalid(`<${where}> needs exactly one <${name}>`);
-  return c[0]!;
-}
-
-/** Text content of an element that must hold text only. */
-export function leafText(node: XmlNode, where: string): string {
-  if (node[ATTRKEY] !== undefined) throw invalid(`<${where}> takes no attributes`);
-  if (elementNames(node).length > 0) throw invalid(`<${where}> must hold text only`);
-  const t = node[CHARKEY];
-  return typeof t === 'string' ? t : '';
 }
 
 const INT_RE = /^[+-]?[0-9]+$/;
@@ -152,6 +124,12 @@ export function parseInt4(s: string): number {
   const n = Number(t);
   if (n < I4_MIN || n > I4_MAX) throw invalid(`integer out of i4 range: ${t}`);
   return n === 0 ? 0 : n; // no -0 from "-0"
+}
+
+export function parseBoolean(s: string): boolean {
+  const t = s.trim();
+  if (t !== '0' && t !== '1') throw invalid(`boolean must be 0 or 1, not ${JSON.stringify(t.slice(0, 20))}`);
+  return t === '1';
 }
 
 export function parseDouble(s: string): number {
@@ -189,59 +167,7 @@ export function parseBase64(s: string): Buffer {
   return Buffer.from(t, 'base64');
 }
 
-function setMember(o: XmlRpcStruct, k: string, v: XmlRpcValue): void {
+export function setMember(o: XmlRpcStruct, k: string, v: XmlRpcValue): void {
   // defineProperty: a member called "__proto__" must stay a plain member, not a prototype.
   Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
-}
-
-/** Decodes a parsed <value> element. */
-export function decodeValue(node: XmlNode, depth = 0): XmlRpcValue {
-  if (depth > MAX_DEPTH) throw invalid(`value nested deeper than ${MAX_DEPTH}`);
-  if (node[ATTRKEY] !== undefined) throw invalid('<value> takes no attributes');
-  const names = elementNames(node);
-  if (names.length === 0) return leafText(node, 'value'); // untyped: a string
-  expectElements(node, 'value', names); // text around a typed child
-  if (names.length !== 1) throw invalid(`<value> holds more than one type: ${names.join(', ')}`);
-  const type = names[0]!;
-  const inner = onlyChild(node, type, 'value');
-  switch (type) {
-    case 'int':
-    case 'i4':
-      return parseInt4(leafText(inner, type));
-    case 'boolean': {
-      const t = leafText(inner, type).trim();
-      if (t !== '0' && t !== '1') throw invalid(`boolean must be 0 or 1, not ${JSON.stringify(t.slice(0, 20))}`);
-      return t === '1';
-    }
-    case 'string':
-      return leafText(inner, type);
-    case 'double':
-      return parseDouble(leafText(inner, type));
-    case 'dateTime.iso8601':
-      return parseDateTime(leafText(inner, type));
-    case 'base64':
-      return parseBase64(leafText(inner, type));
-    case 'nil':
-      if (leafText(inner, type) !== '') throw invalid('<nil/> must be empty');
-      return null;
-    case 'struct': {
-      expectElements(inner, 'struct', ['member']);
-      const out: XmlRpcStruct = {};
-      for (const m of childNodes(inner, 'member')) {
-        expectElements(m, 'member', ['name', 'value']);
-        const name = leafText(onlyChild(m, 'name', 'member'), 'name');
-        if (Object.prototype.hasOwnProperty.call(out, name)) throw invalid(`struct member ${JSON.stringify(name.slice(0, 40))} given twice`);
-        setMember(out, name, decodeValue(onlyChild(m, 'value', 'member'), depth + 1));
-      }
-      return out;
-    }
-    case 'array': {
-      expectElements(inner, 'array', ['data']);
-      const data = onlyChild(inner, 'data', 'array');
-      expectElements(data, 'data', ['value']);
-      return childNodes(data, 'value').map((v) => decodeValue(v, depth + 1));
-    }
-    default:
-      throw invalid(`unknown value type <${type}>`);
-  }
 }
