@@ -67,9 +67,12 @@ start_router() {
   # the bridge "click" as it appears; the bridge is up while a router runs.
   for d in /sys/class/net/eth*; do [ -e "$d" ] && ! [ -e "$d/master" ] && ip link set "${d##*/}" master click up; done
   ip link set click up
+  log "router $rid: running ($n elements)"
+  # After the running line, which is what the toolstack waits for: tests use it to
+  # check that every byte arrived.
   # shellcheck disable=SC2046 # split "md5  -" and the byte count into $1 $2 $3
   set -- $(md5sum < "$STATE/$rid/config"; wc -c < "$STATE/$rid/config")
-  log "router $rid: running ($n elements, $3 bytes of config, md5 $1)"
+  log "router $rid: config $3 bytes, md5 $1"
 }
 
 stop_router() {
