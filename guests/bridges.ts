@@ -23,8 +23,11 @@ export function switchName(bridge: string): string {
 }
 
 export class Bridges {
-  /** Answers of `ovs-vsctl br-exists` (a process each, slow under emulation): kept. */
-  private readonly ovs = new Set<string>();
+  /**
+   * `ovs-vsctl br-exists` answers (a process each, slow under emulation), shared by
+   * concurrent lookups (a guest's vifs are resolved together); only yes is kept.
+   */
+  private readonly ovs = new Map<string, Promise<boolean>>();
 
   constructor(private readonly vsctl = 'ovs-vsctl') {}
 
@@ -34,11 +37,14 @@ export class Bridges {
     const name = switchName(bridge);
     // an OVS bridge always has its internal port as a network device
     if (!(await exists(`/sys/class/net/${name}`))) return undefined;
-    if (this.ovs.has(name)) return 'ovs';
-    const r = await execa(this.vsctl, ['--timeout=10', 'br-exists', name], { reject: false });
-    if (r.exitCode !== 0) return undefined;
-    this.ovs.add(name);
-    return 'ovs';
+    let known = this.ovs.get(name);
+    if (!known) {
+      known = execa(this.vsctl, ['--timeout=10', 'br-exists', name], { reject: false }).then((r) => r.exitCode === 0);
+      this.ovs.set(name, known);
+    }
+    if (await known) return 'ovs';
+    this.ovs.delete(name);
+    return undefined;
   }
 
   /**

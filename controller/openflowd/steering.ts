@@ -26,7 +26,9 @@ export class FlowSteering implements Steering {
   constructor(readonly openflowd: Openflowd) {}
 
   async install(a: SteeredAllocation): Promise<number> {
-    const byName = new Map((await this.openflowd.driver.ports()).map((p) => [p.name, p.port]));
+    // asked once: the same list resolves the vifs here and the ToNet/in_port names in plan()
+    const ports = await this.openflowd.driver.ports();
+    const byName = new Map(ports.map((p) => [p.name, p.port]));
     const modulePorts: Record<string, number[]> = {};
     for (const m of a.modules) {
       modulePorts[m.module] = Array.from({ length: m.vifs }, (_, k) => {
@@ -35,7 +37,7 @@ export class FlowSteering implements Steering {
         return port;
       });
     }
-    return (await this.openflowd.install({ id: BigInt(a.id), request: a.request, modulePorts })).length;
+    return (await this.openflowd.install({ id: BigInt(a.id), request: a.request, modulePorts }, ports)).length;
   }
 
   remove(id: number): Promise<void> {

@@ -35,9 +35,17 @@ export function pmMac(alloc: number, index: number, vif: number): string {
   return b.map((x) => x.toString(16).padStart(2, '0')).join(':');
 }
 
+export interface LeftPm {
+  pm: PmRecord;
+  message: string;
+}
+
+/** "name on host (why), ..." for PMs that could not be deleted. */
+export const describeLeft = (left: LeftPm[]): string => left.map((l) => `${l.pm.name} on ${l.pm.host} (${l.message})`).join(', ');
+
 /** Deletes PMs newest first; returns the ones that could not be deleted, with why. */
-export async function deletePms(pms: readonly PmRecord[], deps: Pick<InstallDeps, 'client' | 'log'>): Promise<Array<{ pm: PmRecord; message: string }>> {
-  const left: Array<{ pm: PmRecord; message: string }> = [];
+export async function deletePms(pms: readonly PmRecord[], deps: Pick<InstallDeps, 'client' | 'log'>): Promise<LeftPm[]> {
+  const left: LeftPm[] = [];
   for (const pm of [...pms].reverse()) {
     const c = deps.client(pm.host);
     if (typeof c === 'string') {
@@ -54,6 +62,16 @@ export async function deletePms(pms: readonly PmRecord[], deps: Pick<InstallDeps
     }
   }
   return left;
+}
+
+/**
+ * Deletes an allocation's `pms` (newest first) after a failed install. Those that could
+ * not be deleted stay in alloc.pms, so delete_allocation can retry them.
+ */
+export async function rollBack(alloc: AllocationRecord, pms: PmRecord[], deps: Pick<InstallDeps, 'client' | 'log'>): Promise<LeftPm[]> {
+  const stuck = await deletePms(pms, deps);
+  alloc.pms = pms.filter((p) => stuck.some((l) => l.pm === p));
+  return stuck;
 }
 
 /**
@@ -105,9 +123,7 @@ export async function installPms(alloc: AllocationRecord, deps: InstallDeps): Pr
   if (!failed) return ok(alloc.id, `allocation ${alloc.id} installed: ${alloc.pms.map((p) => `${p.module} on ${p.host}`).join(', ')}`);
 
   const created = maybeLeft ? [...alloc.pms, maybeLeft] : alloc.pms;
-  const stuck = await deletePms(created, deps);
-  // PMs that could not be deleted stay recorded, so delete_allocation can retry them.
-  alloc.pms = created.filter((p) => stuck.some((l) => l.pm === p));
+  const stuck = await rollBack(alloc, created, deps);
   const value: Record<string, Encodable> = {
     id: alloc.id,
     failed: { ...failed },
@@ -118,6 +134,6 @@ export async function installPms(alloc: AllocationRecord, deps: InstallDeps): Pr
   let msg = `install_allocation failed at step ${failed.step}/${total}: create_pm of module '${failed.module}' on host ${failed.host}: ${failed.message}`;
   msg += created.length ? `; rolled back ${created.length - stuck.length} of ${created.length} PM(s) already created` : '; nothing had been created';
   if (maybeLeft) msg += ` (including ${maybeLeft.name}, whose create_pm answered late or not at all)`;
-  if (stuck.length) msg += `; NOT deleted: ${stuck.map((l) => `${l.pm.name} on ${l.pm.host} (${l.message})`).join(', ')}`;
+  if (stuck.length) msg += `; NOT deleted: ${describeLeft(stuck)}`;
   return fail(msg, value);
 }

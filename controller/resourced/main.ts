@@ -10,12 +10,13 @@ import { DEFAULT_CONFIG_PATH, loadConfig } from './config.js';
 import { COMMANDS, TASKS, createResourcedDaemon } from './daemon.js';
 import { Resourced } from './resourced.js';
 import { createSteering } from './switch.js';
+import type { FlowSteering } from '../openflowd/steering.js';
 
 const log = (m: string): void => void process.stderr.write(`resourced: ${m}\n`);
 
 async function main(): Promise<void> {
   const config = await configFromArgs(process.argv.slice(2), DEFAULT_CONFIG_PATH, loadConfig, log);
-  let steering: Awaited<ReturnType<typeof createSteering>> | undefined;
+  let steering: FlowSteering | undefined;
   try {
     steering = config.switch && (await createSteering(config.switch));
   } catch (e) {

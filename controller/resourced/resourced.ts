@@ -10,7 +10,7 @@ import { AllocationStore, flowMap, type AllocationRecord, type FlowMap } from '.
 import type { ResourcedConfig } from './config.js';
 import { HostdClient } from './hostd-client.js';
 import { HostTable, type HostInfo } from './hosts.js';
-import { deletePms, installPms } from './installer.js';
+import { deletePms, describeLeft, installPms, rollBack } from './installer.js';
 import { buildModel, planAllocation, type Demand } from './platform-model.js';
 import { PmTypes, type DeployRequest } from './pm-types.js';
 import type { Steering } from '../openflowd/steering.js';
@@ -199,7 +199,7 @@ export class Resourced {
     a.pms = a.pms.filter((p) => left.some((l) => l.pm === p));
     a.state = 'installed';
     const value: Encodable = left.map((l) => ({ name: l.pm.name, host: l.pm.host, message: l.message }));
-    return fail(`delete_allocation ${id}: ${before - left.length} of ${before} PM(s) deleted; not deleted: ${left.map((l) => `${l.pm.name} on ${l.pm.host} (${l.message})`).join(', ')}`, value);
+    return fail(`delete_allocation ${id}: ${before - left.length} of ${before} PM(s) deleted; not deleted: ${describeLeft(left)}`, value);
   }
 
   /** Installs the flows of an allocation whose PMs run; a switch that refuses them rolls the PMs back. */
@@ -214,12 +214,11 @@ export class Resourced {
     } catch (e) {
       const why = (e as Error).message;
       const created = alloc.pms.length;
-      const stuck = await deletePms(alloc.pms, { client: this.client(false), log: this.log });
-      alloc.pms = alloc.pms.filter((p) => stuck.some((l) => l.pm === p));
+      const stuck = await rollBack(alloc, alloc.pms, { client: this.client(false), log: this.log });
       if (alloc.pms.length === 0) this.allocations.forget(alloc.id);
       else alloc.state = 'installed'; // delete_allocation retries the PMs left
       let msg = `install_allocation failed at the switch: ${why}; rolled back ${created - stuck.length} of ${created} PM(s)`;
-      if (stuck.length) msg += `; NOT deleted: ${stuck.map((l) => `${l.pm.name} on ${l.pm.host} (${l.message})`).join(', ')}`;
+      if (stuck.length) msg += `; NOT deleted: ${describeLeft(stuck)}`;
       this.log(msg);
       return fail(msg, { id: alloc.id, rolledBack: created - stuck.length });
     }

@@ -10,16 +10,17 @@
 import t from 'tap';
 import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XmlRpcClient } from '../../daemon/index.js';
 import { Xl } from '../../toolstack/index.js';
 import { projectRoot } from '../../lab/paths.js';
 import { DaemonProcess } from '../support/daemon-process.js';
+import { writeHostdConfig, writeResourcedConfig } from './controller-configs.js';
 import { ECHO, SEND } from '../support/flows-chain.js';
 import { startDom0Ovs } from './dom0-ovs.js';
-import { HOSTD_GUESTS, call, domainNames, waitFor } from './helpers.js';
+import { call, domainNames, waitFor } from './helpers.js';
 
 t.setTimeout(60 * 60_000);
 
@@ -66,29 +67,11 @@ t.test('an allocation steers traffic through two real guests on dom0 OVS', async
   echo = execa('ip', ['netns', 'exec', 'cf-sink', 'python3', '-c', ECHO], { reject: false, stdio: 'ignore' });
   const ping = async (): Promise<boolean> => (await execa('ip', ['netns', 'exec', 'cf-net', 'python3', '-c', SEND], { reject: false })).exitCode === 0;
 
-  const rdConfig = join(dir, 'resourced.json');
-  await writeFile(rdConfig, JSON.stringify({
-    listen: { host: '127.0.0.1', port: 0 },
-    secret: { user: USER_SECRET, hosts: HOSTS_SECRET },
-    folders: { patches: join(dir, 'resourced-patches') },
-    hosts: { principals: ['hosts'], secrets: { [HOST_ID]: HOSTD_SECRET }, heartbeatTimeoutMs: 60_000, callTimeoutMs: 60_000, taskTimeoutMs: 15 * 60_000, pollMs: 500 },
-    pm: { memoryMiB: 96, cpu: 0.1 },
-    pmPrefix: PREFIX,
-    bridge: ovs.bridge,
-    switch: { driver: 'ofctl', target: ovs.bridge },
-  }));
+  const secrets = { hostd: HOSTD_SECRET, hosts: HOSTS_SECRET, user: USER_SECRET };
+  const rdConfig = await writeResourcedConfig(dir, { prefix: PREFIX, hostId: HOST_ID, secrets, bridge: ovs.bridge, extra: { switch: { driver: 'ofctl', target: ovs.bridge } } });
   const rdUrl = await resourced.start(rdConfig);
   user = new XmlRpcClient({ url: rdUrl, secret: USER_SECRET, timeoutMs: 60_000 });
-  const hdConfig = join(dir, 'hostd.json');
-  await writeFile(hdConfig, JSON.stringify({
-    name: `hostd-${PREFIX}`,
-    hostId: HOST_ID,
-    listen: { host: '127.0.0.1', port: 0 },
-    secret: HOSTD_SECRET,
-    folders: { patches: join(dir, 'hostd-patches') },
-    guests: HOSTD_GUESTS,
-    controller: { url: rdUrl, secret: HOSTS_SECRET, heartbeatSeconds: 1 },
-  }));
+  const hdConfig = await writeHostdConfig(dir, { name: `hostd-${PREFIX}`, hostId: HOST_ID, secrets, controllerUrl: rdUrl });
   await hostd.start(hdConfig);
   await waitFor('hostd to register and heartbeat', async () => {
     const hosts = (await call(user!, 'list_hosts')).value as Array<{ host_id: string; heartbeats: number; free_memory_mib: number | null }>;

@@ -9,14 +9,15 @@
 import t from 'tap';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XmlRpcClient } from '../../daemon/index.js';
 import { Xl } from '../../toolstack/index.js';
 import { projectRoot } from '../../lab/paths.js';
 import { DaemonProcess } from '../support/daemon-process.js';
-import { HOSTD_GUESTS, call, domainNames, waitFor, xl as runXl } from './helpers.js';
+import { writeHostdConfig, writeResourcedConfig } from './controller-configs.js';
+import { call, domainNames, waitFor, xl as runXl } from './helpers.js';
 
 // Plain `node` runs this file: tap's 30 s default would cut a guest boot under emulation.
 t.setTimeout(60 * 60_000);
@@ -56,37 +57,12 @@ t.test('resourced installs and rolls back through the real hostd', async (t) => 
   });
 
   // resourced first: hostd registers with it.
-  const rdConfig = join(dir, 'resourced.json');
-  await writeFile(
-    rdConfig,
-    JSON.stringify({
-      listen: { host: '127.0.0.1', port: 0 },
-      secret: { user: USER_SECRET, hosts: HOSTS_SECRET },
-      folders: { patches: join(dir, 'resourced-patches') },
-      auditLog: join(dir, 'resourced-audit.jsonl'),
-      hosts: { principals: ['hosts'], secrets: { [HOST_ID]: HOSTD_SECRET }, heartbeatTimeoutMs: 60_000, callTimeoutMs: 60_000, taskTimeoutMs: 15 * 60_000, pollMs: 500 },
-      // The lab's test guest needs 96 MiB (a Debian PV kernel); CPU demand kept small for a 1-2 CPU dom0.
-      pm: { memoryMiB: 96, cpu: 0.1 },
-      pmPrefix: PREFIX,
-      bridge: 'xenbr0',
-    }),
-  );
+  const secrets = { hostd: HOSTD_SECRET, hosts: HOSTS_SECRET, user: USER_SECRET };
+  const rdConfig = await writeResourcedConfig(dir, { prefix: PREFIX, hostId: HOST_ID, secrets, bridge: 'xenbr0', extra: { auditLog: join(dir, 'resourced-audit.jsonl') } });
   const rdUrl = await resourced.start(rdConfig);
   user = new XmlRpcClient({ url: rdUrl, secret: USER_SECRET, timeoutMs: 60_000 });
 
-  const hdConfig = join(dir, 'hostd.json');
-  await writeFile(
-    hdConfig,
-    JSON.stringify({
-      name: HOSTD,
-      hostId: HOST_ID,
-      listen: { host: '127.0.0.1', port: 0 },
-      secret: HOSTD_SECRET,
-      folders: { patches: join(dir, 'hostd-patches') },
-      guests: HOSTD_GUESTS,
-      controller: { url: rdUrl, secret: HOSTS_SECRET, heartbeatSeconds: 1 },
-    }),
-  );
+  const hdConfig = await writeHostdConfig(dir, { name: HOSTD, hostId: HOST_ID, secrets, controllerUrl: rdUrl });
   const hdUrl = await hostd.start(hdConfig);
   hostdClient = new XmlRpcClient({ url: hdUrl, secret: HOSTD_SECRET, timeoutMs: 60_000 });
 

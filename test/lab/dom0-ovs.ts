@@ -5,6 +5,7 @@
 import { execa } from 'execa';
 import { join } from 'node:path';
 import { projectRoot } from '../../lab/paths.js';
+import { ofport } from '../support/ovs.js';
 
 export const OVS_BRIDGE = 'xenovs0';
 
@@ -31,14 +32,7 @@ export async function startDom0Ovs(): Promise<Dom0Ovs> {
     bridge: OVS_BRIDGE,
     vsctl,
     ofctl: async (...args) => (await execa('ovs-ofctl', ['-O', 'OpenFlow13', ...args])).stdout,
-    async port(name) {
-      for (let i = 0; i < 300; i++) {
-        const n = Number((await vsctl('get', 'Interface', name, 'ofport')).trim());
-        if (n > 0) return n;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error(`port ${name} got no OpenFlow port number`);
-    },
+    port: (name) => ofport(vsctl, name),
     async ports() {
       return (await vsctl('list-ports', OVS_BRIDGE)).split('\n').filter(Boolean);
     },

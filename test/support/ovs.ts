@@ -53,6 +53,16 @@ async function killPidfile(path: string): Promise<void> {
   }
 }
 
+/** The OpenFlow port number of an interface, once ovs-vswitchd has given it one. */
+export async function ofport(vsctl: (...args: string[]) => Promise<string>, name: string): Promise<number> {
+  for (let i = 0; i < 600; i++) {
+    const n = Number((await vsctl('get', 'Interface', name, 'ofport')).trim());
+    if (n > 0) return n;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`port ${name} got no OpenFlow port number`);
+}
+
 export async function ns(name: string, ...argv: string[]) {
   return execa('ip', ['netns', 'exec', name, ...argv]);
 }
@@ -81,14 +91,7 @@ export async function startOvs(tag: string, opts: { controllerLink?: boolean } =
     namespaces,
     startVswitchd,
     stopVswitchd: () => killPidfile(join(dir, 'ovs-vswitchd.pid')),
-    async portNumber(name) {
-      for (let i = 0; i < 100; i++) {
-        const n = Number((await vsctl('get', 'Interface', name, 'ofport')).trim());
-        if (n > 0) return n;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error(`port ${name} got no OpenFlow port number`);
-    },
+    portNumber: (name) => ofport(vsctl, name),
     async addVethPort(outer, inner, nsName) {
       if (!namespaces.includes(nsName)) {
         await execa('ip', ['netns', 'add', nsName]);

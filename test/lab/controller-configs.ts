@@ -1,0 +1,46 @@
+// The config files of resourced and of one hostd as the controller lab tests run them
+// in dom0 (their own processes, as systemd would): written once here.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { HOSTD_GUESTS } from './helpers.js';
+
+export interface PairSecrets {
+  /** what resourced presents to hostd */
+  hostd: string;
+  /** what hostd presents to resourced (principal "hosts") */
+  hosts: string;
+  /** the user's (principal "user") */
+  user: string;
+}
+
+/** resourced.json in `dir`: loopback, one known host, guests of the lab's size; `extra` adds or replaces keys. */
+export async function writeResourcedConfig(dir: string, o: { prefix: string; hostId: string; secrets: PairSecrets; bridge: string; extra?: Record<string, unknown> }): Promise<string> {
+  const file = join(dir, 'resourced.json');
+  await writeFile(file, JSON.stringify({
+    listen: { host: '127.0.0.1', port: 0 },
+    secret: { user: o.secrets.user, hosts: o.secrets.hosts },
+    folders: { patches: join(dir, 'resourced-patches') },
+    hosts: { principals: ['hosts'], secrets: { [o.hostId]: o.secrets.hostd }, heartbeatTimeoutMs: 60_000, callTimeoutMs: 60_000, taskTimeoutMs: 15 * 60_000, pollMs: 500 },
+    // The lab's test guest needs 96 MiB (a Debian PV kernel); CPU demand kept small for a 1-2 CPU dom0.
+    pm: { memoryMiB: 96, cpu: 0.1 },
+    pmPrefix: o.prefix,
+    bridge: o.bridge,
+    ...o.extra,
+  }));
+  return file;
+}
+
+/** hostd.json in `dir`: loopback, registering with the resourced at `controllerUrl` every second. */
+export async function writeHostdConfig(dir: string, o: { name: string; hostId: string; secrets: PairSecrets; controllerUrl: string }): Promise<string> {
+  const file = join(dir, 'hostd.json');
+  await writeFile(file, JSON.stringify({
+    name: o.name,
+    hostId: o.hostId,
+    listen: { host: '127.0.0.1', port: 0 },
+    secret: o.secrets.hostd,
+    folders: { patches: join(dir, 'hostd-patches') },
+    guests: HOSTD_GUESTS,
+    controller: { url: o.controllerUrl, secret: o.secrets.hosts, heartbeatSeconds: 1 },
+  }));
+  return file;
+}
