@@ -1,24 +1,15 @@
 // `npm run bench [name...]`: boots the lab, builds the C side of each benchmark
 // against Debian's Xen headers, runs the benchmarks inside dom0 and prints their
 // RATIO lines. Benchmarks of host-side code (placement, flows, hostd's daemon, the Click parser) run on the host.
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { download, extract } from '../lab/debian.js';
+import { compileWithLibxenstore } from '../lab/xen-c.js';
 import { down, exec, up } from '../lab/lab.js';
 import { paths, projectRoot } from '../lab/paths.js';
 
-async function buildLibxenstoreBench(): Promise<string> {
-  const tree = join(paths.cache, 'libxen-dev');
-  const debs = await download(['libxen-dev', 'libxenstore4', 'libxentoolcore1'], (m) => process.stderr.write(`bench: ${m}\n`));
-  await extract(debs, tree);
-  const out = join(paths.cache, 'bench', 'libxenstore-bench');
-  mkdirSync(join(paths.cache, 'bench'), { recursive: true });
+function buildLibxenstoreBench(): Promise<string> {
   const src = join(projectRoot, 'bench', 'xenstore', 'libxenstore-bench.c');
-  const libdir = join(tree, 'usr', 'lib', 'x86_64-linux-gnu');
-  await execa('gcc', ['-O2', '-Wall', '-o', out, src, `-I${join(tree, 'usr', 'include')}`, join(libdir, 'libxenstore.so.4'), `-Wl,-rpath-link,${libdir}`]);
-  if (!existsSync(out)) throw new Error('the C benchmark did not build');
-  return out;
+  return compileWithLibxenstore(src, join(paths.cache, 'bench', 'libxenstore-bench'), (m) => process.stderr.write(`bench: ${m}\n`));
 }
 
 const LAB_BENCHES = ['xenstore', 'toolstack', 'guests'];

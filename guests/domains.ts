@@ -41,15 +41,18 @@ export async function renameDomain(xs: XenStore, domid: number, oldName: string,
 export async function renameIn(tx: Transaction, domid: number, oldName: string, newName: string): Promise<void> {
   checkName(newName);
   const home = `/local/domain/${domid}`;
-  const current = await tx.read(`${home}/name`).catch(() => undefined);
+  // Read in two round trips however many domains there are: the name, the domain
+  // list and the vm path at once, then every other domain's name at once.
+  const [current, ids, vm] = await Promise.all([
+    tx.read(`${home}/name`).catch(() => undefined),
+    tx.directory('/local/domain'),
+    tx.read(`${home}/vm`).catch(() => undefined),
+  ]);
   if (current === undefined) throw new GuestError(`no domain ${domid}`);
   if (current !== oldName) throw new GuestError(`domain ${domid} is named ${JSON.stringify(current)}, not ${JSON.stringify(oldName)}: renamed by someone else?`);
-  for (const id of (await tx.directory('/local/domain')).filter((d) => /^\d+$/.test(d))) {
-    if (Number(id) !== domid && (await tx.read(`/local/domain/${id}/name`).catch(() => undefined)) === newName) {
-      throw new GuestError(`a domain named ${JSON.stringify(newName)} already exists (domain ${id})`);
-    }
-  }
-  await tx.write(`${home}/name`, newName);
-  const vm = await tx.read(`${home}/vm`).catch(() => undefined);
-  if (vm) await tx.write(`${vm}/name`, newName);
+  const others = ids.filter((d) => /^\d+$/.test(d) && Number(d) !== domid);
+  const names = await Promise.all(others.map((id) => tx.read(`/local/domain/${id}/name`).catch(() => undefined)));
+  const clash = names.indexOf(newName);
+  if (clash >= 0) throw new GuestError(`a domain named ${JSON.stringify(newName)} already exists (domain ${others[clash]})`);
+  await Promise.all([tx.write(`${home}/name`, newName), vm ? tx.write(`${vm}/name`, newName) : undefined]);
 }

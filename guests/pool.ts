@@ -227,8 +227,7 @@ export class WarmPool {
     try {
       return await this.g.xs.transaction(async (tx) => {
         if ((await tx.read(POOL_NODE(guest.domid)).catch(() => undefined)) === undefined) return false;
-        await tx.rm(POOL_NODE(guest.domid));
-        await renameIn(tx, guest.domid, guest.name, newName);
+        await Promise.all([tx.rm(POOL_NODE(guest.domid)), renameIn(tx, guest.domid, guest.name, newName)]);
         return true;
       });
     } catch (e) {

@@ -16,7 +16,7 @@ export class LabHostError extends Error {
 }
 
 export async function ensureHostTools(log: (msg: string) => void): Promise<void> {
-  for (const cmd of ['apt-get', 'apt-cache', 'dpkg-deb', 'xz', 'ldd']) {
+  for (const cmd of ['apt-get', 'apt-cache', 'dpkg-deb', 'xz', 'ldd', 'gcc']) {
     if (!(await have(cmd))) throw new LabHostError(`the lab needs ${cmd} on the host (a Debian or Ubuntu machine)`);
   }
   if (await have('qemu-system-x86_64')) return;

@@ -7,6 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { packCpioGz, type CpioEntry } from './cpio.js';
+import { compileStaticWithXenHeaders } from './xen-c.js';
 import { paths, projectRoot } from './paths.js';
 
 /** Modules dom0 needs before its root exists: the 9p share and the overlay. */
@@ -144,7 +145,7 @@ async function extractVmlinux(vmlinuz: string): Promise<Buffer> {
   return elf;
 }
 
-export async function buildImages(): Promise<LabImages> {
+export async function buildImages(log: (msg: string) => void): Promise<LabImages> {
   mkdirSync(paths.images, { recursive: true });
   const tree = paths.xenRoot;
   const version = kernelVersion(tree);
@@ -164,8 +165,12 @@ export async function buildImages(): Promise<LabImages> {
 
   const guestInit = readFileSync(join(projectRoot, 'lab', 'guest', 'init.sh'));
   const agent = readFileSync(join(projectRoot, 'lab', 'guest', 'clickos-agent.sh'));
-  const guestInitrd = await cached(join(paths.images, 'guest-initrd.cpio.gz'), key(stamp, guestInit, agent, GUEST_MODULES.join()), async () => {
+  const helperSrc = join(projectRoot, 'lab', 'guest', 'clickos-xs.c');
+  const guestInitrd = await cached(join(paths.images, 'guest-initrd.cpio.gz'), key(stamp, guestInit, agent, readFileSync(helperSrc), GUEST_MODULES.join()), async () => {
     const extra: { path: string; data: Buffer; mode?: number }[] = [{ path: 'usr/bin/clickos-agent', data: agent, mode: 0o755 }];
+    // The stand-in's XenStore helper, static: each start execs it once.
+    const helper = await compileStaticWithXenHeaders(helperSrc, join(paths.images, 'clickos-xs'), log);
+    extra.push({ path: 'usr/bin/clickos-xs', data: readFileSync(helper), mode: 0o755 });
     const seen = new Set<string>();
     for (const tool of GUEST_TOOLS) {
       const bin = join(tree, 'usr', 'bin', tool);

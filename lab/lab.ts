@@ -78,7 +78,7 @@ export async function prepare(log: (msg: string) => void): Promise<Awaited<Retur
   const kernel = await kernelPackage();
   const debs = await download([...XEN_PACKAGES, kernel, 'busybox-static'], log);
   if (await extract(debs, paths.xenRoot)) log(`extracted ${debs.length} packages into ${paths.xenRoot}`);
-  return buildImages();
+  return buildImages(log);
 }
 
 /** Boot markers the dom0 scripts print (LAB-STEP) and milestones of Xen and Linux. */

@@ -19,6 +19,8 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   return [v, Number(process.hrtime.bigint() - t0) / 1e9];
 }
 
+const SETTLE_MS = 3000;
+const settle = (): Promise<void> => new Promise((r) => setTimeout(r, SETTLE_MS));
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ROUNDS = Number(process.env.GUESTS_BENCH_POOL_ROUNDS ?? 3);
 
@@ -35,12 +37,16 @@ async function poolVsXl(xs: XenStore, xl: Xl): Promise<void> {
     const viaPool: number[] = [];
     const phases: [number, number, number][] = [];
     for (let i = 0; i < ROUNDS; i++) {
+      // Each path starts on a quiet host: the guest the previous path started is still
+      // doing its after-start work (console lines, its interface scan) for a moment.
+      await settle();
       const [a, tx] = await timed(async () => {
         const g = await guests.create({ ...template, name: `bench-xl${i}` });
         made.push(g.domid);
         const rid = await guests.install(g.domid, config, 'bench');
         return guests.start(g.domid, rid);
       });
+      await settle();
       // The pool path as instantiate() runs it, timed per phase: claim (one transaction),
       // install (one transaction), start (status written, then the guest's console line).
       const [b, tp] = await timed(async () => {

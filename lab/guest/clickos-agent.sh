@@ -25,26 +25,37 @@ log() { echo "clickos: $*"; }
 
 running() { [ -f "$STATE/$1/running" ]; }
 
+# Sets the bridge "click" up (1) or down (0) through sysfs: the shell's own echo,
+# where `ip link` would cost a process.
+bridge_up() {
+  read -r flags < /sys/class/net/click/flags
+  if [ "$1" = 1 ]; then flags=$((flags | 1)); else flags=$((flags & ~1)); fi
+  echo "$flags" > /sys/class/net/click/flags
+}
+
 start_router() {
   rid=$1
   running "$rid" && return
-  # Forks are what a start costs here (each ≈ 40 ms, a xenstore-read several times
+  # Forks are what a start costs here (each ≈ 40 ms, a xenstore-* process twice
   # that under emulation), so the shell does what it can itself.
   [ -e "$STATE/$rid" ] && rm -rf "${STATE:?}/$rid"
   mkdir -p "$STATE/$rid/h"
-  # config/0..n-1: listed once, then read in one call (-R prints the raw bytes of
-  # each, back to back, with no newline added).
-  chunks=""
-  i=0
-  for c in $(xenstore-list "$ROOT/$rid/config" 2>/dev/null); do
-    case "$c" in *[!0-9]*) continue ;; esac
-    chunks="$chunks $ROOT/$rid/config/$i"
-    i=$((i + 1))
-  done
-  # shellcheck disable=SC2086 # one argument per chunk path
-  if [ -n "$chunks" ]; then xenstore-read -R $chunks > "$STATE/$rid/config" 2>/dev/null || : > "$STATE/$rid/config"; else : > "$STATE/$rid/config"; fi
+  # config/0..n-1: listed once and read in order by one process (clickos-xs.c).
+  i=$(clickos-xs config "$ROOT/$rid/config" "$STATE/$rid/config" 2>/dev/null) || { i=0; : > "$STATE/$rid/config"; }
   # Declarations "name :: Class(args)"; ClickOS would parse the whole language.
-  tr ';' '\n' < "$STATE/$rid/config" | sed -n 's/^[[:space:]]*\([A-Za-z_][A-Za-z0-9_@]*\)[[:space:]]*::[[:space:]]*\([A-Za-z_][A-Za-z0-9_]*\)[[:space:]]*(\([^)]*\)).*/\1 \2 \3/p' > "$STATE/$rid/elements"
+  # Each line split at ';' (one process: awk), each piece matched as a declaration.
+  awk '{
+    n = split($0, piece, ";")
+    for (i = 1; i <= n; i++) {
+      if (!match(piece[i], /^[[:space:]]*[A-Za-z_][A-Za-z0-9_@]*[[:space:]]*::[[:space:]]*[A-Za-z_][A-Za-z0-9_]*[[:space:]]*\([^)]*\)/)) continue
+      d = substr(piece[i], 1, RLENGTH); sub(/^[[:space:]]*/, "", d)
+      name = d; sub(/[[:space:]]*::.*/, "", name)
+      rest = d; sub(/^[^:]*::[[:space:]]*/, "", rest)
+      class = rest; sub(/[[:space:]]*\(.*/, "", class)
+      args = rest; sub(/^[^(]*\(/, "", args); sub(/\)$/, "", args)
+      print name, class, args
+    }
+  }' "$STATE/$rid/config" > "$STATE/$rid/elements"
   if [ ! -s "$STATE/$rid/elements" ]; then
     log "router $rid: initialization failed: no element declarations in the configuration ($i chunks)"
     return
@@ -66,7 +77,7 @@ start_router() {
   # Forward frames between the vifs while Running: init.sh puts every interface in
   # the bridge "click" as it appears; the bridge is up while a router runs.
   for d in /sys/class/net/eth*; do [ -e "$d" ] && ! [ -e "$d/master" ] && ip link set "${d##*/}" master click up; done
-  ip link set click up
+  bridge_up 1
   log "router $rid: running ($n elements)"
   # After the running line, which is what the toolstack waits for: tests use it to
   # check that every byte arrived.
@@ -80,7 +91,7 @@ stop_router() {
   running "$rid" || return
   rm -f "$STATE/$rid/running"
   for r in "$STATE"/*/running; do [ -e "$r" ] && break; done
-  [ -e "$r" ] || ip link set click down
+  [ -e "$r" ] || bridge_up 0
   log "router $rid: halted"
 }
 
@@ -131,7 +142,8 @@ first=1
 # The watch is set before the root is created (the initial event says it is set):
 # the toolstack installs as soon as the root exists, and writes made before the
 # watch would be lost.
-xenstore-watch "$ROOT" | while read -r path _; do
+# clickos-xs watch: xenstore-watch's lines, with the value after a status node's path.
+clickos-xs watch "$ROOT" | while read -r path value; do
   if [ "$first" = 1 ]; then
     first=0
     if [ "$LEGACY" = 0 ]; then
@@ -150,7 +162,7 @@ xenstore-watch "$ROOT" | while read -r path _; do
   rest=${rest#/}
   case "$rest" in
     status)
-      case "$(xenstore-read "$ROOT/$rid/status" 2>/dev/null)" in
+      case "$value" in
         Running) start_router "$rid" ;;
         Halted) stop_router "$rid" ;;
       esac ;;

@@ -17,9 +17,15 @@ printf '#!/usr/bin/busybox sh\nexec busybox reboot -f\n' > /usr/sbin/reboot
 chmod +x /usr/sbin/poweroff /usr/sbin/reboot
 while read -r m; do insmod "$m" || echo "guest: insmod $m failed"; done < /usr/lib/lab-modules/load-order
 mkdir -p /run
+# Only errors on the console: the kernel's info lines (a bridge port changing state
+# at each router start) are each a slow hypervisor console write under emulation.
+echo 4 > /proc/sys/kernel/printk
 # The stand-in forwards between its interfaces through this bridge, up only while a
 # router runs (clickos-agent.sh); interfaces join it as they appear (scan below).
 ip link add click type bridge
+# No IPv6 on it: its address configuration would run at every start (and send
+# solicitations through the vifs).
+echo 1 > /proc/sys/net/ipv6/conf/click/disable_ipv6
 # The ClickOS-protocol stand-in (see clickos-agent.sh); its output goes to the console.
 clickos-agent &
 xenstore-write data/ready 1 || echo "guest: cannot write data/ready"
