@@ -41,22 +41,29 @@ export class NodeOps {
 
   // The hot path (call, read, write) chains promises without async functions:
   // each async layer costs microtask hops, and every JS step is emulated in the lab.
-  protected call(type: number, payload: Buffer, path?: string): Promise<Packet> {
+  protected call(type: number, payload: Buffer, path?: string): Promise<Packet>;
+  protected call<T>(type: number, payload: Buffer, path: string | undefined, map: (reply: Packet) => T): Promise<T>;
+  protected call<T>(type: number, payload: Buffer, path?: string, map?: (reply: Packet) => T): Promise<T | Packet> {
     const op = OP_NAMES[type] ?? String(type);
     try {
       checkPayload(op, payload);
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.router.request(type, this.txId, payload).then((reply) => {
+    return this.router.request(type, this.txId, payload, (reply) => {
       if (reply.type === Op.ERROR) throw new XenStoreError(reply.payload.toString('utf8').replace(/\0.*$/s, ''), op, path);
-      return reply;
+      return map ? map(reply) : reply;
     });
   }
 
   /** The value of a node as a string (UTF-8). Rejects ENOENT if it does not exist. */
   read(path: string): Promise<string> {
-    return this.readBuffer(path).then((b) => b.toString('utf8'));
+    try {
+      checkPath(path);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.call(Op.READ, joinStrings([path]), path, (r) => r.payload.toString('utf8'));
   }
 
   /** The value of a node as raw bytes. */
@@ -66,7 +73,7 @@ export class NodeOps {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.call(Op.READ, joinStrings([path]), path).then((r) => r.payload);
+    return this.call(Op.READ, joinStrings([path]), path, (r) => r.payload);
   }
 
   /** Writes a value, creating the node and missing parents. */
@@ -77,7 +84,7 @@ export class NodeOps {
       return Promise.reject(e);
     }
     const payload = Buffer.concat([joinStrings([path]), typeof value === 'string' ? Buffer.from(value) : value]);
-    return this.call(Op.WRITE, payload, path).then(() => undefined);
+    return this.call(Op.WRITE, payload, path, () => undefined);
   }
 
   /** Creates an empty node (and parents); succeeds if it already exists. */

@@ -5,7 +5,8 @@ import { Op, type Packet } from './wire.js';
 import { XenStoreConnectionError } from './errors.js';
 
 interface Pending {
-  resolve: (p: Packet) => void;
+  /** Turns the reply into the caller's value (or throws): run as the reply arrives, so a call costs one promise. */
+  settle: (p: Packet) => void;
   reject: (e: Error) => void;
 }
 
@@ -31,14 +32,24 @@ export class Router {
     return this.closedWith !== undefined;
   }
 
-  /** Sends a request; resolves with the reply packet (ERROR replies included). */
-  request(type: number, txId: number, payload: Buffer): Promise<Packet> {
+  /**
+   * Sends a request; resolves with `map(reply)` (ERROR replies included: `map`
+   * decides), or rejects with what `map` throws.
+   */
+  request<T>(type: number, txId: number, payload: Buffer, map: (p: Packet) => T): Promise<T> {
     if (this.closedWith) return Promise.reject(this.closedWith);
     let id = this.nextId;
     while (this.pending.has(id)) id = (id + 1) >>> 0;
     this.nextId = (id + 1) >>> 0;
-    return new Promise<Packet>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+    return new Promise<T>((resolve, reject) => {
+      const settle = (p: Packet): void => {
+        try {
+          resolve(map(p));
+        } catch (e) {
+          reject(e as Error);
+        }
+      };
+      this.pending.set(id, { settle, reject });
       this.conn.send({ type, reqId: id, txId, payload });
     });
   }
@@ -63,7 +74,7 @@ export class Router {
       return;
     }
     this.pending.delete(p.reqId);
-    waiter.resolve(p);
+    waiter.settle(p);
   }
 
   /** Rejects every pending call and ends every watch with `err`. */
