@@ -46,7 +46,6 @@ export interface Guest {
 /** What ClickOS (and the lab's stand-in) print when a configuration fails. */
 const INIT_FAILURE = /initiali[sz]ation failed|configuration error|config error|syntax error|could not initiali[sz]e/i;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class ClickosGuests {
   readonly xs: XenStore;
@@ -137,19 +136,26 @@ export class ClickosGuests {
   private async acted(domid: number, rid: number, action: () => Promise<void>, done: RegExp, failures: boolean): Promise<{ confirmed: boolean }> {
     const file = await this.consoles.file(domid);
     const offset = await this.consoles.size(file);
-    await action();
-    const deadline = Date.now() + this.initGraceMs;
-    for (;;) {
-      const lines = (await this.consoles.since(file, offset)).split('\n');
-      const bad = failures ? lines.filter((l) => INIT_FAILURE.test(l)) : [];
-      if (bad.length > 0) {
-        await this.control.stop(domid, rid).catch(() => {});
-        throw new RouterInitError(domid, rid, bad);
+    const changes = this.consoles.changes(file);
+    try {
+      await action();
+      const deadline = Date.now() + this.initGraceMs;
+      for (;;) {
+        const lines = (await this.consoles.since(file, offset)).split('\n');
+        const bad = failures ? lines.filter((l) => INIT_FAILURE.test(l)) : [];
+        if (bad.length > 0) {
+          await this.control.stop(domid, rid).catch(() => {});
+          throw new RouterInitError(domid, rid, bad);
+        }
+        if (lines.some((l) => done.test(l))) return { confirmed: true };
+        if (!(await this.xs.exists(`/local/domain/${domid}`))) throw new GuestDiedError(`domain ${domid} died while router ${rid} was ${failures ? 'starting' : 'stopping'}`);
+        const left = deadline - Date.now();
+        if (left <= 0) return { confirmed: false };
+        // Woken by the guest's next console line; the timeout bounds how late a death is seen.
+        await changes.next(Math.min(left, 200));
       }
-      if (lines.some((l) => done.test(l))) return { confirmed: true };
-      if (!(await this.xs.exists(`/local/domain/${domid}`))) throw new GuestDiedError(`domain ${domid} died while router ${rid} was ${failures ? 'starting' : 'stopping'}`);
-      if (Date.now() >= deadline) return { confirmed: false };
-      await sleep(20);
+    } finally {
+      changes.close();
     }
   }
 

@@ -19,10 +19,10 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   return [v, Number(process.hrtime.bigint() - t0) / 1e9];
 }
 
-const SETTLE_MS = 3000;
+const SETTLE_MS = Number(process.env.GUESTS_BENCH_SETTLE_MS ?? 3000);
 const settle = (): Promise<void> => new Promise((r) => setTimeout(r, SETTLE_MS));
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const ROUNDS = Number(process.env.GUESTS_BENCH_POOL_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.GUESTS_BENCH_POOL_ROUNDS ?? 5);
 
 /** Pool path vs create path, each request → Running with the start confirmed by the guest's console. */
 async function poolVsXl(xs: XenStore, xl: Xl): Promise<void> {
