@@ -14,7 +14,7 @@ import { paths, projectRoot } from './paths.js';
 const DOM0_EARLY_MODULES = ['virtio_pci', 'virtio_net', '9pnet_virtio', '9p', 'overlay'];
 /** Guest side: netfront for vifs. */
 const GUEST_MODULES = ['xen-netfront', 'bridge'];
-const GUEST_TOOLS = ['xenstore-read', 'xenstore-write', 'xenstore-rm', 'xenstore-ls', 'xenstore-list', 'xenstore-exists', 'xenstore-watch', 'xenstore-chmod'];
+const GUEST_TOOLS = ['xenstore-read', 'xenstore-write', 'xenstore-rm', 'xenstore-ls', 'xenstore-exists', 'xenstore-watch', 'xenstore-chmod'];
 
 export interface LabImages {
   xen: string;
