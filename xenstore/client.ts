@@ -2,15 +2,19 @@
 // sent, turns ERROR replies into XenStoreError, and can run inside a transaction.
 import { connectSocket, connectXenbus, type Connection } from './connection.js';
 import { Router } from './router.js';
-import { Op, OP_NAMES, PAYLOAD_MAX, ABS_PATH_MAX, REL_PATH_MAX, joinStrings, splitStrings, type Packet } from './wire.js';
+import { Op, OP_NAMES, HEADER_SIZE, PAYLOAD_MAX, ABS_PATH_MAX, REL_PATH_MAX, frame, splitStrings, type Packet } from './wire.js';
 import { TransactionRetryError, XenStoreArgumentError, XenStoreError } from './errors.js';
 import { formatPermission, parsePermission, type Permission } from './permissions.js';
 import { Watch } from './watch.js';
 
 const PATH_CHARS = /^[A-Za-z0-9\-/_@]+$/;
+/** A well-formed path: "/", or components of allowed characters joined by single slashes. */
+const GOOD_PATH = /^(?:\/|\/?[A-Za-z0-9\-_]+(?:\/[A-Za-z0-9\-_]+)*)$/;
 
 /** Checks a node path (absolute, or relative to the caller's domain home). */
 export function checkPath(path: string, opts: { special?: boolean } = {}): void {
+  // Fast path first (one regex; ASCII, so length is the byte length): it runs on every call.
+  if (typeof path === 'string' && path.length <= REL_PATH_MAX && GOOD_PATH.test(path)) return;
   if (typeof path !== 'string' || path === '') throw new XenStoreArgumentError('empty XenStore path');
   if (path.startsWith('@')) {
     if (opts.special && (path === '@introduceDomain' || path === '@releaseDomain')) return;
@@ -22,11 +26,11 @@ export function checkPath(path: string, opts: { special?: boolean } = {}): void 
   if (Buffer.byteLength(path) > max) throw new XenStoreArgumentError(`path longer than ${max} bytes: ${path.slice(0, 40)}...`);
 }
 
-function checkPayload(op: string, payload: Buffer): void {
-  if (payload.length > PAYLOAD_MAX) {
-    throw new XenStoreArgumentError(`${op}: payload of ${payload.length} bytes exceeds the protocol's ${PAYLOAD_MAX}`);
-  }
-}
+const opName = (type: number): string => OP_NAMES[type] ?? String(type);
+// The replies' mappings, made once (not a new closure per call).
+const asString = (r: Packet): string => r.payload.toString('utf8');
+const asBuffer = (r: Packet): Buffer => r.payload;
+const asNothing = (): void => undefined;
 
 function checkDomid(domid: number): void {
   if (!Number.isInteger(domid) || domid < 0 || domid > 0x7fef) throw new XenStoreArgumentError(`invalid domid ${domid}`);
@@ -41,17 +45,19 @@ export class NodeOps {
 
   // The hot path (call, read, write) chains promises without async functions:
   // each async layer costs microtask hops, and every JS step is emulated in the lab.
-  protected call(type: number, payload: Buffer, path?: string): Promise<Packet>;
-  protected call<T>(type: number, payload: Buffer, path: string | undefined, map: (reply: Packet) => T): Promise<T>;
-  protected call<T>(type: number, payload: Buffer, path?: string, map?: (reply: Packet) => T): Promise<T | Packet> {
-    const op = OP_NAMES[type] ?? String(type);
-    try {
-      checkPayload(op, payload);
-    } catch (e) {
-      return Promise.reject(e);
+  /**
+   * Sends `type` with `args` NUL-terminated (then `value` as is) and resolves with
+   * map(reply); an ERROR reply rejects with XenStoreError naming the op and path.
+   */
+  protected call(type: number, args: readonly string[], path?: string): Promise<Packet>;
+  protected call<T>(type: number, args: readonly string[], path: string | undefined, map: (reply: Packet) => T, value?: string | Buffer): Promise<T>;
+  protected call<T>(type: number, args: readonly string[], path?: string, map?: (reply: Packet) => T, value?: string | Buffer): Promise<T | Packet> {
+    const request = frame(type, this.txId, args, value);
+    if (request.length - HEADER_SIZE > PAYLOAD_MAX) {
+      return Promise.reject(new XenStoreArgumentError(`${opName(type)}: payload of ${request.length - HEADER_SIZE} bytes exceeds the protocol's ${PAYLOAD_MAX}`));
     }
-    return this.router.request(type, this.txId, payload, (reply) => {
-      if (reply.type === Op.ERROR) throw new XenStoreError(reply.payload.toString('utf8').replace(/\0.*$/s, ''), op, path);
+    return this.router.request(request, (reply) => {
+      if (reply.type === Op.ERROR) throw new XenStoreError(reply.payload.toString('utf8').replace(/\0.*$/s, ''), opName(type), path);
       return map ? map(reply) : reply;
     });
   }
@@ -63,7 +69,7 @@ export class NodeOps {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.call(Op.READ, joinStrings([path]), path, (r) => r.payload.toString('utf8'));
+    return this.call(Op.READ, [path], path, asString);
   }
 
   /** The value of a node as raw bytes. */
@@ -73,7 +79,7 @@ export class NodeOps {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.call(Op.READ, joinStrings([path]), path, (r) => r.payload);
+    return this.call(Op.READ, [path], path, asBuffer);
   }
 
   /** Writes a value, creating the node and missing parents. */
@@ -83,27 +89,26 @@ export class NodeOps {
     } catch (e) {
       return Promise.reject(e);
     }
-    const payload = Buffer.concat([joinStrings([path]), typeof value === 'string' ? Buffer.from(value) : value]);
-    return this.call(Op.WRITE, payload, path, () => undefined);
+    return this.call(Op.WRITE, [path], path, asNothing, value);
   }
 
   /** Creates an empty node (and parents); succeeds if it already exists. */
   async mkdir(path: string): Promise<void> {
     checkPath(path);
-    await this.call(Op.MKDIR, joinStrings([path]), path);
+    await this.call(Op.MKDIR, [path], path);
   }
 
   /** Removes a node and its subtree; succeeds if it is already absent but its parent exists. */
   async rm(path: string): Promise<void> {
     checkPath(path);
-    await this.call(Op.RM, joinStrings([path]), path);
+    await this.call(Op.RM, [path], path);
   }
 
   /** The names of a node's children, all of them: DIRECTORY_PART takes over when the list is too big for one reply. */
   async directory(path: string): Promise<string[]> {
     checkPath(path);
     try {
-      return splitStrings((await this.call(Op.DIRECTORY, joinStrings([path]), path)).payload);
+      return splitStrings((await this.call(Op.DIRECTORY, [path], path)).payload);
     } catch (e) {
       if (e instanceof XenStoreError && e.errno === 'E2BIG') return this.directoryPart(path);
       throw e;
@@ -118,7 +123,7 @@ export class NodeOps {
       const children: string[] = [];
       let offset = 0;
       for (;;) {
-        const reply = await this.call(Op.DIRECTORY_PART, joinStrings([path, String(offset)]), path);
+        const reply = await this.call(Op.DIRECTORY_PART, [path, String(offset)], path);
         const text = reply.payload.toString('utf8');
         const parts = text.split('\0');
         const g = parts.shift()!;
@@ -138,7 +143,7 @@ export class NodeOps {
   /** The node's permissions; the first entry is the owner and everyone's default. */
   async getPermissions(path: string): Promise<Permission[]> {
     checkPath(path);
-    return splitStrings((await this.call(Op.GET_PERMS, joinStrings([path]), path)).payload).map(parsePermission);
+    return splitStrings((await this.call(Op.GET_PERMS, [path], path)).payload).map(parsePermission);
   }
 
   async setPermissions(path: string, perms: Permission[]): Promise<void> {
@@ -150,7 +155,7 @@ export class NodeOps {
     } catch (e) {
       throw new XenStoreArgumentError((e as Error).message);
     }
-    await this.call(Op.SET_PERMS, joinStrings([path, ...formatted]), path);
+    await this.call(Op.SET_PERMS, [path, ...formatted], path);
   }
 
   /** Whether a node exists (READ answers ENOENT otherwise). */
@@ -180,7 +185,7 @@ export class Transaction extends NodeOps {
   private async end(commit: boolean): Promise<void> {
     if (this.finished) throw new XenStoreArgumentError(`transaction ${this.txId} already ended`);
     this.finished = true;
-    await this.call(Op.TRANSACTION_END, joinStrings([commit ? 'T' : 'F']));
+    await this.call(Op.TRANSACTION_END, [commit ? 'T' : 'F']);
   }
 }
 
@@ -230,12 +235,12 @@ export class XenStore extends NodeOps {
     if (/\0/.test(tok) || tok === '') throw new XenStoreArgumentError('a watch token must be non-empty and have no NUL');
     const w = new Watch(path, tok, async () => {
       this.router.unsubscribe(tok);
-      if (!this.router.closed) await this.call(Op.UNWATCH, joinStrings([path, tok]), path);
+      if (!this.router.closed) await this.call(Op.UNWATCH, [path, tok], path);
     });
     // Subscribe first: the first event can arrive before the WATCH reply.
     this.router.subscribe(tok, w);
     try {
-      await this.call(Op.WATCH, joinStrings([path, tok]), path);
+      await this.call(Op.WATCH, [path, tok], path);
     } catch (e) {
       this.router.unsubscribe(tok);
       w.end();
@@ -246,7 +251,7 @@ export class XenStore extends NodeOps {
 
   /** Starts a transaction; several may be open at once on one connection. */
   async transactionStart(): Promise<Transaction> {
-    const reply = await this.call(Op.TRANSACTION_START, joinStrings(['']));
+    const reply = await this.call(Op.TRANSACTION_START, ['']);
     const id = Number(splitStrings(reply.payload)[0]);
     if (!Number.isInteger(id) || id <= 0) throw new XenStoreError('EIO', 'TRANSACTION_START');
     return new Transaction(this.router, id);
@@ -287,12 +292,12 @@ export class XenStore extends NodeOps {
   /** `/local/domain/<domid>`, as xenstored says. */
   async getDomainPath(domid: number): Promise<string> {
     checkDomid(domid);
-    return splitStrings((await this.call(Op.GET_DOMAIN_PATH, joinStrings([String(domid)]))).payload)[0] ?? '';
+    return splitStrings((await this.call(Op.GET_DOMAIN_PATH, [String(domid)])).payload)[0] ?? '';
   }
 
   async isDomainIntroduced(domid: number): Promise<boolean> {
     checkDomid(domid);
-    return splitStrings((await this.call(Op.IS_DOMAIN_INTRODUCED, joinStrings([String(domid)]))).payload)[0] === 'T';
+    return splitStrings((await this.call(Op.IS_DOMAIN_INTRODUCED, [String(domid)])).payload)[0] === 'T';
   }
 
   /** Tells xenstored about a domain's ring page (gfn) and event channel. */
@@ -301,23 +306,23 @@ export class XenStore extends NodeOps {
     if (!Number.isSafeInteger(mfn) || mfn < 0 || !Number.isInteger(eventChannel) || eventChannel <= 0) {
       throw new XenStoreArgumentError(`invalid ring page ${mfn} or event channel ${eventChannel}`);
     }
-    await this.call(Op.INTRODUCE, joinStrings([String(domid), String(mfn), String(eventChannel)]));
+    await this.call(Op.INTRODUCE, [String(domid), String(mfn), String(eventChannel)]);
   }
 
   async release(domid: number): Promise<void> {
     checkDomid(domid);
-    await this.call(Op.RELEASE, joinStrings([String(domid)]));
+    await this.call(Op.RELEASE, [String(domid)]);
   }
 
   /** Drops every watch and transaction this connection holds in xenstored. */
   async resetWatches(): Promise<void> {
-    await this.call(Op.RESET_WATCHES, joinStrings(['']));
+    await this.call(Op.RESET_WATCHES, ['']);
   }
 
   /** xenstore-control's commands (e.g. `log on`, `print text`); returns the daemon's answer. */
   async control(...args: string[]): Promise<string> {
     if (args.length === 0) throw new XenStoreArgumentError('control needs a command');
-    const reply = await this.call(Op.CONTROL, joinStrings(args));
+    const reply = await this.call(Op.CONTROL, args);
     return reply.payload.toString('utf8').replace(/\0+$/, '');
   }
 

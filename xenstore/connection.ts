@@ -3,12 +3,13 @@
 // xenstored runs in a stub domain).
 import { connect as netConnect, type Socket } from 'node:net';
 import { open, type FileHandle } from 'node:fs/promises';
-import { encode, joinStrings, Op, PacketDecoder, type Packet } from './wire.js';
+import { frame, Op, PacketDecoder, type Packet } from './wire.js';
 import { XenStoreConnectionError } from './errors.js';
 
 export interface Connection {
   readonly description: string;
-  send(p: Packet): void;
+  /** Sends one whole request (see wire.frame). */
+  send(frame: Buffer): void;
   /** Called once per complete packet received. */
   onPacket: (p: Packet) => void;
   /** Called once when the transport ends; `err` is undefined after close(). */
@@ -45,10 +46,10 @@ class SocketConnection implements Connection {
     sock.on('close', () => report());
   }
 
-  send(p: Packet): void {
+  send(frame: Buffer): void {
     // Written at once (no cork): measured in the lab, sending each request as soon
     // as it is made keeps xenstored busier than batching them per tick.
-    this.sock.write(encode(p));
+    this.sock.write(frame);
   }
 
   close(): void {
@@ -124,10 +125,9 @@ class XenbusConnection implements Connection {
     await this.fh.close().catch(() => {});
   }
 
-  send(p: Packet): void {
+  send(frame: Buffer): void {
     // One whole message per write(2): the kernel device parses messages per write.
-    const data = encode(p);
-    this.writes = this.writes.then(() => this.fh.write(data)).catch((e: Error) => this.fail(e));
+    this.writes = this.writes.then(() => this.fh.write(frame)).catch((e: Error) => this.fail(e));
   }
 
   private fail(e: Error): void {
@@ -141,7 +141,7 @@ class XenbusConnection implements Connection {
     this.closing = true;
     // The read(2) blocked in libuv's thread pool returns only with data, and would
     // keep the process alive: ask for one harmless reply to wake it, then it closes.
-    const wake = encode({ type: Op.GET_DOMAIN_PATH, reqId: 0, txId: 0, payload: joinStrings(['0']) });
+    const wake = frame(Op.GET_DOMAIN_PATH, 0, ['0']);
     this.writes = this.writes.then(() => this.fh.write(wake)).catch(() => {});
   }
 }

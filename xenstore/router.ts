@@ -1,13 +1,25 @@
 // Matches replies to requests by req_id (they may come back out of order) and
 // hands watch events to their subscribers by token, over one connection.
 import type { Connection } from './connection.js';
-import { Op, type Packet } from './wire.js';
+import { Op, setRequestId, type Packet } from './wire.js';
 import { XenStoreConnectionError } from './errors.js';
 
-interface Pending {
-  /** Turns the reply into the caller's value (or throws): run as the reply arrives, so a call costs one promise. */
-  settle: (p: Packet) => void;
-  reject: (e: Error) => void;
+/** A call waiting for its reply. */
+class Pending<T> {
+  constructor(
+    /** Turns the reply into the caller's value (or throws): run as the reply arrives, so a call costs one promise. */
+    private readonly map: (p: Packet) => T,
+    private readonly resolve: (v: T) => void,
+    readonly reject: (e: Error) => void,
+  ) {}
+
+  settle(p: Packet): void {
+    try {
+      this.resolve(this.map(p));
+    } catch (e) {
+      this.reject(e as Error);
+    }
+  }
 }
 
 export interface WatchSubscriber {
@@ -16,7 +28,7 @@ export interface WatchSubscriber {
 }
 
 export class Router {
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new Map<number, Pending<unknown>>();
   private readonly watches = new Map<string, WatchSubscriber>();
   private nextId = 1;
   private closedWith: Error | undefined;
@@ -33,24 +45,19 @@ export class Router {
   }
 
   /**
-   * Sends a request; resolves with `map(reply)` (ERROR replies included: `map`
-   * decides), or rejects with what `map` throws.
+   * Sends a request made by wire.frame (its req_id is set here); resolves with
+   * `map(reply)` (ERROR replies included: `map` decides), or rejects with what
+   * `map` throws.
    */
-  request<T>(type: number, txId: number, payload: Buffer, map: (p: Packet) => T): Promise<T> {
+  request<T>(frame: Buffer, map: (p: Packet) => T): Promise<T> {
     if (this.closedWith) return Promise.reject(this.closedWith);
     let id = this.nextId;
     while (this.pending.has(id)) id = (id + 1) >>> 0;
     this.nextId = (id + 1) >>> 0;
+    setRequestId(frame, id);
     return new Promise<T>((resolve, reject) => {
-      const settle = (p: Packet): void => {
-        try {
-          resolve(map(p));
-        } catch (e) {
-          reject(e as Error);
-        }
-      };
-      this.pending.set(id, { settle, reject });
-      this.conn.send({ type, reqId: id, txId, payload });
+      this.pending.set(id, new Pending(map, resolve, reject) as Pending<unknown>);
+      this.conn.send(frame);
     });
   }
 

@@ -45,65 +45,75 @@ export interface Packet {
 
 export function encode(p: Packet): Buffer {
   const buf = Buffer.allocUnsafe(HEADER_SIZE + p.payload.length);
-  buf.writeUInt32LE(p.type, 0);
-  buf.writeUInt32LE(p.reqId >>> 0, 4);
-  buf.writeUInt32LE(p.txId >>> 0, 8);
-  buf.writeUInt32LE(p.payload.length, 12);
+  writeHeader(buf, p.type, p.reqId, p.txId, p.payload.length);
   p.payload.copy(buf, HEADER_SIZE);
   return buf;
 }
 
+function writeHeader(buf: Buffer, type: number, reqId: number, txId: number, len: number): void {
+  buf.writeUInt32LE(type, 0);
+  buf.writeUInt32LE(reqId >>> 0, 4);
+  buf.writeUInt32LE(txId >>> 0, 8);
+  buf.writeUInt32LE(len, 12);
+}
+
+/**
+ * A whole request in one buffer: header, then each of `args` NUL-terminated, then
+ * `value` as is (WRITE's payload). req_id is left 0 for the router to fill in.
+ * One allocation and no intermediate copies: every JS step counts under emulation.
+ */
+export function frame(type: number, txId: number, args: readonly string[], value?: string | Buffer): Buffer {
+  let len = 0;
+  for (const a of args) len += Buffer.byteLength(a) + 1;
+  if (value !== undefined) len += typeof value === 'string' ? Buffer.byteLength(value) : value.length;
+  const buf = Buffer.allocUnsafe(HEADER_SIZE + len);
+  writeHeader(buf, type, 0, txId, len);
+  let at = HEADER_SIZE;
+  for (const a of args) {
+    at += buf.write(a, at);
+    buf[at++] = 0;
+  }
+  if (typeof value === 'string') buf.write(value, at);
+  else if (value !== undefined) value.copy(buf, at);
+  return buf;
+}
+
+/** Sets the req_id of a request made by frame(). */
+export function setRequestId(frame: Buffer, reqId: number): void {
+  frame.writeUInt32LE(reqId >>> 0, 4);
+}
+
 /** Reassembles packets from a byte stream whatever the read boundaries. */
 export class PacketDecoder {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  /** The start of a packet not yet complete (a copy: never the caller's buffer). */
+  private rest: Buffer | undefined;
 
   /**
    * Feeds bytes; returns every packet now complete, in order. Throws on a corrupt
    * header. `data` may be a reused read buffer: nothing kept refers to it.
    */
   push(data: Buffer): Packet[] {
-    this.chunks.push(data);
-    this.buffered += data.length;
+    let buf = data;
+    if (this.rest) {
+      buf = Buffer.concat([this.rest, data]);
+      this.rest = undefined;
+    }
     const out: Packet[] = [];
-    while (this.buffered >= HEADER_SIZE) {
-      const head = this.peek(HEADER_SIZE);
-      const len = head.readUInt32LE(12);
+    let at = 0;
+    while (buf.length - at >= HEADER_SIZE) {
+      const len = buf.readUInt32LE(at + 12);
       // Replies may exceed PAYLOAD_MAX slightly in some daemons (oxenstored); refuse only absurd sizes.
       if (len > 16 * PAYLOAD_MAX) throw new Error(`corrupt XenStore stream: payload length ${len}`);
-      if (this.buffered < HEADER_SIZE + len) break;
-      const whole = this.take(HEADER_SIZE + len);
-      out.push({
-        type: whole.readUInt32LE(0),
-        reqId: whole.readUInt32LE(4),
-        txId: whole.readUInt32LE(8),
-        payload: whole.subarray(HEADER_SIZE),
-      });
+      const end = at + HEADER_SIZE + len;
+      if (end > buf.length) break;
+      const payload = Buffer.allocUnsafe(len); // a copy: the payload outlives the read buffer
+      buf.copy(payload, 0, at + HEADER_SIZE, end);
+      out.push({ type: buf.readUInt32LE(at), reqId: buf.readUInt32LE(at + 4), txId: buf.readUInt32LE(at + 8), payload });
+      at = end;
     }
-    if (this.buffered > 0) this.chunks = [Buffer.concat(this.chunks)]; // copies
+    if (at < buf.length) this.rest = Buffer.from(buf.subarray(at));
     return out;
   }
-
-  private peek(n: number): Buffer {
-    if (this.chunks[0]!.length < n) this.chunks = [Buffer.concat(this.chunks)];
-    return this.chunks[0]!.subarray(0, n);
-  }
-
-  private take(n: number): Buffer {
-    const first = this.peek(n);
-    const rest = this.chunks[0]!.subarray(n);
-    if (rest.length > 0) this.chunks[0] = rest;
-    else this.chunks.shift();
-    this.buffered -= n;
-    return Buffer.from(first); // copy: the payload outlives the read buffer
-  }
-}
-
-/** NUL-terminated strings, as XenStore payloads carry them. */
-export function joinStrings(parts: (string | Buffer)[]): Buffer {
-  const bufs: Buffer[] = [];
-  for (const p of parts) bufs.push(typeof p === 'string' ? Buffer.from(p) : p, Buffer.alloc(1));
-  return Buffer.concat(bufs);
 }
 
 /** Splits "a\0b\0" into ["a", "b"] (a trailing NUL ends the last string). */

@@ -6,6 +6,8 @@ import { connect } from 'node:net';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { XenStore } from '../../xenstore/index.js';
+import { defaultSocketPath } from '../../xenstore/connection.js';
+import { frame, HEADER_SIZE, Op } from '../../xenstore/wire.js';
 
 const run = promisify(execFile);
 const cBench = process.argv[2];
@@ -15,8 +17,8 @@ const ROUNDS = Number(process.env.XS_BENCH_ROUNDS ?? 5);
 const VALUE = '0123456789abcdef0123456789abcdef';
 const PIPELINE = 32;
 
-async function c(op: string, prefix: string): Promise<number> {
-  const { stdout } = await run(cBench!, [op, String(N), prefix]);
+async function c(op: string, prefix: string, ...more: string[]): Promise<number> {
+  const { stdout } = await run(cBench!, [op, String(N), prefix, ...more]);
   return Number(stdout.trim());
 }
 
@@ -60,6 +62,37 @@ async function echoFloor(): Promise<{ c: number; node: number }> {
   }
 }
 
+/**
+ * The floor of a Node client against xenstored: sequential reads of the nodes
+ * under `prefix` with every READ frame built beforehand and replies counted, not
+ * parsed, over a socket read as our client reads it. Seconds for N reads.
+ */
+async function leanNodeReads(prefix: string): Promise<number> {
+  const frames = Array.from({ length: N }, (_, i) => frame(Op.READ, 0, [`${prefix}/${i}`]));
+  const acc = Buffer.alloc(1 << 16);
+  let have = 0;
+  let done: () => void = () => {};
+  const onread = (n: number, buf: Buffer): boolean => {
+    buf.copy(acc, have, 0, n); // xenstored writes a reply's header and payload separately
+    have += n;
+    while (have >= HEADER_SIZE && have >= HEADER_SIZE + acc.readUInt32LE(12)) {
+      const len = HEADER_SIZE + acc.readUInt32LE(12);
+      if (acc.readUInt32LE(0) !== Op.READ) throw new Error(`lean read: reply type ${acc.readUInt32LE(0)}`);
+      acc.copy(acc, 0, len, have);
+      have -= len;
+      done();
+    }
+    return true;
+  };
+  const s = connect({ path: defaultSocketPath(), onread: { buffer: Buffer.alloc(65536), callback: onread } });
+  await once(s, 'connect');
+  const secs = await timed(async () => {
+    for (const f of frames) await new Promise<void>((r) => ((done = r), s.write(f)));
+  });
+  s.destroy();
+  return secs;
+}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
@@ -93,6 +126,11 @@ async function main(): Promise<void> {
       await Promise.all(Array.from({ length: PIPELINE }, worker));
     });
     record('pipelined_read', op, cr);
+    record('node_lean_sequential_read', await leanNodeReads(`${p}/c`), cr);
+    // The daemon's ceiling: the same reads by C speaking the wire protocol itself.
+    record('c_wire_sequential_read', await c('wire-read', `${p}/c`, '1'), cr);
+    record('c_wire_pipelined_read', await c('wire-read', `${p}/c`, String(PIPELINE)), cr);
+    record('c_wire_spread_read', await c('wire-read', `${p}/c`, '2', String(PIPELINE / 2)), cr);
     // One transaction writing N nodes.
     const ot = await timed(async () => {
       await xs.transaction(async (tx) => {
@@ -108,7 +146,7 @@ async function main(): Promise<void> {
   await xs.rm(root).catch(() => {});
   xs.close();
   console.log(`# XenStore benchmark: ${N} ops per figure, ${ROUNDS} rounds, median ops/s (32-byte values, C xenstored over its Unix socket)`);
-  const { echo_floor: floor, ...figures } = results;
+  const { echo_floor: floor, c_wire_sequential_read: wire1, c_wire_pipelined_read: wire32, c_wire_spread_read: spread, node_lean_sequential_read: lean, ...figures } = results;
   for (const [k, v] of Object.entries(figures)) {
     const ours = median(v.ours);
     const cs = median(v.c);
@@ -117,6 +155,10 @@ async function main(): Promise<void> {
   // Not a figure of our client: what Node itself costs per round trip here, beside C.
   const us = (opsPerSec: number): string => (1e6 / opsPerSec).toFixed(0);
   console.log(`# floor, a 48-byte echo round trip over a Unix socket: C ${us(median(floor!.c))} us, Node ${us(median(floor!.ours))} us (Node / C speed ${(median(floor!.ours) / median(floor!.c)).toFixed(2)})`);
+  // Not figures of our client either: the same reads by the leanest clients possible, in Node and in C.
+  const vsLib = (v: { ours: number[]; c: number[] }): string => `${median(v.ours).toFixed(0)} ops/s (${(median(v.ours) / median(v.c)).toFixed(2)}x libxenstore sequential)`;
+  console.log(`# floor of Node, reads with every frame built beforehand and replies counted, not parsed: sequential ${vsLib(lean!)}`);
+  console.log(`# ceiling of xenstored, the same reads by C speaking the wire protocol itself (one write(2) per request): sequential ${vsLib(wire1!)}, ${PIPELINE} in flight on one connection ${vsLib(wire32!)}, ${PIPELINE} in flight over ${PIPELINE / 2} connections ${vsLib(spread!)}`);
   for (const [k, v] of Object.entries(figures)) console.log(`RATIO xenstore.${k} ${(median(v.ours) / median(v.c)).toFixed(2)}`);
 }
 
