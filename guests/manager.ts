@@ -46,7 +46,6 @@ export interface Guest {
 /** What ClickOS (and the lab's stand-in) print when a configuration fails. */
 const INIT_FAILURE = /initiali[sz]ation failed|configuration error|config error|syntax error|could not initiali[sz]e/i;
 
-
 export class ClickosGuests {
   readonly xs: XenStore;
   readonly xl: Xl;

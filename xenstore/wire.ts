@@ -43,6 +43,7 @@ export interface Packet {
   payload: Buffer;
 }
 
+/** Any packet as bytes (what a daemon sends: the scripted test peer's replies). */
 export function encode(p: Packet): Buffer {
   const buf = Buffer.allocUnsafe(HEADER_SIZE + p.payload.length);
   writeHeader(buf, p.type, p.reqId, p.txId, p.payload.length);
@@ -111,7 +112,8 @@ export class PacketDecoder {
       out.push({ type: buf.readUInt32LE(at), reqId: buf.readUInt32LE(at + 4), txId: buf.readUInt32LE(at + 8), payload });
       at = end;
     }
-    if (at < buf.length) this.rest = Buffer.from(buf.subarray(at));
+    // Keep the incomplete tail; copy it only if it is still the caller's buffer.
+    if (at < buf.length) this.rest = buf === data ? Buffer.from(buf.subarray(at)) : buf.subarray(at);
     return out;
   }
 }

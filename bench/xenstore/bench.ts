@@ -1,7 +1,7 @@
 // Runs inside dom0 (see bench/run.ts): our XenStore client vs libxenstore (C),
 // same daemon, same operations, alternating rounds. Prints ops/s and RATIO lines
 // (ours / libxenstore, higher is better).
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
@@ -26,40 +26,6 @@ async function timed(fn: () => Promise<void>): Promise<number> {
   const t0 = process.hrtime.bigint();
   await fn();
   return Number(process.hrtime.bigint() - t0) / 1e9;
-}
-
-/**
- * The floor under any client of a Unix-socket daemon here: 48-byte round trips
- * through a C echo server, from C and from Node (read the same way as our client
- * reads: onread into one buffer). Seconds for N round trips each.
- */
-async function echoFloor(): Promise<{ c: number; node: number }> {
-  const sock = `/tmp/xs-bench-echo-${process.pid}.sock`;
-  const server = spawn(cBench!, ['echo-server', sock], { stdio: ['ignore', 'pipe', 'inherit'] });
-  try {
-    await once(server.stdout!, 'data'); // "listening"
-    const c = Number((await run(cBench!, ['echo', String(N), sock])).stdout.trim());
-    let got = 0;
-    let done: () => void = () => {};
-    const onread = (n: number): boolean => {
-      got += n;
-      if (got >= 48) {
-        got -= 48;
-        done();
-      }
-      return true;
-    };
-    const s = connect({ path: sock, onread: { buffer: Buffer.alloc(65536), callback: onread } });
-    await once(s, 'connect');
-    const msg = Buffer.alloc(48, 'x');
-    const node = await timed(async () => {
-      for (let i = 0; i < N; i++) await new Promise<void>((r) => ((done = r), s.write(msg)));
-    });
-    s.destroy();
-    return { c, node };
-  } finally {
-    server.kill();
-  }
 }
 
 /**
@@ -140,22 +106,17 @@ async function main(): Promise<void> {
     const ct = await c('tx', `${p}/ctx`);
     record('transaction_1000_writes', ot, ct);
     await xs.rm(p);
-    const floor = await echoFloor();
-    record('echo_floor', floor.node, floor.c);
   }
   await xs.rm(root).catch(() => {});
   xs.close();
   console.log(`# XenStore benchmark: ${N} ops per figure, ${ROUNDS} rounds, median ops/s (32-byte values, C xenstored over its Unix socket)`);
-  const { echo_floor: floor, c_wire_sequential_read: wire1, c_wire_pipelined_read: wire32, c_wire_spread_read: spread, node_lean_sequential_read: lean, ...figures } = results;
+  const { c_wire_sequential_read: wire1, c_wire_pipelined_read: wire32, c_wire_spread_read: spread, node_lean_sequential_read: lean, ...figures } = results;
   for (const [k, v] of Object.entries(figures)) {
     const ours = median(v.ours);
     const cs = median(v.c);
     console.log(`# ${k}: ours ${ours.toFixed(0)} ops/s, libxenstore ${cs.toFixed(0)} ops/s${k === 'pipelined_read' ? ' (libxenstore sequential)' : ''}`);
   }
-  // Not a figure of our client: what Node itself costs per round trip here, beside C.
-  const us = (opsPerSec: number): string => (1e6 / opsPerSec).toFixed(0);
-  console.log(`# floor, a 48-byte echo round trip over a Unix socket: C ${us(median(floor!.c))} us, Node ${us(median(floor!.ours))} us (Node / C speed ${(median(floor!.ours) / median(floor!.c)).toFixed(2)})`);
-  // Not figures of our client either: the same reads by the leanest clients possible, in Node and in C.
+  // Not figures of our client: the same reads by the leanest clients possible, in Node and in C.
   const vsLib = (v: { ours: number[]; c: number[] }): string => `${median(v.ours).toFixed(0)} ops/s (${(median(v.ours) / median(v.c)).toFixed(2)}x libxenstore sequential)`;
   console.log(`# floor of Node, reads with every frame built beforehand and replies counted, not parsed: sequential ${vsLib(lean!)}`);
   console.log(`# ceiling of xenstored, the same reads by C speaking the wire protocol itself (one write(2) per request): sequential ${vsLib(wire1!)}, ${PIPELINE} in flight on one connection ${vsLib(wire32!)}, ${PIPELINE} in flight over ${PIPELINE / 2} connections ${vsLib(spread!)}`);

@@ -1,8 +1,6 @@
 /* The libxenstore side of bench/xenstore: the same operations as our client,
  * through Xen's own C library over the same Unix socket.
  * usage: libxenstore-bench write|read|tx COUNT PREFIX  -> prints seconds
- * The floor under any client: `echo-server SOCKET` answers each read with the
- * same bytes; `echo COUNT SOCKET` times COUNT 48-byte round trips through it.
  * The ceiling of the daemon: `wire-read COUNT PREFIX DEPTH [CONNS]` reads COUNT
  * nodes speaking the wire protocol itself, one write(2) per request and DEPTH
  * requests in flight on each of CONNS connections (default 1; DEPTH 1 on one
@@ -22,39 +20,6 @@ static double now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int echo_round_trips(const char *op, int n, const char *sock) {
-    struct sockaddr_un a = { .sun_family = AF_UNIX };
-    snprintf(a.sun_path, sizeof a.sun_path, "%s", sock);
-    int s = socket(AF_UNIX, SOCK_STREAM, 0);
-    char buf[4096];
-    if (!strcmp(op, "echo-server")) {
-        unlink(sock);
-        if (bind(s, (struct sockaddr *)&a, sizeof a) || listen(s, 4)) { perror("echo-server"); return 1; }
-        printf("listening\n");
-        fflush(stdout);
-        for (;;) {
-            int c = accept(s, NULL, NULL);
-            ssize_t k;
-            while ((k = read(c, buf, sizeof buf)) > 0)
-                if (write(c, buf, k) != k) break;
-            close(c);
-        }
-    }
-    if (connect(s, (struct sockaddr *)&a, sizeof a)) { perror("echo"); return 1; }
-    memset(buf, 'x', 48);
-    double t0 = now();
-    for (int i = 0; i < n; i++) {
-        if (write(s, buf, 48) != 48) { perror("echo write"); return 1; }
-        for (int got = 0; got < 48;) {
-            ssize_t k = read(s, buf + got, 48 - got);
-            if (k <= 0) { perror("echo read"); return 1; }
-            got += k;
-        }
-    }
-    printf("%.6f\n", now() - t0);
-    return 0;
 }
 
 static int send_read(int s, const char *prefix, int i) {
@@ -115,8 +80,6 @@ static int wire_reads(int n, const char *prefix, int depth, int conns) {
 int main(int argc, char **argv) {
     if ((argc == 5 || argc == 6) && !strcmp(argv[1], "wire-read"))
         return wire_reads(atoi(argv[2]), argv[3], atoi(argv[4]), argc == 6 ? atoi(argv[5]) : 1);
-    if (argc >= 3 && !strncmp(argv[1], "echo", 4))
-        return echo_round_trips(argv[1], argc == 4 ? atoi(argv[2]) : 0, argv[argc - 1]);
     if (argc != 4) { fprintf(stderr, "usage: %s write|read|tx COUNT PREFIX\n", argv[0]); return 2; }
     const char *op = argv[1];
     int n = atoi(argv[2]);
