@@ -159,7 +159,7 @@ function generate(seed: number): Case[] {
     add('random-bytes', r.next() < 0.5 ? bytes : r.pick(['', ' ', '{"json":1}', '<html></html>', '<methodCall/>', '<methodResponse><params/></methodResponse>', 'GET / HTTP/1.1']));
   }
   // Unauthenticated and mis-addressed.
-  const authHeaders = ['', 'Bearer', 'Bearer ', `Bearer ${SECRET}x`, `Bearer ${SECRET.slice(0, -1)}`, `bearer ${SECRET}`, `Basic ${Buffer.from(`u:${SECRET}`).toString('base64')}`, `Bearer  ${SECRET}`, `Bearer ${'A'.repeat(2000)}`, `Bearer ${SECRET.toUpperCase()}`];
+  const authHeaders = ['', 'Bearer', 'Bearer ', `Bearer ${SECRET}x`, `Bearer ${SECRET.slice(0, -1)}`, `Bearer:${SECRET}`, `Token ${SECRET}`, `Basic ${Buffer.from(`u:${SECRET}`).toString('base64')}`, `Bearer  ${SECRET}`, `Bearer ${'A'.repeat(2000)}`, `Bearer ${SECRET.toUpperCase()}`];
   for (let i = 0; i < 500; i++) add('unauthenticated', r.pick(VALID), { Authorization: r.pick(authHeaders) });
   for (let i = 0; i < 50; i++) add('wrong-content-type', r.pick(VALID), { 'Content-Type': r.pick(['application/json', 'text/plain', 'multipart/form-data']) });
   for (let i = 0; i < 50; i++) add('wrong-path', r.pick(VALID), {}, r.pick(['/x', '/RPC2/../etc', '/rpc2', '//']));
