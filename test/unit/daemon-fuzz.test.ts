@@ -8,24 +8,7 @@ import { request } from 'node:http';
 import { startExample, post, SECRET, type RawReply } from '../support/daemon.js';
 import { encodeCall, decodeResponse } from '../../daemon/xmlrpc/messages.js';
 import { Fault, FaultCode } from '../../daemon/index.js';
-
-// xorshift32: the same fuzz set on every run, so a failure can be replayed.
-function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  const next = () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-  return {
-    next,
-    int: (n: number) => Math.floor(next() * n),
-    pick: <T>(a: readonly T[]): T => a[Math.floor(next() * a.length)]!,
-  };
-}
+import { rng, type Prng } from '../support/prng.js';
 
 interface Case {
   kind: string;
@@ -45,7 +28,7 @@ const VALID: string[] = [
 ];
 
 /** Mutations chosen to always break a valid request (so a success is a bug, not luck). */
-function mutate(r: ReturnType<typeof rng>, doc: string): { kind: string; body: Buffer } {
+function mutate(r: Prng, doc: string): { kind: string; body: Buffer } {
   const tags = [...doc.matchAll(/<[^>?]+>/g)]; // elements, not the XML declaration
   const tag = r.pick(tags);
   const at = tag.index!;
