@@ -8,7 +8,7 @@ import { Authenticator, type Secrets } from './auth.js';
 import { openAuditLog } from './audit.js';
 import { Dispatcher, type Caller } from './dispatch.js';
 import { MethodLoader, type Folders } from './loader.js';
-import { createRpcServer, type Limits, type TlsOptions } from './server.js';
+import { ConnectionGuard, DEFAULT_LIMITS, createRpcServer, type Limits, type TlsOptions } from './server.js';
 import { TaskQueue } from './task-queue.js';
 import type { Encodable, XmlRpcValue } from './xmlrpc/values.js';
 
@@ -46,6 +46,8 @@ export interface Daemon {
   /** In-process call, as an authenticated caller (no HTTP, no XML). */
   call(methodName: string, params: XmlRpcValue[], caller?: Caller): Promise<Encodable>;
   readonly server: Server;
+  /** Open connections and how many were evicted or timed out before authenticating. */
+  readonly connections: ConnectionGuard;
 }
 
 export function createDaemon<S = unknown>(o: DaemonOptions<S>): Daemon {
@@ -60,15 +62,9 @@ export function createDaemon<S = unknown>(o: DaemonOptions<S>): Daemon {
     onDone: (t) => audit.write({ who: t.who, method: t.name, task: t.id, code: t.result!.code, message: t.result!.message }),
   });
   const dispatcher = new Dispatcher<S>({ name: o.name, loader, tasks, audit, services: o.services as S, upgraders: o.upgraders, log });
-  const limits = {
-    maxBodyBytes: 1 << 20,
-    headersTimeoutMs: 10_000,
-    requestTimeoutMs: 30_000,
-    keepAliveTimeoutMs: 5_000,
-    maxConnections: 256,
-    ...o.limits,
-  };
-  const server = createRpcServer({ auth, dispatcher: dispatcher as Dispatcher<unknown>, audit, limits, tls: o.tls });
+  const limits = { ...DEFAULT_LIMITS, ...o.limits };
+  const guard = new ConnectionGuard(limits);
+  const server = createRpcServer({ auth, dispatcher: dispatcher as Dispatcher<unknown>, audit, limits, tls: o.tls, guard });
   const host = o.listen?.host ?? '127.0.0.1';
   const port = o.listen?.port ?? 0;
 
@@ -77,6 +73,7 @@ export function createDaemon<S = unknown>(o: DaemonOptions<S>): Daemon {
     tasks,
     loader,
     server,
+    connections: guard,
     start: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
