@@ -1,6 +1,6 @@
 // The xl.cfg document: settings in source order with the text around them kept,
 // so that an unchanged file prints back byte for byte and an edited one changes
-// only the settings that were edited. Grammar (libxlu_cfg_y.y):
+// only the settings that were edited. Grammar (as libxlutil parses it):
 //   file    := (setting? (NEWLINE | ';'))*
 //   setting := IDENT ('=' | '+=') value
 //   value   := STRING | NUMBER | '[' NEWLINE* (value NEWLINE* (',' NEWLINE* value NEWLINE*)* ','? NEWLINE*)? ']'
