@@ -1,5 +1,5 @@
 // createDaemon: a daemon is a name, folders of task/command modules and a config
-// (seed 3.1.1: "the daemon itself simply takes care of receiving requests and
+// (D3.2 §3.1.1, docs/platform.md: "the daemon itself simply takes care of receiving requests and
 // instantiating the right task or command"). hostd and the controller's daemons are
 // a call to this plus their folders and services.
 import type { AddressInfo } from 'node:net';

@@ -1,4 +1,4 @@
-// Argument validators. Every method declares the shape of its (single, per the seed)
+// Argument validators. Every method declares the shape of its (single, per D3.2 §3.1.1, docs/platform.md)
 // parameter; the daemon checks it before the method runs, so a task or command never
 // sees an unexpected type. Each schema also describes itself for system.methodHelp.
 import type { XmlRpcValue } from './xmlrpc/values.js';

@@ -1,4 +1,4 @@
-// Registration and heartbeat to the controller (seed 3.1.1: "registering a module
+// Registration and heartbeat to the controller (D3.2 §3.1.1, docs/platform.md: "registering a module
 // host with the resource daemon" is the example of a command). hostd calls
 // register_host(info) until it succeeds, then heartbeat({host_id, stats}) every N
 // seconds. Every failure is logged and retried with backoff, never fatal: hostd

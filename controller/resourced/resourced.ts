@@ -1,4 +1,4 @@
-// The resource daemon's state and operations (seed 3.1: "through which Flowstream
+// The resource daemon's state and operations (D3.2 §3.1, docs/platform.md: "through which Flowstream
 // users/clients submit allocation requests ... deciding whether to install them and
 // how to allocate resources to them"). The daemon's task and command files are thin
 // wrappers around these methods, handed over as ctx.services: they import nothing of
@@ -15,7 +15,7 @@ import { buildModel, planAllocation, type Demand } from './platform-model.js';
 import { PmTypes, type DeployRequest } from './pm-types.js';
 import type { Steering } from '../openflowd/steering.js';
 
-/** The only base system hostd offers (seed 2.1.4's example value). */
+/** The only base system hostd offers (D3.2 §2.1.4's example value). */
 export const BASE_SYSTEMS = ['xen.clickos'];
 
 export class Resourced {

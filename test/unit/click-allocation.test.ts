@@ -22,11 +22,11 @@ const errorOf = (text: string, options = {}) => {
   return 'no error';
 };
 
-t.test("the seed's example as printed stops at Mirror's unterminated string", async (t) => {
+t.test("D3.2's example as printed stops at Mirror's unterminated string", async (t) => {
   t.equal(errorOf(SEED), 'a:5:19: unterminated string');
 });
 
-t.test("the seed's example, with Mirror's argument closed, is a typed request", async (t) => {
+t.test("D3.2's example, with Mirror's argument closed, is a typed request", async (t) => {
   const req = parseAllocation(SEED.replace('Mirror("', 'Mirror("")'), 'seed');
   t.same(req.header, { BASESYS: 'xen.clickos' });
   t.equal(req.baseSystem, 'xen.clickos');

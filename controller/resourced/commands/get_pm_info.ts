@@ -1,4 +1,4 @@
-// get_pm_info (command, seed 2.1.1): the processing-module types this platform offers,
+// get_pm_info (command, D3.2 §2.1.1, docs/platform.md): the processing-module types this platform offers,
 // with a description each, plus the allocations and where each of their PMs runs.
 import { s, type CommandDefinition } from '../../../daemon/index.js';
 import type { Resourced } from '../resourced.js';

@@ -1,4 +1,4 @@
-// register_host (command, seed 3.1.1's own example of a command): a module host's
+// register_host (command; D3.2 §3.1.1's own example of a command, docs/platform.md): a module host's
 // hostd announces itself; the reply's {host_id} is the id it heartbeats with.
 import { s, type CommandDefinition } from '../../../daemon/index.js';
 import type { HostInfo } from '../hosts.js';

@@ -1,4 +1,4 @@
-// delete_allocation (task, seed 2.1.1): delete_pm of every PM the allocation created,
+// delete_allocation (task, D3.2 §2.1.1, docs/platform.md): delete_pm of every PM the allocation created,
 // newest first. PMs that cannot be deleted stay recorded and are named in the reply,
 // so a second call retries them.
 import { s, type TaskDefinition } from '../../../daemon/index.js';
