@@ -10,7 +10,7 @@ import type { Catalog } from '../catalog.js';
 import { CXX_DIALECT } from './adaptations.js';
 import { clickStage, ELEMENTS_CONF, FULL_LIST } from './click-tree.js';
 import { elementSet, type ConfigSource, type ElementSet } from './element-set.js';
-import { selectElements } from './elements-conf.js';
+import { LIST_BASE, selectElements } from './elements-conf.js';
 import { guestName, imageXlCfg } from './guest-cfg.js';
 import { silent, type ProgressSink } from './progress.js';
 import { locateSources, pin } from './sources.js';
@@ -99,7 +99,7 @@ export async function buildImage(req: ImageRequest): Promise<ImageResult> {
   const fullList = readFileSync(join(click.dir, FULL_LIST), 'utf8');
   const sel = req.full
     ? { text: fullList, kept: [], total: 0, external: [] as string[], all: true }
-    : { ...selectElements(fullList, tree, elements?.classes ?? [], elements?.alwaysBuilt ?? []), all: false };
+    : { ...selectElements(fullList, join(tree, LIST_BASE), elements?.classes ?? [], elements?.alwaysBuilt ?? []), all: false };
   const lines = sel.text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
   const imageInputs = { stage: 'image/1', click: stageKey(clickSpec.inputs), elements: [...lines].sort(), cxx: CXX_DIALECT };
   const imageSpec = {
