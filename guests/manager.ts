@@ -3,13 +3,13 @@
 // failure), stop, remove, handlers, destroy. Any failure midway destroys what the
 // call created: no domain, vif or XenStore node is left behind.
 import { Xl, guestConfig, type GuestSpec } from '../toolstack/index.js';
-import { XenStore, type Watch } from '../xenstore/index.js';
+import { XenStore, XenStoreError, type Watch } from '../xenstore/index.js';
 import { ClickosControl, type RouterInfo } from './router.js';
 import { Vifs } from './vifs.js';
 import { Bridges, type HotplugChoice } from './bridges.js';
-import { GuestDiedError, RouterInitError } from './errors.js';
+import { GuestDiedError, GuestError, RouterInitError } from './errors.js';
 import { ConsoleLogs } from './console.js';
-import { checkConfig } from './config-check.js';
+import { checkConfig, vifsUsed } from './config-check.js';
 import { CLICKOS_CONSOLE, type ConsoleProtocol } from './console-protocol.js';
 
 export interface ManagerOptions {
@@ -90,10 +90,28 @@ export class ClickosGuests {
     }
   }
 
-  /** Checks the config (ConfigCheckError, nothing written), then installs it as a new router. */
+  /**
+   * Checks the config (ConfigCheckError, nothing written) and that the domain has every
+   * vif it opens, then installs it as a new router.
+   */
   async install(domid: number, config: string, name?: string): Promise<number> {
     this.check(config, name);
+    await this.requireVifs(domid, config, name);
     return this.control.install(domid, config, name);
+  }
+
+  /** A vif the config opens but the domain lacks would hang ClickOS's router thread: refused here. */
+  private async requireVifs(domid: number, config: string, name = 'config'): Promise<void> {
+    const used = vifsUsed(config, name);
+    if (used.length === 0) return;
+    const have = new Set((await this.xs.directory(`/local/domain/${domid}/device/vif`).catch((e: unknown) => {
+      if (e instanceof XenStoreError && e.errno === 'ENOENT') return [] as string[];
+      throw e;
+    })).map(Number));
+    const missing = used.filter((n) => !have.has(n));
+    if (missing.length > 0) {
+      throw new GuestError(`${name} opens ${missing.map((n) => `vif ${n}`).join(', ')}, but domain ${domid} has no vif ${missing.join(', ')} (it has ${have.size === 0 ? 'none' : [...have].sort().join(', ')}): attach it first`);
+    }
   }
 
   /** The Click checker's verdict, unless checkConfigs is off. */

@@ -4,7 +4,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { testGuestConfig, type TestGuestOptions } from '../../lab/guest-kit.js';
 import { clickosKernel } from '../../lab/clickos-image.js';
 import { waitFor as poll } from '../support/wait.js';
 import type { ReturnValue, XmlRpcClient } from '../../daemon/index.js';
@@ -53,11 +52,12 @@ export function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | 
   return poll(what, fn, timeoutMs, 200);
 }
 
-/** `xl create` of the test guest from a private config file; returns its domid. */
-export async function createTestGuest(o: TestGuestOptions): Promise<number> {
+/** `xl create` of a ClickOS guest from a private config file; returns its domid. */
+export async function createTestGuest(o: { name: string; vifs?: string[] }): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'lab-guest-'));
   const cfg = join(dir, `${o.name}.cfg`);
-  writeFileSync(cfg, testGuestConfig(o));
+  const vifs = (o.vifs ?? []).map((v) => `"${v}"`).join(', ');
+  writeFileSync(cfg, `name = "${o.name}"\ntype = "pv"\nkernel = "${CLICKOS.kernel}"\nmemory = ${CLICKOS.memory}\nvif = [ ${vifs} ]\non_crash = "preserve"\n`);
   await xl('create', cfg);
   return Number((await xl('domid', o.name)).stdout.trim());
 }
