@@ -13,7 +13,7 @@ function buildLibxenstoreBench(): Promise<string> {
 }
 
 const LAB_BENCHES = ['xenstore', 'toolstack', 'guests'];
-const HOST_BENCHES: Record<string, string> = { placement: 'run.js', flows: 'run.js', hostd: 'run.js', click: 'run.js' };
+const HOST_BENCHES: Record<string, string> = { placement: 'run.js', flows: 'run.js', hostd: 'run.js', click: 'run.js', 'clickos-image': 'run.js' };
 
 async function main(): Promise<number> {
   const wanted = process.argv.slice(2);
@@ -35,7 +35,7 @@ async function main(): Promise<number> {
       const args = name === 'xenstore' ? [cBench] : [];
       const r = await exec(['node', join(projectRoot, 'dist', 'bench', name, 'bench.js'), ...args], {
         cwd: projectRoot,
-        timeoutMs: 30 * 60_000,
+        timeoutMs: 120 * 60_000,
         onStdout: (b) => process.stdout.write(b),
         onStderr: (b) => process.stderr.write(b),
       });

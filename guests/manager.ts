@@ -2,6 +2,7 @@
 // to its ClickOS root), install, start (with the console checked for an init
 // failure), stop, remove, handlers, destroy. Any failure midway destroys what the
 // call created: no domain, vif or XenStore node is left behind.
+import { rm } from 'node:fs/promises';
 import { Xl, guestConfig, type GuestSpec } from '../toolstack/index.js';
 import { XenStore, XenStoreError, type Watch } from '../xenstore/index.js';
 import { ClickosControl, type RouterInfo } from './router.js';
@@ -198,8 +199,11 @@ export class ClickosGuests {
     }
   }
 
+  /** Destroys the domain and removes its console log: a destroyed guest leaves nothing in dom0. */
   async destroy(domid: number): Promise<void> {
+    const log = await this.consoles.file(domid).catch(() => undefined);
     await this.xl.destroy(domid);
+    if (log) await rm(log, { force: true });
   }
 
   /**

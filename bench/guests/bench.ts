@@ -1,17 +1,27 @@
-// Runs inside dom0 (see bench/run.ts). Guests one after another up to N, each
-// created (vif-less, booted to data/clickos) and given a running router: the
-// per-guest curve and RATIO guests.growth (Nth / 1st). Then, on those guests,
-// routers installed and started sequentially vs all in parallel:
-// RATIO guests.parallel_install (parallel / sequential, lower is better).
-// First, request → Running (start confirmed on the console) through the warm pool
-// vs through xl create + install + start: RATIO guests.instantiate_pool_vs_xl.
+// Runs inside dom0 (see bench/run.ts), on real ClickOS (the lab's image).
+// 1. request → Running (start confirmed on ClickOS's console) through the warm pool vs
+//    through xl create + install + start: RATIO guests.instantiate_pool_vs_xl.
+// 2. XenStore requests per instantiate, counted at a proxy in front of xenstored that xl,
+//    libxl's hotplug scripts and our client all go through: RATIO guests.xenstore_ops_vs_xl.
+// 3. vif hotplug: our lean script against Xen's vif-bridge, attach → connected: RATIO
+//    guests.hotplug_lean_vs_xen.
+// 4. Scale: N guests (default 100) one after another, each with a vif and a Running router
+//    (capped at 1% of a CPU: a ClickOS router polls), the creation time of each, RATIO
+//    guests.growth (Nth / 1st), memory per guest, dom0's CPU while they idle; then on the
+//    first 10, installs sequential vs parallel (RATIO guests.parallel_install); then every
+//    guest destroyed and checked gone: domain, vif, XenStore home, console log.
 import { XenStore } from '../../xenstore/index.js';
 import { Xl } from '../../toolstack/index.js';
 import { ClickosGuests, WarmPool, type Guest } from '../../guests/index.js';
-import { guestKernel, guestRamdisk } from '../../lab/guest-kit.js';
+import { guestConfig } from '../../toolstack/index.js';
+import { existsSync } from 'node:fs';
+import { clickosKernel } from '../../lab/clickos-image.js';
+import { countingProxy } from './xs-counting-proxy.js';
 
-const N = Number(process.env.GUESTS_BENCH_N ?? 20);
-const CONFIG = 'src :: InfiniteSource();\nc :: Counter();\nd :: Discard();\nsrc -> c -> d;\n';
+const N = Number(process.env.GUESTS_BENCH_N ?? 100);
+/** Counts what the vif brings and drops it: 100 routers echoing into one bridge would flood it. */
+const CONFIG = 'src :: FromDevice(0);\nc :: Counter;\nd :: Discard;\nsrc -> c -> d;\n';
+const TEMPLATE = { kernel: clickosKernel, memory: 16, vifs: [{ bridge: 'xenbr0' }] };
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t0 = process.hrtime.bigint();
@@ -27,8 +37,10 @@ const ROUNDS = Number(process.env.GUESTS_BENCH_POOL_ROUNDS ?? 5);
 /** Pool path vs create path, each request → Running with the start confirmed by the guest's console. */
 async function poolVsXl(xs: XenStore, xl: Xl): Promise<void> {
   const guests = new ClickosGuests({ xs, xl, bootTimeoutMs: 600_000, initGraceMs: 120_000 });
-  const template = { kernel: guestKernel, ramdisk: guestRamdisk, memory: 96, vifs: [{ bridge: 'xenbr0' }] };
-  const config = 'src :: FromDevice(0);\nc :: Counter();\nsink :: ToDevice(0);\nsrc -> c -> sink;\n';
+  // The xl path as an xl user has it: Xen's own vif-bridge hotplug script.
+  const viaXlGuests = new ClickosGuests({ xs, xl, bootTimeoutMs: 600_000, initGraceMs: 120_000, hotplug: 'xen' });
+  const template = TEMPLATE;
+  const config = 'src :: FromDevice(0);\nc :: Counter;\nsink :: ToDevice(0);\nsrc -> c -> sink;\n';
   const pool = new WarmPool({ guests, template, size: ROUNDS, prefix: 'bench-pool', autoRefill: false });
   const made: number[] = [];
   try {
@@ -41,10 +53,10 @@ async function poolVsXl(xs: XenStore, xl: Xl): Promise<void> {
       // doing its after-start work (console lines, its interface scan) for a moment.
       await settle();
       const [a, tx] = await timed(async () => {
-        const g = await guests.create({ ...template, name: `bench-xl${i}` });
+        const g = await viaXlGuests.create({ ...template, name: `bench-xl${i}` });
         made.push(g.domid);
-        const rid = await guests.install(g.domid, config, 'bench');
-        return guests.start(g.domid, rid);
+        const rid = await viaXlGuests.install(g.domid, config, 'bench');
+        return viaXlGuests.start(g.domid, rid);
       });
       await settle();
       // The pool path as instantiate() runs it, timed per phase: claim (one transaction),
@@ -67,22 +79,92 @@ async function poolVsXl(xs: XenStore, xl: Xl): Promise<void> {
     console.log(`RATIO guests.instantiate_pool_vs_xl ${(median(viaPool) / median(viaXl)).toFixed(3)}`);
   } finally {
     await pool.close({ destroyIdle: true });
-    for (const d of made) await xl.destroy(d).catch(() => {});
+    for (const d of made) await guests.destroy(d).catch(() => {});
   }
+}
+
+/** XenStore requests of one instantiate: the pool path (ours) vs xl create + the same install and start. */
+async function xenstoreOps(xl: Xl): Promise<void> {
+  const proxy = await countingProxy('/tmp/bench-xs-proxy.sock');
+  const saved = process.env.XENSTORED_PATH;
+  process.env.XENSTORED_PATH = proxy.path; // xl and the hotplug scripts it spawns inherit it
+  const xs = await XenStore.connect({ path: proxy.path });
+  const guests = new ClickosGuests({ xs, xl, bootTimeoutMs: 600_000, initGraceMs: 120_000 });
+  const pool = new WarmPool({ guests, template: TEMPLATE, size: 1, prefix: 'bench-ops', autoRefill: false });
+  const config = 'src :: FromDevice(0);\nc :: Counter;\nsink :: ToDevice(0);\nsrc -> c -> sink;\n';
+  const made: number[] = [];
+  try {
+    await pool.start();
+    await settle();
+    proxy.reset();
+    const inst = await pool.instantiate({ name: 'bench-ops-pool', config });
+    const ours = proxy.count();
+    made.push(inst.domid);
+    await settle();
+    proxy.reset();
+    const domid = await xl.create(guestConfig({ ...TEMPLATE, name: 'bench-ops-xl', vifs: [{ bridge: 'xenbr0', script: 'vif-bridge' }] }));
+    const create = proxy.count();
+    made.push(domid);
+    await guests.control.waitForRoot(domid, 600_000);
+    proxy.reset();
+    const rid = await guests.install(domid, config, 'bench');
+    await guests.start(domid, rid);
+    const install = proxy.count();
+    console.log(`# XenStore requests per instantiate: pool path ${ours}; xl path ${create + install} (xl create with vif-bridge ${create}, install + start ${install})`);
+    console.log(`RATIO guests.xenstore_ops_vs_xl ${(ours / (create + install)).toFixed(3)}`);
+  } finally {
+    await pool.close({ destroyIdle: true });
+    for (const d of made) await guests.destroy(d).catch(() => {});
+    xs.close();
+    if (saved === undefined) delete process.env.XENSTORED_PATH;
+    else process.env.XENSTORED_PATH = saved;
+    await proxy.close();
+  }
+}
+
+/** vif attach → hotplug-status connected, then detach: our lean script against Xen's vif-bridge, alternating. */
+async function hotplug(xs: XenStore, xl: Xl): Promise<void> {
+  const lean = new ClickosGuests({ xs, xl, bootTimeoutMs: 600_000 });
+  const xen = new ClickosGuests({ xs, xl, bootTimeoutMs: 600_000, hotplug: 'xen' });
+  const g = await lean.create({ ...TEMPLATE, vifs: [], name: 'bench-hotplug' });
+  const times: Record<'lean' | 'xen', number[]> = { lean: [], xen: [] };
+  try {
+    for (let i = 0; i < ROUNDS; i++) {
+      for (const [kind, m] of [['lean', lean], ['xen', xen]] as const) {
+        await settle();
+        const [dev, secs] = await timed(() => m.vifs.attach(g.domid, { bridge: 'xenbr0' }));
+        times[kind].push(secs);
+        await m.vifs.detach(g.domid, dev.devid);
+      }
+    }
+    console.log(`# vif attach until hotplug-status connected, median of ${ROUNDS}: lean script ${median(times.lean).toFixed(3)} s, Xen's vif-bridge ${median(times.xen).toFixed(3)} s`);
+    console.log(`RATIO guests.hotplug_lean_vs_xen ${(median(times.lean) / median(times.xen)).toFixed(3)}`);
+  } finally {
+    await lean.destroy(g.domid).catch(() => {});
+  }
+}
+
+async function dom0CpuSeconds(xl: Xl): Promise<number> {
+  return (await xl.list()).find((d) => d.domid === 0)!.cpuSeconds;
 }
 
 async function main(): Promise<void> {
   const xs = await XenStore.connect();
   const xl = new Xl({ timeoutMs: 600_000 });
-  await poolVsXl(xs, xl);
+  const only = process.env.GUESTS_BENCH_ONLY;
+  if (!only || only === 'pool') await poolVsXl(xs, xl);
+  if (!only || only === 'ops') await xenstoreOps(xl);
+  if (!only || only === 'hotplug') await hotplug(xs, xl);
+  if (only && only !== 'scale') return xs.close();
   // The grace bounds the confirmed stops of the forced removals between rounds.
   const guests = new ClickosGuests({ xs, xl, bootTimeoutMs: 600_000, initGraceMs: 60_000 });
   const made: Guest[] = [];
   try {
+    const free0 = (await xl.info()).freeMemoryMiB;
     const curve: number[] = [];
     for (let i = 0; i < N; i++) {
       const [g, secs] = await timed(async () => {
-        const g = await guests.create({ name: `bench-g${i}`, kernel: guestKernel, ramdisk: guestRamdisk, memory: 96 });
+        const g = await guests.create({ ...TEMPLATE, name: `bench-g${i}`, cap: 1 });
         const rid = await guests.install(g.domid, CONFIG, 'bench');
         await guests.control.start(g.domid, rid);
         return g;
@@ -91,18 +173,34 @@ async function main(): Promise<void> {
       curve.push(secs);
       console.log(`# guest ${i + 1}: request → Running in ${secs.toFixed(2)} s`);
     }
-    for (const g of made) await guests.remove(g.domid, 0, { force: true });
-
-    const [, seq] = await timed(async () => {
-      for (const g of made) await guests.control.start(g.domid, await guests.install(g.domid, CONFIG, 'seq'));
-    });
-    for (const g of made) await guests.remove(g.domid, 0, { force: true });
-    const [, par] = await timed(() => Promise.all(made.map(async (g) => guests.control.start(g.domid, await guests.install(g.domid, CONFIG, 'par')))));
-    console.log(`# ${N} installs+starts: sequential ${seq.toFixed(2)} s, parallel ${par.toFixed(2)} s`);
+    const free1 = (await xl.info()).freeMemoryMiB;
+    const running = (await Promise.all(made.map(async (g) => (await guests.routers(g.domid))[0]?.status))).filter((s) => s === 'Running').length;
+    const c0 = await dom0CpuSeconds(xl);
+    await new Promise((r) => setTimeout(r, 20_000));
+    const c1 = await dom0CpuSeconds(xl);
+    console.log(`# ${N} guests up, ${running} routers Running, each with a vif`);
+    console.log(`BENCH guests.memory_per_guest_mib ${((free0 - free1) / N).toFixed(1)}`);
+    console.log(`BENCH guests.dom0_cpu_idle_percent ${(((c1 - c0) / 20) * 100).toFixed(1)}`);
     console.log(`RATIO guests.growth ${(curve[N - 1]! / curve[0]!).toFixed(2)}`);
+
+    const some = made.slice(0, 10);
+    for (const g of some) await guests.remove(g.domid, 0, { force: true });
+    const [, seq] = await timed(async () => {
+      for (const g of some) await guests.control.start(g.domid, await guests.install(g.domid, CONFIG, 'seq'));
+    });
+    for (const g of some) await guests.remove(g.domid, 0, { force: true });
+    const [, par] = await timed(() => Promise.all(some.map(async (g) => guests.control.start(g.domid, await guests.install(g.domid, CONFIG, 'par')))));
+    console.log(`# ${some.length} installs+starts: sequential ${seq.toFixed(2)} s, parallel ${par.toFixed(2)} s`);
     console.log(`RATIO guests.parallel_install ${(par / seq).toFixed(2)}`);
   } finally {
-    for (const g of made) await xl.destroy(g.domid).catch(() => {});
+    for (const g of made) await guests.destroy(g.domid).catch(() => {});
+    const left = {
+      domains: (await xl.list()).filter((d) => d.name.startsWith('bench-g')).length,
+      logs: made.filter((g) => existsSync(`/var/log/xen/console/guest-${g.name}.log`)).length,
+      xenstore: (await Promise.all(made.map((g) => xs.exists(`/local/domain/${g.domid}`)))).filter(Boolean).length,
+      vifs: (await Promise.all(made.map((g) => xs.exists(`/local/domain/0/backend/vif/${g.domid}`)))).filter(Boolean).length,
+    };
+    console.log(`# after destroying ${made.length}: ${left.domains} domains, ${left.vifs} vif backends, ${left.xenstore} XenStore homes, ${left.logs} console logs left`);
     xs.close();
   }
 }

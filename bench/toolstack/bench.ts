@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Xl, guestConfig } from '../../toolstack/index.js';
-import { guestKernel, guestRamdisk } from '../../lab/guest-kit.js';
+import { clickosKernel } from '../../lab/clickos-image.js';
 
 const run = promisify(execFile);
 const ROUNDS = Number(process.env.TS_BENCH_ROUNDS ?? 12);
@@ -20,7 +20,7 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 
 async function main(): Promise<void> {
   const xl = new Xl();
-  const cfg = guestConfig({ name: 'bench-ts', kernel: guestKernel, ramdisk: guestRamdisk, memory: 96 });
+  const cfg = guestConfig({ name: 'bench-ts', kernel: clickosKernel, memory: 16 });
   const file = join(mkdtempSync(join(tmpdir(), 'bench-')), 'bench-ts.cfg');
   writeFileSync(file, cfg.toString());
   const ours: number[] = [];

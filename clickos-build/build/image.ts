@@ -3,7 +3,7 @@
 // The image stage cuts Click's element list to what the configs use (or keeps it whole
 // with `full`), links in the click stage's tree, and keeps the image with its manifest.
 // Then the xl.cfg that boots it is written.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import type { Catalog } from '../catalog.js';
@@ -41,6 +41,8 @@ export interface ImageRequest {
   progress?: ProgressSink;
   /** rebuild the image stage even when cached (earlier stages stay cached) */
   force?: boolean;
+  /** link from an empty build folder, reusing no object of an earlier link (the build benchmark) */
+  cleanLink?: boolean;
 }
 
 export interface StageRecord {
@@ -109,6 +111,8 @@ export async function buildImage(req: ImageRequest): Promise<ImageResult> {
     async build(dir: string, log: import('./stage.js').StageLog) {
       // One link at a time in a configured tree; objects of earlier links are reused by make.
       await withLock(`${click.dir}.link.lock`, `a link in ${tree}`, async () => {
+        if (req.cleanLink) rmSync(join(tree, 'minios', 'build'), { recursive: true, force: true });
+        mkdirSync(dirname(join(tree, ELEMENTS_CONF)), { recursive: true });
         writeFileSync(join(tree, ELEMENTS_CONF), sel.text.endsWith('\n') ? sel.text : `${sel.text}\n`);
         log.note(`elements.conf: ${lines.length} sources${sel.all ? ' (all)' : ''}`);
         await log.run(['make', `-j${jobs}`, 'minios', `STUB_CXXFLAGS=${CXX_DIALECT}`], { cwd: tree });
