@@ -22,16 +22,28 @@ function afterRouterLine(lines: string[], rid: number): string[] | undefined {
   return i < 0 ? undefined : lines.slice(i + 1);
 }
 
+const STARTED = /\[router_thread:\d+\] Starting driver/;
+const INIT_FAILED = /Router init failed!/;
+
+/** The start's outcome: whichever of "Starting driver" and "Router init failed!" comes first after its "router id N" line. */
+function startOutcome(lines: string[], rid: number): { started: true } | { failed: string[] } | undefined {
+  const after = afterRouterLine(lines, rid);
+  if (!after) return undefined;
+  for (let i = 0; i < after.length; i++) {
+    if (STARTED.test(after[i]!)) return { started: true };
+    if (INIT_FAILED.test(after[i]!)) return { failed: after.slice(0, i + 1).filter((l) => l.trim() !== '' && !/^\[on_status:/.test(l)) };
+  }
+  return undefined;
+}
+
 export const CLICKOS_CONSOLE: ConsoleProtocol = {
   started(lines, rid) {
-    return afterRouterLine(lines, rid)?.some((l) => /\[router_thread:\d+\] Starting driver/.test(l)) ?? false;
+    const o = startOutcome(lines, rid);
+    return o !== undefined && 'started' in o;
   },
   failure(lines, rid) {
-    const after = afterRouterLine(lines, rid);
-    if (!after) return undefined;
-    const end = after.findIndex((l) => /Router init failed!/.test(l));
-    if (end < 0) return undefined;
-    return after.slice(0, end + 1).filter((l) => l.trim() !== '' && !/^\[on_status:/.test(l));
+    const o = startOutcome(lines, rid);
+    return o && 'failed' in o ? o.failed : undefined;
   },
   stopped(lines, rid) {
     return lines.some((l) => new RegExp(`\\bRouter ${rid} stoped\\b`).test(l));
