@@ -38,6 +38,8 @@ export const HOST_PACKAGES: readonly HostPackage[] = [
   },
   { name: 'openssh-server', commands: ['/usr/sbin/sshd'], why: "the SSH server of the flow drivers' test" },
   { name: 'openssh-client', commands: ['ssh-keygen'], why: "keys for the flow drivers' test" },
+  { name: 'tar', commands: ['tar'], why: 'unpacks the ClickOS source tarballs' },
+  { name: 'coreutils', commands: ['sleep', 'true'], why: "the build stage tests' commands" },
   { name: 'libxen-dev', files: ['/usr/include/libxlutil.h'], why: "Xen's own xl.cfg parser (libxlutil), the reference of the xl.cfg tests" },
   // ClickOS's build (clickos-build/build/README.md): the lab builds its image before it boots.
   { name: 'g++', commands: ['g++'], why: 'compiles Click for ClickOS' },

@@ -46,7 +46,7 @@ t.test('configs ClickOS cannot run are refused with the checker messages', async
 t.test('xl.cfg of an image: pv, the cached kernel, a vif per device, preserved on crash', async (t) => {
   const text = imageXlCfg({ name: 'clickos-fw', kernel: '/cache/image/k/clickos_x86_64', devices: 2 });
   t.same(XlConfig.parse(text).toObject(), {
-    name: 'clickos-fw', type: 'pv', kernel: '/cache/image/k/clickos_x86_64', memory: 12, vcpus: 1,
+    name: 'clickos-fw', type: 'pv', kernel: '/cache/image/k/clickos_x86_64', memory: 16, vcpus: 1,
     vif: ['bridge=xenbr0', 'bridge=xenbr0'], on_crash: 'preserve',
   });
   const lab = XlConfig.parse(imageXlCfg({ name: 'n', kernel: '/k', devices: 0, memory: 16, bridge: 'br1' })).toObject();
