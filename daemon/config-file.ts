@@ -48,7 +48,8 @@ export type ConfigOf<F extends Fields> = Flatten<
     [K in keyof F as F[K] extends { defaulted: true } ? never : K]?: Out<F[K]>;
   }
 >;
-export type Infer<C> = Out<C>;
+/** The TypeScript type a config declaration reads into. */
+export type ConfigType<C> = Out<C>;
 
 function make<T>(read: (v: unknown, path: string, ctx: ReadContext) => Promise<T | undefined>, required = false): ConfigSchema<T> {
   return {

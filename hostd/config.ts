@@ -4,8 +4,8 @@
 // cannot be created. Values share their rules with hostd's API (vifs, kernels, memory)
 // and with toolstack/limits.ts.
 import { s, type Infer } from '../daemon/index.js';
-import { ConfigError, cfg, daemonKeys, loadConfigFile, readConfig, type Infer as ConfigInfer } from '../daemon/config-file.js';
-import { ABSOLUTE_PATH_RE, MAX_VIFS } from '../toolstack/limits.js';
+import { ConfigError, cfg, daemonKeys, loadConfigFile, readConfig, type ConfigType } from '../daemon/config-file.js';
+import { ABSOLUTE_PATH_RE, HOST_ID_RE, HTTP_URL_RE, MAX_VIFS } from '../toolstack/limits.js';
 import { MAX_CONFIG_CHARS, MEMORY_MIB, vif } from './api.js';
 
 export { ConfigError };
@@ -15,16 +15,16 @@ export const DEFAULT_CONFIG_PATH = '/etc/clickos/hostd.json';
 /** A vif as the config gives it: the same shape and rules as create_pm's (hostd/api.ts). */
 export type VifConfig = Infer<typeof vif>;
 
-const vifs = cfg.array(vif, 'an array of at most 8 vifs [{bridge, mac?}] (bridge: 1-15 of A-Z a-z 0-9 _ . -, not starting with . or -; mac: a unicast MAC xx:xx:xx:xx:xx:xx)', { max: MAX_VIFS });
+const vifs = cfg.array(vif, `an array of at most ${MAX_VIFS} vifs [{bridge, mac?}] (bridge: 1-15 of A-Z a-z 0-9 _ . -, not starting with . or -; mac: a unicast MAC xx:xx:xx:xx:xx:xx)`, { max: MAX_VIFS });
 const absPath = () => cfg.str(ABSOLUTE_PATH_RE, 'an absolute path');
 const cmdline = () => cfg.str(/^[^\n\0"\\]{0,1024}$/, 'a kernel command line without newline, NUL, quote or backslash');
-const url = () => cfg.str(/^https?:\/\/\S+$/, 'an http(s) URL');
+const url = () => cfg.str(HTTP_URL_RE, 'an http(s) URL');
 
 /** The config file's keys: what each holds, its default, whether it is required. */
 const schema = cfg.object({
   ...daemonKeys({ name: 'hostd', port: 7010, patches: '/var/lib/clickos/hostd' }),
   /** Reported to the controller; default the machine's hostname. */
-  hostId: cfg.str(/^[A-Za-z0-9_.-]{1,64}$/),
+  hostId: cfg.str(HOST_ID_RE, `a host id (${HOST_ID_RE.source})`),
   guests: cfg
     .object({
       kernel: absPath().need(),
@@ -59,7 +59,7 @@ const schema = cfg.object({
   /** Use `xentop -b` for per-guest CPU% in host_stats (off when xentop is missing). */
   xentop: cfg.bool().default(true),
 });
-type Raw = ConfigInfer<typeof schema>;
+type Raw = ConfigType<typeof schema>;
 
 /** The config as hostd uses it: the file's values with the defaults that depend on other keys filled in. */
 export type HostdConfig = Omit<Raw, 'guests' | 'pool'> & {

@@ -29,5 +29,10 @@ export const MAX_VIFS = 8;
 export const ELEMENT_RE = /^[A-Za-z_@][A-Za-z0-9_@]*$/;
 export const HANDLER_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
+/** A module host's id (hostd's hostId, resourced's host_id): it names the host in placement, logs and list_hosts. */
+export const HOST_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+/** A URL a daemon is called back on. */
+export const HTTP_URL_RE = /^https?:\/\/\S+$/;
+
 /** Daemon and principal names (they appear in XenStore paths and audit logs). */
 export const PRINCIPAL_RE = /^[A-Za-z0-9_-]{1,64}$/;

@@ -6,9 +6,8 @@
 // (hostd/api.ts), so a host's load has one shape and one spelling end to end.
 import { command, defineApi, s, task, type Infer } from '../../daemon/index.js';
 import { hostStats } from '../../hostd/api.js';
+import { HOST_ID_RE, HTTP_URL_RE } from '../../toolstack/limits.js';
 
-/** A module host's id: it names the host in placement, logs and list_hosts. */
-export const HOST_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 /** An allocation request is at most this long. */
 export const MAX_REQUEST_CHARS = 256 * 1024;
 
@@ -18,7 +17,7 @@ const allocationId = s.int({ min: 1 });
 export const registerArg = s.struct({
   host_id: hostId,
   /** Where resourced calls the host's hostd back. */
-  url: s.str({ max: 2048, pattern: /^https?:\/\/\S+$/ }),
+  url: s.str({ max: 2048, pattern: HTTP_URL_RE }),
   daemon: s.optional(s.str({ max: 64 })),
   /** The hostd's methods (its API's names). */
   methods: s.optional(s.array(s.str({ max: 64 }), { max: 256 })),

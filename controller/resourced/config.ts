@@ -2,56 +2,12 @@
 // declared with daemon/config-file.ts's `cfg` (the mechanism hostd's config uses too)
 // and checked completely at start, so every problem is listed at once.
 import { s } from '../../daemon/index.js';
-import { ConfigError, cfg, daemonKeys, loadConfigFile, readConfig } from '../../daemon/config-file.js';
-import { BRIDGE_RE, PRINCIPAL_RE } from '../../toolstack/limits.js';
-import { HOST_ID_RE } from './api.js';
+import { ConfigError, cfg, daemonKeys, loadConfigFile, readConfig, type ConfigType } from '../../daemon/config-file.js';
+import { BRIDGE_RE, HOST_ID_RE, PRINCIPAL_RE } from '../../toolstack/limits.js';
 
 export { ConfigError };
 
 export const DEFAULT_CONFIG_PATH = '/etc/clickos/resourced.json';
-
-export interface PmDefaults {
-  /** CPU cores a PM of a type that does not say is assumed to use (ClickOS guests have one vcpu and mostly idle). */
-  cpu: number;
-  /** MiB given to each guest (create_pm's memory) and counted by placement. */
-  memoryMiB: number;
-  /** Bandwidth reserved per allocation connection, Mbit/s. */
-  bandwidthMbps: number;
-}
-
-export interface ResourcedConfig {
-  name: string;
-  listen: { host: string; port: number };
-  /** Principals → secrets for callers (users, and the hostds that register). */
-  secret: Record<string, string>;
-  upgraders: string[];
-  auditLog?: string;
-  folders: { patches: string };
-  hosts: {
-    /** The secret resourced sends to a hostd, by host id; `defaultSecret` for the rest. */
-    secrets: Record<string, string>;
-    defaultSecret?: string;
-    /** Principals allowed to call register_host and heartbeat; undefined = any authenticated caller. */
-    principals?: string[];
-    /** A host that has not sent a heartbeat for this long is dropped. */
-    heartbeatTimeoutMs: number;
-    /** Per-call timeout towards hostd, and how long a create_pm/delete_pm task may take. */
-    callTimeoutMs: number;
-    taskTimeoutMs: number;
-    pollMs: number;
-  };
-  pm: PmDefaults;
-  /** Guest names are `<prefix>-<allocation id>-<n>-<module>`. */
-  pmPrefix: string;
-  /** The bridge every PM vif is put on (openflowd steers traffic between them). */
-  bridge: string;
-  /** The switch whose flows steer traffic through installed allocations (openflowd); none: PMs only. */
-  switch?: SwitchConfig;
-  platform: { hostLinkMbps: number; internalMbps: number; uplinkMbps: number; linkDelay: number; internalDelay: number };
-  placement: { timeLimitMs: number; seed: number };
-  /** click-elements.json for deploy_pm's checker; null: syntax and structure only. Default: clickos-build's. */
-  catalog?: string | null;
-}
 
 /** ovs-ofctl on this machine, or on the switch host over SSH (key and host key files). */
 export type SwitchConfig =
@@ -65,19 +21,26 @@ const schema = cfg.object({
   ...daemonKeys({ name: 'resourced', port: 7020, patches: '/var/lib/clickos/resourced' }),
   hosts: cfg
     .object({
+      /** The secret resourced sends to a hostd, by host id; `defaultSecret` for the rest. */
       secrets: secrets().default({}),
       defaultSecret: cfg.secret(),
+      /** Principals allowed to call register_host and heartbeat; missing = any authenticated caller. */
       principals: cfg.array(s.str({ pattern: PRINCIPAL_RE }), 'an array of principals named in config.secret'),
+      /** A host that has not sent a heartbeat for this long is dropped. */
       heartbeatTimeoutMs: cfg.int(100, 86_400_000).default(35_000),
+      /** Per call towards hostd; how long a create_pm/delete_pm task may take; task.status polling. */
       callTimeoutMs: cfg.int(100, 3_600_000).default(30_000),
       taskTimeoutMs: cfg.int(100, 86_400_000).default(600_000),
       pollMs: cfg.int(10, 60_000).default(500),
     })
     .default({ secrets: {}, heartbeatTimeoutMs: 35_000, callTimeoutMs: 30_000, taskTimeoutMs: 600_000, pollMs: 500 }),
+  /** cpu: cores a PM of a type that does not say is assumed to use; memoryMiB: given to each guest and counted by placement; bandwidthMbps: reserved per connection. */
   pm: cfg
     .object({ cpu: cfg.num(0, 1024).default(0.25), memoryMiB: cfg.int(8, 1 << 20).default(16), bandwidthMbps: cfg.num(0, 1e7).default(100) })
     .default({ cpu: 0.25, memoryMiB: 16, bandwidthMbps: 100 }),
+  /** Guest names are `<prefix>-<allocation id>-<n>-<module>`. */
   pmPrefix: cfg.str(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, 'a name prefix ([A-Za-z0-9][A-Za-z0-9_.-]{0,31})').default('rd'),
+  /** The bridge every PM vif is put on (openflowd steers traffic between them). */
   bridge: cfg.str(BRIDGE_RE, 'a bridge name (1-15 of A-Za-z0-9_.-, not starting with . or -)').default('xenbr0'),
   switch: cfg.object({
     driver: cfg.str(/^(ofctl|ssh)$/, '"ofctl" or "ssh"').need(),
@@ -101,6 +64,18 @@ const schema = cfg.object({
   /** click-elements.json for deploy_pm's checker; null: syntax and structure only. Default: clickos-build's. */
   catalog: cfg.path(),
 });
+
+type Raw = ConfigType<typeof schema>;
+
+/** The config as resourced uses it: the file's values, the switch as the driver it names. */
+export type ResourcedConfig = Omit<Raw, 'switch' | 'catalog'> & {
+  /** The switch whose flows steer traffic through installed allocations (openflowd); none: PMs only. */
+  switch?: SwitchConfig;
+  /** click-elements.json for deploy_pm's checker; null: syntax and structure only; missing: clickos-build's. */
+  catalog?: string | null;
+};
+/** Per-PM defaults for types deployed without their own demands. */
+export type PmDefaults = ResourcedConfig['pm'];
 
 /** Checks a parsed config object; `configPath` anchors relative paths. Throws a ConfigError listing every problem. */
 export async function parseConfig(raw: unknown, configPath = DEFAULT_CONFIG_PATH): Promise<ResourcedConfig> {

@@ -4,7 +4,8 @@
 // whose next heartbeat is refused, registers again (hostd/controller.ts). Its URL is
 // remembered after the drop so that delete_allocation can still reach PMs on a host
 // that comes back.
-import { HOST_ID_RE, type RegisterArg } from './api.js';
+import { HOST_ID_RE } from '../../toolstack/limits.js';
+import type { RegisterArg } from './api.js';
 import type { HostStats } from '../../hostd/api.js';
 
 export interface HostRecord {
