@@ -148,17 +148,9 @@ export function apiTables(api: Api): string {
     return `| \`${name}\` | ${kind} | ${arg} | ${cell(m.result.outline)} |`;
   });
   const errors = Object.entries(api.errors).map(([code, what]) => `| \`${code}\` | ${what} |`);
-  return [
-    '| method | kind | argument | value |',
-    '|---|---|---|---|',
-    ...rows,
-    '',
-    'Error codes (a failure\'s `value` is `{error: code, …}`):',
-    '',
-    '| error | meaning |',
-    '|---|---|',
-    ...errors,
-  ].join('\n');
+  const table = ['| method | kind | argument | value |', '|---|---|---|---|', ...rows];
+  if (errors.length === 0) return table.join('\n');
+  return [...table, '', 'Error codes (a failure\'s `value` is `{error: code, …}`):', '', '| error | meaning |', '|---|---|', ...errors].join('\n');
 }
 
 export const TABLE_BEGIN = '<!-- api table: generated from the API module, checked by test/unit/daemon-contract.test.ts -->';

@@ -12,7 +12,7 @@ export const hostSample = s.struct({
   url: s.str(),
   ok: s.bool(),
   /** host_stats' value, as hostd sent it (checked against hostd's API). */
-  stats: s.optional(hostStats),
+  stats: s.optional(s.titled(hostStats, 'host_stats')),
   error: s.optional(s.str()),
 });
 

@@ -5,13 +5,15 @@
 // generated from it. register_host and heartbeat carry hostd's own host_stats figures
 // (hostd/api.ts), so a host's load has one shape and one spelling end to end.
 import { command, defineApi, s, task, type Infer } from '../../daemon/index.js';
-import { hostStats } from '../../hostd/api.js';
+import { hostStats as hostdStats } from '../../hostd/api.js';
 import { HOST_ID_RE, HTTP_URL_RE } from '../../toolstack/limits.js';
 
 /** An allocation request is at most this long. */
 export const MAX_REQUEST_CHARS = 256 * 1024;
 
 const hostId = s.str({ max: 128, pattern: HOST_ID_RE });
+/** hostd's host_stats value, PM domains only (its shape is hostd's API's, outlined in hostd/README.md). */
+const hostStats = s.titled(hostdStats, 'host_stats');
 const allocationId = s.int({ min: 1 });
 
 export const registerArg = s.struct({
@@ -62,7 +64,7 @@ export const resourcedApi = defineApi({
             state: s.oneOf('installing', 'installed', 'deleting'),
             request: s.str({ max: MAX_REQUEST_CHARS }),
             createdAt: s.str(),
-            planned: s.map(hostId),
+            planned: s.titled(s.map(hostId), '{module: host_id}'),
             pms: s.array(s.struct({ module: s.str(), type: s.str(), host: hostId, domid: s.either(s.int(), s.nil()), name: s.str() })),
           }),
         ),
