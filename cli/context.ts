@@ -1,5 +1,6 @@
 // What every verb gets: the drivers (XenStore opened only when a verb needs it),
 // output in text or --json, and step timings for -t.
+import { parseArgs } from 'node:util';
 import { Xl } from '../toolstack/index.js';
 import { XenStore } from '../xenstore/index.js';
 import { ClickosGuests, resolveDomain } from '../guests/index.js';
@@ -13,8 +14,8 @@ export class Context {
   private xs: XenStore | undefined;
 
   constructor(
-    readonly json: boolean,
-    readonly timings: boolean,
+    public json: boolean,
+    public timings: boolean,
   ) {}
 
   guests(): Promise<ClickosGuests> {
@@ -50,25 +51,44 @@ export class Context {
   }
 }
 
-export function takeFlag(args: string[], ...names: string[]): boolean {
-  let found = false;
-  for (const n of names) {
-    const i = args.indexOf(n);
-    if (i >= 0) {
-      args.splice(i, 1);
-      found = true;
-    }
+/** Options every command takes, before the command or among its own arguments. */
+const COMMON = {
+  json: { type: 'boolean' },
+  timings: { type: 'boolean', short: 't' },
+} as const;
+
+export type OptionSpec = Record<string, { type: 'boolean' | 'string'; short?: string }>;
+
+function parse(args: string[], options: OptionSpec, allowPositionals: boolean): ReturnType<typeof parseArgs> {
+  try {
+    return parseArgs({ args, options: { ...COMMON, ...options }, strict: true, allowPositionals });
+  } catch (e) {
+    // node's message names the option and, for an unknown one, says a value starting with '-' goes after '--'
+    throw new UsageError((e as Error).message.split('\n')[0]!);
   }
-  return found;
 }
 
-export function takeOption(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  if (v === undefined) throw new UsageError(`${name} needs a value`);
-  args.splice(i, 2);
-  return v;
+/**
+ * The command line up to the command: options before the first word are clickos's own;
+ * everything from the command on is the command's, read by its verb with parseVerb.
+ */
+export function parseCommandLine(argv: string[]): { json: boolean; timings: boolean; help: boolean; cmd: string | undefined; rest: string[] } {
+  const at = argv.findIndex((a) => !a.startsWith('-') || a === '-' || a === '--');
+  const head = at < 0 ? argv : argv.slice(0, at);
+  const tail = at < 0 ? [] : argv[at] === '--' ? argv.slice(at + 1) : argv.slice(at);
+  const { values } = parse(head, { help: { type: 'boolean', short: 'h' } }, false);
+  return { json: !!values.json, timings: !!values.timings, help: !!values.help, cmd: tail[0], rest: tail.slice(1) };
+}
+
+/**
+ * A command's arguments: its options (and --json, -t) anywhere before '--', the rest
+ * positional. A handler value such as '-t' is written after '--' and stays a value.
+ */
+export function parseVerb(args: string[], ctx: Context, options: OptionSpec = {}): { opts: Record<string, string | boolean | undefined>; pos: string[] } {
+  const { values, positionals } = parse(args, options, true);
+  if (values.json) ctx.json = true;
+  if (values.timings) ctx.timings = true;
+  return { opts: values as Record<string, string | boolean | undefined>, pos: positionals };
 }
 
 export function want(args: string[], n: number, what: string): string[] {

@@ -3,11 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { XmlRpcClient, callApi } from '../daemon/index.js';
 import { formatStats, monitordApi } from '../controller/monitord/index.js';
-import { UsageError, takeOption, want } from './context.js';
+import { UsageError, parseVerb, want } from './context.js';
 import type { Verb } from './xl-verbs.js';
 
-function secret(args: string[]): string {
-  const file = takeOption(args, '--secret-file');
+function secret(file: string | undefined): string {
   const s = file !== undefined ? readFileSync(file, 'utf8').trim() : process.env.CLICKOS_SECRET;
   if (!s) throw new UsageError('give the daemon\'s secret with --secret-file FILE or $CLICKOS_SECRET');
   return s;
@@ -16,8 +15,9 @@ function secret(args: string[]): string {
 export const daemonVerbs: Record<string, Verb> = {
   /** monitord's get_stats: hosts' host_stats and the switch's flow, port and allocation counters. */
   async stats(args, ctx) {
-    const key = secret(args);
-    const [url] = want(args, 1, 'stats [--secret-file FILE] <monitord-url>');
+    const { opts, pos } = parseVerb(args, ctx, { 'secret-file': { type: 'string' } });
+    const key = secret(opts['secret-file'] as string | undefined);
+    const [url] = want(pos, 1, 'stats [--secret-file FILE] <monitord-url>');
     const c = new XmlRpcClient({ url: url!, secret: key });
     try {
       const rv = await ctx.step('get_stats', () => callApi(c, monitordApi, 'get_stats'));

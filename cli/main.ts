@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // clickos: xl's verbs and ClickOS's in one CLI. Exit codes: 0 success, 1 failure
 // (with the underlying tool's message), 2 bad usage. -t prints step timings.
-import { Context, UsageError, takeFlag } from './context.js';
+import { Context, UsageError, parseCommandLine } from './context.js';
 import { xlVerbs } from './xl-verbs.js';
 import { clickosVerbs } from './clickos-verbs.js';
 import { daemonVerbs } from './daemon-verbs.js';
 
-const USAGE = `usage: clickos [-t|--timings] [--json] <command> [args]
+const USAGE = `usage: clickos [-t|--timings] [--json] <command> [options] [args] [-- args]
 domains (xl):
   create [-p] <file.cfg>          create a domain from an xl.cfg file (-p: paused)
   destroy <dom> | pause <dom> | unpause <dom> | rename <dom> <new-name>
@@ -25,18 +25,26 @@ ClickOS routers (clickos-ctl / cosmos):
   status [dom]                           routers of one or every ClickOS guest
 platform daemons (secret from --secret-file FILE or $CLICKOS_SECRET):
   stats <monitord-url>                   hosts' load and the switch's flow/port counters
-<dom> is a domain name or id. Exit code 0 on success, 1 on failure, 2 on bad usage.`;
+<dom> is a domain name or id. --json and -t may also follow the command. An argument that
+starts with '-' goes after '--' (clickos write fw1 c note -- -t). Exit code 0 on success,
+1 on failure, 2 on bad usage.`;
 
 const verbs = { ...xlVerbs, ...clickosVerbs, ...daemonVerbs };
 
 async function main(argv: string[]): Promise<number> {
-  const args = [...argv];
-  const ctx = new Context(takeFlag(args, '--json'), takeFlag(args, '-t', '--timings'));
-  const cmd = args.shift();
+  let line: ReturnType<typeof parseCommandLine>;
   try {
-    if (cmd === undefined || ['help', '--help', '-h'].includes(cmd)) {
+    line = parseCommandLine(argv);
+  } catch (e) {
+    console.error(`clickos: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { cmd, rest: args } = line;
+  const ctx = new Context(line.json, line.timings);
+  try {
+    if (line.help || cmd === undefined || cmd === 'help') {
       console.log(USAGE);
-      return cmd === undefined ? 2 : 0;
+      return cmd === undefined && !line.help ? 2 : 0;
     }
     const verb = verbs[cmd];
     if (!verb) throw new UsageError(`unknown command ${JSON.stringify(cmd)}`);

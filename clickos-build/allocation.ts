@@ -4,7 +4,7 @@ import { parse } from './parser.js';
 import { editDistance } from './checker.js';
 
 /**
- * Allocation requests (CHANGE deliverable, seed section 2.1.4): 'KEY=value' header lines,
+ * Allocation requests (CHANGE deliverable D3.2 §2.1.4, docs/platform.md): 'KEY=value' header lines,
  * then Click syntax whose FromNet("match") and ToNet("port") elements say where traffic
  * comes from and goes to, and whose other elements are processing modules.
  */

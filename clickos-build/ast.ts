@@ -20,21 +20,42 @@ export type ClassRef =
   | { kind: 'class'; name: string; pos: Pos }
   | { kind: 'compound'; compound: CompoundClass; pos: Pos };
 
-/** One element in a connection chain. */
+/** One element in a connection. */
 export type ElementExpr =
   /** a previously declared element */
   | { kind: 'ref'; name: string; pos: Pos }
   /** 'name :: Class(config)' written inside a connection */
   | { kind: 'decl'; name: string; class: ClassRef; config: Config | null; pos: Pos }
   /** 'Class(config)': name is generated as Click does, 'Class@N' (N counts the scope's elements) */
-  | { kind: 'anon'; name: string; class: ClassRef; config: Config | null; pos: Pos };
+  | { kind: 'anon'; name: string; class: ClassRef; config: Config | null; pos: Pos }
+  /** a port with no element inside a compound or group: '[1] -> x' is 'input [1] -> x' and
+   *  'x -> [1]' at a chain's end is 'x -> [1] output' */
+  | { kind: 'implicit'; name: 'input' | 'output'; pos: Pos }
+  /** '( statements )': an element group named '@N'; inside it 'input' and 'output' are the
+   *  group's own ports, while the elements it declares belong to the enclosing scope */
+  | { kind: 'group'; name: string; statements: Statement[]; pos: Pos };
 
-export interface ChainItem {
-  /** port before the element: '[1]x' */
-  inPort: number | null;
+/** '[0]', '[0, 2]', and the expandable '[]' or '[3,]' (ports counting up from the last one). */
+export interface PortList {
+  ports: number[];
+  expandable: boolean;
+}
+
+/** One element of an element set, with the ports written before and after it. */
+export interface Endpoint {
+  inPorts: PortList | null;
   element: ElementExpr;
-  /** port after the element: 'x[1]' */
-  outPort: number | null;
+  outPorts: PortList | null;
+  pos: Pos;
+}
+
+/** A connection between two elements of one scope; names are as written in that scope, with
+ *  a group's ports as '@N/input' and '@N/output'. */
+export interface Edge {
+  from: string;
+  fromPort: number;
+  to: string;
+  toPort: number;
   pos: Pos;
 }
 
@@ -67,10 +88,10 @@ export interface Definition {
 
 export type Statement =
   | { kind: 'declaration'; names: Name[]; class: ClassRef; config: Config | null; pos: Pos }
-  | { kind: 'connection'; chain: ChainItem[]; pos: Pos }
+  /** element sets joined by '->' or '=>' ('a, b -> c'); edges are the connections they make */
+  | { kind: 'connection'; sets: Endpoint[][]; connectors: Array<'->' | '=>'>; edges: Edge[]; pos: Pos }
   | { kind: 'elementclass'; name: string; compound: CompoundClass; pos: Pos }
   | { kind: 'synonym'; name: string; target: Name; pos: Pos }
-  | { kind: 'tunnel'; from: Name; to: Name; pos: Pos }
   | { kind: 'require'; config: Config; requirements: string[]; pos: Pos }
   | { kind: 'define'; config: Config; definitions: Definition[]; pos: Pos };
 

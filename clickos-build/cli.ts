@@ -1,41 +1,38 @@
 // clickos-build: plan and build ClickOS images holding just the elements the configs use.
-//   clickos-build plan [--json] [sources] <config.click>...
-//   clickos-build image [--json] [sources] [--cache DIR] [--out FILE] ... <config.click>...
-import { existsSync, readFileSync } from 'node:fs';
+//   clickos-build plan | image | fetch (USAGE below)
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Catalog } from './catalog.js';
-import { elementSet, type ConfigSource } from './build/element-set.js';
+import { elementSet, type ConfigSource, type ElementSet } from './build/element-set.js';
 import { BuildStepError, ElementSelectionError, MissingSourcesError, PlanError } from './build/errors.js';
-import { buildImage, sourceIds } from './build/image.js';
-import { makePlan, type BuildPlan } from './build/plan.js';
+import { buildImage } from './build/image.js';
 import { ttyProgress } from './build/progress.js';
-import { defaultSourceRoot, fetchCommand, SOURCE_NAMES, SOURCES, sourceDirs, type SourceDirs } from './build/sources.js';
+import { fetchScript, PINS } from './build/sources.js';
 
 const USAGE = `usage:
-  clickos-build plan  [--json] [SOURCES] [--configure-arg ARG]... <config.click>...
-  clickos-build image [--json] [SOURCES] [--cache DIR] [--out FILE] [--name NAME]
+  clickos-build plan  [--json] <config.click>...
+  clickos-build image [--json] [--sources DIR] [--cache DIR] [--full] [--out FILE] [--name NAME]
                       [--memory MIB] [--bridge BR] [--jobs N] [--configure-arg ARG]... [--force]
                       <config.click>...
-SOURCES: --clickos DIR --minios DIR --toolchain DIR --xen DIR, each defaulting to
-  --src DIR (or $CLICKOS_BUILD_SRC, else ~/clickos-src) + /clickos, /mini-os, /toolchain, /xen.
-The image holds only the element sources the configs need (closed over ELEMENT_REQUIRES);
-images are cached by a key over that set, the trees' revisions and the options
-(--cache, else $CLICKOS_BUILD_CACHE, else ~/.cache/clickos-build).`;
+  clickos-build fetch [--print] DIR
+plan: the element classes the configs use, checked against ClickOS's catalog.
+image: builds ClickOS from the pinned sources (--sources, else $CLICKOS_SOURCES, else the
+  repository's third-party/clickos-sources) in cached stages — toolchain, click (configure +
+  element list), image (link) — with only the elements the configs use (--full: all), and
+  writes the xl.cfg that boots it (--cache, else $CLICKOS_BUILD_CACHE, else ~/.cache/clickos-build).
+fetch: writes the pinned tarballs into DIR from upstream git (needs git and internet).`;
 
 class UsageError extends Error {}
 
 const OPTIONS = {
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
-  clickos: { type: 'string' },
-  minios: { type: 'string' },
-  toolchain: { type: 'string' },
-  xen: { type: 'string' },
-  src: { type: 'string' },
+  sources: { type: 'string' },
   cache: { type: 'string' },
+  full: { type: 'boolean' },
   out: { type: 'string' },
   name: { type: 'string' },
   memory: { type: 'string' },
@@ -43,6 +40,7 @@ const OPTIONS = {
   jobs: { type: 'string', short: 'j' },
   'configure-arg': { type: 'string', multiple: true },
   force: { type: 'boolean' },
+  print: { type: 'boolean' },
 } as const;
 
 function positiveInt(v: string | undefined, what: string): number | undefined {
@@ -52,7 +50,6 @@ function positiveInt(v: string | undefined, what: string): number | undefined {
 }
 
 function readConfigs(files: string[]): ConfigSource[] {
-  if (files.length === 0) throw new UsageError('name one or more Click configs');
   return files.map((file) => {
     try {
       return { file, text: readFileSync(file, 'utf8') };
@@ -62,54 +59,35 @@ function readConfigs(files: string[]): ConfigSource[] {
   });
 }
 
-function defaultCache(): string {
-  return process.env.CLICKOS_BUILD_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'clickos-build');
+export function defaultCache(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CLICKOS_BUILD_CACHE || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'clickos-build');
 }
 
-function rerunLine(dirs: SourceDirs, files: string[]): string {
-  return ['clickos-build image', ...SOURCE_NAMES.map((n) => `--${n} ${dirs[n]}`), ...files].join(' ');
-}
-
-export function formatPlan(plan: BuildPlan, dirs: SourceDirs): string {
-  const e = plan.elements;
+export function formatPlan(e: ElementSet): string {
   const out: string[] = [];
   for (const c of e.configs) out.push(`config ${c.file}: ${c.classes.length} element classes, ${c.devices} vif${c.devices === 1 ? '' : 's'}`);
   out.push(`elements (${e.classes.length}): ${e.classes.join(' ')}`);
   for (const [g, cs] of Object.entries(e.groups).sort()) out.push(`  ${g}: ${cs.join(' ')}`);
   out.push(`always built: ${e.alwaysBuilt.join(' ')}`);
   for (const w of e.warnings) out.push(`warning: ${w}`);
-  if (plan.cacheKey) {
-    out.push(`cache key: ${plan.cacheKey}`);
-    for (const n of SOURCE_NAMES) out.push(`  ${n} ${plan.sourceIds?.[n]} (${dirs[n]})`);
-  } else {
-    const missing = SOURCE_NAMES.filter((n) => !existsSync(join(dirs[n], SOURCES[n].marker)));
-    out.push(`cache key: needs the source trees (missing: ${missing.map((n) => `--${n} ${dirs[n]}`).join(', ')})`);
-    out.push(`elements key: ${plan.elementsKey}`);
-  }
-  out.push('steps:');
-  for (const [i, s] of plan.steps.entries())
-    out.push(`  ${i + 1}. ${s.name}: ${s.about}${s.argv.length ? `\n       (cd ${s.cwd} && ${s.argv.join(' ')})` : ''}`);
   return out.join('\n') + '\n';
 }
 
-async function plan(values: Record<string, unknown>, files: string[], dirs: SourceDirs): Promise<void> {
+function plan(values: Record<string, unknown>, files: string[]): void {
+  if (files.length === 0) throw new UsageError('name one or more Click configs');
   const set = elementSet(readConfigs(files), Catalog.load());
-  const have = SOURCE_NAMES.every((n) => existsSync(join(dirs[n], SOURCES[n].marker)));
-  const options = { configureArgs: (values['configure-arg'] as string[] | undefined) ?? [] };
-  const p = makePlan(set, options, dirs, have ? await sourceIds(dirs) : undefined, positiveInt(values.jobs as string | undefined, 'jobs') ?? 1);
-  if (values.json) {
-    const fetch = have ? [] : SOURCE_NAMES.filter((n) => !existsSync(join(dirs[n], SOURCES[n].marker))).map((n) => fetchCommand(n, dirs[n]));
-    process.stdout.write(JSON.stringify({ ...p, dirs, fetch }, null, 2) + '\n');
-  } else process.stdout.write(formatPlan(p, dirs));
+  process.stdout.write(values.json ? JSON.stringify(set, null, 2) + '\n' : formatPlan(set));
 }
 
-async function image(values: Record<string, unknown>, files: string[], dirs: SourceDirs): Promise<void> {
+async function image(values: Record<string, unknown>, files: string[]): Promise<void> {
+  if (files.length === 0 && !values.full) throw new UsageError('name one or more Click configs (or --full for every element)');
   const r = await buildImage({
     configs: readConfigs(files),
-    dirs,
+    full: values.full === true,
     catalog: Catalog.load(),
+    sourcesDir: values.sources as string | undefined,
     cacheDir: (values.cache as string | undefined) ?? defaultCache(),
-    options: { configureArgs: (values['configure-arg'] as string[] | undefined) ?? [] },
+    configureArgs: (values['configure-arg'] as string[] | undefined) ?? [],
     jobs: positiveInt(values.jobs as string | undefined, 'jobs'),
     xlCfgPath: values.out as string | undefined,
     name: values.name as string | undefined,
@@ -117,14 +95,31 @@ async function image(values: Record<string, unknown>, files: string[], dirs: Sou
     bridge: values.bridge as string | undefined,
     force: values.force === true,
     progress: values.json ? undefined : ttyProgress(),
-    rerun: rerunLine(dirs, files),
   });
   if (values.json) {
-    const { plan: p, ...rest } = r;
-    process.stdout.write(JSON.stringify({ ...rest, classes: p.elements.classes }, null, 2) + '\n');
+    const { elements, ...rest } = r;
+    process.stdout.write(JSON.stringify({ ...rest, classes: elements?.classes ?? [] }, null, 2) + '\n');
   } else {
-    process.stdout.write(`${r.cached ? 'cached' : 'built'} ${r.image}\nxl.cfg ${r.xlCfg}\n${r.cached ? '' : `logs ${r.logDir}\n`}`);
+    const m = r.manifest;
+    process.stdout.write(
+      `${r.cached ? 'cached' : 'built'} ${r.image} (${m.bytes} bytes, ${m.full ? 'all' : `${m.elementSources.length} of ${m.total}`} element sources)\n` +
+        `xl.cfg ${r.xlCfg}\n` +
+        r.stages.map((s) => `  ${s.kind} ${s.key} ${s.cached ? 'cached' : `built in ${s.seconds} s`} (log ${s.log})`).join('\n') + '\n',
+    );
   }
+}
+
+async function fetch(values: Record<string, unknown>, args: string[]): Promise<void> {
+  if (args.length !== 1) throw new UsageError('fetch wants one folder');
+  const script = fetchScript(args[0]);
+  if (values.print) {
+    process.stdout.write(script);
+    return;
+  }
+  const { execa } = await import('execa');
+  process.stderr.write(`fetching ${PINS.length} pinned trees into ${args[0]}\n`);
+  const r = await execa('sh', ['-c', script], { stdio: 'inherit', reject: false });
+  if (r.exitCode !== 0) throw new MissingSourcesError(`fetch failed (exit ${r.exitCode}): it needs git, xz and access to github.com`, []);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -141,10 +136,10 @@ export async function main(argv: string[]): Promise<number> {
     (command === undefined && !values.help ? process.stderr : process.stdout).write(USAGE + '\n');
     return command === undefined && !values.help ? 2 : 0;
   }
-  const dirs = sourceDirs({ clickos: values.clickos, minios: values.minios, toolchain: values.toolchain, xen: values.xen }, values.src ?? defaultSourceRoot());
   try {
-    if (command === 'plan') await plan(values, files, dirs);
-    else if (command === 'image') await image(values, files, dirs);
+    if (command === 'plan') plan(values, files);
+    else if (command === 'image') await image(values, files);
+    else if (command === 'fetch') await fetch(values, files);
     else throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     return 0;
   } catch (e) {

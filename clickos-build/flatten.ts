@@ -55,43 +55,74 @@ interface Instance {
   pos: Pos;
 }
 
-/** Expands compounds, 'define' variables and connection tunnels into a flat router graph. */
+/** Expands compounds, element groups and 'define' variables into a flat router graph. */
 export function flatten(config: ClickConfig): FlatRouter {
   return new Flattener(config.file).run(config.statements);
 }
 
+/** A body's port counts: the highest 'input' output and 'output' input it connects, plus one. */
 function bodyPorts(body: CompoundBody): { inputs: number; outputs: number } {
   let inputs = 0;
   let outputs = 0;
   for (const s of body.statements) {
     if (s.kind !== 'connection') continue;
-    for (let i = 0; i + 1 < s.chain.length; i++) {
-      const a = s.chain[i];
-      const b = s.chain[i + 1];
-      if (a.element.kind === 'ref' && a.element.name === 'input') inputs = Math.max(inputs, (a.outPort ?? 0) + 1);
-      if (b.element.kind === 'ref' && b.element.name === 'output') outputs = Math.max(outputs, (b.inPort ?? 0) + 1);
+    for (const e of s.edges) {
+      if (e.from === 'input') inputs = Math.max(inputs, e.fromPort + 1);
+      if (e.to === 'output') outputs = Math.max(outputs, e.toPort + 1);
     }
   }
   return { inputs, outputs };
 }
 
-/** Click's cp_assign_arguments: 'KEY value' arguments fill keyword formals, the rest go in order. */
+/** Click's cp_keyword: a word of [A-Za-z0-9_.:?!] up to the first space, then the rest. */
+function keywordOf(arg: string): { keyword: string; rest: string } | null {
+  const m = /^([A-Za-z0-9_.:?!]+)(?:\s+([\s\S]*))?$/.exec(arg);
+  return m ? { keyword: m[1], rest: m[2] ?? '' } : null;
+}
+
+/**
+ * Click's cp_assign_arguments. With no keyword formals the arguments must match the positional
+ * ones in number. Otherwise the positional ones are filled first, in order (even by an argument
+ * that looks like 'KEY value'); after them 'KEY value' arguments fill keyword formals (the
+ * last one given wins); every formal is mandatory. A non-keyword argument after a keyword one,
+ * or a positional one too many, goes to '__REST__' if there is one and fails the match if not.
+ */
 export function assignArguments(formals: Formal[], args: string[]): Map<string, string> | null {
   const values = new Map<string, string>();
-  const positional = formals.filter((f) => f.keyword === null);
-  const rest = formals.find((f) => f.keyword === '__REST__');
-  const keywords = formals.filter((f) => f.keyword !== null && f.keyword !== '__REST__');
-  const left: string[] = [];
-  for (const a of args) {
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:\s+([\s\S]*))?$/.exec(a);
-    const k = m ? keywords.find((f) => f.keyword === m[1]) : undefined;
-    if (m && k) values.set(k.name, (m[2] ?? '').trim());
-    else left.push(a);
+  const last = formals[formals.length - 1];
+  if (!last || last.keyword === null) {
+    if (args.length !== formals.length) return null;
+    formals.forEach((f, i) => values.set(f.name, args[i]));
+    return values;
   }
-  if (left.length < positional.length || (left.length > positional.length && !rest)) return null;
-  positional.forEach((f, i) => values.set(f.name, left[i]));
-  if (rest) values.set(rest.name, left.slice(positional.length).join(', '));
-  for (const k of keywords) if (!values.has(k.name)) values.set(k.name, '');
+  const rest = last.keyword === '__REST__' ? last : undefined;
+  const named = formals.filter((f) => f !== rest);
+  const positional = named.filter((f) => f.keyword === null);
+  const unused: string[] = [];
+  let supplied = 0;
+  let anyKeyword = false;
+  for (const a of args) {
+    if (supplied >= positional.length) {
+      const k = keywordOf(a);
+      const f = k && named.find((g) => g.keyword === k.keyword);
+      if (k && f) {
+        values.set(f.name, k.rest);
+        anyKeyword = true;
+        continue;
+      }
+      if (anyKeyword) {
+        if (!rest) return null;
+        unused.push(a);
+        continue;
+      }
+    }
+    if (supplied < positional.length) values.set(positional[supplied].name, a);
+    else unused.push(a);
+    supplied++;
+  }
+  if (named.some((f) => !values.has(f.name))) return null;
+  if (supplied > positional.length && !rest) return null;
+  if (rest) values.set(rest.name, unused.join(', '));
   return values;
 }
 
@@ -135,42 +166,41 @@ class Flattener {
     const local = (n: string) => prefix + n;
     const declare = (name: string, def: ClassDef, config: Config | null, pos: Pos) => instances.push({ name, def, config, pos });
 
-    for (const s of statements) {
-      switch (s.kind) {
-        case 'declaration':
-          for (const n of s.names) declare(n.name, this.classOf(s.class, classes), s.config, n.pos);
-          break;
-        case 'connection': {
-          for (const item of s.chain)
-            if (item.element.kind !== 'ref') declare(item.element.name, this.classOf(item.element.class, classes), item.element.config, item.element.pos);
-          for (let i = 0; i + 1 < s.chain.length; i++) {
-            const a = s.chain[i];
-            const b = s.chain[i + 1];
-            if (prefix && a.element.name === 'output' && a.element.kind === 'ref')
-              this.errors.push({ pos: a.pos, message: "pseudoelement 'output' may only be used as input" });
-            if (prefix && b.element.name === 'input' && b.element.kind === 'ref')
-              this.errors.push({ pos: b.pos, message: "pseudoelement 'input' may only be used as output" });
-            this.edges.push({ from: local(a.element.name), fromPort: a.outPort ?? 0, to: local(b.element.name), toPort: b.inPort ?? 0, pos: b.pos });
-          }
-          break;
+    // a group's statements belong to the enclosing scope; only its ports are its own
+    const walk = (list: Statement[]): void => {
+      for (const s of list) {
+        switch (s.kind) {
+          case 'declaration':
+            for (const n of s.names) declare(n.name, this.classOf(s.class, classes), s.config, n.pos);
+            break;
+          case 'connection':
+            for (const set of s.sets)
+              for (const { element: e } of set) {
+                if (e.kind === 'decl' || e.kind === 'anon') declare(e.name, this.classOf(e.class, classes), e.config, e.pos);
+                else if (e.kind === 'group') {
+                  this.tunnels.set(local(e.name), local(`${e.name}/input`));
+                  this.tunnels.set(local(`${e.name}/output`), local(e.name));
+                  walk(e.statements);
+                }
+              }
+            for (const e of s.edges) this.edges.push({ ...e, from: local(e.from), to: local(e.to) });
+            break;
+          case 'elementclass':
+            classes.set(s.name, { kind: 'compound', name: s.name, compound: s.compound, previous: classes.get(s.name) ?? { kind: 'primitive', name: s.name }, classes: new Map(classes) });
+            break;
+          case 'synonym':
+            classes.set(s.name, classes.get(s.target.name) ?? { kind: 'primitive', name: s.target.name });
+            break;
+          case 'require':
+            this.requirements.push(...s.requirements);
+            break;
+          case 'define':
+            for (const d of s.definitions) vars.set(d.name, expandVariables(d.value, vars));
+            break;
         }
-        case 'elementclass':
-          classes.set(s.name, { kind: 'compound', name: s.name, compound: s.compound, previous: classes.get(s.name) ?? { kind: 'primitive', name: s.name }, classes: new Map(classes) });
-          break;
-        case 'synonym':
-          classes.set(s.name, classes.get(s.target.name) ?? { kind: 'primitive', name: s.target.name });
-          break;
-        case 'tunnel':
-          this.tunnels.set(local(s.from.name), local(s.to.name));
-          break;
-        case 'require':
-          this.requirements.push(...s.requirements);
-          break;
-        case 'define':
-          for (const d of s.definitions) vars.set(d.name, expandVariables(d.value, vars));
-          break;
       }
-    }
+    };
+    walk(statements);
 
     // compounds expand after the scope, like Click, so every connection to them is known
     for (const inst of instances) {

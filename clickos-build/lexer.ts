@@ -1,8 +1,8 @@
 import { ClickSyntaxError, type Pos } from './errors.js';
 
 export type TokenKind =
-  | 'ident' | 'var' | 'elementclass' | 'connectiontunnel' | 'require' | 'define'
-  | '->' | '::' | '||' | '...' | '(' | ')' | '[' | ']' | '{' | '}' | ',' | ';' | '|'
+  | 'ident' | 'var' | 'elementclass' | 'require' | 'provide' | 'define'
+  | '->' | '=>' | '::' | '||' | '...' | '(' | ')' | '[' | ']' | '{' | '}' | ',' | ';' | '|'
   | 'other' | 'eof';
 
 export interface Token {
@@ -11,7 +11,9 @@ export interface Token {
   pos: Pos;
 }
 
-const KEYWORDS = new Set(['elementclass', 'connectiontunnel', 'require', 'define']);
+// Click's lexer has these four; 'provide' is reserved but starts no statement. The long-gone
+// 'connectiontunnel' is an ordinary word, as in current Click.
+const KEYWORDS = new Set(['elementclass', 'require', 'provide', 'define']);
 const WORD = /[A-Za-z0-9_@]/;
 
 /** Describes a token the way Click's lexer does in its messages. */
@@ -126,7 +128,7 @@ export class Lexer {
         return { kind: 'var', text: s.slice(start + 1, j), pos };
       }
     }
-    for (const op of ['->', '::', '||', '...'] as const) {
+    for (const op of ['->', '=>', '::', '||', '...'] as const) {
       if (s.startsWith(op, start)) {
         this.i += op.length;
         return { kind: op, text: op, pos };

@@ -1,4 +1,4 @@
-import type { ChainItem, ClassRef, ClickConfig, CompoundClass, Config, ElementExpr, Statement } from './ast.js';
+import type { ClassRef, ClickConfig, CompoundClass, Config, ElementExpr, Endpoint, PortList, Statement } from './ast.js';
 
 /** Prints an AST back as Click text; configuration strings are written exactly as read. */
 export function print(config: ClickConfig): string {
@@ -37,13 +37,20 @@ function printElement(e: ElementExpr, indent: string): string {
       return `${e.name} :: ${printClass(e.class, indent)}${cfg(e.config)}`;
     case 'anon':
       return `${printClass(e.class, indent)}${cfg(e.config)}`;
+    case 'implicit':
+      return '';
+    case 'group':
+      return `(\n${printStatements(e.statements, `${indent}  `)}${indent})`;
   }
 }
 
-function printItem(item: ChainItem, indent: string): string {
-  const inPort = item.inPort === null ? '' : `[${item.inPort}] `;
-  const outPort = item.outPort === null ? '' : ` [${item.outPort}]`;
-  return `${inPort}${printElement(item.element, indent)}${outPort}`;
+function printPorts(p: PortList | null): string {
+  if (!p) return '';
+  return `[${p.ports.join(', ')}${p.expandable && p.ports.length ? ',' : ''}]`;
+}
+
+function printEndpoint(ep: Endpoint, indent: string): string {
+  return [printPorts(ep.inPorts), printElement(ep.element, indent), printPorts(ep.outPorts)].filter((x) => x).join(' ');
 }
 
 function printStatement(s: Statement, indent: string): string {
@@ -51,13 +58,14 @@ function printStatement(s: Statement, indent: string): string {
     case 'declaration':
       return `${s.names.map((n) => n.name).join(', ')} :: ${printClass(s.class, indent)}${cfg(s.config)};`;
     case 'connection':
-      return `${s.chain.map((i) => printItem(i, indent)).join(' -> ')};`;
+      return `${s.sets
+        .map((set, i) => (i ? ` ${s.connectors[i - 1]} ` : '') + set.map((ep) => printEndpoint(ep, indent)).join(', '))
+        .join('')
+        .trim()};`;
     case 'elementclass':
       return `elementclass ${s.name} ${printCompound(s.compound, indent)}`;
     case 'synonym':
       return `elementclass ${s.name} ${s.target.name};`;
-    case 'tunnel':
-      return `connectiontunnel ${s.from.name} -> ${s.to.name};`;
     case 'require':
       return `require(${s.config.raw});`;
     case 'define':

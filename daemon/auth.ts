@@ -1,4 +1,5 @@
-// Shared-secret authentication. Every request carries "Authorization: Bearer <secret>".
+// Shared-secret authentication. Every request carries "Authorization: Bearer <secret>";
+// the scheme name is case-insensitive (HTTP says so), the secret is not.
 // Secrets are compared as SHA-256 digests with timingSafeEqual: equal lengths whatever
 // was sent, and every configured principal is compared (no early exit), so the
 // response time says nothing about how much of a secret matched or whose it was.
@@ -30,7 +31,7 @@ export class Authenticator {
 
   /** The principal's name, or undefined when the header does not carry a configured secret. */
   check(authorization: string | undefined): string | undefined {
-    const m = /^Bearer ([\x21-\x7e]{1,1024})$/.exec(authorization ?? '');
+    const m = /^Bearer ([\x21-\x7e]{1,1024})$/i.exec(authorization ?? '');
     const given = digest(m ? m[1]! : '');
     let who: string | undefined;
     for (const p of this.principals) if (timingSafeEqual(given, p.digest) && m) who ??= p.name;

@@ -1,5 +1,5 @@
 // createDaemon: a daemon is a name, folders of task/command modules and a config
-// (seed 3.1.1: "the daemon itself simply takes care of receiving requests and
+// (D3.2 §3.1.1, docs/platform.md: "the daemon itself simply takes care of receiving requests and
 // instantiating the right task or command"). hostd and the controller's daemons are
 // a call to this plus their folders and services.
 import type { AddressInfo } from 'node:net';
@@ -8,7 +8,7 @@ import { Authenticator, type Secrets } from './auth.js';
 import { openAuditLog } from './audit.js';
 import { Dispatcher, type Caller } from './dispatch.js';
 import { MethodLoader, type Folders } from './loader.js';
-import { createRpcServer, type Limits, type TlsOptions } from './server.js';
+import { ConnectionGuard, DEFAULT_LIMITS, createRpcServer, type Limits, type TlsOptions } from './server.js';
 import { TaskQueue } from './task-queue.js';
 import type { Encodable, XmlRpcValue } from './xmlrpc/values.js';
 import { PRINCIPAL_RE } from '../toolstack/limits.js';
@@ -47,6 +47,8 @@ export interface Daemon {
   /** In-process call, as an authenticated caller (no HTTP, no XML). */
   call(methodName: string, params: XmlRpcValue[], caller?: Caller): Promise<Encodable>;
   readonly server: Server;
+  /** Open connections and how many were evicted or timed out before authenticating. */
+  readonly connections: ConnectionGuard;
 }
 
 export function createDaemon<S = unknown>(o: DaemonOptions<S>): Daemon {
@@ -61,15 +63,9 @@ export function createDaemon<S = unknown>(o: DaemonOptions<S>): Daemon {
     onDone: (t) => audit.write({ who: t.who, method: t.name, task: t.id, code: t.result!.code, message: t.result!.message }),
   });
   const dispatcher = new Dispatcher<S>({ name: o.name, loader, tasks, audit, services: o.services as S, upgraders: o.upgraders, log });
-  const limits = {
-    maxBodyBytes: 1 << 20,
-    headersTimeoutMs: 10_000,
-    requestTimeoutMs: 30_000,
-    keepAliveTimeoutMs: 5_000,
-    maxConnections: 256,
-    ...o.limits,
-  };
-  const server = createRpcServer({ auth, dispatcher: dispatcher as Dispatcher<unknown>, audit, limits, tls: o.tls });
+  const limits = { ...DEFAULT_LIMITS, ...o.limits };
+  const guard = new ConnectionGuard(limits);
+  const server = createRpcServer({ auth, dispatcher: dispatcher as Dispatcher<unknown>, audit, limits, tls: o.tls, guard });
   const host = o.listen?.host ?? '127.0.0.1';
   const port = o.listen?.port ?? 0;
 
@@ -78,6 +74,7 @@ export function createDaemon<S = unknown>(o: DaemonOptions<S>): Daemon {
     tasks,
     loader,
     server,
+    connections: guard,
     start: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject);

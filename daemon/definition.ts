@@ -13,7 +13,7 @@ export type Priority = 'high' | 'normal';
 export interface MethodContext<S = unknown> {
   /** The daemon's name. */
   daemon: string;
-  /** Functions shared by this daemon's tasks and commands (seed 3.1.1: they live with the daemon, not in each task). */
+  /** Functions shared by this daemon's tasks and commands (D3.2 §3.1.1, docs/platform.md: they live with the daemon, not in each task). */
   services: S;
   /** The authenticated caller (the name its secret is configured under). */
   who: string;

@@ -2,7 +2,7 @@
 // then commands and tasks looked up in the folders at call time. Arguments are checked
 // against the method's schema before anything runs; state-changing calls are audited.
 //
-// Call conventions (the seed gives every task/command a single parameter):
+// Call conventions (D3.2 gives every task/command a single parameter):
 //   <command>(arg?)            -> ReturnValue
 //   <task>(arg?, priority?)    -> ReturnValue NOT_READY, value = task id
 //   task.status(id)            -> NOT_READY while queued/running, then the task's ReturnValue
@@ -215,7 +215,7 @@ export class Dispatcher<S = unknown> {
     }
   }
 
-  /** Parts in order (FIFO, seed 3.1.1); the first part that does not succeed stops the rest. */
+  /** Parts in order (FIFO, D3.2 §3.1.1, docs/platform.md); the first part that does not succeed stops the rest. */
   private async runParts(parts: TaskPart[], t: TaskRecord, depth: number): Promise<ReturnValue> {
     const done: Array<{ task: string; code: number; message: string; value: Encodable }> = [];
     for (const [i, part] of parts.entries()) {

@@ -1,4 +1,4 @@
-// Hot-patching (seed 3.1.1): tasks and commands are looked up when called, in the
+// Hot-patching (D3.2 §3.1.1, docs/platform.md): tasks and commands are looked up when called, in the
 // per-daemon folder first and then the common one, and (re)imported whenever the
 // file changed. ES modules cannot be unloaded, so a new version is imported under a
 // new URL (?v=<sha256>); returning to an earlier content reuses that earlier instance.

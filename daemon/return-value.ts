@@ -1,4 +1,4 @@
-// The seed's ReturnValue (section 2.1.3): every task and command reply is
+// D3.2's ReturnValue (§2.1.3, docs/platform.md): every task and command reply is
 // {code, message, value}. Faults are kept for protocol-level refusals (bad XML,
 // unauthenticated, unknown method, invalid arguments); a method that ran and failed
 // answers CODE_FAILURE with an explanation in message.

@@ -1,9 +1,10 @@
-// Argument validators. Every method declares the shape of its single parameter; the
-// daemon checks it before the method runs, so a task or command never sees an
-// unexpected type. A schema is typed: Infer<typeof schema> is the TypeScript type of a
-// value that passes it, so a method, its clients and its documentation share one
-// declaration instead of each restating the shape. Each schema also describes itself,
-// in full for system.methodHelp and in outline for the README tables.
+// Argument validators. Every method declares the shape of its (single, per D3.2
+// §3.1.1, docs/platform.md) parameter; the daemon checks it before the method runs, so
+// a task or command never sees an unexpected type. A schema is typed: Infer<typeof
+// schema> is the TypeScript type of a value that passes it, so a method, its clients
+// and its documentation share one declaration instead of each restating the shape.
+// Each schema also describes itself, in full for system.methodHelp and in outline for
+// the README tables.
 import type { XmlRpcValue } from './xmlrpc/values.js';
 
 export interface Schema<T = unknown> {

@@ -1,7 +1,7 @@
-// Background execution of tasks (seed 3.1.1): a call returns an id at once; the task
+// Background execution of tasks (D3.2 §3.1.1, docs/platform.md): a call returns an id at once; the task
 // waits in a high or a normal queue and runs when a slot is free. Normal tasks start
 // only while no high task exists at the daemon (none waiting, none running), which
-// is the seed's wording; high tasks take any free slot.
+// is D3.2's wording; high tasks take any free slot.
 import { randomBytes } from 'node:crypto';
 import { fail, notReady, isReturnValue, type ReturnValue } from './return-value.js';
 import type { Priority } from './definition.js';
@@ -72,7 +72,7 @@ export class TaskQueue {
     return this.tasks.get(id);
   }
 
-  /** The seed's reply for a task: NOT_READY while queued or running, then its own result. */
+  /** D3.2's reply for a task: NOT_READY while queued or running, then its own result. */
   status(id: string): ReturnValue {
     const t = this.tasks.get(id);
     if (!t) return fail(`no task ${id} (unknown or forgotten)`);

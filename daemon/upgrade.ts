@@ -1,4 +1,4 @@
-// The upgrade task (seed 3.1.1): receives task/command files and writes them into
+// The upgrade task (D3.2 §3.1.1, docs/platform.md): receives task/command files and writes them into
 // the configured folders, then loads each to prove it works, so the next call runs
 // the new code without a restart. It is remote code execution by design, so it is
 // built in (not itself hot-patchable), runs only for authenticated callers allowed

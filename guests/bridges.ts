@@ -1,9 +1,11 @@
-// Which switch a vif joins in dom0: a Linux bridge (xl's default hotplug script,
-// vif-bridge) or an Open vSwitch bridge (vif-openvswitch). xl leaves the choice to
+// Which switch a vif joins in dom0 and the hotplug script that joins it: our lean script
+// (guests/hotplug/vif-lean, for both kinds) by default, or Xen's own — vif-bridge for a
+// Linux bridge, vif-openvswitch for Open vSwitch — with `hotplug: 'xen'`. xl leaves the choice to
 // the user and, given the wrong one, fails only after the domain is built, in the
 // hotplug script ("Could not find bridge device"); we look first, so a vif on an OVS
 // bridge needs no `script=` and a missing bridge fails before anything is created.
 import { access } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import type { VifSpec } from '../toolstack/index.js';
 import { GuestError } from './errors.js';
@@ -11,6 +13,11 @@ import { GuestError } from './errors.js';
 export type BridgeKind = 'linux' | 'ovs';
 
 export const OVS_SCRIPT = 'vif-openvswitch';
+/** The lean script's path: it sits in the source tree beside the compiled modules' tree. */
+export const LEAN_SCRIPT = fileURLToPath(new URL('../../guests/hotplug/vif-lean', import.meta.url));
+
+/** 'lean': guests/hotplug/vif-lean; 'xen': Xen's vif-bridge or vif-openvswitch. */
+export type HotplugChoice = 'lean' | 'xen';
 
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
 
@@ -29,7 +36,10 @@ export class Bridges {
    */
   private readonly ovs = new Map<string, Promise<boolean>>();
 
-  constructor(private readonly vsctl = 'ovs-vsctl') {}
+  constructor(
+    private readonly vsctl = 'ovs-vsctl',
+    readonly hotplug: HotplugChoice = 'lean',
+  ) {}
 
   /** linux, ovs, or undefined when dom0 has no such bridge. */
   async kind(bridge: string): Promise<BridgeKind | undefined> {
@@ -61,6 +71,7 @@ export class Bridges {
         throw new GuestError(`bridge ${v.bridge}: a VLAN tag or trunk needs an Open vSwitch bridge, and ${name} is a Linux bridge`);
       throw new GuestError(`dom0 has no bridge ${name} (neither a Linux bridge nor an Open vSwitch bridge): create it first`);
     }
+    if (this.hotplug === 'lean') return { ...v, script: LEAN_SCRIPT };
     return kind === 'ovs' ? { ...v, script: OVS_SCRIPT } : v;
   }
 }

@@ -3,12 +3,14 @@
 // failure), stop, remove, handlers, destroy. Any failure midway destroys what the
 // call created: no domain, vif or XenStore node is left behind.
 import { Xl, guestConfig, type GuestSpec } from '../toolstack/index.js';
-import { XenStore, type Watch } from '../xenstore/index.js';
+import { XenStore, XenStoreError, type Watch } from '../xenstore/index.js';
 import { ClickosControl, type RouterInfo } from './router.js';
 import { Vifs } from './vifs.js';
-import { GuestDiedError, RouterInitError } from './errors.js';
+import { Bridges, type HotplugChoice } from './bridges.js';
+import { GuestDiedError, GuestError, RouterInitError } from './errors.js';
 import { ConsoleLogs } from './console.js';
-import { checkConfig } from './config-check.js';
+import { checkConfig, vifsUsed } from './config-check.js';
+import { CLICKOS_CONSOLE, type ConsoleProtocol } from './console-protocol.js';
 
 export interface ManagerOptions {
   xs: XenStore;
@@ -18,13 +20,11 @@ export interface ManagerOptions {
   /** How long to watch the console for an init failure after start (default 3 s). */
   initGraceMs?: number;
   /**
-   * The console line that confirms router <rid> started, ending the grace period
-   * (initGraceMs, also used for stops) early. The default matches the lab's stand-in ("router 0: running (…)"); an
-   * image that prints nothing on success is confirmed by the grace period alone.
+   * How the guest's console tells a start, an init failure and a stop (default: real
+   * ClickOS; the lab's Linux stand-in has STANDIN_CONSOLE). A start or stop the console
+   * does not confirm ends with the grace period (initGraceMs).
    */
-  startedLine?: (rid: number) => RegExp;
-  /** Likewise for a stop (default "router <rid>: halted"). */
-  stoppedLine?: (rid: number) => RegExp;
+  console?: ConsoleProtocol;
   /**
    * Check configs with the Click checker before installing (default true); off for
    * elements the catalog does not know (a custom ClickOS build).
@@ -34,6 +34,8 @@ export interface ManagerOptions {
   consoleLogDir?: string;
   /** Handler read timeout (default 5 s). */
   handlerTimeoutMs?: number;
+  /** vif hotplug: our lean script (default) or Xen's vif-bridge/vif-openvswitch (bridges.ts). */
+  hotplug?: HotplugChoice;
 }
 
 export interface Guest {
@@ -43,9 +45,6 @@ export interface Guest {
   root: string;
 }
 
-/** What ClickOS (and the lab's stand-in) print when a configuration fails. */
-const INIT_FAILURE = /initiali[sz]ation failed|configuration error|config error|syntax error|could not initiali[sz]e/i;
-
 export class ClickosGuests {
   readonly xs: XenStore;
   readonly xl: Xl;
@@ -54,8 +53,7 @@ export class ClickosGuests {
   private readonly bootTimeoutMs: number;
   private readonly initGraceMs: number;
   private readonly handlerTimeoutMs: number;
-  private readonly startedLine: (rid: number) => RegExp;
-  private readonly stoppedLine: (rid: number) => RegExp;
+  private readonly console: ConsoleProtocol;
   readonly consoles: ConsoleLogs;
   readonly checkConfigs: boolean;
 
@@ -63,12 +61,11 @@ export class ClickosGuests {
     this.xs = o.xs;
     this.xl = o.xl ?? new Xl();
     this.control = new ClickosControl(o.xs);
-    this.vifs = new Vifs(o.xs, this.xl);
+    this.vifs = new Vifs(o.xs, this.xl, new Bridges('ovs-vsctl', o.hotplug));
     this.bootTimeoutMs = o.bootTimeoutMs ?? 60_000;
     this.initGraceMs = o.initGraceMs ?? 3000;
     this.handlerTimeoutMs = o.handlerTimeoutMs ?? 5000;
-    this.startedLine = o.startedLine ?? ((rid) => new RegExp(`\\brouter ${rid}: running\\b`));
-    this.stoppedLine = o.stoppedLine ?? ((rid) => new RegExp(`\\brouter ${rid}: halted\\b`));
+    this.console = o.console ?? CLICKOS_CONSOLE;
     this.consoles = new ConsoleLogs(o.xs, o.consoleLogDir);
     this.checkConfigs = o.checkConfigs ?? true;
   }
@@ -93,10 +90,28 @@ export class ClickosGuests {
     }
   }
 
-  /** Checks the config (ConfigCheckError, nothing written), then installs it as a new router. */
+  /**
+   * Checks the config (ConfigCheckError, nothing written) and that the domain has every
+   * vif it opens, then installs it as a new router.
+   */
   async install(domid: number, config: string, name?: string): Promise<number> {
     this.check(config, name);
+    await this.requireVifs(domid, config, name);
     return this.control.install(domid, config, name);
+  }
+
+  /** A vif the config opens but the domain lacks would hang ClickOS's router thread: refused here. */
+  private async requireVifs(domid: number, config: string, name = 'config'): Promise<void> {
+    const used = vifsUsed(config, name);
+    if (used.length === 0) return;
+    const have = new Set((await this.xs.directory(`/local/domain/${domid}/device/vif`).catch((e: unknown) => {
+      if (e instanceof XenStoreError && e.errno === 'ENOENT') return [] as string[];
+      throw e;
+    })).map(Number));
+    const missing = used.filter((n) => !have.has(n));
+    if (missing.length > 0) {
+      throw new GuestError(`${name} opens ${missing.map((n) => `vif ${n}`).join(', ')}, but domain ${domid} has no vif ${missing.join(', ')} (it has ${have.size === 0 ? 'none' : [...have].sort().join(', ')}): attach it first`);
+    }
   }
 
   /** The Click checker's verdict, unless checkConfigs is off. */
@@ -108,12 +123,12 @@ export class ClickosGuests {
    * status=Running, then reads the guest's console: ClickOS reports a config it
    * cannot initialise only there. Such a router is set back to Halted and the
    * console lines are in the RouterInitError. Resolves as soon as the console
-   * confirms the start (see startedLine), else when the grace period ends quietly;
+   * confirms the start (see ConsoleProtocol), else when the grace period ends quietly;
    * `confirmed` says which. A domain that dies meanwhile is a GuestDiedError.
    * The domain must be running (the CLI unpauses a `create -p` domain first).
    */
   async start(domid: number, rid: number): Promise<{ confirmed: boolean }> {
-    return this.acted(domid, rid, () => this.control.start(domid, rid), this.startedLine(rid), true);
+    return this.acted(domid, rid, () => this.control.start(domid, rid), true);
   }
 
   /**
@@ -122,7 +137,7 @@ export class ClickosGuests {
    * removed before it read `Halted` would go on running inside the guest.
    */
   async stop(domid: number, rid: number): Promise<{ confirmed: boolean }> {
-    return this.acted(domid, rid, () => this.control.stop(domid, rid), this.stoppedLine(rid), false);
+    return this.acted(domid, rid, () => this.control.stop(domid, rid), false);
   }
 
   /** Removes a router; forced on a Running one, it is stopped (and the stop awaited) first. */
@@ -131,8 +146,8 @@ export class ClickosGuests {
     await this.control.remove(domid, rid, o);
   }
 
-  /** Runs `action`, then reads the console until `done` shows, an init failure shows, or the grace ends. */
-  private async acted(domid: number, rid: number, action: () => Promise<void>, done: RegExp, failures: boolean): Promise<{ confirmed: boolean }> {
+  /** Runs `action`, then reads the console until it confirms, shows an init failure, or the grace ends. */
+  private async acted(domid: number, rid: number, action: () => Promise<void>, starting: boolean): Promise<{ confirmed: boolean }> {
     const file = await this.consoles.file(domid);
     const offset = await this.consoles.size(file);
     const changes = this.consoles.changes(file);
@@ -140,14 +155,15 @@ export class ClickosGuests {
       await action();
       const deadline = Date.now() + this.initGraceMs;
       for (;;) {
-        const lines = (await this.consoles.since(file, offset)).split('\n');
-        const bad = failures ? lines.filter((l) => INIT_FAILURE.test(l)) : [];
-        if (bad.length > 0) {
+        const lines = (await this.consoles.since(file, offset)).replace(/\r/g, '').split('\n');
+        const bad = starting ? this.console.failure(lines, rid) : undefined;
+        if (bad) {
+          // The guest marked the router stopped itself; Halted keeps XenStore telling the truth.
           await this.control.stop(domid, rid).catch(() => {});
           throw new RouterInitError(domid, rid, bad);
         }
-        if (lines.some((l) => done.test(l))) return { confirmed: true };
-        if (!(await this.xs.exists(`/local/domain/${domid}`))) throw new GuestDiedError(`domain ${domid} died while router ${rid} was ${failures ? 'starting' : 'stopping'}`);
+        if (starting ? this.console.started(lines, rid) : this.console.stopped(lines, rid)) return { confirmed: true };
+        if (!(await this.xs.exists(`/local/domain/${domid}`))) throw new GuestDiedError(`domain ${domid} died while router ${rid} was ${starting ? 'starting' : 'stopping'}`);
         const left = deadline - Date.now();
         if (left <= 0) return { confirmed: false };
         // Woken by the guest's next console line; the timeout bounds how late a death is seen.

@@ -1,7 +1,9 @@
-// Registration and heartbeat to the controller, through resourced's API
-// (controller/resourced/api.ts): hostd calls register_host({host_id, url, stats, ...})
-// until it succeeds, then heartbeat({host_id, stats}) every N seconds, both carrying
-// its host_stats figures. Every failure is logged and retried with backoff, never fatal: hostd
+// Registration and heartbeat to the controller (D3.2 §3.1.1, docs/platform.md:
+// "registering a module host with the resource daemon" is the example of a command),
+// through resourced's API (controller/resourced/api.ts): hostd calls
+// register_host({host_id, url, stats, ...}) until it succeeds, then
+// heartbeat({host_id, stats}) every N seconds, both carrying its host_stats figures.
+// Every failure is logged and retried with backoff, never fatal: hostd
 // serves its own clients whether or not a controller is up. A failed heartbeat
 // (controller restarted, host unknown) sends hostd back to registering.
 //

@@ -1,4 +1,4 @@
-// hostd, the dom0 module-host daemon (seed 3.1.1: "instantiating and deleting
+// hostd, the dom0 module-host daemon (D3.2 §3.1.1, docs/platform.md: "instantiating and deleting
 // processing modules ... and provide performance figures ... about the current
 // load of the module host"):
 //   node dist/hostd/main.js [--config /etc/clickos/hostd.json]

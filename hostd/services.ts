@@ -1,4 +1,4 @@
-// What hostd hands every task and command as ctx.services (seed 3.1.1: shared
+// What hostd hands every task and command as ctx.services (D3.2 §3.1.1, docs/platform.md: shared
 // functionality lives with the daemon, not in each task), plus the helpers the
 // method modules share. Built once by main.ts from the config.
 import type { XenStore } from '../xenstore/index.js';

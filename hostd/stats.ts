@@ -1,4 +1,4 @@
-// Load figures for host_stats and the heartbeat (seed 3.1: the module host daemon
+// Load figures for host_stats and the heartbeat (D3.2 §3.1, docs/platform.md: the module host daemon
 // "should also provide performance figures ... about the current load of the
 // module host"): the host from `xl info`, each domain from `xl list`, CPU% from
 // `xentop -b` when it is installed (xl has no CPU-percentage verb).

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { paths } from './paths.js';
 
-/** Xen 4.17 tools a dom0 needs, as xen-lab-facts.md lists them. */
+/** Xen 4.17 tools a dom0 needs (docs/xl.md, "The lab"). */
 export const XEN_PACKAGES = [
   'xen-hypervisor-4.17-amd64',
   'xen-utils-4.17',

@@ -1,6 +1,8 @@
-// What the host must have for the lab: QEMU (the one system-wide install the lab
-// makes, and only as root) and Debian's own apt/dpkg/xz.
+// What the host must have for the lab: QEMU to boot it and the tools that build its ClickOS
+// image (the lab's only system-wide installs, and only as root; the package list is
+// lab/host-packages.ts), and Debian's own apt/dpkg/xz.
 import { execa } from 'execa';
+import { ensureHostPackages, HostPackagesError, LAB_PACKAGES } from './host-packages.js';
 
 async function have(cmd: string): Promise<boolean> {
   try {
@@ -16,19 +18,13 @@ export class LabHostError extends Error {
 }
 
 export async function ensureHostTools(log: (msg: string) => void): Promise<void> {
-  for (const cmd of ['apt-get', 'apt-cache', 'dpkg-deb', 'xz', 'ldd', 'gcc']) {
+  for (const cmd of ['apt-get', 'apt-cache', 'dpkg-deb', 'xz', 'ldd']) {
     if (!(await have(cmd))) throw new LabHostError(`the lab needs ${cmd} on the host (a Debian or Ubuntu machine)`);
   }
-  if (await have('qemu-system-x86_64')) return;
-  if (process.getuid?.() !== 0) {
-    throw new LabHostError('QEMU is missing: run `apt-get install -y qemu-system-x86` as root (the lab needs root for it)');
-  }
-  log('installing QEMU (apt-get install qemu-system-x86)');
   try {
-    await execa('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'qemu-system-x86'], {
-      env: { DEBIAN_FRONTEND: 'noninteractive' },
-    });
+    await ensureHostPackages(log, { packages: LAB_PACKAGES });
   } catch (e) {
-    throw new LabHostError(`apt-get install qemu-system-x86 failed (try apt-get update first):\n${(e as { stderr?: string }).stderr ?? e}`);
+    if (e instanceof HostPackagesError) throw new LabHostError(`the lab: ${e.message}`);
+    throw e;
   }
 }

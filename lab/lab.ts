@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { download, extract, kernelPackage, XEN_PACKAGES } from './debian.js';
 import { buildImages } from './images.js';
+import { labClickosImage } from './clickos-image.js';
 import { ensureHostTools } from './host.js';
 import { qemuArgs, runningPid, stopQemu } from './qemu.js';
 import { paths, projectRoot } from './paths.js';
@@ -72,13 +73,15 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Fetches the Debian parts and builds the images; cached after the first run. */
+/** Fetches the Debian parts and builds the images and ClickOS; cached after the first run. */
 export async function prepare(log: (msg: string) => void): Promise<Awaited<ReturnType<typeof buildImages>>> {
   await ensureHostTools(log);
   const kernel = await kernelPackage();
   const debs = await download([...XEN_PACKAGES, kernel, 'busybox-static'], log);
   if (await extract(debs, paths.xenRoot)) log(`extracted ${debs.length} packages into ${paths.xenRoot}`);
-  return buildImages(log);
+  const images = await buildImages(log);
+  await labClickosImage(log);
+  return images;
 }
 
 /** Boot markers the dom0 scripts print (LAB-STEP) and milestones of Xen and Linux. */

@@ -1,10 +1,14 @@
 // `npm test`: unit tests on the host with tap, then the lab tests inside dom0 of a
 // freshly booted lab (real Xen) and test/lab-host on the host against that lab,
 // then the lab is powered off whatever happens.
+// First it makes sure the host has every tool the tests need (lab/host-packages.ts):
+// as root it apt-get installs the missing packages, otherwise it stops at once with
+// the command to run.
 // Ends with one plain line "N passed, N failed" (also written to dist/test-summary.txt).
 import { spawn } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureHostPackages, HOST_PACKAGES } from '../lab/host-packages.js';
 import { down, exec, up } from '../lab/lab.js';
 import { projectRoot, labDir } from '../lab/paths.js';
 import { countsFromTap, type Counts } from './tap-counts.js';
@@ -83,9 +87,25 @@ async function hostSideLabTests(): Promise<Counts> {
   return total;
 }
 
+function summary(total: Counts): number {
+  if (total.skip) process.stdout.write(`# ${total.skip} skipped\n`);
+  const line = `${total.pass} passed, ${total.fail} failed`;
+  writeFileSync(join(projectRoot, 'dist', 'test-summary.txt'), line + '\n');
+  process.stdout.write(`${line}\n`);
+  return total.fail === 0 ? 0 : 1;
+}
+
 async function main(): Promise<number> {
   const noLab = process.argv.includes('--no-lab') || process.env.LAB === '0';
   const inCI = process.env.CI === 'true' || process.env.CI === '1';
+  const runLab = !noLab || inCI;
+  try {
+    // QEMU only when the lab boots; the lab tests' OVS runs in dom0 from the host's own binaries.
+    await ensureHostPackages((m) => process.stdout.write(`# ${m}\n`), { packages: HOST_PACKAGES.filter((p) => runLab || !p.labOnly) });
+  } catch (e) {
+    process.stderr.write(`npm test: ${(e as Error).message}\n`);
+    return summary({ pass: 0, fail: 1, skip: 0 });
+  }
   const onSignal = (): void => {
     down().finally(() => process.exit(130));
   };
@@ -93,7 +113,7 @@ async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   let total = await unitTests();
-  if (noLab && !inCI) {
+  if (!runLab) {
     process.stdout.write('# lab tests skipped (LAB=0 / --no-lab); CI always runs them\n');
   } else {
     for (const xenstored of ['xenstored', 'oxenstored'] as const) {
@@ -105,11 +125,7 @@ async function main(): Promise<number> {
       }
     }
   }
-  if (total.skip) process.stdout.write(`# ${total.skip} skipped\n`);
-  const line = `${total.pass} passed, ${total.fail} failed`;
-  writeFileSync(join(projectRoot, 'dist', 'test-summary.txt'), line + '\n');
-  process.stdout.write(`${line}\n`);
-  return total.fail === 0 ? 0 : 1;
+  return summary(total);
 }
 
 main().then((code) => process.exit(code));

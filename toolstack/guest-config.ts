@@ -18,6 +18,11 @@ export interface GuestSpec {
   vcpus?: number;
   vifs?: VifSpec[];
   onCrash?: CrashAction;
+  /**
+   * Credit-scheduler cap, % of one CPU (xl.cfg `cap`; 0 or absent: none). A Running ClickOS
+   * router polls and takes its whole vCPU (docs/clickos.md); a cap bounds that at density.
+   */
+  cap?: number;
 }
 
 /** An xl.cfg for the guest; throws XlArgumentError naming the bad field. */
@@ -35,6 +40,7 @@ export function guestConfig(g: GuestSpec): XlConfig {
   values.memory = checkInt(g.memory, 'memory (MiB)', 4, 1 << 20);
   values.vcpus = checkInt(g.vcpus ?? 1, 'vcpus', 1, 128);
   values.vif = (g.vifs ?? []).map(formatVif);
+  if (g.cap !== undefined && g.cap !== 0) values.cap = checkInt(g.cap, 'cap (% of a CPU)', 1, 100 * 128);
   const onCrash = g.onCrash ?? 'destroy';
   if (!CRASH_ACTIONS.includes(onCrash)) throw new XlArgumentError(`invalid on_crash ${JSON.stringify(onCrash)}: one of ${CRASH_ACTIONS.join(', ')}`);
   values.on_crash = onCrash;

@@ -1,8 +1,9 @@
 #!/bin/bash
-# ClickOS on a module host: fetch the four source trees, then clickos-build builds one
-# image holding the elements the lab's configs need, and writes the xl.cfg that boots it.
+# ClickOS on a module host: fetch the pinned ClickOS sources, then clickos-build builds one
+# image holding the elements the lab's configs need, and writes the xl.cfg that boots it
+# (clickos-build/build/README.md).
 #   CLICKOS_CONFIGS  configs to build for (default: $PROJECT/vagrant/clickos/*.click)
-#   CLICKOS_SRC      where the trees go (default /opt/clickos-src)
+#   CLICKOS_SRC      where the pinned tarballs go (default /opt/clickos-src)
 set -euo pipefail
 # shellcheck source=vagrant/lib.sh
 . /vagrant/vagrant/lib.sh
@@ -10,18 +11,14 @@ set -euo pipefail
 src=${CLICKOS_SRC:-/opt/clickos-src}
 
 log "ClickOS build prerequisites"
-apt_install build-essential autoconf automake texinfo wget git gzip
+apt_install build-essential texinfo autoconf automake bison flex gawk patch perl git xz-utils
 
-log "sources into $src"
-mkdir -p "$src"
-clone() { # clone DIR URL [REF]
-  [ -d "$src/$1/.git" ] && return 0
-  if [ -n "${3:-}" ]; then git clone --depth 1 -b "$3" "$2" "$src/$1"; else git clone "$2" "$src/$1"; fi
-}
-clone clickos https://github.com/sysml/clickos.git
-clone mini-os https://github.com/sysml/mini-os.git
-clone toolchain https://github.com/sysml/toolchain.git
-clone xen https://xenbits.xen.org/git-http/xen.git RELEASE-4.11.4
+if [ -f "$src/SHA256SUMS" ] && (cd "$src" && sha256sum --check --quiet SHA256SUMS); then
+  log "pinned sources in $src check"
+else
+  log "pinned sources into $src"
+  clickos-build fetch "$src"
+fi
 
 log "clickos-build image"
 if [ -n "${CLICKOS_CONFIGS:-}" ]; then
@@ -30,8 +27,8 @@ else
   configs=("$PROJECT"/vagrant/clickos/*.click)
 fi
 mkdir -p /etc/xen/clickos
-clickos-build plan --src "$src" "${configs[@]}"
-clickos-build image --json --src "$src" --cache /var/cache/clickos-build \
-  --out /etc/xen/clickos/lab.cfg --name clickos-lab "${configs[@]}" > /etc/xen/clickos/lab.json
+clickos-build plan "${configs[@]}"
+clickos-build image --json --sources "$src" --cache /var/cache/clickos-build \
+  --out /etc/xen/clickos/lab.cfg --name clickos-lab --memory 16 "${configs[@]}" > /etc/xen/clickos/lab.json
 jq -r '"image " + .image + " (cached: " + (.cached | tostring) + ")"' /etc/xen/clickos/lab.json
 cat /etc/xen/clickos/lab.cfg

@@ -192,7 +192,7 @@ export class Transaction extends NodeOps {
 export interface ConnectOptions {
   /** 'socket' (default in dom0) or 'xenbus' (/dev/xen/xenbus). */
   transport?: 'socket' | 'xenbus';
-  /** Socket path or device path; defaults follow libxenstore (XENSTORED_PATH). */
+  /** Socket path or device path; defaults follow libxenstore (XENSTORED_PATH, XENSTORED_RUNDIR). */
   path?: string;
 }
 

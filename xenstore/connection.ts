@@ -20,9 +20,14 @@ export interface Connection {
 export const DEFAULT_SOCKET = '/var/run/xenstored/socket';
 export const XENBUS_DEVICE = '/dev/xen/xenbus';
 
-/** libxenstore's rule: XENSTORED_PATH, else the default socket. */
-export function defaultSocketPath(): string {
-  return process.env.XENSTORED_PATH ?? DEFAULT_SOCKET;
+/**
+ * libxenstore's rule (xs_daemon_socket): XENSTORED_PATH, else `socket` in XENSTORED_RUNDIR,
+ * else the default socket (docs/xenstore.md).
+ */
+export function defaultSocketPath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.XENSTORED_PATH) return env.XENSTORED_PATH;
+  if (env.XENSTORED_RUNDIR) return `${env.XENSTORED_RUNDIR}/socket`;
+  return DEFAULT_SOCKET;
 }
 
 class SocketConnection implements Connection {

@@ -1,5 +1,5 @@
 # The baseline of bench/hostd: Python's SimpleXMLRPCServer serving the same trivial
-# method as the daemon's ping command (same reply shape: the seed's ReturnValue struct).
+# method as the daemon's ping command (same reply shape: D3.2's ReturnValue struct, docs/platform.md §2.1.3).
 #   python3 python_server.py plain|threaded
 # plain:    SimpleXMLRPCServer as the standard library ships it (one request at a time).
 # threaded: socketserver.ThreadingMixIn + SimpleXMLRPCServer (a thread per connection).

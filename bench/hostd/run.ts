@@ -1,4 +1,4 @@
-// bench/hostd (issue 7): round trips of a trivial command and a trivial task over
+// bench/hostd: round trips of a trivial command and a trivial task over
 // XML-RPC against daemon/ (createDaemon as hostd configures it: bearer-secret
 // authentication on every call, an audit log, loopback HTTP), with 1 and 16 concurrent
 // clients, beside Python's SimpleXMLRPCServer serving the same trivial method in the

@@ -1,6 +1,6 @@
 /**
- * bench/placement: the experiments of seed 3.2.4 on our generator's instances, beside the
- * seed's published figures (seed-results.ts). Pure computation on the host — no lab.
+ * bench/placement: the experiments of D3.2 §3.2.4 (docs/platform.md) on our generator's instances, beside
+ * D3.2's published figures (seed-results.ts). Pure computation on the host — no lab.
  */
 import { place, Problem } from '../../controller/placement/index.js';
 import { instance } from '../../controller/placement/generator.js';
@@ -64,25 +64,25 @@ export function report(r: InstanceResult): string[] {
   const seedRows = SEED_LARGE.filter((x) => x.instance === r.instance);
   const seedInit = seedRows.find((x) => x.search === 'initial');
   out.push(`${r.instance}  #PM ${r.pms}  (generated in ${(r.generateMs / 1000).toFixed(2)} s)`);
-  out.push(`  initial (greedy rack-first, ${(r.greedyMs / 1000).toFixed(3)} s): ${fmtB(r.initial)}` + (seedInit ? `   | seed initial: ${fmtB(seedInit)} in ${seedInit.timeS} s` : ''));
-  out.push(`  best over time: ${r.overTime.map(([s, v]) => `${s}s ${v}`).join(', ')}` + (seedRows.length ? `   | seed: ${seedRows.filter((x) => x.search !== 'initial').map((x) => `${x.search} ${x.total}`).join(', ')}` : ''));
+  out.push(`  initial (greedy rack-first, ${(r.greedyMs / 1000).toFixed(3)} s): ${fmtB(r.initial)}` + (seedInit ? `   | D3.2 initial: ${fmtB(seedInit)} in ${seedInit.timeS} s` : ''));
+  out.push(`  best over time: ${r.overTime.map(([s, v]) => `${s}s ${v}`).join(', ')}` + (seedRows.length ? `   | D3.2: ${seedRows.filter((x) => x.search !== 'initial').map((x) => `${x.search} ${x.total}`).join(', ')}` : ''));
   out.push(`  final: ${fmtB(r.best)}; ${r.iterations} tabu iterations; stop: ${r.stop}` + (r.lowerBound > 0 ? ` (proven lower bound ${r.lowerBound})` : '') + `; cap ${r.capMs / 1000} s`);
   const ours = r.timeToFeasibleMs === null ? 'none within the cap' : `${(r.timeToFeasibleMs / 1000).toFixed(3)} s`;
   const seed = r.seedTimeToFeasibleS === null ? `never (${r.instance in SEED_BASIC ? 'basic platform' : 'within 3600 s'})` : `${r.seedTimeToFeasibleS} s`;
-  out.push(`  first feasible: ours ${ours}, seed ${seed}`);
+  out.push(`  first feasible: ours ${ours}, D3.2 ${seed}`);
   if (r.timeToFeasibleMs !== null && r.seedTimeToFeasibleS !== null) {
     out.push(`RATIO placement.${r.instance}.time_to_feasible ${(r.timeToFeasibleMs / 1000 / r.seedTimeToFeasibleS).toPrecision(3)}`);
   } else if (r.timeToFeasibleMs !== null) {
-    out.push(`  (no ratio: feasible here, the seed found no feasible solution)`);
+    out.push(`  (no ratio: feasible here, D3.2 found no feasible solution)`);
   } else if (r.seedTimeToFeasibleS !== null) {
-    out.push(`  (no ratio: the seed found a feasible solution, we did not within ${r.capMs / 1000} s)`);
+    out.push(`  (no ratio: D3.2 found a feasible solution, we did not within ${r.capMs / 1000} s)`);
   } else {
     out.push(`  (no ratio: neither found a feasible solution${r.stop === 'lower-bound' ? '; ours is optimal, infeasible by construction' : ''})`);
   }
   return out;
 }
 
-/** Instance names: the 4 basic ones and the 55 large ones of seed 3.2.4. */
+/** Instance names: the 4 basic ones and the 55 large ones of D3.2 §3.2.4. */
 export function allInstances(): string[] {
   const names = ['NS40', 'NS44', 'NS48', 'NS52'];
   for (const x of [4000, 6000, 8000, 10000, 12000]) for (let d = 10; d <= 20; d++) names.push(`NS${x}-D${d}`);

@@ -1,10 +1,10 @@
 /**
  * Entry point: node dist/bench/placement/run.js [--set ci|some|all] [--cap SECONDS]
  *                                             [--seed N] [--only NAME,NAME…]
- *   all (default): all 59 instances of seed 3.2.4 (4 basic, 55 large); ≈4 minutes
+ *   all (default): all 59 instances of D3.2 §3.2.4 (docs/platform.md; 4 basic, 55 large); ≈4 minutes
  *   some:    the basic instances and, per size, D10, D11, D12, D13, D16, D20 (34 instances)
  *   ci:      the basic instances and NS4000-D13 (what CI runs; ≈2 s)
- * Each instance is capped at --cap seconds of placement (default 20; the seed ran up to
+ * Each instance is capped at --cap seconds of placement (default 20; D3.2 ran up to
  * 3600). An instance stops earlier once feasible or at a proven lower bound; only the
  * ones that do neither (the infeasible D10s, NS12000-D11) use the whole cap.
  */

@@ -1,10 +1,10 @@
 /**
- * Published results of seed 3.2.4 (CHANGE deliverable D3.2, "Flow Processing Platform Design
- * and Early Implementation", section 3.2.4, Tables 3.2–3.6 and the text of 3.2.4.1), transcribed
- * from /work/shared/seed/000_2464a08e4cae4785.txt (lines 1163–1456). Columns as in the seed:
+ * Published results of the placement experiments of the CHANGE deliverable D3.2 ("Flow
+ * Processing Platform Design and Early Implementation", docs/platform.md), §3.2.4: Tables
+ * 3.2–3.6 and the text of 3.2.4.1, transcribed. Columns as in D3.2:
  * #PM, total/cpu/mem/bandwidth/delay violations of the best solution, execution time (s), and
  * which search produced it (greedy "initial solution", or tabu with a 120/600/3600 s limit).
- * Times are the seed's (Comet, 2011-era machine).
+ * Times are D3.2's (Comet, 2011-era machine).
  */
 export interface SeedRow {
   instance: string;
@@ -242,7 +242,7 @@ export const SEED_LARGE: SeedRow[] = [
 ];
 
 /**
- * Basic platform (seed 3.2.4.1, text): NS40 feasible from the greedy in about 0.7 s; NS44 and
+ * Basic platform (D3.2 §3.2.4.1, text): NS40 feasible from the greedy in about 0.7 s; NS44 and
  * NS48 feasible by tabu search in 0.79 s and 1.68 s; NS52 never feasible ("the capacity of CPU
  * and memory of servers cannot satisfy all these network services").
  */
@@ -253,7 +253,7 @@ export const SEED_BASIC: Record<string, { timeToFeasibleS: number | null; by: st
   NS52: { timeToFeasibleS: null, by: 'never' },
 };
 
-/** The seed's time to its first feasible solution: the earliest row with no violation. */
+/** D3.2's time to its first feasible solution: the earliest row with no violation. */
 export function seedTimeToFeasible(instance: string): number | null {
   if (instance in SEED_BASIC) return SEED_BASIC[instance]!.timeToFeasibleS;
   let t: number | null = null;

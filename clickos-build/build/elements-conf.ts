@@ -1,23 +1,17 @@
 // Element selection in the file the ClickOS build reads. `make elemlist` has
 // `click-buildtool findelem` list every element source of the enabled groups in
-// elements.conf (one source per line, optionally followed by `Cxx-ClickName` pairs);
+// elements.conf (one source per line, then its quoted header and `Cxx-ClickName` pairs);
 // `make minios` compiles what that file lists. We keep only the sources providing the
 // classes the configs use, closed over their ELEMENT_REQUIRES, as findelem would.
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { ElementSelectionError } from './errors.js';
 
-/** Where ClickOS trees have kept elements.conf (relative to the ClickOS root); first found wins. */
-export const ELEMENTS_CONF_CANDIDATES: readonly string[] = [
-  'minios/build/click/elements/elements.conf',
-  'build/click/elements/elements.conf',
-  'minios/elements.conf',
-  'elements.conf',
-];
-
-export function findElementsConf(clickosDir: string): string | undefined {
-  return ELEMENTS_CONF_CANDIDATES.map((p) => join(clickosDir, p)).find((p) => existsSync(p));
-}
+/**
+ * The folder of a ClickOS tree that the list's paths start from: findelem runs from
+ * minios/ with `-p ..`, so it writes `../elements/standard/counter.cc`.
+ */
+export const LIST_BASE = 'minios';
 
 export interface ElementSource {
   /** the line's first field, as written */
@@ -40,12 +34,18 @@ function words(text: string, re: RegExp): string[] {
   return [...text.matchAll(re)].flatMap((m) => m[1].split(/\s+/).filter((w) => w !== ''));
 }
 
-/** Reads the source and its header to learn what a listed element source provides and needs. */
-export function scanElementSource(line: string, clickosDir: string): ElementSource {
-  const [file, ...pairs] = line.trim().split(/\s+/);
-  const path = isAbsolute(file) ? file : join(clickosDir, file);
+/**
+ * Reads the source and its header to learn what a listed element source provides and
+ * needs; baseDir is where the list's relative paths start (LIST_BASE in a ClickOS tree).
+ */
+export function scanElementSource(line: string, baseDir: string): ElementSource {
+  const [file, ...fields] = line.trim().split(/\s+/);
+  const path = isAbsolute(file) ? file : join(baseDir, file);
+  // A source that is not there would silently lose its ELEMENT_REQUIRES: refuse instead.
+  if (!existsSync(path)) throw new ElementSelectionError(`element source ${file} of the element list is not in ${baseDir}`);
   let text = '';
   for (const p of [path, path.replace(/\.(cc|c|cpp)$/, '.hh')]) if (existsSync(p)) text += readFileSync(p, 'utf8') + '\n';
+  const pairs = fields.filter((f) => !f.startsWith('"') && !f.startsWith('<'));
   const fromLine = pairs.map((p) => p.split('-')).filter((p) => p.length === 2 && p[1] !== '');
   const classes = new Set([...fromLine.map((p) => p[1]), ...words(text, CLASS_NAME)]);
   const cxx = new Set([...fromLine.map((p) => p[0]), ...words(text, EXPORT)]);
@@ -75,9 +75,9 @@ export interface Selection {
  * Keeps the sources providing `needed` and, transitively, what they require; classes in
  * `alsoKeep` are kept when listed and not missed when absent.
  */
-export function selectElements(confText: string, clickosDir: string, needed: readonly string[], alsoKeep: readonly string[] = []): Selection {
+export function selectElements(confText: string, baseDir: string, needed: readonly string[], alsoKeep: readonly string[] = []): Selection {
   const lines = confText.split('\n');
-  const sources = lines.filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#')).map((l) => scanElementSource(l, clickosDir));
+  const sources = lines.filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#')).map((l) => scanElementSource(l, baseDir));
   const provider = new Map<string, ElementSource>();
   for (const s of sources) for (const p of s.provides) if (!provider.has(p)) provider.set(p, s);
 

@@ -5,7 +5,7 @@ import { guestConfig } from '../../toolstack/index.js';
 export interface ImageGuest {
   name: string;
   kernel: string;
-  /** MiB; ClickOS's example uses 12 */
+  /** MiB (default 16: 8 crashed once a router ran, 12 and 16 worked — docs/clickos.md) */
   memory?: number;
   /** one vif per device the configs open (FromDevice(N)/ToDevice(N)) */
   devices: number;
@@ -21,5 +21,5 @@ export function guestName(configFile: string): string {
 /** The xl.cfg text: pv, 1 vcpu, on_crash=preserve (to read the console), a vif per device. */
 export function imageXlCfg(g: ImageGuest): string {
   const vifs = Array.from({ length: g.devices }, () => ({ bridge: g.bridge ?? 'xenbr0' }));
-  return guestConfig({ name: g.name, kernel: g.kernel, memory: g.memory ?? 12, vcpus: 1, vifs, onCrash: 'preserve' }).toString();
+  return guestConfig({ name: g.name, kernel: g.kernel, memory: g.memory ?? 16, vcpus: 1, vifs, onCrash: 'preserve' }).toString();
 }

@@ -1,217 +1,143 @@
-// The image build driver: checks the trees, runs the documented ClickOS build with the
-// element list cut to the configs' needs, logs every step, and caches the image by key.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+// The image build: three cached stages (toolchain, click, image), each keyed by a hash of
+// its inputs, so a second config's image reuses the toolchain and the configured Click.
+// The image stage cuts Click's element list to what the configs use (or keeps it whole
+// with `full`), links in the click stage's tree, and keeps the image with its manifest.
+// Then the xl.cfg that boots it is written.
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { execa } from 'execa';
 import type { Catalog } from '../catalog.js';
-import { elementSet, type ConfigSource } from './element-set.js';
-import { findElementsConf, selectElements, ELEMENTS_CONF_CANDIDATES } from './elements-conf.js';
-import { BuildStepError, ElementSelectionError } from './errors.js';
+import { CXX_DIALECT } from './adaptations.js';
+import { clickStage, ELEMENTS_CONF, FULL_LIST } from './click-tree.js';
+import { elementSet, type ConfigSource, type ElementSet } from './element-set.js';
+import { LIST_BASE, selectElements } from './elements-conf.js';
 import { guestName, imageXlCfg } from './guest-cfg.js';
-import { makePlan, NEWLIB_SUBDIR, type BuildPlan, type ImageOptions, type PlanStep } from './plan.js';
 import { silent, type ProgressSink } from './progress.js';
-import { requireSources, sha256, SOURCE_NAMES, sourceId, type SourceDirs, type SourceName } from './sources.js';
+import { locateSources, pin } from './sources.js';
+import { runStage, stageKey, withLock, type StageKind, type StageResult } from './stage.js';
+import { compilerId, toolchainStage, toolchainTrees } from './toolchain.js';
 
 export const IMAGE_FILE = 'clickos_x86_64';
 /** Where `make minios` leaves the image, relative to the ClickOS tree. */
-export const IMAGE_OUTPUT = 'minios/build';
+export const IMAGE_OUTPUT = 'minios/build/clickos_x86_64';
 
 export interface ImageRequest {
+  /** the configs the image must run; with `full` they only shape the xl.cfg */
   configs: ConfigSource[];
-  dirs: SourceDirs;
+  /** keep every element of the enabled groups, as ClickOS's own build does */
+  full?: boolean;
   catalog: Catalog;
-  /** cache root: images/<key>/ and builds/<key>/logs/ */
+  /** the folder of tarballs (default: see sources.ts) */
+  sourcesDir?: string;
+  /** cache root: toolchain/, click/, image/, logs/ */
   cacheDir: string;
-  options?: Partial<ImageOptions>;
+  configureArgs?: string[];
   jobs?: number;
-  /** the make program (default: $MAKE or make) */
-  make?: string;
   /** where to write the xl.cfg (default: ./<name>.cfg) */
   xlCfgPath?: string;
   name?: string;
   memory?: number;
   bridge?: string;
   progress?: ProgressSink;
-  /** the command line to print in the missing-sources message */
-  rerun?: string;
-  /** cleanly rebuild even when the cache has the image */
+  /** rebuild the image stage even when cached (earlier stages stay cached) */
   force?: boolean;
 }
 
-export interface StepRecord {
-  name: string;
-  outcome: 'ok' | 'skipped';
-  log?: string;
+export interface StageRecord {
+  kind: StageKind;
+  key: string;
+  cached: boolean;
+  seconds: number;
+  log: string;
+}
+
+export interface Manifest {
+  format: 1;
+  keys: Record<StageKind, string>;
+  classes: string[];
+  full: boolean;
+  elementSources: string[];
+  total: number;
+  external: string[];
+  bytes: number;
 }
 
 export interface ImageResult {
   cached: boolean;
-  cacheKey: string;
   image: string;
   imageDir: string;
   xlCfg: string;
-  logDir: string;
-  plan: BuildPlan;
-  steps: StepRecord[];
-  /** element sources kept out of the full list (absent on a cache hit) */
-  selected?: { kept: number; total: number; external: string[] };
+  manifest: Manifest;
+  stages: StageRecord[];
+  elements: ElementSet | undefined;
 }
 
-export interface Manifest {
-  format: number;
-  cacheKey: string;
-  classes: string[];
-  sourceIds: Record<SourceName, string>;
-  configureArgs: string[];
-  elementSources: string[];
-  builtFrom: string[];
-}
-
-/** Absolute, order-stable source ids of the four trees. */
-export async function sourceIds(dirs: SourceDirs): Promise<Record<SourceName, string>> {
-  const ids = {} as Record<SourceName, string>;
-  for (const n of SOURCE_NAMES) ids[n] = await sourceId(dirs[n]);
-  return ids;
-}
-
-function tail(path: string, lines = 15): string {
-  if (!existsSync(path)) return '';
-  return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).map((l) => `    ${l}`).join('\n');
-}
-
-async function runStep(step: PlanStep, log: string, env: NodeJS.ProcessEnv): Promise<void> {
-  writeFileSync(log, `$ cd ${step.cwd} && ${step.argv.join(' ')}\n`);
-  const out = { file: log, append: true } as const;
-  const r = await execa(step.argv[0], step.argv.slice(1), { cwd: step.cwd, env, stdin: 'ignore', stdout: out, stderr: out, reject: false });
-  if (r.exitCode !== 0 || r.failed) {
-    const why = r.exitCode !== undefined ? `exit ${r.exitCode}` : (r.signal ?? r.shortMessage);
-    throw new BuildStepError(step.name, log, `step ${step.name} failed (${why}): ${step.argv.join(' ')} in ${step.cwd}\n  log: ${log}\n${tail(log)}`);
-  }
+function record(kind: StageKind, r: StageResult): StageRecord {
+  return { kind, key: r.dir.split('/').pop() as string, cached: r.cached, seconds: Math.round(r.seconds * 10) / 10, log: r.log };
 }
 
 /** Builds (or finds in the cache) the image for the configs, and writes its xl.cfg. */
 export async function buildImage(req: ImageRequest): Promise<ImageResult> {
   const progress = req.progress ?? silent;
-  const options: ImageOptions = { configureArgs: req.options?.configureArgs ?? [] };
   const jobs = req.jobs ?? availableParallelism();
-  const make = req.make ?? process.env.MAKE ?? 'make';
-  const elements = elementSet(req.configs, req.catalog);
-  requireSources(req.dirs, req.rerun ?? 'clickos-build image --clickos DIR --minios DIR --toolchain DIR --xen DIR <config.click>...');
-  const plan = makePlan(elements, options, req.dirs, await sourceIds(req.dirs), jobs, make);
-  const key = plan.cacheKey as string;
   const cacheDir = resolve(req.cacheDir);
-  const imageDir = join(cacheDir, 'images', key);
-  const logDir = join(cacheDir, 'builds', key, 'logs');
-  const image = join(imageDir, IMAGE_FILE);
-  const name = req.name ?? guestName(req.configs[0].file);
-  const xlCfg = resolve(req.xlCfgPath ?? `${name}.cfg`);
-  const writeCfg = () => {
-    mkdirSync(dirname(xlCfg), { recursive: true });
-    writeFileSync(xlCfg, imageXlCfg({ name, kernel: image, devices: elements.devices, memory: req.memory, bridge: req.bridge }));
+  // The configs check before anything is unpacked: a bad config costs nothing.
+  const elements = req.configs.length > 0 || !req.full ? elementSet(req.configs, req.catalog) : undefined;
+  const sources = locateSources(req.sourcesDir);
+  const stages: StageRecord[] = [];
+
+  const tcSpec = toolchainStage(sources, jobs, await compilerId());
+  const tc = await runStage(cacheDir, tcSpec, progress);
+  stages.push(record('toolchain', tc));
+  const trees = toolchainTrees(tc.dir);
+
+  const clickSpec = clickStage(sources, stageKey(tcSpec.inputs), trees, req.configureArgs ?? []);
+  const click = await runStage(cacheDir, clickSpec, progress);
+  stages.push(record('click', click));
+  const tree = join(click.dir, pin('clickos').folder);
+
+  const fullList = readFileSync(join(click.dir, FULL_LIST), 'utf8');
+  const sel = req.full
+    ? { text: fullList, kept: [], total: 0, external: [] as string[], all: true }
+    : { ...selectElements(fullList, join(tree, LIST_BASE), elements?.classes ?? [], elements?.alwaysBuilt ?? []), all: false };
+  const lines = sel.text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
+  const imageInputs = { stage: 'image/1', click: stageKey(clickSpec.inputs), elements: [...lines].sort(), cxx: CXX_DIALECT };
+  const imageSpec = {
+    kind: 'image' as const,
+    about: sel.all ? `link every element (${lines.length} sources)` : `link ${lines.length} of ${sel.total} element sources`,
+    inputs: imageInputs,
+    async build(dir: string, log: import('./stage.js').StageLog) {
+      // One link at a time in a configured tree; objects of earlier links are reused by make.
+      await withLock(`${click.dir}.link.lock`, `a link in ${tree}`, async () => {
+        writeFileSync(join(tree, ELEMENTS_CONF), sel.text.endsWith('\n') ? sel.text : `${sel.text}\n`);
+        log.note(`elements.conf: ${lines.length} sources${sel.all ? ' (all)' : ''}`);
+        await log.run(['make', `-j${jobs}`, 'minios', `STUB_CXXFLAGS=${CXX_DIALECT}`], { cwd: tree });
+        const built = join(tree, IMAGE_OUTPUT);
+        if (!existsSync(built)) throw new Error(`make minios finished but left no ${built}`);
+        copyFileSync(built, join(dir, IMAGE_FILE));
+        copyFileSync(join(tree, ELEMENTS_CONF), join(dir, 'elements.conf'));
+      });
+      const manifest: Manifest = {
+        format: 1,
+        keys: { toolchain: stageKey(tcSpec.inputs), click: stageKey(clickSpec.inputs), image: stageKey(imageInputs) },
+        classes: elements?.classes ?? [],
+        full: sel.all,
+        elementSources: lines.map((l) => l.split(/\s+/)[0]),
+        total: sel.all ? lines.length : sel.total,
+        external: sel.external,
+        bytes: statSync(join(dir, IMAGE_FILE)).size,
+      };
+      writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+    },
   };
+  const img = await runStage(cacheDir, imageSpec, progress, req.force);
+  stages.push(record('image', img));
 
-  if (!req.force && existsSync(join(imageDir, 'manifest.json')) && existsSync(image)) {
-    writeCfg();
-    progress.note(`cached: ${image}`);
-    return { cached: true, cacheKey: key, image, imageDir, xlCfg, logDir, plan, steps: [] };
-  }
-
-  mkdirSync(logDir, { recursive: true });
-  // Builds configure and cut elements.conf inside the ClickOS tree: one at a time per tree.
-  const lock = join(cacheDir, 'builds', `tree-${sha256(req.dirs.clickos).slice(0, 16)}.lock`);
-  try {
-    writeFileSync(lock, `${process.pid} ${req.dirs.clickos}\n`, { flag: 'wx' });
-  } catch {
-    throw new BuildStepError('lock', lock, `another build in ${req.dirs.clickos} holds ${lock}; wait for it, or remove the file if no clickos-build is running`);
-  }
-  try {
-    const root = `${req.dirs.toolchain}/${NEWLIB_SUBDIR}`;
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      XEN_ROOT: req.dirs.xen,
-      MINIOS_ROOT: req.dirs.minios,
-      TOOLCHAIN_ROOT: req.dirs.toolchain,
-      NEWLIB_ROOT: root,
-      LWIP_ROOT: root,
-    };
-    const steps: StepRecord[] = [];
-    let selected: ImageResult['selected'];
-    let elementSources: string[] = [];
-    const total = plan.steps.length;
-    for (const [i, step] of plan.steps.entries()) {
-      progress.step(i + 1, total, step.name, step.about);
-      const log = join(logDir, `${String(i + 1).padStart(2, '0')}-${step.name}.log`);
-      try {
-        if (step.name === 'toolchain' && existsSync(join(root, 'lib', 'libc.a')) && existsSync(join(root, 'lib', 'liblwip.a'))) {
-          writeFileSync(log, `skipped: ${root}/lib has libc.a and liblwip.a\n`);
-          steps.push({ name: step.name, outcome: 'skipped', log });
-          progress.done(step.name, 'skipped', 'already built');
-          continue;
-        }
-        if (step.name === 'select') {
-          const conf = findElementsConf(req.dirs.clickos);
-          if (!conf)
-            throw new ElementSelectionError(
-              `make elemlist wrote no elements.conf (looked for ${ELEMENTS_CONF_CANDIDATES.join(', ')} under ${req.dirs.clickos})`,
-            );
-          const full = readFileSync(conf, 'utf8');
-          writeFileSync(join(logDir, 'elements.conf.full'), full);
-          const sel = selectElements(full, req.dirs.clickos, elements.classes, elements.alwaysBuilt);
-          writeFileSync(conf, sel.text);
-          writeFileSync(log, `${conf}: kept ${sel.kept.length} of ${sel.total} element sources\n${sel.kept.map((s) => `  ${s.file} (${s.classes.join(' ')})`).join('\n')}\nexternal requirements: ${sel.external.join(' ') || 'none'}\n`);
-          selected = { kept: sel.kept.length, total: sel.total, external: sel.external };
-          elementSources = sel.kept.map((s) => s.file);
-          steps.push({ name: step.name, outcome: 'ok', log });
-          progress.done(step.name, 'ok', `${sel.kept.length} of ${sel.total} element sources`);
-          continue;
-        }
-        if (step.name === 'install') {
-          const built = join(req.dirs.clickos, IMAGE_OUTPUT, IMAGE_FILE);
-          if (!existsSync(built)) throw new BuildStepError('install', log, `make minios finished but left no ${built}; see ${join(logDir, '05-minios.log')}`);
-          const tmp = `${imageDir}.tmp-${process.pid}`;
-          rmSync(tmp, { recursive: true, force: true });
-          mkdirSync(tmp, { recursive: true });
-          const copied: string[] = [];
-          for (const f of [IMAGE_FILE, `${IMAGE_FILE}.gz`]) {
-            const src = join(req.dirs.clickos, IMAGE_OUTPUT, f);
-            if (existsSync(src)) {
-              copyFileSync(src, join(tmp, f));
-              copied.push(src);
-            }
-          }
-          const conf = findElementsConf(req.dirs.clickos);
-          if (conf) copyFileSync(conf, join(tmp, 'elements.conf'));
-          const manifest: Manifest = {
-            format: 1,
-            cacheKey: key,
-            classes: elements.classes,
-            sourceIds: plan.sourceIds as Record<SourceName, string>,
-            configureArgs: options.configureArgs,
-            elementSources,
-            builtFrom: copied,
-          };
-          writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-          rmSync(imageDir, { recursive: true, force: true });
-          renameSync(tmp, imageDir);
-          writeCfg();
-          writeFileSync(log, `installed ${copied.join(', ')} into ${imageDir}\nxl.cfg: ${xlCfg}\n`);
-          steps.push({ name: step.name, outcome: 'ok', log });
-          progress.done(step.name, 'ok', image);
-          continue;
-        }
-        await runStep(step, log, env);
-        steps.push({ name: step.name, outcome: 'ok', log });
-        progress.done(step.name, 'ok');
-      } catch (e) {
-        // Steps the driver does itself leave their error in their log too.
-        if (!existsSync(log)) writeFileSync(log, `${(e as Error).message}\n`);
-        progress.done(step.name, 'failed', `see ${log}`);
-        throw e;
-      }
-    }
-    return { cached: false, cacheKey: key, image, imageDir, xlCfg, logDir, plan, steps, selected };
-  } finally {
-    rmSync(lock, { force: true });
-  }
+  const image = join(img.dir, IMAGE_FILE);
+  const manifest = JSON.parse(readFileSync(join(img.dir, 'manifest.json'), 'utf8')) as Manifest;
+  const name = req.name ?? (req.configs[0] ? guestName(req.configs[0].file) : 'clickos');
+  const xlCfg = resolve(req.xlCfgPath ?? `${name}.cfg`);
+  mkdirSync(dirname(xlCfg), { recursive: true });
+  writeFileSync(xlCfg, imageXlCfg({ name, kernel: image, devices: elements?.devices ?? 0, memory: req.memory, bridge: req.bridge }));
+  return { cached: img.cached, image, imageDir: img.dir, xlCfg, manifest, stages, elements };
 }

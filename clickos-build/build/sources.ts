@@ -1,110 +1,125 @@
-// The four source trees a ClickOS image is built from: where they come from, how to tell
-// one is there, and a revision id for the cache key.
+// The pinned upstream sources a ClickOS image is built from: six `git archive` tarballs,
+// found in a folder (the repository's third-party/clickos-sources by default), checked
+// against their SHA256SUMS, and unpacked where a stage wants them. `fetchScript` writes the
+// same tarballs from the upstream repositories on a machine with internet.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { homedir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { MissingSourcesError } from './errors.js';
 
-export type SourceName = 'clickos' | 'minios' | 'toolchain' | 'xen';
-export const SOURCE_NAMES: readonly SourceName[] = ['clickos', 'minios', 'toolchain', 'xen'];
+export type SourceName = 'clickos' | 'minios' | 'toolchain' | 'newlib' | 'lwip' | 'xen';
 
-export interface SourceInfo {
+export interface SourcePin {
   name: SourceName;
-  what: string;
-  /** git URL and ref to clone */
+  tarball: string;
+  /** the one folder the tarball unpacks into */
+  folder: string;
   url: string;
-  ref?: string;
-  /** default folder name under the sources root */
-  dir: string;
-  /** a file (relative) that every checkout of this tree has */
-  marker: string;
+  /** the ref we pinned and its commit */
+  ref: string;
+  commit: string;
 }
 
-export const SOURCES: Record<SourceName, SourceInfo> = {
-  clickos: { name: 'clickos', what: 'ClickOS (Click with the mini-os target)', url: 'https://github.com/sysml/clickos.git', dir: 'clickos', marker: 'configure' },
-  minios: { name: 'minios', what: "mini-os (ClickOS's fork)", url: 'https://github.com/sysml/mini-os.git', dir: 'mini-os', marker: 'Makefile' },
-  toolchain: { name: 'toolchain', what: 'the newlib + lwip toolchain for mini-os', url: 'https://github.com/sysml/toolchain.git', dir: 'toolchain', marker: 'Makefile' },
-  // Only the public headers are used; the guest ABI is stable, so an older release builds
-  // images that boot on the lab's 4.17. RELEASE-4.11.4 is the combination clickos-docker builds.
-  xen: { name: 'xen', what: 'the Xen source tree (for its public headers)', url: 'https://xenbits.xen.org/git-http/xen.git', ref: 'RELEASE-4.11.4', dir: 'xen', marker: 'xen/include/public/xen.h' },
-};
+/** The pins of third-party/clickos-sources/README.md, in build order. */
+export const PINS: readonly SourcePin[] = [
+  { name: 'xen', tarball: 'xen-RELEASE-4.14.6.tar.xz', folder: 'xen', url: 'https://github.com/xen-project/xen.git', ref: 'RELEASE-4.14.6', commit: '297fce96e1329107f48c08f539bc3000652610cd' },
+  { name: 'minios', tarball: 'mini-os-50cfef1.tar.xz', folder: 'mini-os', url: 'https://github.com/sysml/mini-os.git', ref: 'master', commit: '50cfef19656604232a2e800b8d36b78dc38bf8df' },
+  { name: 'toolchain', tarball: 'toolchain-f5aa696.tar.xz', folder: 'toolchain', url: 'https://github.com/sysml/toolchain.git', ref: 'master', commit: 'f5aa6964dd5145fd6d75037c89576cc40fe990a1' },
+  { name: 'newlib', tarball: 'newlib-1.16.0.tar.xz', folder: 'newlib-1.16.0', url: 'https://github.com/bminor/newlib.git', ref: 'newlib-1_16_0', commit: '07b4b67a88f386ce4716a14e0ff2c2bce992b985' },
+  { name: 'lwip', tarball: 'lwip-EXPERIMENTAL-1_4_1_GSOv4.tar.xz', folder: 'lwip', url: 'https://github.com/sysml/lwip.git', ref: 'EXPERIMENTAL-1_4_1_GSOv4', commit: '4761090b8685570c3b09a1c93a2c32065e7026bf' },
+  { name: 'clickos', tarball: 'clickos-a092d40.tar.xz', folder: 'clickos', url: 'https://github.com/sysml/clickos.git', ref: 'master', commit: 'a092d40e53ddca514cd9a0bff56b1cd1e0228399' },
+];
 
-export type SourceDirs = Record<SourceName, string>;
-
-/** Sources root: CLICKOS_BUILD_SRC, else ~/clickos-src. */
-export function defaultSourceRoot(env: NodeJS.ProcessEnv = process.env): string {
-  return env.CLICKOS_BUILD_SRC || join(homedir(), 'clickos-src');
+export function pin(name: SourceName): SourcePin {
+  return PINS.find((p) => p.name === name) as SourcePin;
 }
 
-/** Each tree's folder: the one given, else <root>/<default name>; absolute. */
-export function sourceDirs(given: Partial<SourceDirs>, root = defaultSourceRoot()): SourceDirs {
-  const out = {} as SourceDirs;
-  for (const n of SOURCE_NAMES) out[n] = resolve(given[n] ?? join(root, SOURCES[n].dir));
-  return out;
+/** The repository root (the folder with package.json above this module). */
+export function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
 }
-
-/** The shell lines that fetch one tree into dir. */
-export function fetchCommand(name: SourceName, dir: string): string {
-  const s = SOURCES[name];
-  return `git clone ${s.ref ? `--depth 1 -b ${s.ref} ` : ''}${s.url} ${dir}`;
-}
-
-/** Throws MissingSourcesError naming every absent tree, its URL, and the command to run after. */
-export function requireSources(dirs: SourceDirs, rerun: string): void {
-  const missing = SOURCE_NAMES.filter((n) => !existsSync(join(dirs[n], SOURCES[n].marker)));
-  if (missing.length === 0) return;
-  const lines = ['missing ClickOS build sources:'];
-  for (const n of missing) {
-    const why = existsSync(dirs[n]) ? `has no ${SOURCES[n].marker}` : 'does not exist';
-    lines.push(`  --${n} ${dirs[n]}: ${why} (want ${SOURCES[n].what})`);
-  }
-  lines.push('fetch them (needs internet; the Vagrant lab does this in vagrant/clickos.sh):');
-  for (const n of missing) lines.push(`  ${fetchCommand(n, dirs[n])}`);
-  lines.push('build prerequisites (Debian): apt-get install build-essential autoconf automake texinfo git wget');
-  lines.push('(the toolchain downloads newlib 1.16.0 and lwip 1.3.0 tarballs while it builds)');
-  lines.push('then run:');
-  lines.push(`  ${rerun}`);
-  throw new MissingSourcesError(lines.join('\n'), missing);
-}
-
-/** Build outputs that live inside source trees and must not change their id. */
-const GENERATED_DIRS = new Set(['.git', 'build', 'x86_64-root', 'autom4te.cache', 'node_modules']);
-const SOURCE_FILE = /\.(c|cc|cpp|h|hh|S|s|in|ac|m4|mk|y|l|py|pl|sh)$|^(configure|Makefile|Config\.mk|Rules\.mk)$/;
 
 /**
- * A revision id: `git:<HEAD>` for a clean git checkout, `git:<HEAD>+<diff hash>` with local
- * changes to tracked files, and for other trees `tree:<hash>` over the source files' paths
- * and sizes (files a configure step generates from a `.in` beside them are left out).
+ * Where the tarballs are: the folder given, else $CLICKOS_SOURCES, else the repository's
+ * own copy, else ../shared/third-party/clickos-sources beside the repository.
  */
-export async function sourceId(dir: string): Promise<string> {
-  if (existsSync(join(dir, '.git'))) {
-    const head = await execa('git', ['-C', dir, 'rev-parse', 'HEAD'], { reject: false });
-    if (head.exitCode === 0) {
-      const diff = await execa('git', ['-C', dir, 'diff', 'HEAD', '--no-ext-diff', '--binary'], { reject: false, stripFinalNewline: false });
-      const rev = `git:${head.stdout.trim()}`;
-      return diff.stdout === '' ? rev : `${rev}+${sha256(diff.stdout).slice(0, 16)}`;
-    }
-  }
-  const h = createHash('sha256');
-  const walk = (rel: string) => {
-    const names = readdirSync(join(dir, rel)).sort();
-    for (const name of names) {
-      const r = rel === '' ? name : `${rel}/${name}`;
-      const st = statSync(join(dir, r), { throwIfNoEntry: false });
-      if (!st) continue;
-      if (st.isDirectory()) {
-        if (!GENERATED_DIRS.has(name)) walk(r);
-      } else if (st.isFile() && SOURCE_FILE.test(name) && !names.includes(`${name}.in`)) {
-        h.update(`${r}\0${st.size}\n`);
-      }
-    }
-  };
-  walk('');
-  return `tree:${h.digest('hex').slice(0, 24)}`;
+export function sourcesCandidates(given?: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  if (given) return [resolve(given)];
+  if (env.CLICKOS_SOURCES) return [resolve(env.CLICKOS_SOURCES)];
+  const root = projectRoot();
+  return [join(root, 'third-party', 'clickos-sources'), resolve(root, '..', 'shared', 'third-party', 'clickos-sources')];
 }
 
-export function sha256(s: string): string {
-  return createHash('sha256').update(s).digest('hex');
+export interface Sources {
+  dir: string;
+  /** sha256 of each tarball, checked against SHA256SUMS */
+  digests: Record<SourceName, string>;
+}
+
+function sha256File(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+/** Finds the tarballs and checks every digest; throws MissingSourcesError saying what to do. */
+export function locateSources(given?: string, rerun = 'clickos-build image <config.click>'): Sources {
+  const candidates = sourcesCandidates(given);
+  const dir = candidates.find((d) => existsSync(join(d, 'SHA256SUMS')));
+  if (!dir) {
+    throw new MissingSourcesError(
+      [
+        `no ClickOS sources: none of ${candidates.join(', ')} holds SHA256SUMS and the tarballs`,
+        'on a machine with internet, fetch the pinned commits into a folder and build from it:',
+        '  clickos-build fetch DIR',
+        `  ${rerun} --sources DIR`,
+      ].join('\n'),
+      PINS.map((p) => p.tarball),
+    );
+  }
+  const sums = new Map<string, string>();
+  for (const line of readFileSync(join(dir, 'SHA256SUMS'), 'utf8').split('\n')) {
+    const m = /^([0-9a-f]{64})\s+\*?(\S+)$/.exec(line.trim());
+    if (m) sums.set(m[2], m[1]);
+  }
+  const problems: string[] = [];
+  const digests = {} as Record<SourceName, string>;
+  for (const p of PINS) {
+    const path = join(dir, p.tarball);
+    if (!existsSync(path)) problems.push(`${p.tarball}: missing`);
+    else if (!sums.has(p.tarball)) problems.push(`${p.tarball}: not listed in SHA256SUMS`);
+    else {
+      const got = sha256File(path);
+      if (got !== sums.get(p.tarball)) problems.push(`${p.tarball}: sha256 ${got}, SHA256SUMS says ${sums.get(p.tarball)}`);
+      digests[p.name] = got;
+    }
+  }
+  if (problems.length > 0) {
+    throw new MissingSourcesError(`ClickOS sources in ${dir} do not check:\n  ${problems.join('\n  ')}\nfetch them again with: clickos-build fetch ${dir}`, problems);
+  }
+  return { dir, digests };
+}
+
+/** Unpacks one tarball into parent (it creates parent/<folder>). */
+export async function unpack(sources: Sources, name: SourceName, parent: string): Promise<string> {
+  const p = pin(name);
+  await execa('tar', ['-xJf', join(sources.dir, p.tarball), '-C', parent]);
+  return join(parent, p.folder);
+}
+
+/** The shell script that writes the tarballs and SHA256SUMS into dir from upstream (needs git and internet). */
+export function fetchScript(dir: string): string {
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const lines = ['set -eu', `mkdir -p ${q(dir)}`, `cd ${q(dir)}`, 'work=$(mktemp -d)', 'trap \'rm -rf "$work"\' EXIT'];
+  for (const p of PINS) {
+    lines.push(
+      `git init -q "$work/${p.name}"`,
+      `git -C "$work/${p.name}" fetch -q --depth 1 ${q(p.url)} ${p.commit} || git -C "$work/${p.name}" fetch -q ${q(p.url)} ${q(p.ref)}`,
+      `git -C "$work/${p.name}" archive --prefix=${p.folder}/ ${p.commit} | xz -9 > ${q(p.tarball)}`,
+    );
+  }
+  lines.push(`sha256sum ${PINS.map((p) => q(p.tarball)).join(' ')} > SHA256SUMS`);
+  return lines.join('\n') + '\n';
 }

@@ -1,4 +1,4 @@
-// monitord's core (seed 3.1: "periodically gathers performance statistics about the
+// monitord's core (D3.2 §3.1, docs/platform.md: "periodically gathers performance statistics about the
 // platform from the module host daemons ... and the switch daemon, and gives these to the
 // resource daemon"). It polls every hostd's host_stats over XML-RPC and the switch's flow
 // and port counters through a driver, and keeps the latest snapshot; a failed source is

@@ -5,30 +5,21 @@
 // either resolves with everything accepted or rejects with the switch's error for the
 // first refused flow. The channel remembers the desired flows per cookie: when the
 // switch reconnects (ovs-vswitchd restarted and lost its tables) it installs them again.
+// Every message is checked (checkFromSwitch, then its parser) before it is acted on; one
+// that fails closes that switch's connection with the reason logged, and the controller
+// carries on: a switch's bytes must never be able to take the daemon down.
 import { createServer, type Server, type Socket, type AddressInfo } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { OFP_HEADER_LEN, OFP_VERSION, OFPET, OFPFC, OFPHFC_INCOMPATIBLE, OFPMPF_REPLY_MORE, OFPT, OFPTT_ALL, errorName } from './constants.js';
+import { ChannelClosedError, OpenFlowBaseError, OpenFlowDecodeError, OpenFlowError } from './errors.js';
 import {
-  encodeBarrierRequest, encodeEchoReply, encodeEchoRequest, encodeError, encodeFeaturesRequest, encodeFlowMod,
+  checkFromSwitch, encodeBarrierRequest, encodeEchoReply, encodeEchoRequest, encodeError, encodeFeaturesRequest, encodeFlowMod,
   encodeFlowStatsRequest, encodeHello, encodePortDescRequest, encodePortStatsRequest, parseError, parseFeaturesReply,
-  parseFlowStats, parseHeader, parseHelloVersions, parseMultipartReply, parsePortDesc, parsePortStats, type FeaturesReply,
+  parseFlowStats, parseHelloVersions, parseMultipartReply, parsePortDesc, parsePortStats, type FeaturesReply,
 } from './messages.js';
 import { flowKey, type Flow, type FlowEntry, type PortDesc, type PortStats } from './model.js';
 
-/** The switch refused a request; `flow` names the flow when it was a flow_mod. */
-export class OpenFlowError extends Error {
-  constructor(message: string, readonly type: number, readonly code: number, readonly flow?: Flow) {
-    super(message);
-    this.name = 'OpenFlowError';
-  }
-}
-
-export class ChannelClosedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ChannelClosedError';
-  }
-}
+export { ChannelClosedError, OpenFlowBaseError, OpenFlowDecodeError, OpenFlowError } from './errors.js';
 
 export interface ChannelOptions {
   /** default 127.0.0.1 */
@@ -58,25 +49,48 @@ interface Pending {
 class Connection {
   private buf: Buffer = Buffer.alloc(0);
   readonly pending = new Map<number, Pending>();
+  readonly peer: string;
   closed = false;
+  /** its HELLO was accepted: a second one is ignored */
+  greeted = false;
 
-  constructor(readonly socket: Socket, private readonly onMessage: (c: Connection, msg: Buffer) => void, private readonly onClose: (c: Connection) => void) {
+  constructor(
+    readonly socket: Socket,
+    private readonly onMessage: (c: Connection, msg: Buffer) => void,
+    private readonly onClose: (c: Connection) => void,
+    private readonly log: (m: string) => void,
+  ) {
+    this.peer = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.setNoDelay(true);
-    socket.on('data', (d) => this.data(d));
+    socket.on('data', (d: Buffer) => this.data(d));
     socket.on('error', () => {});
     socket.on('close', () => this.close(new ChannelClosedError('switch disconnected')));
   }
 
   private data(d: Buffer) {
     this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
-    while (this.buf.length >= OFP_HEADER_LEN) {
+    // a message handled earlier in this chunk may have closed the connection: stop there
+    while (!this.closed && this.buf.length >= OFP_HEADER_LEN) {
       const len = this.buf.readUInt16BE(2);
-      if (len < OFP_HEADER_LEN) return this.close(new ChannelClosedError(`switch sent a message of length ${len}`));
+      if (len < OFP_HEADER_LEN) return this.fail(new OpenFlowDecodeError(`message length ${len} is shorter than the 8-byte header`));
       if (this.buf.length < len) break;
       const msg = this.buf.subarray(0, len);
       this.buf = this.buf.subarray(len);
-      this.onMessage(this, msg);
+      try {
+        this.onMessage(this, msg);
+      } catch (e) {
+        return this.fail(e);
+      }
     }
+  }
+
+  /** A message that could not be handled ends this switch's connection, not the process. */
+  private fail(e: unknown) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    // anything but our own error types is a bug in the controller: keep its stack
+    const what = err instanceof OpenFlowBaseError ? `${err.name}: ${err.message}` : `internal error: ${err.stack ?? err.message}`;
+    this.log(`dropping switch ${this.peer}: ${what}`);
+    this.close(err);
   }
 
   send(msg: Buffer | Buffer[]) {
@@ -142,7 +156,7 @@ export class OpenFlowChannel extends EventEmitter {
   private accept(socket: Socket) {
     // one switch per channel: a new connection from it replaces the old one (its restart)
     this.conn?.close(new ChannelClosedError('switch reconnected'));
-    const c = new Connection(socket, (cc, m) => this.message(cc, m), (cc) => this.lost(cc));
+    const c = new Connection(socket, (cc, m) => this.message(cc, m), (cc) => this.lost(cc), this.log);
     this.conn = c;
     this.lastHeard = Date.now();
     this.log(`switch connected from ${socket.remoteAddress}:${socket.remotePort}`);
@@ -163,11 +177,12 @@ export class OpenFlowChannel extends EventEmitter {
     return this.xid;
   }
 
+  /** One whole message; throws OpenFlowDecodeError for one that is malformed (the connection then closes). */
   private message(c: Connection, msg: Buffer) {
     this.lastHeard = Date.now();
-    const h = parseHeader(msg);
+    const h = checkFromSwitch(msg);
     if (h.type === OFPT.HELLO) return this.hello(c, msg);
-    if (h.version !== OFP_VERSION) return; // before negotiation settles; nothing else is expected
+    if (!c.greeted) throw new OpenFlowDecodeError(`message type ${h.type} before the switch's HELLO`);
     switch (h.type) {
       case OFPT.ECHO_REQUEST:
         return c.send(encodeEchoReply(h.xid, msg.subarray(OFP_HEADER_LEN, h.length)));
@@ -181,10 +196,11 @@ export class OpenFlowChannel extends EventEmitter {
         return p.reject(new OpenFlowError(what, e.type, e.code, p.flow));
       }
       case OFPT.MULTIPART_REPLY: {
+        const more = parseMultipartReply(msg).flags & OFPMPF_REPLY_MORE;
         const p = c.pending.get(h.xid);
         if (!p) return;
         p.parts.push(msg);
-        if (parseMultipartReply(msg).flags & OFPMPF_REPLY_MORE) return;
+        if (more) return;
         c.pending.delete(h.xid);
         return p.resolve(p.parts);
       }
@@ -200,25 +216,33 @@ export class OpenFlowChannel extends EventEmitter {
         return p.resolve([msg]);
       }
       case OFPT.FEATURES_REPLY:
-      case OFPT.ECHO_REPLY: {
-        const p = c.pending.get(h.xid);
-        if (!p) return;
-        c.pending.delete(h.xid);
-        return p.resolve([msg]);
-      }
+        parseFeaturesReply(msg); // checked here, so a bad one closes the connection like any other
+        return this.answer(c, h.xid, msg);
+      case OFPT.ECHO_REPLY:
+        return this.answer(c, h.xid, msg);
       default:
         return; // packet-in, port-status, flow-removed: openflowd does not use them
     }
   }
 
+  /** A single-message reply: resolves its request, if one is waiting. */
+  private answer(c: Connection, xid: number, msg: Buffer) {
+    const p = c.pending.get(xid);
+    if (!p) return;
+    c.pending.delete(xid);
+    p.resolve([msg]);
+  }
+
   private hello(c: Connection, msg: Buffer) {
     const versions = parseHelloVersions(msg);
+    if (c.greeted) return;
     if (!versions.includes(OFP_VERSION)) {
       const text = Buffer.from(`this controller speaks OpenFlow 1.3 only; the switch offers versions ${versions.join(',')}`);
-      c.send(encodeError(parseHeader(msg).xid, { type: OFPET.HELLO_FAILED, code: OFPHFC_INCOMPATIBLE, data: text }));
+      c.send(encodeError(msg.readUInt32BE(4), { type: OFPET.HELLO_FAILED, code: OFPHFC_INCOMPATIBLE, data: text }));
       this.log(text.toString());
       return c.close(new ChannelClosedError(text.toString()));
     }
+    c.greeted = true;
     void this.handshake(c);
   }
 

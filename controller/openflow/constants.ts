@@ -30,6 +30,14 @@ export const OFPT = {
   MULTIPART_REPLY: 19,
   BARRIER_REQUEST: 20,
   BARRIER_REPLY: 21,
+  QUEUE_GET_CONFIG_REQUEST: 22,
+  QUEUE_GET_CONFIG_REPLY: 23,
+  ROLE_REQUEST: 24,
+  ROLE_REPLY: 25,
+  GET_ASYNC_REQUEST: 26,
+  GET_ASYNC_REPLY: 27,
+  SET_ASYNC: 28,
+  METER_MOD: 29,
 } as const;
 
 /** Hello element types. */
@@ -199,7 +207,11 @@ export const IP_PROTO_ICMP = 1;
 export const IP_PROTO_TCP = 6;
 export const IP_PROTO_UDP = 17;
 
-/** Fixed sizes (spec's OFP_ASSERTs), checked by the codec. */
+/**
+ * Fixed sizes (the spec's OFP_ASSERTs). The encoders lay structs out at these sizes; the
+ * parsers refuse a message or struct that is shorter (or, for a fixed struct, of any other
+ * size) before reading a field of it. FLOW_STATS_REQUEST is only ever encoded.
+ */
 export const SIZES = {
   FEATURES_REPLY: 32,
   FLOW_MOD: 56, // header + fixed part + the match's 8-byte minimum
@@ -209,6 +221,41 @@ export const SIZES = {
   FLOW_STATS_FIXED: 48,
   PORT_STATS: 112,
   PORT: 64,
+  PORT_STATUS: 80,
   ACTION_OUTPUT: 16,
+  ACTION_HEADER_ONLY: 8, // push_vlan, pop_vlan, group: type, length, one 32-bit word
   ERROR_FIXED: 12,
+  SWITCH_CONFIG: 12,
+  EXPERIMENTER_HEADER: 16,
+  PACKET_IN_FIXED: 32, // with the match's 8-byte minimum
+  FLOW_REMOVED: 56, // with the match's 8-byte minimum
+  QUEUE_GET_CONFIG_REPLY: 16,
+  ROLE: 24,
+  ASYNC_CONFIG: 32,
 } as const;
+
+/**
+ * The messages a switch may send its controller, each with its size: `exact` for a fixed
+ * struct, else the minimum before a variable tail. Any other type from a switch is a
+ * protocol violation.
+ */
+export const FROM_SWITCH: Readonly<Record<number, { size: number; exact: boolean }>> = {
+  [OFPT.HELLO]: { size: OFP_HEADER_LEN, exact: false },
+  [OFPT.ERROR]: { size: SIZES.ERROR_FIXED, exact: false },
+  [OFPT.ECHO_REQUEST]: { size: OFP_HEADER_LEN, exact: false },
+  [OFPT.ECHO_REPLY]: { size: OFP_HEADER_LEN, exact: false },
+  [OFPT.EXPERIMENTER]: { size: SIZES.EXPERIMENTER_HEADER, exact: false },
+  [OFPT.FEATURES_REPLY]: { size: SIZES.FEATURES_REPLY, exact: true },
+  [OFPT.GET_CONFIG_REPLY]: { size: SIZES.SWITCH_CONFIG, exact: true },
+  [OFPT.PACKET_IN]: { size: SIZES.PACKET_IN_FIXED, exact: false },
+  [OFPT.FLOW_REMOVED]: { size: SIZES.FLOW_REMOVED, exact: false },
+  [OFPT.PORT_STATUS]: { size: SIZES.PORT_STATUS, exact: true },
+  [OFPT.MULTIPART_REPLY]: { size: SIZES.MULTIPART_HEADER, exact: false },
+  [OFPT.BARRIER_REPLY]: { size: OFP_HEADER_LEN, exact: true },
+  [OFPT.QUEUE_GET_CONFIG_REPLY]: { size: SIZES.QUEUE_GET_CONFIG_REPLY, exact: false },
+  [OFPT.ROLE_REPLY]: { size: SIZES.ROLE, exact: true },
+  [OFPT.GET_ASYNC_REPLY]: { size: SIZES.ASYNC_CONFIG, exact: true },
+};
+
+/** Port-status reasons (ofp_port_reason). */
+export const OFPPR = { ADD: 0, DELETE: 1, MODIFY: 2 } as const;

@@ -1,19 +1,17 @@
 // OpenFlow 1.3 messages: encode to and parse from bytes (Ryu's ofproto_v1_3_parser, in
 // TypeScript). Only what openflowd needs; every layout follows the spec's structs, with
-// sizes checked against constants.SIZES. Parsers throw OpenFlowDecodeError on a malformed
-// message instead of reading past its end.
+// sizes from constants.SIZES. A parser checks the header's length against the bytes it
+// was given and against the struct's size before it reads a field, bounds every nested
+// TLV by its parent, and throws OpenFlowDecodeError on anything malformed: never a
+// RangeError from reading past the end, never a value read from a neighbour's bytes.
 import {
-  OFP_HEADER_LEN, OFP_NO_BUFFER, OFP_VERSION, OFPAT, OFPCML_NO_BUFFER, OFPG_ANY, OFPHET_VERSIONBITMAP,
+  FROM_SWITCH, OFP_HEADER_LEN, OFP_NO_BUFFER, OFP_VERSION, OFPAT, OFPCML_NO_BUFFER, OFPG_ANY, OFPHET_VERSIONBITMAP,
   OFPIT, OFPMP, OFPMT_OXM, OFPP, OFPT, OFPTT_ALL, OFPVID_PRESENT, OFPXMC_OPENFLOW_BASIC, OFPXMT, SIZES,
 } from './constants.js';
+import { OpenFlowDecodeError } from './errors.js';
 import type { Action, FlowEntry, Ipv4Prefix, Match, PortDesc, PortStats, ReservedPort } from './model.js';
 
-export class OpenFlowDecodeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'OpenFlowDecodeError';
-  }
-}
+export { OpenFlowDecodeError } from './errors.js';
 
 export interface Header {
   version: number;
@@ -35,7 +33,33 @@ function header(type: number, xid: number, body: Buffer): Buffer {
 
 export function parseHeader(buf: Buffer): Header {
   if (buf.length < OFP_HEADER_LEN) throw new OpenFlowDecodeError(`message of ${buf.length} bytes is shorter than the 8-byte header`);
-  return { version: buf[0], type: buf[1], length: buf.readUInt16BE(2), xid: buf.readUInt32BE(4) };
+  const length = buf.readUInt16BE(2);
+  if (length < OFP_HEADER_LEN) throw new OpenFlowDecodeError(`message length ${length} is shorter than the 8-byte header`);
+  return { version: buf[0]!, type: buf[1]!, length, xid: buf.readUInt32BE(4) };
+}
+
+/** The header of a whole message of at least `size` bytes (exactly `size` when `exact`). */
+function whole(msg: Buffer, what: string, size: number, exact = false): Header {
+  const h = parseHeader(msg);
+  if (h.length > msg.length) throw new OpenFlowDecodeError(`${what} says ${h.length} bytes but only ${msg.length} are there`);
+  if (exact ? h.length !== size : h.length < size)
+    throw new OpenFlowDecodeError(`${what} of ${h.length} bytes, expected ${exact ? '' : 'at least '}${size}`);
+  return h;
+}
+
+/**
+ * What the channel checks of every message a switch sends before acting on it: version
+ * 1.3 (a HELLO may carry any version: it is how versions are negotiated), a type a
+ * switch may send, and the size of that type's struct.
+ */
+export function checkFromSwitch(msg: Buffer): Header {
+  const h = parseHeader(msg);
+  if (h.length !== msg.length) throw new OpenFlowDecodeError(`message says ${h.length} bytes but ${msg.length} were framed`);
+  if (h.type === OFPT.HELLO ? h.version === 0 : h.version !== OFP_VERSION)
+    throw new OpenFlowDecodeError(`message type ${h.type} of OpenFlow version 0x${h.version.toString(16)} on an OpenFlow 1.3 channel`);
+  const size = FROM_SWITCH[h.type];
+  if (!size) throw new OpenFlowDecodeError(`message type ${h.type} is not one a switch sends`);
+  return whole(msg, `message type ${h.type}`, size.size, size.exact);
 }
 
 // --- hello, echo, barrier, features, error -------------------------------------------
@@ -53,7 +77,8 @@ export function encodeHello(xid: number, versions: number[] = [OFP_VERSION]): Bu
 
 /** The versions a HELLO offers: its bitmap if any, else every version up to its header's. */
 export function parseHelloVersions(msg: Buffer): number[] {
-  const h = parseHeader(msg);
+  const h = whole(msg, 'hello', OFP_HEADER_LEN);
+  if (h.version === 0) throw new OpenFlowDecodeError('hello of OpenFlow version 0');
   let off = OFP_HEADER_LEN;
   while (off + 4 <= h.length) {
     const type = msg.readUInt16BE(off);
@@ -97,12 +122,12 @@ export function encodeFeaturesReply(xid: number, f: FeaturesReply): Buffer {
 }
 
 export function parseFeaturesReply(msg: Buffer): FeaturesReply {
-  if (msg.length < SIZES.FEATURES_REPLY) throw new OpenFlowDecodeError(`features reply of ${msg.length} bytes, expected ${SIZES.FEATURES_REPLY}`);
+  whole(msg, 'features reply', SIZES.FEATURES_REPLY, true);
   return {
     datapathId: msg.readBigUInt64BE(8),
     nBuffers: msg.readUInt32BE(16),
-    nTables: msg[20],
-    auxiliaryId: msg[21],
+    nTables: msg[20]!,
+    auxiliaryId: msg[21]!,
     capabilities: msg.readUInt32BE(24),
   };
 }
@@ -122,8 +147,8 @@ export function encodeError(xid: number, e: ErrorMsg): Buffer {
 }
 
 export function parseError(msg: Buffer): ErrorMsg {
-  if (msg.length < OFP_HEADER_LEN + 4) throw new OpenFlowDecodeError('error message shorter than 12 bytes');
-  return { type: msg.readUInt16BE(8), code: msg.readUInt16BE(10), data: msg.subarray(12, parseHeader(msg).length) };
+  const h = whole(msg, 'error message', SIZES.ERROR_FIXED);
+  return { type: msg.readUInt16BE(8), code: msg.readUInt16BE(10), data: msg.subarray(SIZES.ERROR_FIXED, h.length) };
 }
 
 // --- OXM match -----------------------------------------------------------------------
@@ -179,25 +204,42 @@ function maskLen(mask: number): number {
   return len;
 }
 
-/** Parses an ofp_match at off; returns the match and the padded length it takes. */
-export function parseMatch(buf: Buffer, off: number): { match: Match; size: number } {
-  if (off + 4 > buf.length) throw new OpenFlowDecodeError('match header overruns the message');
+/** Payload bytes of each OXM field this controller reads (doubled when masked). */
+const OXM_SIZE: Readonly<Record<number, number>> = {
+  [OFPXMT.IN_PORT]: 4, [OFPXMT.ETH_TYPE]: 2, [OFPXMT.VLAN_VID]: 2, [OFPXMT.IP_PROTO]: 1,
+  [OFPXMT.IPV4_SRC]: 4, [OFPXMT.IPV4_DST]: 4,
+  [OFPXMT.TCP_SRC]: 2, [OFPXMT.TCP_DST]: 2, [OFPXMT.UDP_SRC]: 2, [OFPXMT.UDP_DST]: 2,
+};
+/** The fields that may carry a mask (the only ones the model can say a prefix of). */
+const MASKABLE = new Set<number>([OFPXMT.IPV4_SRC, OFPXMT.IPV4_DST]);
+
+/** Parses an ofp_match at off, ending by `end`; returns the match and the padded length it takes. */
+export function parseMatch(buf: Buffer, off: number, end = buf.length): { match: Match; size: number } {
+  end = Math.min(end, buf.length);
+  if (off + 4 > end) throw new OpenFlowDecodeError('match header overruns the message');
   const type = buf.readUInt16BE(off);
   const len = buf.readUInt16BE(off + 2);
   if (type !== OFPMT_OXM) throw new OpenFlowDecodeError(`match type ${type} is not OXM (1)`);
-  if (len < 4 || off + len > buf.length) throw new OpenFlowDecodeError(`match length ${len} overruns the message`);
+  if (len < 4 || off + pad8(len) > end) throw new OpenFlowDecodeError(`match length ${len} overruns the message`);
   const m: Match = {};
+  const seen = new Set<number>();
   let p = off + 4;
   while (p < off + len) {
     if (p + 4 > off + len) throw new OpenFlowDecodeError('OXM header overruns the match');
     const cls = buf.readUInt16BE(p);
-    const field = buf[p + 2] >> 1;
-    const hasMask = (buf[p + 2] & 1) === 1;
-    const l = buf[p + 3];
+    const field = buf[p + 2]! >> 1;
+    const hasMask = (buf[p + 2]! & 1) === 1;
+    const l = buf[p + 3]!;
     const v = p + 4;
     if (v + l > off + len) throw new OpenFlowDecodeError(`OXM field ${field} of length ${l} overruns the match`);
     if (cls !== OFPXMC_OPENFLOW_BASIC) throw new OpenFlowDecodeError(`OXM class 0x${cls.toString(16)} not supported`);
-    const half = hasMask ? l / 2 : l;
+    const size = OXM_SIZE[field];
+    if (size === undefined) throw new OpenFlowDecodeError(`OXM field ${field} not supported by this controller`);
+    if (hasMask && !MASKABLE.has(field)) throw new OpenFlowDecodeError(`OXM field ${field} with a mask not supported by this controller`);
+    if (l !== (hasMask ? 2 * size : size)) throw new OpenFlowDecodeError(`OXM field ${field} of length ${l}, expected ${hasMask ? 2 * size : size}`);
+    if (seen.has(field)) throw new OpenFlowDecodeError(`OXM field ${field} given twice`);
+    seen.add(field);
+    const half = size;
     const addr = (o: number) => `${buf[o]}.${buf[o + 1]}.${buf[o + 2]}.${buf[o + 3]}`;
     switch (field) {
       case OFPXMT.IN_PORT: m.inPort = buf.readUInt32BE(v); break;
@@ -208,7 +250,7 @@ export function parseMatch(buf: Buffer, off: number): { match: Match; size: numb
         m.vlanVid = vid & 0x0fff;
         break;
       }
-      case OFPXMT.IP_PROTO: m.ipProto = buf[v]; break;
+      case OFPXMT.IP_PROTO: m.ipProto = buf[v]!; break;
       case OFPXMT.IPV4_SRC:
       case OFPXMT.IPV4_DST: {
         const pfx = { addr: addr(v), len: hasMask ? maskLen(buf.readUInt32BE(v + half)) : 32 };
@@ -247,23 +289,23 @@ export function encodeAction(a: Action): Buffer {
     case 'output': {
       const b = Buffer.alloc(SIZES.ACTION_OUTPUT);
       b.writeUInt16BE(OFPAT.OUTPUT, 0);
-      b.writeUInt16BE(16, 2);
+      b.writeUInt16BE(b.length, 2);
       b.writeUInt32BE(portNumber(a.port), 4);
       // max_len only matters for CONTROLLER: send whole packets, no buffering
       b.writeUInt16BE(OFPCML_NO_BUFFER, 8);
       return b;
     }
     case 'push_vlan': {
-      const b = Buffer.alloc(8);
+      const b = Buffer.alloc(SIZES.ACTION_HEADER_ONLY);
       b.writeUInt16BE(OFPAT.PUSH_VLAN, 0);
-      b.writeUInt16BE(8, 2);
+      b.writeUInt16BE(b.length, 2);
       b.writeUInt16BE(a.ethertype, 4);
       return b;
     }
     case 'pop_vlan': {
-      const b = Buffer.alloc(8);
+      const b = Buffer.alloc(SIZES.ACTION_HEADER_ONLY);
       b.writeUInt16BE(OFPAT.POP_VLAN, 0);
-      b.writeUInt16BE(8, 2);
+      b.writeUInt16BE(b.length, 2);
       return b;
     }
     case 'set_vlan_vid': {
@@ -275,14 +317,22 @@ export function encodeAction(a: Action): Buffer {
       return b;
     }
     case 'group': {
-      const b = Buffer.alloc(8);
+      const b = Buffer.alloc(SIZES.ACTION_HEADER_ONLY);
       b.writeUInt16BE(OFPAT.GROUP, 0);
-      b.writeUInt16BE(8, 2);
+      b.writeUInt16BE(b.length, 2);
       b.writeUInt32BE(a.group, 4);
       return b;
     }
   }
 }
+
+/** The fixed-size actions this controller reads (set_field's size follows its OXM). */
+const ACTION_SIZE: Readonly<Record<number, number>> = {
+  [OFPAT.OUTPUT]: SIZES.ACTION_OUTPUT,
+  [OFPAT.PUSH_VLAN]: SIZES.ACTION_HEADER_ONLY,
+  [OFPAT.POP_VLAN]: SIZES.ACTION_HEADER_ONLY,
+  [OFPAT.GROUP]: SIZES.ACTION_HEADER_ONLY,
+};
 
 export function parseActions(buf: Buffer, off: number, end: number): Action[] {
   const out: Action[] = [];
@@ -291,6 +341,8 @@ export function parseActions(buf: Buffer, off: number, end: number): Action[] {
     const type = buf.readUInt16BE(off);
     const len = buf.readUInt16BE(off + 2);
     if (len < 8 || len % 8 || off + len > end) throw new OpenFlowDecodeError(`action of length ${len} is invalid`);
+    const fixed = ACTION_SIZE[type];
+    if (fixed !== undefined && len !== fixed) throw new OpenFlowDecodeError(`action type ${type} of length ${len}, expected ${fixed}`);
     switch (type) {
       case OFPAT.OUTPUT: out.push({ type: 'output', port: portFromNumber(buf.readUInt32BE(off + 4)) }); break;
       case OFPAT.PUSH_VLAN: out.push({ type: 'push_vlan', ethertype: buf.readUInt16BE(off + 4) }); break;
@@ -309,13 +361,15 @@ export function parseActions(buf: Buffer, off: number, end: number): Action[] {
   return out;
 }
 
-/** A set_field's single OXM TLV (its padding after it is ignored). */
+/** A set_field's single OXM TLV, read as a one-field match; the action is that TLV padded to 8. */
 function parseMatchFields(buf: Buffer, off: number, end: number): { match: Match } {
-  const l = buf[off + 3];
+  if (off + 4 > end) throw new OpenFlowDecodeError('set_field OXM header overruns its action');
+  const l = buf[off + 3]!;
+  if (off + 4 + l > end) throw new OpenFlowDecodeError('set_field OXM overruns its action');
+  if (pad8(off + 4 + l) !== pad8(end)) throw new OpenFlowDecodeError('set_field action longer than its OXM and padding');
   const tlv = Buffer.alloc(pad8(4 + 4 + l));
   tlv.writeUInt16BE(OFPMT_OXM, 0);
   tlv.writeUInt16BE(4 + 4 + l, 2);
-  if (off + 4 + l > end) throw new OpenFlowDecodeError('set_field OXM overruns its action');
   buf.copy(tlv, 4, off, off + 4 + l);
   return parseMatch(tlv, 0);
 }
@@ -378,14 +432,13 @@ export function encodeFlowMod(xid: number, f: FlowMod): Buffer {
 }
 
 export function parseFlowMod(msg: Buffer): FlowMod {
-  const h = parseHeader(msg);
-  if (h.length < SIZES.FLOW_MOD) throw new OpenFlowDecodeError(`flow_mod of ${h.length} bytes is shorter than ${SIZES.FLOW_MOD}`);
-  const { match, size } = parseMatch(msg, SIZES.FLOW_MOD_FIXED);
+  const h = whole(msg, 'flow_mod', SIZES.FLOW_MOD);
+  const { match, size } = parseMatch(msg, SIZES.FLOW_MOD_FIXED, h.length);
   return {
     cookie: msg.readBigUInt64BE(8),
     cookieMask: msg.readBigUInt64BE(16),
-    table: msg[24],
-    command: msg[25],
+    table: msg[24]!,
+    command: msg[25]!,
     idleTimeout: msg.readUInt16BE(26),
     hardTimeout: msg.readUInt16BE(28),
     priority: msg.readUInt16BE(30),
@@ -412,8 +465,7 @@ export interface MultipartReply {
 }
 
 export function parseMultipartReply(msg: Buffer): MultipartReply {
-  const h = parseHeader(msg);
-  if (h.length < SIZES.MULTIPART_HEADER) throw new OpenFlowDecodeError('multipart reply shorter than 16 bytes');
+  const h = whole(msg, 'multipart reply', SIZES.MULTIPART_HEADER);
   return { type: msg.readUInt16BE(8), flags: msg.readUInt16BE(10), body: msg.subarray(16, h.length) };
 }
 
@@ -442,9 +494,9 @@ export function parseFlowStats(body: Buffer): FlowEntry[] {
     if (off + SIZES.FLOW_STATS_FIXED > body.length) throw new OpenFlowDecodeError('flow stats entry overruns the reply');
     const len = body.readUInt16BE(off);
     if (len < SIZES.FLOW_STATS_FIXED + 8 || off + len > body.length) throw new OpenFlowDecodeError(`flow stats entry of length ${len} is invalid`);
-    const { match, size } = parseMatch(body, off + SIZES.FLOW_STATS_FIXED);
+    const { match, size } = parseMatch(body, off + SIZES.FLOW_STATS_FIXED, off + len);
     out.push({
-      table: body[off + 2],
+      table: body[off + 2]!,
       priority: body.readUInt16BE(off + 12),
       cookie: body.readBigUInt64BE(off + 24),
       packets: body.readBigUInt64BE(off + 32),
@@ -479,15 +531,30 @@ export function parsePortStats(body: Buffer): PortStats[] {
 
 export const encodePortDescRequest = (xid: number) => multipartRequest(xid, OFPMP.PORT_DESC, Buffer.alloc(0));
 
+/** The number and name of an ofp_port (spec 7.2.1) at off; the caller has checked its 64 bytes are there. */
+function parsePort(buf: Buffer, off: number): PortDesc {
+  const n = buf.readUInt32BE(off);
+  const raw = buf.subarray(off + 16, off + 32);
+  const name = raw.subarray(0, raw.indexOf(0) === -1 ? 16 : raw.indexOf(0)).toString('latin1');
+  return { port: n === OFPP.LOCAL ? 'LOCAL' : n, name };
+}
+
 export function parsePortDesc(body: Buffer): PortDesc[] {
   if (body.length % SIZES.PORT) throw new OpenFlowDecodeError(`port description body of ${body.length} bytes is not a multiple of ${SIZES.PORT}`);
   const out: PortDesc[] = [];
-  for (let off = 0; off < body.length; off += SIZES.PORT) {
-    const n = body.readUInt32BE(off);
-    const raw = body.subarray(off + 16, off + 32);
-    const name = raw.subarray(0, raw.indexOf(0) === -1 ? 16 : raw.indexOf(0)).toString('latin1');
-    out.push({ port: n === OFPP.LOCAL ? 'LOCAL' : n, name });
-  }
+  for (let off = 0; off < body.length; off += SIZES.PORT) out.push(parsePort(body, off));
   return out;
+}
+
+export interface PortStatus {
+  /** OFPPR_ADD, OFPPR_DELETE or OFPPR_MODIFY */
+  reason: number;
+  port: PortDesc;
+}
+
+/** OFPT_PORT_STATUS (spec 7.4.3): a port was added, removed or changed. */
+export function parsePortStatus(msg: Buffer): PortStatus {
+  whole(msg, 'port status', SIZES.PORT_STATUS, true);
+  return { reason: msg[8]!, port: parsePort(msg, 16) };
 }
 

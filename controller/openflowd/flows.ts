@@ -1,10 +1,10 @@
-// From an installed allocation to switch flows (seed 1.1, 2.2.6, 3.1). Every connection
+// From an installed allocation to switch flows (D3.2 §1.1, §2.2.6, §3.1; docs/platform.md, docs/openflow.md). Every connection
 // of the request becomes one flow: "what leaves X goes into Y".
 //   FromNet f -> [j]m     match f's FromNet("...") at its network port, output to m's vif j
 //   a[i] -> [j]b          match packets coming back from a's vif i, output to b's vif j
 //   a[i] -> ToNet t       match packets coming back from a's vif i, output to port t
 // A processing module's Click port k is its vif k (ClickOS' FromDevice(k)/ToDevice(k)).
-// A module with one vif but several ports is a router on a stick (seed 2.2.6): port k is
+// A module with one vif but several ports is a router on a stick (D3.2 §2.2.6): port k is
 // that vif with VLAN tag vlanBase+k, so the switch tells directions (and ports) apart by
 // tag; tags are pushed, rewritten and popped on the way. The allocation's id is the
 // cookie of all its flows, so deleting them removes exactly these.
@@ -91,7 +91,7 @@ export function planFlows(alloc: InstalledAllocation, o: FlowPlanOptions): Flow[
         if (e instanceof MatchSyntaxError) throw new FlowPlanError(`FromNet '${from.name}': ${e.message}`);
         throw e;
       }
-      if (match.vlanVid !== undefined) throw new FlowPlanError(`FromNet '${from.name}' matches a VLAN: tags are the platform's own (seed 2.2.6)`);
+      if (match.vlanVid !== undefined) throw new FlowPlanError(`FromNet '${from.name}' matches a VLAN: tags are the platform's own (D3.2 §2.2.6)`);
       match.inPort ??= o.networkPort;
       if (match.inPort === undefined) throw new FlowPlanError(`FromNet '${from.name}' names no in_port and no network port is configured`);
       if (owner.has(match.inPort)) throw new FlowPlanError(`FromNet '${from.name}' enters at port ${match.inPort}, the vif of '${owner.get(match.inPort)}'`);

@@ -1,6 +1,6 @@
 // ovs-ofctl's text: the flows we hand to add-flows, and parsing what dump-flows,
 // dump-ports and dump-ports-desc print back (OpenFlow 1.3, --no-names) into the shared
-// model. FromNet("...") matches are written in this syntax too (seed 2.1.4), so their
+// model. FromNet("...") matches are written in this syntax too (D3.2 §2.1.4, docs/platform.md), so their
 // parser lives here.
 import { ETH_TYPE_ARP, ETH_TYPE_IPV4, IP_PROTO_ICMP, IP_PROTO_TCP, IP_PROTO_UDP } from '../openflow/constants.js';
 import { actionsText, matchText, type Action, type Flow, type FlowEntry, type Ipv4Prefix, type Match, type PortDesc, type PortStats, type ReservedPort } from '../openflow/model.js';

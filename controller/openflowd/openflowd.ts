@@ -1,5 +1,5 @@
 // openflowd's service: install and delete an allocation's flows through any driver
-// (seed 3.1: "inserting and removing the Openflow entries that will direct traffic from
+// (D3.2 §3.1, docs/platform.md: "inserting and removing the Openflow entries that will direct traffic from
 // the outward-facing ports to the necessary module hosts and processing modules and then
 // back out"). resourced calls this after hostd has created the modules' guests.
 import type { Flow, PortDesc } from '../openflow/model.js';

@@ -1,7 +1,7 @@
 /**
- * Instance generator for the experiments of seed 3.2.4, seeded and deterministic.
+ * Instance generator for the experiments of D3.2 §3.2.4 (docs/platform.md), seeded and deterministic.
  *
- * From the seed:
+ * From D3.2:
  *  - basic platform: one I/O node, one ToR, 40 servers of 8 cores and 2048 MB, 1 Gbps
  *    server–ToR links, 10 Gbps internal server bandwidth, no delay constraint;
  *  - large platform: 32 core, 32 intermediate, 500 ToR switches, 10 000 servers (so 20
@@ -10,7 +10,7 @@
  *  - k services of each Table 3.1 type (4k in all), packets of 1024 B, delay bound D
  *    on the large platform.
  *
- * Where the seed is silent, we assume (also in README.md):
+ * Where D3.2 is silent, we assume (also in README.md):
  *  - Topologies (Figure 3.2 is not in the text), chosen to match Table 3.1's #IO and #PM:
  *      intrusion detection (1 source, 1 sink, 5 PMs):
  *        src → capture → classify → signature → verdict → sink, classify → anomaly (mirror)
@@ -26,19 +26,19 @@
  *    analysis engines (signature, anomaly) draw memory from the top of its range
  *    (512..1024 MB), its three packet-path modules from the bottom (100..300 MB), so that
  *    its delay-bounded chain of four can share one server (3·300 + 1024 ≤ 2048) — with all
- *    five uniform in 100..1024 most chains could not, and D11, feasible in the seed, would
+ *    five uniform in 100..1024 most chains could not, and D11, feasible in D3.2, would
  *    be infeasible by construction.
- *  - Intra-server delay 1 (the seed: "the delay on each link is assumed to be 1", and the
+ *  - Intra-server delay 1 (D3.2: "the delay on each link is assumed to be 1", and the
  *    internal bandwidth is modelled as a link). Then I/O node → server is 4 hops, so the
  *    intrusion-detection chain needs at least 4 + 3 + 4 = 11: D10 is infeasible by
- *    construction, as the seed found it.
+ *    construction, as D3.2 found it.
  *  - Bandwidth: a rate of r packets/s is r·packetBits/10⁶ Mbit/s with packetBits = 1024
- *    by default, i.e. the seed's "1024 B" counted against link figures in bytes. With
+ *    by default, i.e. D3.2's "1024 B" counted against link figures in bytes. With
  *    8·1024 bits, NS10000 alone would send ≈12 Gbit/s into each rack's 10 Gbps ToR link
- *    (20 services × ≈620 Mbit/s), impossible, whereas the seed reports no bandwidth
+ *    (20 services × ≈620 Mbit/s), impossible, whereas D3.2 reports no bandwidth
  *    violation up to NS10000. generatorOptions.packetBits = 8192 gives the strict reading.
- *  - The basic platform's ToR–I/O link: 10 Gbps (unspecified in the seed).
- *  - Sources and sinks on I/O nodes drawn uniformly at random (the seed: "placed randomly").
+ *  - The basic platform's ToR–I/O link: 10 Gbps (unspecified in D3.2).
+ *  - Sources and sinks on I/O nodes drawn uniformly at random (D3.2: "placed randomly").
  *  - Services are listed type by type, interleaved (ID, LB, NAC, tunnel, ID, …).
  */
 import { Platform, type LinkSpec } from './platform.js';
@@ -55,7 +55,7 @@ export interface TemplateRanges {
   pps: [number, number];
 }
 
-/** Table 3.1, as printed in the seed. */
+/** Table 3.1, as printed in D3.2. */
 export const TABLE_3_1: TemplateRanges[] = [
   { name: 'intrusion detection', cpu: [0.5, 2], memory: [100, 1024], pps: [38800, 100000] },
   { name: 'load balancing', cpu: [0.7, 1, 1.5], memory: [100, 200], pps: [25000, 100000] },
@@ -87,7 +87,7 @@ export interface LargeShape {
 }
 export const LARGE: LargeShape = { cores: 32, intermediates: 32, tors: 500, serversPerTor: 20, ioPerCore: 5 };
 
-/** The seed's large data centre (or a scaled-down one of the same shape, for tests). */
+/** D3.2's large data centre (or a scaled-down one of the same shape, for tests). */
 export function largePlatform(shape: LargeShape = LARGE): Platform {
   const pf = new Platform();
   const ten: LinkSpec = { bandwidth: 10 * GBPS, delay: 1 };
@@ -189,7 +189,7 @@ export function generateServices(pf: Platform, k: number, delayBound: number | u
   return out;
 }
 
-/** Named instances of seed 3.2.4: NS40..NS52 (basic) and NS<x>-D<y> (large). */
+/** Named instances of D3.2 §3.2.4: NS40..NS52 (basic) and NS<x>-D<y> (large). */
 export function instance(name: string, opts: GeneratorOptions = {}): { platform: Platform; services: ServiceSpec[] } {
   const basic = /^NS(40|44|48|52)$/.exec(name);
   if (basic) {

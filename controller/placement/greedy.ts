@@ -1,5 +1,5 @@
 /**
- * The initial solution of seed 3.2.3: greedy round robin, in its improved rack-first form.
+ * The initial solution of D3.2 §3.2.3 (docs/platform.md): greedy round robin, in its improved rack-first form.
  *
  * Services are taken one at a time, their PMs in topological order (so each PM's DAG
  * links to already placed neighbours and I/O nodes are counted). Within the current rack,
@@ -7,9 +7,9 @@
  * took the previous PM — which is what packs a service's chain onto one server when it
  * fits), where it adds no violation at all (CPU, memory, bandwidth, or delay of the part of
  * the bounded paths already placed). If some PM of the service fits nowhere in the rack,
- * the service is taken back out and tried whole in the next rack (our refinement: the
- * seed moves on to the next rack only for the next service, leaving that service split
- * across racks, which costs delay). After maxRackProbes racks the seed's base rule
+ * the service is taken back out and tried whole in the next rack (our refinement: D3.2
+ * moves on to the next rack only for the next service, leaving that service split
+ * across racks, which costs delay). After maxRackProbes racks D3.2's base rule
  * applies: each PM to the least-violating server among the probed racks.
  */
 import type { State } from './violations.js';

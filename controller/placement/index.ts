@@ -1,8 +1,8 @@
 /**
- * Placement engine of the controller's resource daemon (seed 3.2): which server runs
+ * Placement engine of the controller's resource daemon (D3.2 §3.2, docs/platform.md): which server runs
  * each processing module. place() = rack-first greedy round robin, then tabu search,
  * minimising the total violations of the CPU, memory, bandwidth and delay constraints.
- * Works the same for the seed's simulated data centres and for a handful of real module
+ * Works the same for D3.2's simulated data centres and for a handful of real module
  * hosts (build a Platform with one ToR and the hosts as servers).
  */
 import { greedyRackFirst, type GreedyOptions } from './greedy.js';

@@ -1,18 +1,18 @@
 /**
- * The Flowstream platform of seed 3.2.2: servers (CPU, memory, internal bandwidth),
+ * The Flowstream platform of D3.2 §3.2.2 (docs/platform.md): servers (CPU, memory, internal bandwidth),
  * ToR / intermediate (aggregation) / core switches, I/O nodes, and directed links with a
  * bandwidth and a delay.
  *
  * Topology: a tree below the intermediates (server → ToR → intermediate; a ToR or an
  * intermediate may also be the root when there are no higher layers), and a core layer
- * joining the tree roots bipartitely (every root is linked to every core, as in the seed's
+ * joining the tree roots bipartitely (every root is linked to every core, as in D3.2's
  * 32 core × 32 intermediate data centre). I/O nodes hang off any switch. Routing is fixed
- * (the seed's path function): up to the lowest common ancestor and down; between two
+ * (D3.2's path function): up to the lowest common ancestor and down; between two
  * roots through core (a + b) mod nCores — a static ECMP stand-in; to or from an I/O node
  * on a core, through that core. Each bidirectional link is two directed links ("one
- * separate link in each direction", seed 3.2.1), so traffic in and out never compete.
+ * separate link in each direction", D3.2 §3.2.1), so traffic in and out never compete.
  * A server's internal bandwidth is a directed link of its own, used by traffic between
- * two modules on that server, with the server's intra-server delay (seed 3.2.1).
+ * two modules on that server, with the server's intra-server delay (D3.2 §3.2.1).
  *
  * Units are the caller's; the generator uses cores, MB, Mbit/s and link-delay units.
  */
@@ -28,7 +28,7 @@ export interface ServerSpec {
   cores: number;
   memoryMb: number;
   internalBandwidth: number;
-  /** Delay between two modules on this server (seed: "a given value associated with the server"). */
+  /** Delay between two modules on this server (D3.2: "a given value associated with the server"). */
   internalDelay: number;
 }
 

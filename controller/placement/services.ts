@@ -1,14 +1,14 @@
 /**
- * Network services (seed 3.2.1–3.2.2): DAGs of Source nodes, processing modules (PMs) and
+ * Network services (D3.2 §3.2.1–3.2.2, docs/platform.md): DAGs of Source nodes, processing modules (PMs) and
  * Sink nodes. PMs demand CPU cores (fractional) and memory; each DAG link carries a
  * bandwidth demand; some Source→Sink paths carry a delay bound.
  *
- * Sources and sinks are pinned to I/O nodes: the seed pins sources (U_i) and lets the
+ * Sources and sinks are pinned to I/O nodes: D3.2 pins sources (U_i) and lets the
  * solver choose a sink among V_i, but its own experiments place both "randomly on I/O
  * nodes" once and move only PMs (Algorithm 1), and so do we (a sink's I/O node is fixed
  * in the spec).
  *
- * compile() flattens every service into one problem of typed arrays (the seed's single
+ * compile() flattens every service into one problem of typed arrays (D3.2's single
  * graph S = (G, H)); the search works on that.
  */
 import type { Platform } from './platform.js';
@@ -39,13 +39,13 @@ export interface ServiceSpec {
   delayBound?: number;
   /**
    * Which paths are bounded: lists of node names from a source to a sink. Default: every
-   * Source→Sink path of the DAG (the seed's set T, which it leaves to the input).
+   * Source→Sink path of the DAG (D3.2's set T, which it leaves to the input).
    */
   boundedPaths?: string[][];
 }
 
 /** Violation units are integers so incremental sums stay exact: CPU in 1/100 core
- *  (the seed's CPU violations are all multiples of ten, i.e. tenths of a core in 1/100),
+ *  (D3.2's CPU violations are all multiples of ten, i.e. tenths of a core in 1/100),
  *  memory, bandwidth and delay rounded up to whole units. */
 export const CPU_SCALE = 100;
 
@@ -137,7 +137,7 @@ export class Problem {
         if (!out.has(a)) out.set(a, []);
         out.get(a)!.push(b);
       }
-      // The DAG must be acyclic (seed 3.2.2).
+      // The DAG must be acyclic (D3.2 §3.2.2).
       const state = new Map<string, number>();
       const visit = (n: string): void => {
         const st = state.get(n);

@@ -1,14 +1,14 @@
 /**
- * Tabu search of seed 3.2.3, Algorithm 1, minimising v(s), the total violations.
+ * Tabu search of D3.2 §3.2.3 (docs/platform.md), Algorithm 1, minimising v(s), the total violations.
  *
- * Per iteration, as in the seed:
+ * Per iteration, as in D3.2:
  *  - CMB (CPU + memory + bandwidth) violated: pick PMs that contribute to it and the
  *    server that minimises v(s[g, j]); take the move if g is not tabu or it beats the best
  *    solution (aspiration), else the best move of a non-tabu contributor (lines 4–13);
  *  - otherwise: one of the three bounded paths with the most delay violation, at random,
  *    and the best acceptable move of one of its PMs (lines 15–20);
  *  - the moved PM becomes tabu for `tenure` (+ a random 0..tenure/2) iterations.
- * What makes it fast, beyond the seed:
+ * What makes it fast, beyond D3.2:
  *  - every v(s[g, j]) is an incremental delta (violations.ts), not a re-evaluation;
  *  - "contributes much" is read on one violated resource drawn at random (a server over
  *    CPU/memory, a link over bandwidth): its few largest contributors are evaluated, not
@@ -364,7 +364,7 @@ export function tabuSearch(state: State, opts: TabuOptions = {}): TabuResult {
       }
     }
     if (iter - lastBestIter >= stallLimit) {
-      // Diversification (ours; the seed has none): the neighbourhood is a trap here —
+      // Diversification (ours; D3.2 has none): the neighbourhood is a trap here —
       // kick a few PMs of violated services to random servers and forget the tabu list.
       lastBestIter = iter;
       tabuUntil.fill(0);

@@ -1,5 +1,5 @@
 /**
- * The objective of seed 3.2.3: v(s), the total violation of the constraints of 3.2.2 —
+ * The objective of D3.2 §3.2.3 (docs/platform.md): v(s), the total violation of the constraints of 3.2.2 —
  *   CPU:       Σ_servers max(0, Σ c_i − C_j)            (in 1/100 core)
  *   memory:    Σ_servers max(0, Σ m_i − M_j)
  *   bandwidth: Σ_directed links max(0, Σ b_i − B_j)     (server internal links included)

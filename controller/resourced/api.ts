@@ -31,8 +31,8 @@ export const resourcedApi = defineApi({
   daemon: 'resourced',
   methods: {
     install_allocation: task({
-      help: 'Installs an allocation request: parsed, placed on the live hosts, each PM created through its hostd; any failure rolls back. Value: the allocation id.',
-      params: s.titled(s.str({ max: MAX_REQUEST_CHARS }), 'the request text'),
+      help: 'Installs an allocation request (D3.2 §2.1.4 syntax): parsed, placed on the live hosts, each PM created through its hostd; any failure rolls back. Value: the allocation id.',
+      params: s.titled(s.str({ max: MAX_REQUEST_CHARS }), 'the request text (D3.2 §2.1.4)'),
       result: s.titled(allocationId, 'the allocation id (integer)'),
       priority: 'high',
     }),

@@ -1,6 +1,6 @@
-// resourced, the controller's resource daemon (seed 3.1):
+// resourced, the controller's resource daemon (D3.2 §3.1, docs/platform.md):
 //   node dist/controller/resourced/main.js [--config /etc/clickos/resourced.json]
-// Reads the config, serves XML-RPC (the seed 2.1 high-level API plus hostd's
+// Reads the config, serves XML-RPC (the D3.2 §2.1 high-level API plus hostd's
 // register_host/heartbeat), drops module hosts whose heartbeats stop, and with
 // config.switch steers each installed allocation's traffic with switch flows.
 // Exit codes: 2 bad config or arguments, 1 cannot start (port taken).

@@ -62,8 +62,8 @@ export function buildModel(hosts: readonly HostRecord[], ours: ReadonlySet<strin
  * connection uses no server and is left out). `keep` filters modules (those on hosts
  * that are gone); links touching a dropped module go with it. The header key DELAY
  * bounds every source → sink path. A connection running against one already linked
- * (b → a after a → b: the return direction of a two-way chain, seed 2.2.6) would make
- * the service cyclic, which placement refuses (seed 3.2.2): its bandwidth is added to
+ * (b → a after a → b: the return direction of a two-way chain, D3.2 §2.2.6, docs/platform.md) would make
+ * the service cyclic, which placement refuses (D3.2 §3.2.2): its bandwidth is added to
  * the link it mirrors instead, since both directions cross the same hosts.
  */
 export function serviceSpec(name: string, req: AllocationRequest, demand: (type: string) => Demand, uplink: number, bandwidthMbps: number, keep: (module: string) => boolean = () => true): ServiceSpec {

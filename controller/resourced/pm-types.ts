@@ -1,4 +1,4 @@
-// Processing-module types (seed 2.1.1 deploy_pm: "installs a new type of processing
+// Processing-module types (D3.2 §2.1.1, docs/platform.md; deploy_pm: "installs a new type of processing
 // module ... remotely updating a platform"). A type is a name an allocation request
 // uses as an element class, the Click config every PM of that type runs, and its
 // demands for placement. The source is checked by clickos-build's checker before it is

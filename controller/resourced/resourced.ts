@@ -1,4 +1,4 @@
-// The resource daemon's state and operations (seed 3.1: "through which Flowstream
+// The resource daemon's state and operations (D3.2 §3.1, docs/platform.md: "through which Flowstream
 // users/clients submit allocation requests ... deciding whether to install them and
 // how to allocate resources to them"). The daemon's task and command files are thin
 // wrappers around these methods, handed over as ctx.services: they import nothing of
@@ -20,7 +20,7 @@ type Arg<K extends keyof ResourcedApi['methods']> = ArgOf<ResourcedApi['methods'
 type Result<K extends keyof ResourcedApi['methods']> = ResultOf<ResourcedApi['methods'][K]>;
 const failure = (error: ResourcedError, message: string, details?: Record<string, Encodable>) => failWith(error, message, details);
 
-/** The only base system hostd offers (seed 2.1.4's example value). */
+/** The only base system hostd offers (D3.2 §2.1.4's example value). */
 export const BASE_SYSTEMS = ['xen.clickos'];
 
 export class Resourced {

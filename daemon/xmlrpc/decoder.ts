@@ -13,7 +13,7 @@
 import sax from 'sax';
 import { Fault, FaultCode } from './fault.js';
 import { MAX_ELEMENTS, MAX_ELEMENT_DEPTH, parseError, prescan } from './xml.js';
-import { MAX_DEPTH, parseBase64, parseBoolean, parseDateTime, parseDouble, parseInt4, setMember, type XmlRpcStruct, type XmlRpcValue } from './values.js';
+import { MAX_DEPTH, parseBase64, parseBoolean, parseDateTime, parseDouble, parseInt4, parseInt8, setMember, type XmlRpcStruct, type XmlRpcValue } from './values.js';
 
 export type Root = 'methodCall' | 'methodResponse';
 
@@ -46,10 +46,12 @@ const DOUBLE = 15;
 const DATETIME = 16;
 const BASE64 = 17;
 const NIL = 18;
+const I8 = 19;
 
 const TYPES: ReadonlyMap<string, number> = new Map([
   ['int', INT],
   ['i4', INT],
+  ['i8', I8],
   ['boolean', BOOLEAN],
   ['string', STRING],
   ['double', DOUBLE],
@@ -266,6 +268,9 @@ class Decoder {
     switch (f.kind) {
       case INT:
         parent.value = parseInt4(f.text);
+        return;
+      case I8:
+        parent.value = parseInt8(f.text);
         return;
       case BOOLEAN:
         parent.value = parseBoolean(f.text);

@@ -26,6 +26,8 @@ export type Encodable = XmlRpcValue | undefined | Uint8Array | Encodable[] | { [
 
 export const I4_MIN = -2147483648;
 export const I4_MAX = 2147483647;
+const I8_MIN = -(2n ** 63n);
+const I8_MAX = 2n ** 63n - 1n;
 /** Nesting limit for both directions: deeper documents are refused, not recursed into. */
 export const MAX_DEPTH = 64;
 
@@ -65,7 +67,25 @@ function encodeNumber(n: number, forceDouble: boolean): string {
   if (!Number.isFinite(n)) throw new TypeError(`XML-RPC has no ${n}`);
   if (!forceDouble && Number.isInteger(n) && n >= I4_MIN && n <= I4_MAX) return `<int>${n}</int>`;
   // Integers beyond i4 go out as double: exact up to 2^53, and readable by every client.
-  return `<double>${Object.is(n, -0) ? '-0.0' : String(n)}</double>`;
+  return `<double>${formatDouble(n)}</double>`;
+}
+
+/**
+ * A finite double in the spec's notation: sign, digits, point, digits, never an
+ * exponent (strict parsers refuse String(1e21) = "1e+21"). The digits are JS's
+ * shortest round-trip ones, so the value reads back exactly.
+ */
+export function formatDouble(n: number): string {
+  if (Object.is(n, -0)) return '-0.0';
+  const s = String(n);
+  const m = /^(-?)([0-9])(?:\.([0-9]+))?e([+-][0-9]+)$/.exec(s);
+  if (!m) return s;
+  const [, sign, first, rest = '', exp] = m;
+  const digits = first! + rest;
+  const point = 1 + Number(exp); // where the decimal point goes in `digits`
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
+  if (point >= digits.length) return `${sign}${digits}${'0'.repeat(point - digits.length)}`;
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
 }
 
 function isPlainObject(v: object): v is { [k: string]: Encodable } {
@@ -124,6 +144,20 @@ export function parseInt4(s: string): number {
   const n = Number(t);
   if (n < I4_MIN || n > I4_MAX) throw invalid(`integer out of i4 range: ${t}`);
   return n === 0 ? 0 : n; // no -0 from "-0"
+}
+
+/**
+ * <i8> (Perl's RPC::XML and Apache's extensions send it for integers beyond i4). A JS
+ * number holds integers exactly only up to 2^53: larger ones are refused, not rounded.
+ */
+export function parseInt8(s: string): number {
+  const t = s.trim();
+  if (!INT_RE.test(t) || t.length > 21) throw invalid(`not an i8: ${JSON.stringify(s.slice(0, 40))}`);
+  const n = BigInt(t);
+  if (n < I8_MIN || n > I8_MAX) throw invalid(`integer out of i8 range: ${t}`);
+  if (n < BigInt(Number.MIN_SAFE_INTEGER) || n > BigInt(Number.MAX_SAFE_INTEGER)) throw invalid(`i8 ${t} is beyond 2^53 and cannot be held exactly`);
+  const v = Number(n);
+  return v === 0 ? 0 : v;
 }
 
 export function parseBoolean(s: string): boolean {

@@ -2,7 +2,7 @@
 // request to Running. Through the warm pool when one is configured and the request
 // fits its template (same kernel and memory; another vif layout is re-plugged),
 // else a fresh `xl create`. Any failure destroys what this call created, so a
-// failed create_pm leaves no domain (the seed's "install a user configuration").
+// failed create_pm leaves no domain (D3.2's "install a user configuration", docs/platform.md §3.1.1).
 import { failure, ok, type ArgOf, type MethodContext, type ResultOf, type Success } from '../../daemon/index.js';
 import type { VifSpec } from '../../toolstack/index.js';
 import { domainNames } from '../../guests/index.js';

@@ -1,6 +1,6 @@
 #!/usr/bin/bash
 # dom0's second stage, PID 1 in the overlay root: the dom0 start sequence of
-# xen-lab-facts.md (order matters; in xen-dom0.sh), then the exec agent the host talks to.
+# docs/xl.md (order matters; in xen-dom0.sh), then the exec agent the host talks to.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8
 step() { echo "LAB-STEP $*"; }

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# The dom0 start sequence of xen-lab-facts.md (order matters), shared by the QEMU lab's
+# The dom0 start sequence of docs/xl.md (order matters), shared by the QEMU lab's
 # dom0 (lab/dom0/boot.sh) and the Vagrant lab's module hosts (vagrant/dom0.sh).
 # Source it, then define dom0_fail MESSAGE (must not return). Settings:
 #   XEN_BIN                 Xen's programs (default /usr/lib/xen-4.17/bin, Debian 12)

@@ -7,9 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { guestConfig, XlConfig } from '../../toolstack/index.js';
-import { guestKernel, guestRamdisk } from '../../lab/guest-kit.js';
 import { projectRoot } from '../../lab/paths.js';
-import { waitFor, xsExists } from './helpers.js';
+import { waitFor, xsExists, CLICKOS } from './helpers.js';
 
 const run = promisify(execFile);
 const BIN = join(projectRoot, 'bin', 'clickos.js');
@@ -28,7 +27,7 @@ async function clickos(...args: string[]): Promise<{ code: number; stdout: strin
 t.test('create -p, list, --json, -t, destroy', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'cli-'));
   const file = join(dir, 'g.cfg');
-  writeFileSync(file, guestConfig({ name: NAME, kernel: guestKernel, ramdisk: guestRamdisk, memory: 96 }).toString());
+  writeFileSync(file, guestConfig({ name: NAME, ...CLICKOS }).toString());
   t.teardown(() => run('xl', ['destroy', NAME]).catch(() => {}));
 
   const created = await clickos('-t', 'create', '-p', file);
@@ -39,7 +38,7 @@ t.test('create -p, list, --json, -t, destroy', async (t) => {
   const list = await clickos('list');
   t.equal(list.code, 0);
   t.match(list.stdout, /^Name\s+ID\s+Mem\s+VCPUs\tState\tTime\(s\)$/m, 'xl-like header');
-  t.match(list.stdout, new RegExp(`^${NAME}\\s+\\d+\\s+96\\s+1\\t--p---\\t`, 'm'), 'the paused guest');
+  t.match(list.stdout, new RegExp(`^${NAME}\\s+\\d+\\s+16\\s+1\\t--p---\\t`, 'm'), 'the paused guest');
 
   const json = JSON.parse((await clickos('--json', 'list')).stdout) as { name: string; state: { paused: boolean } }[];
   t.ok(json.find((d) => d.name === NAME)?.state.paused, '--json gives typed domains');
@@ -89,8 +88,8 @@ t.test('the example configs xen-utils-common installs round-trip', async (t) => 
 t.test('ClickOS verbs: install -s, status, read, write, stop, remove', async (t) => {
   const name = `${NAME}-c`;
   const dir = mkdtempSync(join(tmpdir(), 'cli-'));
-  writeFileSync(join(dir, 'g.cfg'), guestConfig({ name, kernel: guestKernel, ramdisk: guestRamdisk, extra: 'console=hvc0', memory: 96, vifs: [{ bridge: 'xenbr0' }] }).toString());
-  writeFileSync(join(dir, 'fwd.click'), 'src :: FromDevice(0);\nsink :: ToDevice(0);\nc :: Counter();\nsrc -> c -> sink;\n');
+  writeFileSync(join(dir, 'g.cfg'), guestConfig({ name, ...CLICKOS, vifs: [{ bridge: 'xenbr0' }] }).toString());
+  writeFileSync(join(dir, 'fwd.click'), 'src :: FromDevice(0);\nsink :: ToDevice(0);\nc :: Counter;\nsrc -> c -> sink;\n');
   t.teardown(() => run('xl', ['destroy', name]).catch(() => {}));
   t.equal((await clickos('create', join(dir, 'g.cfg'))).code, 0);
   const domid = (await clickos('domid', name)).stdout.trim();
@@ -106,7 +105,7 @@ t.test('ClickOS verbs: install -s, status, read, write, stop, remove', async (t)
   const read = await clickos('read', name, 'src', 'class');
   t.equal(read.code, 0, read.stderr);
   t.equal(read.stdout.trim(), 'FromDevice');
-  t.equal((await clickos('write', name, 'c', 'note', 'hi')).code, 0);
+  t.equal((await clickos('write', name, 'c', 'reset', '1')).code, 0, 'the Counter reset write handler');
 
   t.equal((await clickos('stop', name, '0')).code, 0);
   const again = await clickos('stop', name, '0');

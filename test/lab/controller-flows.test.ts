@@ -1,5 +1,5 @@
-// From an allocation request to traffic through real guests (issue 9, README "From an
-// allocation to traffic"): resourced and hostd run in dom0 as their own processes,
+// From an allocation request to traffic through real guests (controller/README.md, "openflowd:
+// from an allocation request to traffic through its modules"; docs/architecture.md): resourced and hostd run in dom0 as their own processes,
 // resourced with config.switch = dom0's Open vSwitch bridge (ovs-ofctl driver), hostd
 // putting the guests' vifs on that bridge (vif-openvswitch). A two-way chain of two
 // ClickOS-protocol guests, each forwarding between its two vifs while Running: a

@@ -1,16 +1,16 @@
-// ClickOS guests' vifs on an Open vSwitch bridge in dom0 (userspace datapath): guests/
-// picks Xen's vif-openvswitch hotplug script for an OVS bridge by itself, frames flow
-// through a Running router along flows we install, VLAN-tagged access ports work,
-// and detach, destroy and a missing bridge leave no port, vif or XenStore node.
+// Real ClickOS guests' vifs on an Open vSwitch bridge in dom0 (userspace datapath): with
+// Xen's scripts guests/ picks vif-openvswitch for an OVS bridge by itself, and our lean
+// script (the default) joins OVS too; frames flow through a Running router along flows we
+// install, VLAN-tagged access ports work, and detach, destroy and a missing bridge leave
+// no port, vif or XenStore node.
 import t from 'tap';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { XenStore } from '../../xenstore/index.js';
 import { Xl } from '../../toolstack/index.js';
 import { ClickosGuests, GuestError } from '../../guests/index.js';
-import { guestKernel, guestRamdisk } from '../../lab/guest-kit.js';
 import { startDom0Ovs } from './dom0-ovs.js';
-import { waitFor } from './helpers.js';
+import { CLICKOS, waitFor } from './helpers.js';
 
 const run = promisify(execFile);
 const xl = new Xl({ timeoutMs: 300_000 });
@@ -20,7 +20,8 @@ const FORWARD = 'in :: FromDevice(0);\nout :: ToDevice(1);\nback :: FromDevice(1
 t.test('vifs on an Open vSwitch bridge: script chosen, frames through the router, nothing left', async (t) => {
   const ovs = await startDom0Ovs();
   const xs = await XenStore.connect();
-  const guests = new ClickosGuests({ xs, xl, bootTimeoutMs: 180_000, initGraceMs: 8000, handlerTimeoutMs: 30_000 });
+  const guests = new ClickosGuests({ xs, xl, bootTimeoutMs: 180_000, initGraceMs: 60_000, handlerTimeoutMs: 30_000, hotplug: 'xen' });
+  const lean = new ClickosGuests({ xs, xl, bootTimeoutMs: 180_000 });
   t.teardown(async () => {
     for (const d of await xl.list()) if (d.name === NAME) await xl.destroy(d.domid).catch(() => {});
     xs.close();
@@ -32,7 +33,7 @@ t.test('vifs on an Open vSwitch bridge: script chosen, frames through the router
   t.equal(await guests.vifs.bridges.kind(ovs.bridge), 'ovs', `${ovs.bridge} is recognised as an OVS bridge`);
   t.equal(await guests.vifs.bridges.kind('xenbr0'), 'linux', 'xenbr0 as a Linux bridge');
 
-  const g = await guests.create({ name: NAME, kernel: guestKernel, ramdisk: guestRamdisk, extra: 'console=hvc0', memory: 96, vifs: [{ bridge: ovs.bridge }, { bridge: ovs.bridge }] });
+  const g = await guests.create({ name: NAME, ...CLICKOS, vifs: [{ bridge: ovs.bridge }, { bridge: ovs.bridge }] });
   const vif = (i: number): string => `vif${g.domid}.${i}`;
   for (const i of [0, 1]) {
     const be = guests.vifs.backendPath(g.domid, i);
@@ -60,10 +61,11 @@ t.test('vifs on an Open vSwitch bridge: script chosen, frames through the router
   await guests.stop(g.domid, rid);
   t.notOk(await ping(), 'no traffic once Halted');
 
-  // a VLAN access port: "bridge.TAG" as vif-openvswitch spells it
-  const tagged = await guests.vifs.attach(g.domid, { bridge: `${ovs.bridge}.10` });
+  // a VLAN access port: "bridge.TAG" as vif-openvswitch spells it, joined by our lean script
+  const tagged = await lean.vifs.attach(g.domid, { bridge: `${ovs.bridge}.10` });
+  t.match(await xs.read(`${guests.vifs.backendPath(g.domid, tagged.devid)}/script`), /guests\/hotplug\/vif-lean$/, 'libxl ran our lean script');
   t.equal((await ovs.vsctl('get', 'Port', vif(tagged.devid), 'tag')).trim(), '10', 'the third vif is an access port in VLAN 10');
-  await guests.vifs.detach(g.domid, tagged.devid);
+  await lean.vifs.detach(g.domid, tagged.devid);
   t.notOk((await ovs.ports()).includes(vif(tagged.devid)), 'detach removed the port from the bridge');
   t.notOk(await xs.exists(guests.vifs.backendPath(g.domid, tagged.devid)), 'and its backend node');
 
@@ -72,7 +74,7 @@ t.test('vifs on an Open vSwitch bridge: script chosen, frames through the router
   await t.rejects(guests.vifs.attach(g.domid, { bridge: 'xenbr0.10' }), /a VLAN tag or trunk needs an Open vSwitch bridge, and xenbr0 is a Linux bridge/);
   t.equal((await guests.vifs.list(g.domid)).length, 2, 'still the two vifs');
   const before = (await xl.list()).length;
-  await t.rejects(guests.create({ name: `${NAME}-x`, kernel: guestKernel, ramdisk: guestRamdisk, memory: 96, vifs: [{ bridge: 'nosuchovs0' }] }), /dom0 has no bridge nosuchovs0/);
+  await t.rejects(guests.create({ name: `${NAME}-x`, ...CLICKOS, vifs: [{ bridge: 'nosuchovs0' }] }), /dom0 has no bridge nosuchovs0/);
   t.equal((await xl.list()).length, before, 'a create with a missing bridge built no domain');
 
   await xl.destroy(g.domid);

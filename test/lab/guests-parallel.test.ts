@@ -2,10 +2,10 @@
 // of conflicting XenStore transactions. Here 20 guests get a router each, all at
 // once over one connection; every install must finish and every router run.
 import t from 'tap';
+import { CLICKOS } from './helpers.js';
 import { XenStore } from '../../xenstore/index.js';
 import { Xl } from '../../toolstack/index.js';
 import { ClickosGuests } from '../../guests/index.js';
-import { guestKernel, guestRamdisk } from '../../lab/guest-kit.js';
 
 const N = Number(process.env.LAB_PARALLEL_GUESTS ?? 20);
 const xl = new Xl({ timeoutMs: 600_000 });
@@ -20,10 +20,10 @@ t.test(`${N} guests configured in parallel`, async (t) => {
   });
   // Created one after another (xl itself serialises on its lock), booted concurrently.
   const created = [];
-  for (let i = 0; i < N; i++) created.push(await guests.create({ name: `${PREFIX}-${i}`, kernel: guestKernel, ramdisk: guestRamdisk, memory: 96 }));
+  for (let i = 0; i < N; i++) created.push(await guests.create({ name: `${PREFIX}-${i}`, ...CLICKOS }));
   t.equal(created.length, N, `${N} guests up with data/clickos`);
 
-  const config = 'src :: FromDevice(0);\nc :: Counter();\nd :: Discard();\nsrc -> c -> d;\n'.replace('FromDevice(0)', 'InfiniteSource()');
+  const config = 'src :: TimedSource(1);\nc :: Counter;\nd :: Discard;\nsrc -> c -> d;\n';
   const t0 = Date.now();
   const rids = await Promise.all(created.map((g) => guests.install(g.domid, config, 'par')));
   await Promise.all(created.map((g, i) => guests.control.start(g.domid, rids[i]!)));

@@ -4,19 +4,22 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { guestKernel, guestRamdisk, testGuestConfig, type TestGuestOptions } from '../../lab/guest-kit.js';
+import { clickosKernel } from '../../lab/clickos-image.js';
 import { waitFor as poll } from '../support/wait.js';
 import type { ReturnValue, XmlRpcClient } from '../../daemon/index.js';
 
 const run = promisify(execFile);
 
-/** hostd's `guests` section for the lab's test guest (96 MiB, one vif on xenbr0), with timeouts for boots under emulation. */
+/**
+ * The lab's real ClickOS guest: the image built from lab/clickos/*.click (lab/clickos-image.ts).
+ * 16 MiB: 8 crashed once a router ran, 12 and 16 worked (docs/clickos.md).
+ */
+export const CLICKOS = { kernel: clickosKernel, memory: 16 } as const;
+
+/** hostd's `guests` section for the lab's ClickOS guest (one vif on xenbr0), with timeouts for boots under emulation. */
 export const HOSTD_GUESTS = {
-  kernel: guestKernel,
-  ramdisk: guestRamdisk,
-  extra: 'console=hvc0',
-  memory: 96,
-  maxMemoryMiB: 128,
+  ...CLICKOS,
+  maxMemoryMiB: 64,
   vifs: [{ bridge: 'xenbr0' }],
   bootTimeoutMs: 300_000,
   initGraceMs: 60_000,
@@ -49,11 +52,12 @@ export function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | 
   return poll(what, fn, timeoutMs, 200);
 }
 
-/** `xl create` of the test guest from a private config file; returns its domid. */
-export async function createTestGuest(o: TestGuestOptions): Promise<number> {
+/** `xl create` of a ClickOS guest from a private config file; returns its domid. */
+export async function createTestGuest(o: { name: string; vifs?: string[] }): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'lab-guest-'));
   const cfg = join(dir, `${o.name}.cfg`);
-  writeFileSync(cfg, testGuestConfig(o));
+  const vifs = (o.vifs ?? []).map((v) => `"${v}"`).join(', ');
+  writeFileSync(cfg, `name = "${o.name}"\ntype = "pv"\nkernel = "${CLICKOS.kernel}"\nmemory = ${CLICKOS.memory}\nvif = [ ${vifs} ]\non_crash = "preserve"\n`);
   await xl('create', cfg);
   return Number((await xl('domid', o.name)).stdout.trim());
 }

@@ -26,8 +26,8 @@ const HOSTD = `hostd-lab-${process.pid}`;
 const SECRET = randomBytes(24).toString('hex');
 const MAIN = join(projectRoot, 'dist', 'hostd', 'main.js');
 const CONFIG = 'src :: FromDevice(0);\nc :: Counter();\nsink :: ToDevice(0);\nsrc -> c -> sink;\n';
-// Valid Click the guest cannot run (FromDevice(3): no such vif); NOT_CLICK the checker refuses.
-const BAD_CONFIG = 'x :: FromDevice(3);\nd :: Discard();\nx -> d;\n';
+// Valid Click ClickOS cannot initialise (Counter takes no positional argument); NOT_CLICK the checker refuses.
+const BAD_CONFIG = 'src :: FromDevice(0);\nc :: Counter(bogus);\nsink :: ToDevice(0);\nsrc -> c -> sink;\n';
 const NOT_CLICK = 'not click\n';
 const PENDING = `/local/domain/0/clickos-toolstack/hostd/${HOSTD}/pending`;
 
@@ -154,13 +154,14 @@ t.test('hostd in dom0', async (t) => {
   t.test('handlers: read by domid and by name, write then read back', async (t) => {
     t.same((await call('read_handler', { pm: domid, rid: 0, element: 'src', handler: 'class' })).reply, { code: 0, message: 'ok', value: 'FromDevice' });
     t.equal((await call('read_handler', { pm: name, rid: 0, element: 'sink', handler: 'config' })).reply!.value, '0');
-    const w = await call('write_handler', { pm: name, rid: 0, element: 'c', handler: 'note', value: 'hello' });
+    // Counter's reset write handler, seen through its count: ClickOS counts what xenbr0 floods to the vif.
+    const w = await call('write_handler', { pm: name, rid: 0, element: 'c', handler: 'reset', value: '1' });
     t.equal(w.reply!.code, 0, w.reply!.message);
-    const back = await waitFor('the note to be written', async () => {
-      const r = await call('read_handler', { pm: domid, rid: 0, element: 'c', handler: 'note' });
-      return r.reply?.value === 'hello' ? r.reply.value : undefined;
+    const back = await waitFor('the reset to apply', async () => {
+      const r = await call('read_handler', { pm: domid, rid: 0, element: 'c', handler: 'count' });
+      return r.reply?.code === 0 && /^\d+$/.test(String(r.reply.value)) ? String(r.reply.value) : undefined;
     });
-    t.equal(back, 'hello');
+    t.match(back, /^\d+$/, `count read back after the reset: ${back}`);
     const unknown = await call('read_handler', { pm: `${PREFIX}-nobody`, rid: 0, element: 'src', handler: 'class' });
     t.equal(unknown.reply!.code, 1);
     t.match(unknown.reply!.message, /no processing module/);

@@ -4,7 +4,7 @@
 // reflects every frame back out unchanged (tc mirred: the Click config
 // FromDevice(0) -> ToDevice(0) of a forwarding ClickOS guest, VLAN tag included). The
 // allocation sends net→sink through A then B and sink→net back through B then A, both
-// on the modules' single vifs, told apart by VLAN (seed 2.2.6). Static ARP entries keep
+// on the modules' single vifs, told apart by VLAN (D3.2 §2.2.6, docs/platform.md). Static ARP entries keep
 // ARP out of the picture: with fail-mode secure nothing moves without our flows.
 import { execa, type ResultPromise } from 'execa';
 

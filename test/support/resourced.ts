@@ -20,7 +20,7 @@ export const USER_SECRET = 'user-secret-0123456789abcdef';
 export const HOSTS_SECRET = 'hosts-secret-0123456789abcdef';
 export const STANDIN_SECRET = 'standin-secret-0123456789abcd';
 
-/** A two-module chain of seed 2.1.4's syntax. */
+/** A two-module chain in the allocation syntax of D3.2 §2.1.4 (docs/platform.md). */
 export const CHAIN = 'BASESYS=xen.clickos\nin :: FromNet("ip,nw_dst=10.0.0.1")\nout :: ToNet("tun1")\nc1 :: Counting()\nc2 :: Counting()\nin -> c1 -> c2 -> out\n';
 export const COUNTING_SRC = 'src :: FromDevice(0);\nc :: Counter();\nsink :: ToDevice(0);\nsrc -> c -> sink;\n';
 

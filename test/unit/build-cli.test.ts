@@ -1,7 +1,10 @@
+// The clickos-build command: plan, usage errors, image refusing bad configs before any
+// source is read, fetch --print.
 import t from 'tap';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../clickos-build/cli.js';
-import { fakeTrees } from '../support/clickos-build-fixture.js';
+import { fetchScript } from '../../clickos-build/build/sources.js';
 
 const CONFIGS = new URL('../fixtures/click/configs', import.meta.url).pathname;
 
@@ -22,64 +25,65 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
 }
 
 t.test('plan: text and --json, without sources', async (t) => {
-  const src = t.testdir();
-  const text = await run(['plan', '--src', src, join(CONFIGS, 'conf_fake-iprouter.click')]);
+  const dir = t.testdir({ 'fw.click': 'FromDevice(0) -> Counter -> Queue -> ToDevice(1);\n' });
+  const text = await run(['plan', join(dir, 'fw.click')]);
   t.equal(text.code, 0, text.err);
-  t.match(text.out, /^config .*conf_fake-iprouter\.click: 20 element classes, 0 vifs\nelements \(20\): ARPResponder /);
-  t.match(text.out, `cache key: needs the source trees (missing: --clickos ${src}/clickos, --minios ${src}/mini-os`);
-  t.match(text.out, /\n  2\. configure: .*\n       \(cd .*\/clickos && \.\/configure --enable-minios --with-xen=/);
-  const json = await run(['plan', '--json', '--src', src, join(CONFIGS, 'conf_fake-iprouter.click'), join(CONFIGS, 'conf_test-device.click')]);
-  t.equal(json.code, 0);
+  t.equal(
+    text.out,
+    `config ${join(dir, 'fw.click')}: 4 element classes, 2 vifs\n` +
+      'elements (4): Counter FromDevice Queue ToDevice\n' +
+      '  minios: FromDevice ToDevice\n  standard: Counter Queue\n' +
+      'always built: AddressInfo AlignmentInfo ErrorElement PortInfo ScheduleInfo\n',
+  );
+  const json = await run(['plan', '--json', join(dir, 'fw.click'), join(CONFIGS, 'conf_fake-iprouter.click')]);
+  t.equal(json.code, 0, json.err);
   const p = JSON.parse(json.out);
-  t.equal(p.elements.configs.length, 2);
-  t.equal(p.cacheKey, undefined);
-  t.match(p.elementsKey, /^[0-9a-f]{24}$/);
-  t.same(p.fetch.length, 4);
-  t.match(p.fetch[0], /^git clone https:\/\/github\.com\/sysml\/clickos\.git /);
+  t.equal(p.configs.length, 2);
+  t.equal(p.devices, 2);
+  t.ok(p.classes.includes('ARPResponder') && p.classes.includes('Counter'), 'the union of both configs');
+  t.same(p.groups.minios, ['FromDevice', 'ToDevice']);
 });
 
-t.test('plan with the trees: a cache key and their revisions', async (t) => {
-  const trees = fakeTrees(t.testdir());
-  const r = await run(['plan', '--json', '--src', trees.root, '--minios', trees.dirs.minios, join(CONFIGS, 'conf_test-device.click')]);
-  t.equal(r.code, 0, r.err);
-  const p = JSON.parse(r.out);
-  t.match(p.cacheKey, /^[0-9a-f]{24}$/);
-  t.match(p.sourceIds.xen, /^tree:/);
+t.test('usage errors exit 2 with the usage', async (t) => {
+  for (const args of [[], ['frobnicate'], ['plan'], ['image'], ['plan', '--no-such-option', 'a.click'], ['image', '--jobs', 'x', 'a.click'], ['image', '--memory', '0', 'a.click'], ['fetch'], ['fetch', 'a', 'b'], ['plan', '/no/such/file.click']]) {
+    const r = await run(args);
+    t.equal(r.code, 2, args.join(' ') || '(nothing)');
+    t.match(r.err, /^(clickos-build: .*\n)?usage:\n  clickos-build plan /, 'the usage follows');
+    t.equal(r.out, '');
+  }
+  const help = await run(['--help']);
+  t.equal(help.code, 0);
+  t.match(help.out, /^usage:\n/);
 });
 
-t.test('image: missing sources exit 1 with the fetch commands; bad usage exits 2', async (t) => {
-  const src = t.testdir();
-  const r = await run(['image', '--src', src, '--cache', join(src, 'cache'), join(CONFIGS, 'conf_test-device.click')]);
+t.test('image: a config ClickOS cannot run exits 1 before any source or cache is touched', async (t) => {
+  const dir = t.testdir({ 'bad.click': 'FromDevice(0) -> Frobnicator -> ToDevice(0);\n' });
+  const cache = join(dir, 'cache');
+  // An empty --sources folder: reaching the sources would be a different error.
+  for (const cfg of [join(dir, 'bad.click'), join(CONFIGS, 'conf_test-tun.click')]) {
+    const r = await run(['image', '--sources', dir, '--cache', cache, '--out', join(dir, 'x.cfg'), cfg]);
+    t.equal(r.code, 1, cfg);
+    t.match(r.err, /^clickos-build: the configs do not check:\n  /);
+    t.notMatch(r.err, /ClickOS sources/);
+  }
+  t.notOk(existsSync(cache), 'no cache made');
+  t.same(readdirSync(dir).sort(), ['bad.click'], 'no xl.cfg written');
+});
+
+t.test('image: a good config without sources exits 1 saying how to fetch them', async (t) => {
+  const dir = t.testdir({ 'fw.click': 'FromDevice(0) -> ToDevice(0);\n', src: {} });
+  const r = await run(['image', '--sources', join(dir, 'src'), '--cache', join(dir, 'cache'), join(dir, 'fw.click')]);
   t.equal(r.code, 1);
-  t.match(r.err, /^clickos-build: missing ClickOS build sources:/);
-  t.match(r.err, `then run:\n  clickos-build image --clickos ${src}/clickos --minios ${src}/mini-os --toolchain ${src}/toolchain --xen ${src}/xen `);
-  const bad = await run(['image', join(CONFIGS, 'conf_test-tun.click')]);
-  t.equal(bad.code, 1, 'a config ClickOS cannot run');
-  t.match(bad.err, /KernelTun/);
-  t.equal((await run(['frobnicate'])).code, 2);
-  t.equal((await run(['plan'])).code, 2, 'no configs');
-  t.equal((await run(['plan', '--jobs', 'x', 'a.click'])).code, 2);
-  t.equal((await run([])).code, 2);
-  t.equal((await run(['--help'])).code, 0);
+  t.match(r.err, `clickos-build: no ClickOS sources: none of ${join(dir, 'src')} holds SHA256SUMS`);
+  t.match(r.err, '  clickos-build fetch DIR\n');
+  t.notOk(existsSync(join(dir, 'cache')));
 });
 
-t.test('image --json with the fixture trees: built, then cached', async (t) => {
-  const trees = fakeTrees(t.testdir());
-  const prevMake = process.env.MAKE;
-  process.env.MAKE = trees.make;
-  t.teardown(() => {
-    if (prevMake === undefined) delete process.env.MAKE;
-    else process.env.MAKE = prevMake;
-  });
-  const cfg = join(trees.root, 'fw.click');
-  (await import('node:fs')).writeFileSync(cfg, 'FromDevice(0) -> Queue -> ToDevice(0);\n');
-  const args = ['image', '--json', '--src', trees.root, '--cache', join(trees.root, 'cache'), '--out', join(trees.root, 'fw.cfg'), cfg];
-  const first = await run(args);
-  t.equal(first.code, 0, first.err);
-  const a = JSON.parse(first.out);
-  t.equal(a.cached, false);
-  t.same(a.classes, ['FromDevice', 'Queue', 'ToDevice']);
-  const second = JSON.parse((await run(args)).out);
-  t.equal(second.cached, true);
-  t.equal(second.image, a.image);
+t.test('fetch --print DIR prints the fetch script and runs nothing', async (t) => {
+  const dir = join(t.testdir(), 'src');
+  const r = await run(['fetch', '--print', dir]);
+  t.equal(r.code, 0, r.err);
+  t.equal(r.out, fetchScript(dir));
+  t.match(r.out, 'https://github.com/sysml/clickos.git');
+  t.notOk(existsSync(dir), 'nothing fetched');
 });

@@ -22,11 +22,11 @@ const errorOf = (text: string, options = {}) => {
   return 'no error';
 };
 
-t.test("the seed's example as printed stops at Mirror's unterminated string", async (t) => {
+t.test("D3.2's example as printed stops at Mirror's unterminated string", async (t) => {
   t.equal(errorOf(SEED), 'a:5:19: unterminated string');
 });
 
-t.test("the seed's example, with Mirror's argument closed, is a typed request", async (t) => {
+t.test("D3.2's example, with Mirror's argument closed, is a typed request", async (t) => {
   const req = parseAllocation(SEED.replace('Mirror("', 'Mirror("")'), 'seed');
   t.same(req.header, { BASESYS: 'xen.clickos' });
   t.equal(req.baseSystem, 'xen.clickos');
@@ -80,7 +80,7 @@ t.test('malformed requests give positioned errors', async (t) => {
     ['FromNet unconnected', `BASESYS=xen.clickos\n${OK_BODY}f2 :: FromNet("udp")`, "a:6:1: FromNet 'f2' is not connected"],
     ['module unconnected', `BASESYS=xen.clickos\n${OK_BODY}lonely :: Mirror;`, "a:6:1: processing module 'lonely' is not connected"],
     ['module input gap', 'BASESYS=xen.clickos\nft :: FromNet("ip")\ntt :: ToNet("t")\nft -> [1]m :: Mirror -> tt', "a:4:10: processing module 'm' input 0 is not connected"],
-    ['Click syntax error keeps its line', 'BASESYS=xen.clickos\n\nft :: FromNet("ip")\nft -> -> tt', "a:4:7: expected element after '->', found '->'"],
+    ['Click syntax error keeps its line', 'BASESYS=xen.clickos\n\nft :: FromNet("ip")\nft -> -> tt', "a:4:7: syntax error near '->'"],
     ['header line that is not one', 'BASESYS=xen.clickos\nBASE SYS=x\n' + OK_BODY, "a:2:9: syntax error near '='"],
   ];
   for (const [what, text, expected] of cases) t.equal(errorOf(text), expected, what);

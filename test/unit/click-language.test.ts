@@ -51,23 +51,26 @@ t.test('declarations, chains, ports and anonymous names as Click gives them', as
   const ast = parse('FromDevice(eth0)\n  -> c :: Classifier(12/0806, -)\n  -> Discard;\nc[1] -> [0]q :: Queue;', 'x.click');
   const [s1, s2] = ast.statements as Array<Statement & { kind: 'connection' }>;
   t.equal(s1.kind, 'connection');
+  const ports = (p: { ports: number[] } | null) => (p ? p.ports : null);
+  const items = (s: Statement & { kind: 'connection' }) => s.sets.map(([ep]) => ep);
   t.same(
-    s1.chain.map((i) => [i.element.kind, i.element.name, i.inPort, i.outPort, i.pos.line, i.pos.col]),
+    items(s1).map((i) => [i.element.kind, (i.element as { name: string }).name, ports(i.inPorts), ports(i.outPorts), i.pos.line, i.pos.col]),
     [
       ['anon', 'FromDevice@1', null, null, 1, 1],
       ['decl', 'c', null, null, 2, 6],
       ['anon', 'Discard@3', null, null, 3, 6],
     ],
   );
-  t.same(s2.chain.map((i) => [i.element.kind, i.element.name, i.inPort, i.outPort]), [['ref', 'c', null, 1], ['decl', 'q', 0, null]]);
-  const c = s1.chain[1].element;
+  t.same(items(s2).map((i) => [i.element.kind, (i.element as { name: string }).name, ports(i.inPorts), ports(i.outPorts)]), [['ref', 'c', null, [1]], ['decl', 'q', [0], null]]);
+  t.same(s2.edges.map((e) => [e.from, e.fromPort, e.to, e.toPort]), [['c', 1, 'q', 0]]);
+  const c = items(s1)[1].element;
   t.ok(c.kind === 'decl' && c.config?.raw === '12/0806, -' && c.config.pos.line === 2 && c.config.pos.col === 22);
 });
 
 t.test('an anonymous name that clashes with a declared one moves to the next number, as in Click', async (t) => {
   const ast = parse('Discard -> x :: Idle; Discard@1 :: Idle;');
   const s = ast.statements[0] as Statement & { kind: 'connection' };
-  t.equal(s.chain[0].element.name, 'Discard@2');
+  t.equal((s.sets[0][0].element as { name: string }).name, 'Discard@2');
 });
 
 t.test('names may hold / and @; "//" starts a comment', async (t) => {
@@ -82,7 +85,7 @@ t.test('configuration strings: raw text kept, arguments split at top-level comma
   t.same(splitArgs('a,'), ['a', '']);
   const ast = parse('X(a (b, c) ")" \\) d);');
   const s = ast.statements[0] as Statement & { kind: 'connection' };
-  const e = s.chain[0].element;
+  const e = s.sets[0][0].element;
   t.ok(e.kind === 'anon' && e.config?.raw === 'a (b, c) ")" \\) d', 'parentheses in quotes or escaped do not close the config');
 });
 
@@ -92,14 +95,37 @@ define($DEV eth0, $GW $DEV:gw)
 require(package "sample", fastclassifier)
 elementclass Q { $n | input -> Queue($n) -> output || input -> Queue -> output || ... }
 elementclass Alias Queue;
-connectiontunnel p -> q;
 `);
-  const [def, req, ec, syn, tun] = ast.statements;
+  const [def, req, ec, syn] = ast.statements;
   t.same(def.kind === 'define' && def.definitions, [{ name: 'DEV', value: 'eth0' }, { name: 'GW', value: '$DEV:gw' }]);
   t.same(req.kind === 'require' && req.requirements, ['package "sample"', 'fastclassifier']);
   t.ok(ec.kind === 'elementclass' && ec.compound.bodies.length === 2 && ec.compound.extendsPrevious);
   t.same(ec.kind === 'elementclass' && ec.compound.bodies[0].formals.map((f) => [f.name, f.keyword]), [['n', null]]);
   t.ok(syn.kind === 'synonym' && syn.target.name === 'Queue');
-  t.ok(tun.kind === 'tunnel' && tun.from.name === 'p' && tun.to.name === 'q');
   t.equal(def.pos.line, 2, 'positions count physical lines');
+});
+
+t.test('sets, port lists, => and groups print back as written and re-parse to the same AST', async (t) => {
+  const text = [
+    'h :: Hub;',
+    'Idle -> h;',
+    'h [0, 1, 2] => [1, 0] x :: Hub, [] y :: Hub;',
+    'x, y -> Discard;',
+    'Idle => (',
+    '  [0] -> c :: Counter -> [0];',
+    '  [1] -> Counter -> [1];',
+    ') => Discard, Discard;',
+    'elementclass E {',
+    '  [0] -> Counter -> [0];',
+    '  -> Print -> [1];',
+    '}',
+    't :: Tee [1,] => Discard, Discard;',
+    '',
+  ].join('\n');
+  const ast = parse(text);
+  t.equal(print(ast), text);
+  t.same(stripPositions(parse(print(ast))), stripPositions(ast));
+  const body = (ast.statements[5] as Statement & { kind: 'elementclass' }).compound.bodies[0];
+  const second = body.statements[1] as Statement & { kind: 'connection' };
+  t.same(second.edges.map((e) => `${e.from}[${e.fromPort}]->[${e.toPort}]${e.to}`), ['input[0]->[0]Print@2', 'Print@2[0]->[1]output'], "a chain's bare ends are the compound's input and output");
 });

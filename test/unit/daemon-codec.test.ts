@@ -2,7 +2,7 @@
 // peer would probe (i4 overflow, non-finite doubles, bad base64 and dates, nesting).
 import t from 'tap';
 import { decodeCall, decodeResponse, encodeCall, encodeFault, encodeResponse } from '../../daemon/xmlrpc/messages.js';
-import { Double, MAX_DEPTH, type Encodable, type XmlRpcValue } from '../../daemon/xmlrpc/values.js';
+import { Double, MAX_DEPTH, formatDouble, type Encodable, type XmlRpcValue } from '../../daemon/xmlrpc/values.js';
 import { Fault, FaultCode } from '../../daemon/xmlrpc/fault.js';
 
 const roundTrip = (v: Encodable): XmlRpcValue => decodeResponse(encodeResponse(v));
@@ -29,6 +29,37 @@ t.test('scalars round-trip', async (t) => {
   t.match(encodeResponse(new Double(2)), /<double>2<\/double>/, 'Double forces <double>');
   t.equal(roundTrip(new Double(2)), 2);
   t.equal(roundTrip(undefined), null, 'undefined goes out as nil');
+});
+
+t.test('doubles go out in plain decimal, never with an exponent', async (t) => {
+  const cases: Array<[number, string]> = [
+    [1e21, '1000000000000000000000'],
+    [1e-7, '0.0000001'],
+    [-1.5e-7, '-0.00000015'],
+    [1.2345e22, '12345000000000000000000'],
+    [6.02214076e23, '602214076000000000000000'],
+    [1.5, '1.5'],
+    [-0, '-0.0'],
+    [5e-324, `0.${'0'.repeat(323)}5`],
+  ];
+  for (const [n, text] of cases) t.equal(formatDouble(n), text, String(n));
+  const DECIMAL = /^-?[0-9]+(\.[0-9]+)?$/;
+  for (const n of [1e21, 1e-7, 1.7976931348623157e308, -2.5e-300, 123456789012345680000, 1e100 / 3, 2 ** 60, Number.MIN_VALUE]) {
+    const body = /<double>([^<]*)<\/double>/.exec(encodeResponse(new Double(n)))![1]!;
+    t.match(body, DECIMAL, `${n} as ${body.slice(0, 30)}${body.length > 30 ? '...' : ''}`);
+    t.equal(roundTrip(new Double(n)), n, `${n} reads back exactly`);
+  }
+});
+
+t.test('<i8> is accepted (Perl RPC::XML sends it beyond i4)', async (t) => {
+  t.equal(one('<i8>4294967296</i8>'), 4294967296);
+  t.equal(one('<i8> -9007199254740991 </i8>'), -9007199254740991);
+  t.equal(one('<i8>7</i8>'), 7);
+  t.equal(one('<i8>-0</i8>'), 0);
+  t.notOk(Object.is(one('<i8>-0</i8>'), -0), 'no -0');
+  t.same(one('<array><data><value><i8>2147483648</i8></value><value><i4>1</i4></value></data></array>'), [2147483648, 1]);
+  for (const bad of ['<i8>9007199254740993</i8>', '<i8>9223372036854775807</i8>', '<i8>9223372036854775808</i8>', '<i8>1.5</i8>', '<i8></i8>', '<i8>0x10</i8>', '<i8><int>1</int></i8>'])
+    t.equal(faultCode(() => one(bad)), FaultCode.INVALID_XMLRPC, bad);
 });
 
 t.test('dateTime, base64, struct, array round-trip', async (t) => {
@@ -104,7 +135,7 @@ t.test('decoding refuses what is out of range or malformed', async (t) => {
     ['<array><data><int>1</int></data></array>', 'data holding a bare int'],
     ['<int>1</int><string>x</string>', 'two types in one value'],
     ['text <int>1</int>', 'text beside a typed value'],
-    ['<i8>1</i8>', 'unknown type'],
+    ['<i16>1</i16>', 'unknown type'],
     ['<string><b>x</b></string>', 'element inside a string'],
   ];
   for (const [inner, why] of bad) t.equal(faultCode(() => one(inner)), FaultCode.INVALID_XMLRPC, why);

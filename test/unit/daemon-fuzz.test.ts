@@ -8,24 +8,7 @@ import { request } from 'node:http';
 import { startExample, post, SECRET, type RawReply } from '../support/daemon.js';
 import { encodeCall, decodeResponse } from '../../daemon/xmlrpc/messages.js';
 import { Fault, FaultCode } from '../../daemon/index.js';
-
-// xorshift32: the same fuzz set on every run, so a failure can be replayed.
-function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  const next = () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-  return {
-    next,
-    int: (n: number) => Math.floor(next() * n),
-    pick: <T>(a: readonly T[]): T => a[Math.floor(next() * a.length)]!,
-  };
-}
+import { rng, type Prng } from '../support/prng.js';
 
 interface Case {
   kind: string;
@@ -45,7 +28,7 @@ const VALID: string[] = [
 ];
 
 /** Mutations chosen to always break a valid request (so a success is a bug, not luck). */
-function mutate(r: ReturnType<typeof rng>, doc: string): { kind: string; body: Buffer } {
+function mutate(r: Prng, doc: string): { kind: string; body: Buffer } {
   const tags = [...doc.matchAll(/<[^>?]+>/g)]; // elements, not the XML declaration
   const tag = r.pick(tags);
   const at = tag.index!;
@@ -159,7 +142,7 @@ function generate(seed: number): Case[] {
     add('random-bytes', r.next() < 0.5 ? bytes : r.pick(['', ' ', '{"json":1}', '<html></html>', '<methodCall/>', '<methodResponse><params/></methodResponse>', 'GET / HTTP/1.1']));
   }
   // Unauthenticated and mis-addressed.
-  const authHeaders = ['', 'Bearer', 'Bearer ', `Bearer ${SECRET}x`, `Bearer ${SECRET.slice(0, -1)}`, `bearer ${SECRET}`, `Basic ${Buffer.from(`u:${SECRET}`).toString('base64')}`, `Bearer  ${SECRET}`, `Bearer ${'A'.repeat(2000)}`, `Bearer ${SECRET.toUpperCase()}`];
+  const authHeaders = ['', 'Bearer', 'Bearer ', `Bearer ${SECRET}x`, `Bearer ${SECRET.slice(0, -1)}`, `Bearer:${SECRET}`, `Token ${SECRET}`, `Basic ${Buffer.from(`u:${SECRET}`).toString('base64')}`, `Bearer  ${SECRET}`, `Bearer ${'A'.repeat(2000)}`, `Bearer ${SECRET.toUpperCase()}`];
   for (let i = 0; i < 500; i++) add('unauthenticated', r.pick(VALID), { Authorization: r.pick(authHeaders) });
   for (let i = 0; i < 50; i++) add('wrong-content-type', r.pick(VALID), { 'Content-Type': r.pick(['application/json', 'text/plain', 'multipart/form-data']) });
   for (let i = 0; i < 50; i++) add('wrong-path', r.pick(VALID), {}, r.pick(['/x', '/RPC2/../etc', '/rpc2', '//']));

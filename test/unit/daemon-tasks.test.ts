@@ -1,4 +1,4 @@
-// Tasks (seed 3.1.1): an id at once, status polled; high before normal; a concurrency
+// Tasks (D3.2 §3.1.1, docs/platform.md): an id at once, status polled; high before normal; a concurrency
 // limit; compound tasks in order, stopping at the first failure. Order is asserted
 // through what the tasks record (gates hold a task until the test opens them), never
 // through wall-clock time.
@@ -36,7 +36,7 @@ t.test('with one slot, waiting high tasks run before waiting normal ones', async
   t.same(s.services.journal, ['first', 'h1', 'h2', 'n1', 'n2', 'n3']);
 });
 
-t.test('a running high task holds normal ones back even with free slots (seed: "no high priority tasks exist")', async (t) => {
+t.test('a running high task holds normal ones back even with free slots (D3.2: "no high priority tasks exist")', async (t) => {
   const s = await startExample(t, { concurrency: 3 });
   const open = gate(s, 'h');
   const h = await submit(s, 'H', 'high', 'h');

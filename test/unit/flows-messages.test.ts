@@ -5,9 +5,10 @@
 import t from 'tap';
 import { OFPFC, OFPT } from '../../controller/openflow/constants.js';
 import {
-  OpenFlowDecodeError, encodeAction, encodeBarrierRequest, encodeEchoRequest, encodeFeaturesRequest, encodeFlowMod,
+  OpenFlowDecodeError, checkFromSwitch, encodeAction, encodeBarrierRequest, encodeEchoRequest, encodeFeaturesRequest, encodeFlowMod,
   encodeFlowStatsRequest, encodeHello, encodeMatch, encodePortStatsRequest, parseError, parseFeaturesReply, parseFlowMod,
   parseFlowStats, parseHeader, parseHelloVersions, parseMatch, parsePortDesc, parsePortStats,
+  parseActions, parsePortStatus,
 } from '../../controller/openflow/messages.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -102,4 +103,45 @@ t.test('multipart replies: flow stats, port stats, port description', async (t) 
 
 t.test('error message', async (t) => {
   t.same(parseError(hex('04 01 0010 00000003  0002 0009 deadbeef')), { type: 2, code: 9, data: hex('deadbeef') });
+});
+
+t.test('sizes are checked before a field is read', async (t) => {
+  t.throws(() => parseError(hex('04 01 0008 00000001')), /error message of 8 bytes, expected at least 12/);
+  t.throws(() => parseError(hex('04 01 0010 00000001 0002 0009')), /says 16 bytes but only 12 are there/, 'header longer than the bytes');
+  const fr = hex('04 06 0020 00000005  0000000000000abc  00000100 fe 00 0000  0000004f 00000000');
+  const longer = Buffer.concat([fr, hex('00000000')]);
+  longer.writeUInt16BE(36, 2);
+  t.throws(() => parseFeaturesReply(longer), /features reply of 36 bytes, expected 32/, 'a fixed struct of another size');
+  t.throws(() => parseHeader(hex('04 00 0004 00000001')), /length 4 is shorter than the 8-byte header/);
+  t.throws(() => parseMatch(hex('0001 000a 80000002 0001 000000000000'), 0), /OXM field 0 of length 2, expected 4/, 'in_port of 2 bytes');
+  t.throws(() => parseMatch(hex('0001 000c 80001d04 0050 ffff 00000000'), 0), /with a mask not supported/, 'a masked tcp_dst');
+  t.throws(() => parseMatch(hex('0001 0014 80000004 00000001 80000004 00000002 00000000'), 0), /given twice/);
+  t.throws(() => parseMatch(hex('0001 000c 80000004 00000001'), 0), /overruns/, 'padding past the buffer');
+  t.throws(() => parseActions(hex('0000 0008 00000002'), 0, 8), /action type 0 of length 8, expected 16/, 'a short output action');
+  t.throws(() => parseActions(hex('0016 0010 00000063 0000000000000000'), 0, 16), /action type 22 of length 16, expected 8/, 'a long group action');
+  t.throws(() => parseActions(hex('0019 0018 80000c02 100a 000000000000 0000000000000000'), 0, 24), /longer than its OXM/);
+  // a flow stats entry whose match runs into the next entry: bounded by its own length
+  const entry = hex(`0040 00 00 0000000a 00000000 03e8 0000 0000 0000 00000000
+    0000000000001234 0000000000000003 00000000000000fc
+    0001 000c 80000004 00000002 00000000`);
+  const short = Buffer.concat([entry.subarray(0, 56), entry]);
+  short.writeUInt16BE(56, 0);
+  t.throws(() => parseFlowStats(short), /match length 12 overruns/, 'the match is bounded by its entry');
+});
+
+t.test('what a switch may send, checked before the channel acts on it', async (t) => {
+  t.same(checkFromSwitch(encodeHello(3)), { version: 4, type: OFPT.HELLO, length: 16, xid: 3 });
+  const hello1 = hex('01 00 0008 00000001');
+  t.equal(checkFromSwitch(hello1).version, 1, 'a HELLO may carry another version');
+  t.throws(() => checkFromSwitch(hex('01 02 0008 00000001')), /OpenFlow version 0x1 on an OpenFlow 1\.3 channel/);
+  t.throws(() => checkFromSwitch(hex('04 0e 0008 00000001')), /type 14 is not one a switch sends/, 'a flow_mod from the switch');
+  t.throws(() => checkFromSwitch(hex('04 15 000c 00000001 00000000')), /type 21 of 12 bytes, expected 8/, 'a barrier reply with a body');
+  t.throws(() => checkFromSwitch(hex('04 13 000c 00000001 00000000')), /type 19 of 12 bytes, expected at least 16/);
+  t.throws(() => checkFromSwitch(hex('04 02 000c 00000001')), /says 12 bytes but 8 were framed/);
+  const ps = Buffer.alloc(80);
+  hex('04 0c 0050 00000000 02').copy(ps);
+  ps.writeUInt32BE(5, 16);
+  ps.write('tap0', 32, 'latin1');
+  t.same(parsePortStatus(ps), { reason: 2, port: { port: 5, name: 'tap0' } });
+  t.throws(() => parsePortStatus(ps.subarray(0, 72)), OpenFlowDecodeError);
 });

@@ -1,5 +1,5 @@
 // openflowd's planner and the ovs-ofctl text layer, without a switch: which flows an
-// allocation gets (tags only where a vif carries several ports, seed 2.2.6), which
+// allocation gets (tags only where a vif carries several ports, D3.2 §2.2.6, docs/platform.md), which
 // requests are refused, and parsing what ovs-ofctl 3.1 prints.
 import t from 'tap';
 import { parseAllocation } from '../../clickos-build/allocation.js';

@@ -32,3 +32,15 @@ t.test('a device that is neither: asked of ovs-vsctl, which says no', async (t) 
   // lo exists on every host and is no bridge; ovs-vsctl (absent or without a database) answers non-zero
   t.equal(await new Bridges().kind('lo'), undefined);
 });
+
+t.test('the hotplug script follows the choice: our lean script by default, Xen\'s on request', async (t) => {
+  const { execa } = await import('execa');
+  const { existsSync, statSync } = await import('node:fs');
+  const { LEAN_SCRIPT } = await import('../../guests/bridges.js');
+  const br = `tlean${process.pid % 10000}`;
+  await execa('ip', ['link', 'add', 'name', br, 'type', 'bridge']);
+  t.teardown(() => execa('ip', ['link', 'del', br], { reject: false }));
+  t.same(await new Bridges().resolve({ bridge: br }), { bridge: br, script: LEAN_SCRIPT });
+  t.same(await new Bridges('ovs-vsctl', 'xen').resolve({ bridge: br }), { bridge: br }, "Xen's default vif-bridge");
+  t.ok(existsSync(LEAN_SCRIPT) && (statSync(LEAN_SCRIPT).mode & 0o111) !== 0, `${LEAN_SCRIPT} is an executable file`);
+});

@@ -12,7 +12,7 @@ t.test('same seed, same instance; another seed, another', async (t) => {
   t.same(generateServices(pf, 50, 13, { seed: 2 }), generateServices(pf, 50, 13, { seed: 2 }));
 });
 
-t.test('module counts match the seed (#PM column of Tables 3.2–3.6)', async (t) => {
+t.test('module counts match D3.2 (#PM column of Tables 3.2–3.6)', async (t) => {
   const pf = largePlatform();
   for (const [k, pms] of [[1000, 18000], [1500, 27000], [2000, 36000], [2500, 45000], [3000, 54000]] as const) {
     const svcs = generateServices(pf, k, 15);
@@ -41,7 +41,7 @@ t.test('services follow Table 3.1 (#IO, #PM, CPU set, memory and rate ranges)', 
   }
 });
 
-t.test('the seed platforms have the seed shape', async (t) => {
+t.test("D3.2's platforms have D3.2's shape", async (t) => {
   const large = largePlatform();
   t.equal(large.nServers, 10000);
   t.equal(large.racks.length, 500);

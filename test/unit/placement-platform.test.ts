@@ -2,7 +2,7 @@ import t from 'tap';
 import { Platform, Problem } from '../../controller/placement/index.js';
 import { largePlatform } from '../../controller/placement/generator.js';
 
-t.test('tree paths and delays on the seed data centre', async (t) => {
+t.test("tree paths and delays on D3.2's data centre", async (t) => {
   const pf = largePlatform();
   const s = (i: number): number => pf.serverNode[i]!;
   const buf = new Int32Array(64);

@@ -2,7 +2,7 @@ import t from 'tap';
 import { Problem, State, evaluate, greedyRackFirst, place, tabuSearch } from '../../controller/placement/index.js';
 import { generateServices, largePlatform } from '../../controller/placement/generator.js';
 
-// A scaled-down data centre of the seed's shape: 4 racks of 5 servers, loaded so that the
+// A scaled-down data centre of D3.2's shape: 4 racks of 5 servers, loaded so that the
 // greedy leaves violations for the tabu search to repair.
 const shape = { cores: 2, intermediates: 2, tors: 4, serversPerTor: 5, ioPerCore: 2 };
 

@@ -2,7 +2,7 @@ import t from 'tap';
 import { Problem, Rng, State, evaluate } from '../../controller/placement/index.js';
 import { generateServices, largePlatform } from '../../controller/placement/generator.js';
 
-// A scaled-down data centre of the seed's shape, crowded (and with the strict 8192-bit
+// A scaled-down data centre of D3.2's shape, crowded (and with the strict 8192-bit
 // packets) so that every kind of violation occurs.
 const shape = { cores: 2, intermediates: 3, tors: 6, serversPerTor: 3, ioPerCore: 2 };
 

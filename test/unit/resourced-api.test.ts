@@ -71,7 +71,7 @@ t.test('the high-level API against two stand-in hosts', async (t) => {
     const cases: Array<[string, RegExp]> = [
       ['in :: FromNet("ip")\n', /^allocation:1:1: missing 'BASESYS=' header line/],
       ['BASESYS=xen.clickos\nin :: FromNet("ip")\nout :: ToNet("t")\nc :: Countng()\nin -> c -> out\n', /^allocation:4:1: unknown processing module type 'Countng' \(did you mean 'Counting'\?\)/],
-      ['BASESYS=xen.clickos\nin :: FromNet("ip")\nc :: Counting()\nin -> c -> \n', /^allocation:5:1: expected element after '->', found end of file/],
+      ['BASESYS=xen.clickos\nin :: FromNet("ip")\nc :: Counting()\nin -> c -> \n', /^allocation:5:1: syntax error near end of file/],
       ['BASESYS=xen.linux\nin :: FromNet("ip")\nout :: ToNet("t")\nc :: Counting()\nin -> c -> out\n', /^allocation:1:1: BASESYS 'xen.linux' is not offered here/],
       ['BASESYS=xen.clickos\nin :: FromNet(ip)\nout :: ToNet("t")\nc :: Counting()\nin -> c -> out\n', /^allocation:2:1: FromNet 'in' takes one quoted/],
     ];

@@ -2,6 +2,7 @@
 import t from 'tap';
 import { XenStore, XenStoreError, XenStoreArgumentError, XenStoreConnectionError } from '../../xenstore/index.js';
 import { encode, Op } from '../../xenstore/wire.js';
+import { defaultSocketPath } from '../../xenstore/connection.js';
 import { ScriptedPeer } from '../support/xenstore-peer.js';
 
 async function setup(t: { teardown: (fn: () => unknown) => void }): Promise<{ peer: ScriptedPeer; xs: XenStore }> {
@@ -236,4 +237,10 @@ t.test('several next() calls may wait at once (a caller racing a timer)', async 
   await peer.sendRaw(Buffer.concat([ev('/w/1'), ev('/w/2')]));
   t.equal((await a).value?.path, '/w/1');
   t.equal((await b).value?.path, '/w/2');
+});
+
+t.test("the default socket follows libxenstore: XENSTORED_PATH, else XENSTORED_RUNDIR's socket", async (t) => {
+  t.equal(defaultSocketPath({}), '/var/run/xenstored/socket');
+  t.equal(defaultSocketPath({ XENSTORED_RUNDIR: '/run/xs' }), '/run/xs/socket');
+  t.equal(defaultSocketPath({ XENSTORED_RUNDIR: '/run/xs', XENSTORED_PATH: '/tmp/s' }), '/tmp/s');
 });

@@ -1,6 +1,6 @@
 // The xl.cfg document: settings in source order with the text around them kept,
 // so that an unchanged file prints back byte for byte and an edited one changes
-// only the settings that were edited. Grammar (libxlu_cfg_y.y):
+// only the settings that were edited. Grammar (as libxlutil parses it):
 //   file    := (setting? (NEWLINE | ';'))*
 //   setting := IDENT ('=' | '+=') value
 //   value   := STRING | NUMBER | '[' NEWLINE* (value NEWLINE* (',' NEWLINE* value NEWLINE*)* ','? NEWLINE*)? ']'
@@ -8,7 +8,7 @@ import { tokenize, XlCfgSyntaxError, type Token } from './lexer.js';
 
 export type XlValue = string | number | XlValue[];
 
-/** A parsed value; numbers keep their source text (xl accepts 0x10, 010, ...). */
+/** A parsed value; numbers keep their source text (xl reads 0x10 as 16, 010 as 8, and 09 only as text). */
 export type Node = { kind: 'string'; value: string } | { kind: 'number'; raw: string } | { kind: 'list'; items: Node[] };
 
 interface Setting {
@@ -19,6 +19,26 @@ interface Setting {
   raw?: string;
   line: number;
 }
+
+/**
+ * A number as xl's xlu_cfg_get_long reads a value: C's strtol in base 0 over the whole text
+ * (leading blanks and a sign allowed; 0x hex, 0 octal), within a 64-bit long.
+ */
+export function parseXlLong(text: string): number | undefined {
+  const m = /^[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(text);
+  if (!m) return undefined;
+  const digits = m[2]!;
+  const big = BigInt(/^0[0-7]+$/.test(digits) ? `0o${digits.slice(1)}` : digits) * (m[1] === '-' ? -1n : 1n);
+  if (big > 2n ** 63n - 1n || big < -(2n ** 63n)) return undefined;
+  return Number(big);
+}
+
+/** The text of a string or number value, which is all xl keeps of either. */
+function atomText(n: Node): string | undefined {
+  return n.kind === 'string' ? n.value : n.kind === 'number' ? n.raw : undefined;
+}
+
+type Effective = { node: Node; added: boolean };
 
 type Segment = { text: string } | { setting: Setting };
 
@@ -67,8 +87,8 @@ class Parser {
     return this.fail(t, `expected a value (a "string", a number or a [list]), found ${this.describe(t)}`);
   }
 
-  settings(): { setting: Setting; start: number; end: number }[] {
-    const out: { setting: Setting; start: number; end: number }[] = [];
+  settings(): { setting: Setting; start: number; end: number; value: Token }[] {
+    const out: { setting: Setting; start: number; end: number; value: Token }[] = [];
     for (;;) {
       const t = this.peek();
       if (t.type === 'eof') return out;
@@ -80,11 +100,12 @@ class Parser {
       this.i++;
       const op = this.next();
       if (op.type !== '=' && op.type !== '+=') this.fail(op, `expected "=" after ${t.text}, found ${this.describe(op)}`);
+      const first = this.peek();
       const node = this.value();
       const last = this.toks[this.i - 1]!;
       const end = this.peek();
       if (end.type !== 'newline' && end.type !== ';' && end.type !== 'eof') this.fail(end, `expected end of line or ";" after the value of ${t.text}, found ${this.describe(end)}`);
-      out.push({ setting: { key: t.text, op: op.type, node, line: t.line }, start: t.start, end: last.end });
+      out.push({ setting: { key: t.text, op: op.type, node, line: t.line }, start: t.start, end: last.end, value: first });
     }
   }
 }
@@ -92,8 +113,13 @@ class Parser {
 function toValue(n: Node): XlValue {
   if (n.kind === 'string') return n.value;
   if (n.kind === 'list') return n.items.map(toValue);
-  const num = Number(n.raw);
-  return Number.isFinite(num) ? num : n.raw;
+  return parseXlLong(n.raw) ?? n.raw;
+}
+
+/** A list as xl's getters give it: every atom as text. */
+type XlList = Array<string | XlList>;
+function toList(n: Node): XlList {
+  return n.kind === 'list' ? n.items.map((i) => (i.kind === 'list' ? toList(i) : atomText(i)!)) : [];
 }
 
 function toNode(v: XlValue, key: string): Node {
@@ -116,7 +142,7 @@ export function formatNode(n: Node): string {
   return `"${n.value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\t/g, '\\t')}"`;
 }
 
-const KEY = /^[a-z][_0-9a-z]*$/;
+const KEY = /^[a-z][._0-9a-z]*$/;
 
 export class XlConfig {
   private constructor(private readonly segments: Segment[]) {}
@@ -124,6 +150,15 @@ export class XlConfig {
   /** Parses xl.cfg text; errors are XlCfgSyntaxError with file:line:col. */
   static parse(text: string, file = '<config>'): XlConfig {
     const found = new Parser(tokenize(text, file), file).settings();
+    // xl refuses '+=' of a list to a string or number, or the other way round
+    const kinds = new Map<string, boolean>();
+    for (const { setting: s, value } of found) {
+      const isList = s.node.kind === 'list';
+      const before = kinds.get(s.key);
+      if (s.op === '+=' && before !== undefined && before !== isList)
+        throw new XlCfgSyntaxError(file, value.line, value.col, `${s.key} += ${isList ? 'a list' : 'a value'}: xl cannot add a list to a string or number, or the other way round`);
+      kinds.set(s.key, isList);
+    }
     const segments: Segment[] = [];
     let at = 0;
     for (const f of found) {
@@ -147,17 +182,45 @@ export class XlConfig {
     return this.segments.flatMap((s) => ('setting' in s ? [s.setting] : []));
   }
 
-  /** The effective value of a key: the last `=` with any later `+=` appended, as xl reads it. */
-  get(key: string): XlValue | undefined {
-    let node: Node | undefined;
+  /** The value xl ends up with: the last `=` with any later `+=` appended (atoms as text). */
+  private effective(key: string): Effective | undefined {
+    let eff: Effective | undefined;
     for (const s of this.settings()) {
       if (s.key !== key) continue;
-      if (s.op === '=' || !node) node = s.node;
-      else if (node.kind === 'list' && s.node.kind === 'list') node = { kind: 'list', items: [...node.items, ...s.node.items] };
-      else if (node.kind === 'string' && s.node.kind === 'string') node = { kind: 'string', value: node.value + s.node.value };
-      else node = s.node;
+      if (s.op === '=' || !eff) eff = { node: s.node, added: s.op === '+=' };
+      else if (eff.node.kind === 'list' && s.node.kind === 'list') eff = { node: { kind: 'list', items: [...eff.node.items, ...s.node.items] }, added: true };
+      else eff = { node: { kind: 'string', value: atomText(eff.node)! + atomText(s.node)! }, added: true };
     }
-    return node && toValue(node);
+    return eff;
+  }
+
+  /**
+   * The effective value of a key, typed by its syntax: a quoted value is a string, a bare
+   * number a number when xl reads it as one (`010` is 8; `09`, `1e3` stay text), a `+=` of
+   * atoms their concatenated text (xl reads no number from it).
+   */
+  get(key: string): XlValue | undefined {
+    const eff = this.effective(key);
+    return eff && (eff.added && eff.node.kind !== 'list' ? atomText(eff.node)! : toValue(eff.node));
+  }
+
+  /** xl's xlu_cfg_get_long: a quoted number counts too; nothing after `+=`. */
+  getLong(key: string): number | undefined {
+    const eff = this.effective(key);
+    if (!eff || eff.added || eff.node.kind === 'list') return undefined;
+    return parseXlLong(atomText(eff.node)!);
+  }
+
+  /** xl's xlu_cfg_get_string: the text of a string or number. */
+  getString(key: string): string | undefined {
+    const eff = this.effective(key);
+    return eff && atomText(eff.node);
+  }
+
+  /** xl's xlu_cfg_get_list: the items as text, nested lists as lists. */
+  getList(key: string): XlList | undefined {
+    const eff = this.effective(key);
+    return eff?.node.kind === 'list' ? toList(eff.node) : undefined;
   }
 
   has(key: string): boolean {
@@ -175,7 +238,7 @@ export class XlConfig {
 
   /** Replaces every assignment of `key` by one (in place of the first), or appends it. */
   set(key: string, value: XlValue): this {
-    if (!KEY.test(key)) throw new RangeError(`invalid xl.cfg key ${JSON.stringify(key)} (lowercase letters, digits, _)`);
+    if (!KEY.test(key)) throw new RangeError(`invalid xl.cfg key ${JSON.stringify(key)} (lowercase letters, digits, _ and .)`);
     const node = toNode(value, key);
     const idx = this.segments.findIndex((s) => 'setting' in s && s.setting.key === key);
     if (idx < 0) {

@@ -1,2 +1,2 @@
-export { XlConfig, formatNode, type XlValue } from './document.js';
+export { XlConfig, formatNode, parseXlLong, type XlValue } from './document.js';
 export { XlCfgSyntaxError } from './lexer.js';

@@ -1,6 +1,7 @@
-// Tokens of the xl domain configuration format, as libxlu's lexer
-// (tools/libs/util/libxlu_cfg_l.l) defines them: lowercase identifiers, raw
-// numbers, single- or double-quoted strings with C escapes, `#` comments.
+// Tokens of the xl domain configuration format, as Xen's libxlutil reads them:
+// lowercase identifiers that may hold dots (xl.conf's `vif.default.bridge`),
+// raw numbers, single- or double-quoted strings with C escapes, `#` comments.
+// test/unit/xlcfg.test.ts checks this against libxlutil itself.
 
 export type TokenType = 'ident' | 'number' | 'string' | '=' | '+=' | ',' | ';' | '[' | ']' | 'newline' | 'eof';
 
@@ -43,8 +44,10 @@ export function tokenize(src: string, file = '<config>'): Token[] {
   };
   while (i < src.length) {
     const c = src[i]!;
-    if (c === ' ' || c === '\t' || c === '\r') {
+    if (c === ' ' || c === '\t') {
       i++;
+    } else if (c === '\r') {
+      err(i, 'carriage return: xl reads only \\n line ends (a CRLF file is refused)');
     } else if (c === '#') {
       while (i < src.length && src[i] !== '\n') i++;
     } else if (c === '\n') {
@@ -53,7 +56,7 @@ export function tokenize(src: string, file = '<config>'): Token[] {
       line++;
       lineStart = i;
     } else if (/[a-z]/.test(c)) {
-      const m = /^[a-z][_0-9a-z]*/.exec(src.slice(i, i + 256))!;
+      const m = /^[a-z][._0-9a-z]*/.exec(src.slice(i, i + 256))!;
       push('ident', i, i + m[0].length);
       i += m[0].length;
     } else if (/[A-Z]/.test(c)) {
@@ -79,13 +82,10 @@ export function tokenize(src: string, file = '<config>'): Token[] {
           if (SIMPLE_ESCAPES[e!] !== undefined) {
             value += SIMPLE_ESCAPES[e!];
             i += 2;
-          } else if (e === 'x' && /^[0-9a-fA-F]{2}$/.test(src.slice(i + 2, i + 4))) {
-            value += String.fromCharCode(parseInt(src.slice(i + 2, i + 4), 16));
-            i += 4;
-          } else if (/[0-7]/.test(e!)) {
-            const m = /^[0-7]{1,3}/.exec(src.slice(i + 1))!;
-            value += String.fromCharCode(parseInt(m[0], 8));
-            i += 1 + m[0].length;
+          } else if (e === 'x' || /[0-7]/.test(e!)) {
+            // libxlutil refuses every \x escape and octal ones shorter than three digits,
+            // and drops the character of a three-digit one ("a\101b" reads "ab")
+            err(i, `numeric escape \\${e}: xl refuses or drops these; write the character itself`);
           } else {
             err(i, `unknown escape \\${e}`);
           }
