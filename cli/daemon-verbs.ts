@@ -1,8 +1,8 @@
 // Verbs that talk to the platform's daemons over XML-RPC. The secret comes from
 // --secret-file or $CLICKOS_SECRET (never from the command line: ps would show it).
 import { readFileSync } from 'node:fs';
-import { XmlRpcClient, type ReturnValue } from '../daemon/index.js';
-import { formatStats, type StatsSnapshot } from '../controller/monitord/index.js';
+import { XmlRpcClient, callApi } from '../daemon/index.js';
+import { formatStats, monitordApi } from '../controller/monitord/index.js';
 import { UsageError, parseVerb, want } from './context.js';
 import type { Verb } from './xl-verbs.js';
 
@@ -20,10 +20,9 @@ export const daemonVerbs: Record<string, Verb> = {
     const [url] = want(pos, 1, 'stats [--secret-file FILE] <monitord-url>');
     const c = new XmlRpcClient({ url: url!, secret: key });
     try {
-      const rv = (await ctx.step('get_stats', () => c.call('get_stats'))) as unknown as ReturnValue;
+      const rv = await ctx.step('get_stats', () => callApi(c, monitordApi, 'get_stats'));
       if (rv.code !== 0) throw new Error(`get_stats: ${rv.message}`);
-      const s = rv.value as unknown as StatsSnapshot;
-      ctx.print(formatStats(s).replace(/\n$/, ''), s);
+      ctx.print(formatStats(rv.value).replace(/\n$/, ''), rv.value);
     } finally {
       c.close();
     }

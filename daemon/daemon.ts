@@ -11,6 +11,7 @@ import { MethodLoader, type Folders } from './loader.js';
 import { ConnectionGuard, DEFAULT_LIMITS, createRpcServer, type Limits, type TlsOptions } from './server.js';
 import { TaskQueue } from './task-queue.js';
 import type { Encodable, XmlRpcValue } from './xmlrpc/values.js';
+import { PRINCIPAL_RE } from '../toolstack/limits.js';
 
 export interface DaemonOptions<S = unknown> {
   name: string;
@@ -51,7 +52,7 @@ export interface Daemon {
 }
 
 export function createDaemon<S = unknown>(o: DaemonOptions<S>): Daemon {
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(o.name)) throw new Error(`invalid daemon name ${JSON.stringify(o.name)}`);
+  if (!PRINCIPAL_RE.test(o.name)) throw new Error(`invalid daemon name ${JSON.stringify(o.name)}`);
   const auth = new Authenticator(o.secret);
   const audit = openAuditLog(o.auditLog);
   const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));

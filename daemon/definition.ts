@@ -27,6 +27,8 @@ export interface CommandDefinition<S = unknown> {
   help: string;
   /** The single parameter's shape; missing parameter = undefined (s.nil() and s.optional() accept it). */
   params: Schema;
+  /** The shape of a successful reply's value, when declared (shown by system.methodHelp). */
+  result?: Schema;
   /** True for queries: not written to the audit log. */
   readOnly?: boolean;
   run(arg: XmlRpcValue | undefined, ctx: MethodContext<S>): ReturnValue | Promise<ReturnValue>;
@@ -40,6 +42,7 @@ export interface TaskPart {
 export interface TaskDefinition<S = unknown> {
   help: string;
   params: Schema;
+  result?: Schema;
   readOnly?: boolean;
   /** Default priority when the caller gives none. */
   priority?: Priority;

@@ -262,10 +262,10 @@ export class Dispatcher<S = unknown> {
     const b = this.builtins.get(name);
     if (b) return `${b.help}\nparams: (${b.params.map((p) => p.describe).join(', ')})`;
     const cmd = await this.load(() => this.o.loader.command(name));
-    if (cmd) return `command: ${cmd.def.help}\nparams: (${cmd.def.params.describe})\nreturns: ReturnValue {code, message, value}`;
+    if (cmd) return `command: ${cmd.def.help}\nparams: (${cmd.def.params.describe})\nreturns: ReturnValue {code, message, value${cmd.def.result ? `: ${cmd.def.result.describe}` : ''}}`;
     const task = await this.load(() => this.o.loader.task(name));
     if (task)
-      return `task${task.def.parts ? ' (compound)' : ''}: ${task.def.help}\nparams: (${task.def.params.describe}, priority?: "high"|"normal", default ${task.def.priority ?? 'normal'})\nreturns: ReturnValue code -1, value = task id; poll task.status(id)`;
+      return `task${task.def.parts ? ' (compound)' : ''}: ${task.def.help}\nparams: (${task.def.params.describe}, priority?: "high"|"normal", default ${task.def.priority ?? 'normal'})\nreturns: ReturnValue code -1, value = task id; poll task.status(id)${task.def.result ? ` for value: ${task.def.result.describe}` : ''}`;
     throw new Fault(FaultCode.METHOD_NOT_FOUND, `no method ${name}`);
   }
 

@@ -17,12 +17,32 @@ export type ReturnValue = {
   value: Encodable;
 };
 
-export function ok(value: Encodable = null, message = 'ok'): ReturnValue {
+/** A success whose value has a known type (a method's declared result). */
+export type Success<T extends Encodable = Encodable> = { code: typeof CODE_SUCCESS; message: string; value: T };
+export type Failure = { code: typeof CODE_FAILURE; message: string; value: Encodable };
+
+export function ok<T extends Encodable = null>(value: T = null as T, message = 'ok'): Success<T> {
   return { code: CODE_SUCCESS, message, value };
 }
 
-export function fail(message: string, value: Encodable = null): ReturnValue {
+export function fail(message: string, value: Encodable = null): Failure {
   return { code: CODE_FAILURE, message, value };
+}
+
+/**
+ * A failure a client can tell apart without reading the message: value {error: code,
+ * ...details}, the code being one its daemon's API module declares.
+ */
+export function failWith(error: string, message: string, details: Record<string, Encodable> = {}): Failure {
+  return fail(message, { ...details, error });
+}
+
+/** The error code of a failure (see failWith), if it carries one. */
+export function errorOf(rv: ReturnValue): string | undefined {
+  const v = rv.value;
+  if (rv.code !== CODE_FAILURE || v === null || typeof v !== 'object' || Array.isArray(v) || Buffer.isBuffer(v) || v instanceof Date) return undefined;
+  const e = (v as Record<string, unknown>).error;
+  return typeof e === 'string' ? e : undefined;
 }
 
 export function notReady(message: string, value: Encodable = null): ReturnValue {

@@ -4,10 +4,11 @@
 // through elements/. Knows nothing of which guest implements the other side.
 import { XenStore, XenStoreError, type Transaction } from '../xenstore/index.js';
 import { GuestError, GuestTimeoutError } from './errors.js';
+import { ELEMENT_RE as ELEMENT, HANDLER_RE as HANDLER, MAX_ROUTERS } from '../toolstack/limits.js';
 
 /** Chunks larger than this are refused by ClickOS's mini-os ring reader. */
 export const CHUNK_SIZE = 512;
-export const MAX_ROUTERS = 64;
+export { MAX_ROUTERS };
 
 export type RouterStatus = 'Running' | 'Halted';
 
@@ -16,9 +17,6 @@ export interface RouterInfo {
   status: string;
   configName?: string;
 }
-
-const ELEMENT = /^[A-Za-z_@][A-Za-z0-9_@]*$/;
-const HANDLER = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 function checkHandler(element: string, handler: string): void {
   // ClickOS splits element and handler at the first "/": compound names (a/b) cannot be addressed.

@@ -1,22 +1,26 @@
-// Registration and heartbeat to the controller (D3.2 §3.1.1, docs/platform.md: "registering a module
-// host with the resource daemon" is the example of a command). hostd calls
-// register_host(info) until it succeeds, then heartbeat({host_id, stats}) every N
-// seconds. Every failure is logged and retried with backoff, never fatal: hostd
+// Registration and heartbeat to the controller (D3.2 §3.1.1, docs/platform.md:
+// "registering a module host with the resource daemon" is the example of a command),
+// through resourced's API (controller/resourced/api.ts): hostd calls
+// register_host({host_id, url, stats, ...}) until it succeeds, then
+// heartbeat({host_id, stats}) every N seconds, both carrying its host_stats figures.
+// Every failure is logged and retried with backoff, never fatal: hostd
 // serves its own clients whether or not a controller is up. A failed heartbeat
 // (controller restarted, host unknown) sends hostd back to registering.
 //
 // The calls follow the daemon convention of one struct parameter (daemon/README.md),
 // so heartbeat's (host_id, stats) travel as {host_id, stats}.
-import { XmlRpcClient, isReturnValue, type Encodable } from '../daemon/index.js';
+import { XmlRpcClient, callApi, type Reply } from '../daemon/index.js';
+import { resourcedApi, type RegisterArg } from '../controller/resourced/api.js';
+import type { HostStats } from './api.js';
 
 export interface ControllerLinkOptions {
   url: string;
   secret: string;
   heartbeatSeconds: number;
-  /** What register_host sends: who we are and where to call us back. */
-  info: () => Promise<Record<string, Encodable>> | Record<string, Encodable>;
+  /** What register_host sends: who we are, where to call us back, our load. */
+  info: () => Promise<RegisterArg> | RegisterArg;
   /** The load figures each heartbeat carries. */
-  stats: () => Promise<Encodable>;
+  stats: () => Promise<HostStats>;
   log: (msg: string) => void;
   /** Per-call timeout (default 10 s). */
   timeoutMs?: number;
@@ -69,12 +73,8 @@ export class ControllerLink {
   private async register(): Promise<number> {
     try {
       const info = await this.o.info();
-      const rv = await this.client.call('register_host', info);
-      if (!isReturnValue(rv) || rv.code !== 0) throw new Error(isReturnValue(rv) ? `code ${rv.code}: ${rv.message}` : 'the reply is not a ReturnValue');
-      // The controller may assign the id (a string value, or {host_id}); else ours stands.
-      const v = rv.value as unknown;
-      const assigned = typeof v === 'string' ? v : v && typeof v === 'object' && typeof (v as Record<string, unknown>).host_id === 'string' ? ((v as Record<string, unknown>).host_id as string) : undefined;
-      this.hostId = assigned ?? String(info.host_id);
+      // The controller may assign another id: the one it answers is the one to heartbeat with.
+      this.hostId = succeeded(await callApi(this.client, resourcedApi, 'register_host', info)).host_id;
       if (this.state === 'stopped') return 0;
       this.state = 'registered';
       this.counts.registered++;
@@ -93,9 +93,11 @@ export class ControllerLink {
   private async heartbeat(): Promise<number> {
     try {
       // Stats that cannot be read (xl busy) are no reason to look dead to the controller.
-      const stats = await this.o.stats().catch((e: unknown) => ({ error: (e as Error).message }));
-      const rv = await this.client.call('heartbeat', { host_id: this.hostId ?? null, stats });
-      if (!isReturnValue(rv) || rv.code !== 0) throw new Error(isReturnValue(rv) ? `code ${rv.code}: ${rv.message}` : 'the reply is not a ReturnValue');
+      const stats = await this.o.stats().then(
+        (stats) => ({ stats }),
+        (e: unknown) => ({ statsError: (e as Error).message.slice(0, 1024) }),
+      );
+      succeeded(await callApi(this.client, resourcedApi, 'heartbeat', { host_id: this.hostId ?? null, ...stats }));
       this.counts.heartbeats++;
     } catch (e) {
       this.counts.failures++;
@@ -105,4 +107,9 @@ export class ControllerLink {
     }
     return this.o.heartbeatSeconds * 1000;
   }
+}
+
+function succeeded<T>(rv: Reply<T> | { code: -1; message: string }): T {
+  if (rv.code !== 0) throw new Error(`code ${rv.code}: ${rv.message}`);
+  return rv.value;
 }

@@ -14,9 +14,11 @@ import { configFromArgs } from '../daemon/config-file.js';
 import { runMain, stopOnSignals } from '../daemon/main-process.js';
 import { DEFAULT_CONFIG_PATH, loadConfig, type HostdConfig } from './config.js';
 import { ControllerLink } from './controller.js';
-import { COMMANDS, TASKS, createHostdDaemon } from './daemon.js';
+import { methodNames } from '../daemon/index.js';
+import { hostdApi } from './api.js';
+import { createHostdDaemon } from './daemon.js';
 import { Registry } from './registry.js';
-import { collectStats } from './stats.js';
+import { collectStats, type HostStats } from './stats.js';
 import type { HostdServices } from './services.js';
 
 const log = (m: string): void => void process.stderr.write(`hostd: ${m}\n`);
@@ -58,6 +60,8 @@ async function buildServices(config: HostdConfig, xs: XenStore): Promise<HostdSe
   };
 }
 
+const pmsOnly = (s: HostStats): HostStats => ({ ...s, domains: s.domains.filter((d) => d.pm) });
+
 async function main(): Promise<void> {
   const config = await configFromArgs(process.argv.slice(2), DEFAULT_CONFIG_PATH, loadConfig, log);
 
@@ -77,7 +81,7 @@ async function main(): Promise<void> {
 
   const daemon = createHostdDaemon(config, sv, { log });
   const { url } = await daemon.start();
-  log(`listening on ${url} (${[...COMMANDS, ...TASKS].length} methods)`);
+  log(`listening on ${url} (${methodNames(hostdApi).length} methods)`);
   // Warming can take minutes (a guest boot each): in the background; create_pm falls back to xl create meanwhile.
   if (sv.pool) void sv.pool.start().catch((e: unknown) => log(`pool: ${(e as Error).message}`));
 
@@ -90,14 +94,9 @@ async function main(): Promise<void> {
       secret: c.secret,
       heartbeatSeconds: c.heartbeatSeconds,
       log,
-      info: async () => {
-        const s = await sv.stats({ xentop: false });
-        return { host_id: hostId, url: c.advertiseUrl ?? url, daemon: config.name, hostname: s.hostname, xen_version: s.xenVersion, nr_cpus: s.nrCpus, total_memory_mib: s.totalMemoryMiB, methods: [...COMMANDS, ...TASKS] };
-      },
-      stats: async () => {
-        const s = await sv.stats();
-        return { ...s, domains: s.domains.filter((d) => d.pm) };
-      },
+      // Both carry host_stats' figures with the PM domains only (the controller's business).
+      info: async () => ({ host_id: hostId, url: c.advertiseUrl ?? url, daemon: config.name, methods: methodNames(hostdApi), stats: pmsOnly(await sv.stats({ xentop: false })) }),
+      stats: async () => pmsOnly(await sv.stats()),
     });
     link.start();
   }

@@ -7,7 +7,8 @@ import type { ClickosGuests, WarmPool } from '../guests/index.js';
 import type { HostdConfig } from './config.js';
 import type { Pm, Registry } from './registry.js';
 import type { HostStats } from './stats.js';
-import { fail, type ReturnValue } from '../daemon/index.js';
+import { MethodError, implementFor } from '../daemon/index.js';
+import { hostdApi, type HostdApi, type HostdError } from './api.js';
 
 export interface HostdServices {
   config: HostdConfig;
@@ -22,22 +23,22 @@ export interface HostdServices {
   log(message: string): void;
 }
 
-export class PmNotFound extends Error {
-  override name = 'PmNotFound';
-}
+/** Defines a method file's export from hostd's API: `export default hostdMethod('list_pms', async (arg, ctx) => …)`. */
+export const hostdMethod = implementFor<HostdServices, HostdApi['methods']>(hostdApi);
+
+/** A failure with one of hostd's error codes (hostd/api.ts): clients act on the code, not on the message. */
+export class HostdFailure extends MethodError<HostdError> {}
 
 /** A PM of this hostd by domid or name; any other domain (dom0, someone else's guest) is refused. */
 export async function findPm(sv: HostdServices, ref: number | string): Promise<Pm> {
   const pm = await sv.registry.find(ref);
-  if (!pm) throw new PmNotFound(`no processing module ${JSON.stringify(ref)} on this host (see list_pms)`);
+  if (!pm) throw new HostdFailure('pm_not_found', `no processing module ${JSON.stringify(ref)} on this host (see list_pms)`);
   return pm;
 }
 
-/** Runs a method body; an error becomes a code-1 ReturnValue naming the method (never a fault: the call was valid). */
-export async function attempt(what: string, body: () => Promise<ReturnValue>): Promise<ReturnValue> {
-  try {
-    return await body();
-  } catch (e) {
-    return fail(`${what} failed: ${(e as Error).message}`);
-  }
+/** The configured guests.maxConfigBytes (the schema holds only the absolute bound). */
+export function checkConfigSize(sv: HostdServices, config: string): void {
+  const max = sv.config.guests.maxConfigBytes;
+  const bytes = Buffer.byteLength(config, 'utf8');
+  if (bytes > max) throw new HostdFailure('refused', `config is ${bytes} bytes; this host accepts at most ${max}`);
 }

@@ -8,35 +8,9 @@ import type { Xl } from '../toolstack/index.js';
 import { parseXentop, type XentopDomain } from '../toolstack/xentop.js';
 import type { WarmPool } from '../guests/index.js';
 import type { Registry } from './registry.js';
+import type { HostStats } from './api.js';
 
-// Type aliases, not interfaces: aliases are assignable to the XML-RPC struct type.
-export type DomainStats = {
-  name: string;
-  domid: number;
-  /** True for this hostd's processing modules. */
-  pm: boolean;
-  state: string;
-  memoryMiB: number;
-  vcpus: number;
-  cpuSeconds: number;
-  /** Per cent of one CPU over the last second (xentop); null without xentop. */
-  cpuPercent: number | null;
-};
-
-export type HostStats = {
-  hostname: string;
-  xenVersion: string;
-  nrCpus: number;
-  totalMemoryMiB: number;
-  freeMemoryMiB: number;
-  /** Sum of every domain's CPU% divided by the host's CPUs (0-100); null without xentop. */
-  cpuPercent: number | null;
-  /** dom0's own load averages (1, 5, 15 min). */
-  dom0LoadAvg: number[];
-  pms: number;
-  pool: { idle: number; warming: number; size: number } | null;
-  domains: DomainStats[];
-};
+export type { DomainStats, HostStats } from './api.js';
 
 /** `xentop -b -i 2 -d 1`'s last frame; undefined when xentop is missing or fails (stats go on without CPU%). */
 export async function runXentop(): Promise<XentopDomain[] | undefined> {

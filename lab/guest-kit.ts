@@ -3,6 +3,7 @@
 // xenstore-utils (see lab/guest/init.sh for what it reports in XenStore).
 import { join } from 'node:path';
 import { paths } from './paths.js';
+import { DOMAIN_NAME_RE } from '../toolstack/limits.js';
 
 export const guestKernel = join(paths.images, 'guest-vmlinux');
 export const guestRamdisk = join(paths.images, 'guest-initrd.cpio.gz');
@@ -15,11 +16,9 @@ export interface TestGuestOptions {
   vifs?: string[];
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-
 /** An xl.cfg(5) text for the test guest. */
 export function testGuestConfig(o: TestGuestOptions): string {
-  if (!NAME.test(o.name)) throw new Error(`invalid guest name ${JSON.stringify(o.name)}`);
+  if (!DOMAIN_NAME_RE.test(o.name)) throw new Error(`invalid guest name ${JSON.stringify(o.name)}`);
   const q = (s: string): string => {
     if (/['"\n\\]/.test(s)) throw new Error(`invalid value ${JSON.stringify(s)}`);
     return `"${s}"`;

@@ -10,6 +10,7 @@ import { XlConfig } from './xlcfg/index.js';
 import { XlError, XlTimeoutError } from './errors.js';
 import { checkDomain, checkInt, checkMac, checkName, XlArgumentError, type DomainRef } from './validate.js';
 import { formatVif, type VifSpec } from './vif.js';
+import { MAX_DOMID } from './limits.js';
 import { parseInfo, parseList, parseListLong, parseNetworkList, parseUptime, type Domain, type HostInfo, type NetworkDevice, type Uptime } from './xl-output.js';
 
 export interface XlOptions {
@@ -147,7 +148,7 @@ export class Xl {
   }
 
   async domname(domid: number): Promise<string> {
-    return (await this.run(['domname', String(checkInt(domid, 'domid', 0, 32751))])).trim();
+    return (await this.run(['domname', String(checkInt(domid, 'domid', 0, MAX_DOMID))])).trim();
   }
 
   async info(): Promise<HostInfo> {

@@ -1,12 +1,16 @@
-// Where monitord's command files are: .mjs in the source tree (tsc neither checks nor
-// copies them), found from here or from dist/.
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// Where monitord's command files are (compiled, like hostd's: see shippedFolder), and
+// the helper they are written with.
+import { implementFor, shippedFolder } from '../../daemon/index.js';
 import type { Folders } from '../../daemon/loader.js';
+import { monitordApi, type MonitordApi } from './api.js';
+import type { Monitor } from './monitor.js';
+
+export interface MonitordServices {
+  monitor: Monitor;
+}
+
+export const monitordMethod = implementFor<MonitordServices, MonitordApi['methods']>(monitordApi);
 
 export function monitordFolders(): Folders {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  if (!existsSync(resolve(dir, 'commands', 'get_stats.mjs'))) dir = resolve(dir, '..', '..', '..', 'controller', 'monitord');
-  return { daemon: dir };
+  return { daemon: shippedFolder(import.meta.url, 'controller/monitord', 'get_stats') };
 }

@@ -4,7 +4,9 @@
 // and port counters through a driver, and keeps the latest snapshot; a failed source is
 // recorded with its error and does not stop the others. resourced can hold a Monitor and
 // read `latest`, or call monitord's get_stats.
-import { XmlRpcClient, isReturnValue, type XmlRpcValue } from '../../daemon/index.js';
+import { XmlRpcClient, callApi } from '../../daemon/index.js';
+import { hostdApi } from '../../hostd/api.js';
+import type { HostSample, StatsSnapshot } from './api.js';
 import { actionsText, matchText } from '../openflow/model.js';
 import type { SwitchDriver } from '../openflowd/driver.js';
 
@@ -16,49 +18,7 @@ export interface HostSource {
   name?: string;
 }
 
-export interface HostStats {
-  name: string;
-  url: string;
-  ok: boolean;
-  /** host_stats' ReturnValue value, as hostd sent it */
-  stats?: XmlRpcValue;
-  error?: string;
-}
-
-export interface FlowCounters {
-  /** 0x-prefixed hex: an allocation id as a cookie */
-  cookie: string;
-  table: number;
-  priority: number;
-  match: string;
-  actions: string;
-  packets: number;
-  bytes: number;
-}
-
-export interface PortCounters {
-  port: number | 'LOCAL';
-  rxPackets: number;
-  txPackets: number;
-  rxBytes: number;
-  txBytes: number;
-  rxDropped: number;
-  txDropped: number;
-}
-
-export interface StatsSnapshot {
-  /** ISO time the poll started */
-  time: string;
-  hosts: HostStats[];
-  switch: {
-    ok: boolean;
-    error?: string;
-    flows: FlowCounters[];
-    ports: PortCounters[];
-    /** per cookie (allocation): flow count and summed counters */
-    allocations: Array<{ cookie: string; flows: number; packets: number; bytes: number }>;
-  };
-}
+export type { FlowCounters, HostSample, PortCounters, StatsSnapshot } from './api.js';
 
 export interface MonitorOptions {
   hosts: HostSource[];
@@ -133,13 +93,12 @@ export class Monitor {
   }
 }
 
-async function hostStats(source: HostSource, client: XmlRpcClient): Promise<HostStats> {
+async function hostStats(source: HostSource, client: XmlRpcClient): Promise<HostSample> {
   const base = { name: source.name ?? source.url, url: source.url };
   try {
-    const rv = await client.call('host_stats');
-    if (!isReturnValue(rv)) return { ...base, ok: false, error: 'host_stats did not answer with a ReturnValue' };
-    if (rv.code !== 0) return { ...base, ok: false, error: `host_stats failed: ${rv.message}` };
-    return { ...base, ok: true, stats: rv.value as XmlRpcValue };
+    const rv = await callApi(client, hostdApi, 'host_stats');
+    if (rv.code !== 0) return { ...base, ok: false, error: rv.code === 1 ? rv.message : 'host_stats answered not-ready' };
+    return { ...base, ok: true, stats: rv.value };
   } catch (e) {
     return { ...base, ok: false, error: (e as Error).message };
   }

@@ -2,6 +2,7 @@
 // ports print as numbers). How the command runs is a Runner: execa on this machine here,
 // ssh2 on a switch host in ssh-driver.ts; both share the commands and the parsing.
 import { execa } from 'execa';
+import { BRIDGE_RE } from '../../toolstack/limits.js';
 import { flowKey, type Flow, type FlowEntry, type PortDesc, type PortStats } from '../openflow/model.js';
 import { FlowInstallError, type SwitchDriver } from './driver.js';
 import { flowLine, parseDumpFlows, parseDumpPorts, parsePortsDesc, refusedFlow, refusedFlowText } from './ofctl-syntax.js';
@@ -22,9 +23,11 @@ export class OfctlError extends Error {
   }
 }
 
-/** A bridge name or an ovs-ofctl target such as unix:/run/openvswitch/br0.mgmt or tcp:host:6653. */
+/** A bridge name (toolstack/limits.ts's rule) or an ovs-ofctl target such as unix:/run/openvswitch/br0.mgmt or tcp:host:6653. */
+const TARGET_RE = new RegExp(`^(?:${BRIDGE_RE.source.replace(/^\^|\$$/g, '')}|(?:unix|tcp|ssl):[A-Za-z0-9_./:@-]{1,4000})$`);
+
 export function checkTarget(target: string): string {
-  if (!/^(?:[A-Za-z0-9_.-]{1,15}|(?:unix|tcp|ssl):[A-Za-z0-9_./:@-]{1,4000})$/.test(target))
+  if (!TARGET_RE.test(target))
     throw new OfctlError(`switch target '${target}' is neither a bridge name nor unix:PATH / tcp:HOST:PORT`);
   return target;
 }

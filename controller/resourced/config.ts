@@ -1,190 +1,105 @@
 // resourced's configuration: one JSON file (default /etc/clickos/resourced.json),
-// checked completely at start (daemon/config-file.ts) so every problem is listed at once.
-import { dirname } from 'node:path';
-import { ConfigChecker, ConfigError, SECRET_RE, loadConfigFile, type ConfigObject } from '../../daemon/config-file.js';
+// declared with daemon/config-file.ts's `cfg` (the mechanism hostd's config uses too)
+// and checked completely at start, so every problem is listed at once.
+import { s } from '../../daemon/index.js';
+import { ConfigError, cfg, daemonKeys, loadConfigFile, readConfig, type ConfigType } from '../../daemon/config-file.js';
+import { BRIDGE_RE, HOST_ID_RE, PRINCIPAL_RE } from '../../toolstack/limits.js';
 
 export { ConfigError };
 
 export const DEFAULT_CONFIG_PATH = '/etc/clickos/resourced.json';
-
-export interface PmDefaults {
-  /** CPU cores a PM of a type that does not say is assumed to use (ClickOS guests have one vcpu and mostly idle). */
-  cpu: number;
-  /** MiB given to each guest (create_pm's memory) and counted by placement. */
-  memoryMiB: number;
-  /** Bandwidth reserved per allocation connection, Mbit/s. */
-  bandwidthMbps: number;
-}
-
-export interface ResourcedConfig {
-  name: string;
-  listen: { host: string; port: number };
-  /** Principals → secrets for callers (users, and the hostds that register). */
-  secret: Record<string, string>;
-  upgraders: string[];
-  auditLog?: string;
-  folders: { patches: string };
-  hosts: {
-    /** The secret resourced sends to a hostd, by host id; `defaultSecret` for the rest. */
-    secrets: Record<string, string>;
-    defaultSecret?: string;
-    /** Principals allowed to call register_host and heartbeat; undefined = any authenticated caller. */
-    principals?: string[];
-    /** A host that has not sent a heartbeat for this long is dropped. */
-    heartbeatTimeoutMs: number;
-    /** Per-call timeout towards hostd, and how long a create_pm/delete_pm task may take. */
-    callTimeoutMs: number;
-    taskTimeoutMs: number;
-    pollMs: number;
-    /** Memory kept back from a host's total when no heartbeat has reported free memory yet. */
-    reserveMiB: number;
-  };
-  pm: PmDefaults;
-  /** Guest names are `<prefix>-<allocation id>-<n>-<module>`. */
-  pmPrefix: string;
-  /** The bridge every PM vif is put on (openflowd steers traffic between them). */
-  bridge: string;
-  /** The switch whose flows steer traffic through installed allocations (openflowd); none: PMs only. */
-  switch?: SwitchConfig;
-  platform: { hostLinkMbps: number; internalMbps: number; uplinkMbps: number; linkDelay: number; internalDelay: number };
-  placement: { timeLimitMs: number; seed: number };
-  /** click-elements.json for deploy_pm's checker; null: syntax and structure only. Default: clickos-build's. */
-  catalog?: string | null;
-}
 
 /** ovs-ofctl on this machine, or on the switch host over SSH (key and host key files). */
 export type SwitchConfig =
   | { driver: 'ofctl'; target: string }
   | { driver: 'ssh'; target: string; host: string; port: number; username: string; privateKeyFile: string; hostKeyFile?: string };
 
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
+const secrets = () => cfg.map(cfg.secret(), HOST_ID_RE, `host ids are ${HOST_ID_RE.source}`);
 
-/** The shared checks plus resourced's secret shape: a string, or {"file": path}. */
-class Checker extends ConfigChecker {
-  async secretValue(v: unknown, path: string): Promise<string | undefined> {
-    let s = v;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as ConfigObject).file === 'string') {
-      const f = (v as ConfigObject).file as string;
-      try {
-        s = await this.readSecret(f);
-      } catch (e) {
-        this.problems.push(`${path}: cannot read ${f}: ${(e as Error).message}`);
-        return undefined;
-      }
-    }
-    if (typeof s !== 'string' || !SECRET_RE.test(s)) {
-      this.problems.push(`${path}: a secret is 16-512 printable ASCII characters without spaces (or {"file": path})`);
-      return undefined;
-    }
-    return s;
-  }
-}
+/** The config file's keys: what each holds, its default, whether it is required. */
+const schema = cfg.object({
+  ...daemonKeys({ name: 'resourced', port: 7020, patches: '/var/lib/clickos/resourced' }),
+  hosts: cfg
+    .object({
+      /** The secret resourced sends to a hostd, by host id; `defaultSecret` for the rest. */
+      secrets: secrets().default({}),
+      defaultSecret: cfg.secret(),
+      /** Principals allowed to call register_host and heartbeat; missing = any authenticated caller. */
+      principals: cfg.array(s.str({ pattern: PRINCIPAL_RE }), 'an array of principals named in config.secret'),
+      /** A host that has not sent a heartbeat for this long is dropped. */
+      heartbeatTimeoutMs: cfg.int(100, 86_400_000).default(35_000),
+      /** Per call towards hostd; how long a create_pm/delete_pm task may take; task.status polling. */
+      callTimeoutMs: cfg.int(100, 3_600_000).default(30_000),
+      taskTimeoutMs: cfg.int(100, 86_400_000).default(600_000),
+      pollMs: cfg.int(10, 60_000).default(500),
+    })
+    .default({ secrets: {}, heartbeatTimeoutMs: 35_000, callTimeoutMs: 30_000, taskTimeoutMs: 600_000, pollMs: 500 }),
+  /** cpu: cores a PM of a type that does not say is assumed to use; memoryMiB: given to each guest and counted by placement; bandwidthMbps: reserved per connection. */
+  pm: cfg
+    .object({ cpu: cfg.num(0, 1024).default(0.25), memoryMiB: cfg.int(8, 1 << 20).default(16), bandwidthMbps: cfg.num(0, 1e7).default(100) })
+    .default({ cpu: 0.25, memoryMiB: 16, bandwidthMbps: 100 }),
+  /** Guest names are `<prefix>-<allocation id>-<n>-<module>`. */
+  pmPrefix: cfg.str(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, 'a name prefix ([A-Za-z0-9][A-Za-z0-9_.-]{0,31})').default('rd'),
+  /** The bridge every PM vif is put on (openflowd steers traffic between them). */
+  bridge: cfg.str(BRIDGE_RE, 'a bridge name (1-15 of A-Za-z0-9_.-, not starting with . or -)').default('xenbr0'),
+  switch: cfg.object({
+    driver: cfg.str(/^(ofctl|ssh)$/, '"ofctl" or "ssh"').need(),
+    target: cfg.str(/^\S{1,200}$/, 'a bridge name or ovs-ofctl target').need(),
+    host: cfg.str(/^\S{1,255}$/, 'a host name or address'),
+    port: cfg.int(1, 65535).default(22),
+    username: cfg.str(/^[A-Za-z0-9_.-]{1,64}$/, 'a user name'),
+    privateKeyFile: cfg.path(),
+    hostKeyFile: cfg.path(),
+  }),
+  platform: cfg
+    .object({
+      hostLinkMbps: cfg.num(1, 1e7).default(1000),
+      internalMbps: cfg.num(1, 1e7).default(10_000),
+      uplinkMbps: cfg.num(1, 1e7).default(10_000),
+      linkDelay: cfg.int(0, 1e6).default(1),
+      internalDelay: cfg.int(0, 1e6).default(1),
+    })
+    .default({ hostLinkMbps: 1000, internalMbps: 10_000, uplinkMbps: 10_000, linkDelay: 1, internalDelay: 1 }),
+  placement: cfg.object({ timeLimitMs: cfg.int(1, 600_000).default(2000), seed: cfg.int(0, 2 ** 31 - 1).default(1) }).default({ timeLimitMs: 2000, seed: 1 }),
+  /** click-elements.json for deploy_pm's checker; null: syntax and structure only. Default: clickos-build's. */
+  catalog: cfg.path(),
+});
+
+type Raw = ConfigType<typeof schema>;
+
+/** The config as resourced uses it: the file's values, the switch as the driver it names. */
+export type ResourcedConfig = Omit<Raw, 'switch' | 'catalog'> & {
+  /** The switch whose flows steer traffic through installed allocations (openflowd); none: PMs only. */
+  switch?: SwitchConfig;
+  /** click-elements.json for deploy_pm's checker; null: syntax and structure only; missing: clickos-build's. */
+  catalog?: string | null;
+};
+/** Per-PM defaults for types deployed without their own demands. */
+export type PmDefaults = ResourcedConfig['pm'];
 
 /** Checks a parsed config object; `configPath` anchors relative paths. Throws a ConfigError listing every problem. */
 export async function parseConfig(raw: unknown, configPath = DEFAULT_CONFIG_PATH): Promise<ResourcedConfig> {
-  const c = new Checker(dirname(configPath));
-  const top = c.obj(raw ?? null, 'config', ['name', 'listen', 'secret', 'upgraders', 'auditLog', 'folders', 'hosts', 'pm', 'pmPrefix', 'bridge', 'switch', 'platform', 'placement', 'catalog']) ?? {};
-  const listen = c.obj(top.listen, 'config.listen', ['host', 'port']);
-  const folders = c.obj(top.folders, 'config.folders', ['patches']);
-  const hosts = c.obj(top.hosts, 'config.hosts', ['secrets', 'defaultSecret', 'principals', 'heartbeatTimeoutMs', 'callTimeoutMs', 'taskTimeoutMs', 'pollMs', 'reserveMiB']);
-  const pm = c.obj(top.pm, 'config.pm', ['cpu', 'memoryMiB', 'bandwidthMbps']);
-  const platform = c.obj(top.platform, 'config.platform', ['hostLinkMbps', 'internalMbps', 'uplinkMbps', 'linkDelay', 'internalDelay']);
-  const placement = c.obj(top.placement, 'config.placement', ['timeLimitMs', 'seed']);
-
-  // secret: one string (principal "client") or {principal: secret | {file}}.
-  const secret: Record<string, string> = {};
-  if (top.secret === undefined) c.problems.push('config.secret: required');
-  else if (typeof top.secret === 'string') {
-    const v = await c.secretValue(top.secret, 'config.secret');
-    if (v) secret.client = v;
-  } else {
-    const o = c.obj(top.secret, 'config.secret', Object.keys((top.secret as ConfigObject) ?? {})) ?? {};
-    for (const [k, v] of Object.entries(o)) {
-      if (!/^[A-Za-z0-9_-]{1,64}$/.test(k)) c.problems.push(`config.secret.${k}: principal names are [A-Za-z0-9_-]{1,64}`);
-      const s = await c.secretValue(v, `config.secret.${k}`);
-      if (s) secret[k] = s;
-    }
-    if (Object.keys(o).length === 0) c.problems.push('config.secret: at least one principal');
-  }
-
-  const hostSecrets: Record<string, string> = {};
-  const hs = c.obj(hosts?.secrets, 'config.hosts.secrets', Object.keys((hosts?.secrets as ConfigObject) ?? {}));
-  for (const [k, v] of Object.entries(hs ?? {})) {
-    const s = await c.secretValue(v, `config.hosts.secrets.${k}`);
-    if (s) hostSecrets[k] = s;
-  }
-  const defaultSecret = hosts?.defaultSecret === undefined ? undefined : await c.secretValue(hosts.defaultSecret, 'config.hosts.defaultSecret');
-
-  let principals: string[] | undefined;
-  if (hosts?.principals !== undefined) {
-    if (!Array.isArray(hosts.principals) || hosts.principals.some((u) => typeof u !== 'string' || !(u in secret))) c.problems.push('config.hosts.principals: expected an array of principals named in config.secret');
-    else principals = hosts.principals as string[];
-  }
-  let upgraders: string[] = [];
-  if (top.upgraders !== undefined) {
-    if (!Array.isArray(top.upgraders) || top.upgraders.some((u) => typeof u !== 'string')) c.problems.push('config.upgraders: expected an array of principal names');
-    else upgraders = top.upgraders as string[];
-  }
-  const catalog = top.catalog === null ? null : c.file(top, 'catalog', 'config');
-
-  const config: ResourcedConfig = {
-    name: c.str(top, 'name', 'config', /^[A-Za-z0-9_-]{1,64}$/, 'a daemon name ([A-Za-z0-9_-]{1,64})') ?? 'resourced',
-    listen: {
-      host: c.str(listen, 'host', 'config.listen', /^[^\s]+$/, 'an address') ?? '127.0.0.1',
-      port: c.int(listen, 'port', 'config.listen', 0, 65535) ?? 7020,
-    },
-    secret,
-    upgraders,
-    folders: { patches: c.file(folders, 'patches', 'config.folders') ?? '/var/lib/clickos/resourced' },
-    hosts: {
-      secrets: hostSecrets,
-      ...(defaultSecret ? { defaultSecret } : {}),
-      ...(principals ? { principals } : {}),
-      heartbeatTimeoutMs: c.int(hosts, 'heartbeatTimeoutMs', 'config.hosts', 100, 86_400_000) ?? 35_000,
-      callTimeoutMs: c.int(hosts, 'callTimeoutMs', 'config.hosts', 100, 3_600_000) ?? 30_000,
-      taskTimeoutMs: c.int(hosts, 'taskTimeoutMs', 'config.hosts', 100, 86_400_000) ?? 600_000,
-      pollMs: c.int(hosts, 'pollMs', 'config.hosts', 10, 60_000) ?? 500,
-      reserveMiB: c.int(hosts, 'reserveMiB', 'config.hosts', 0, 1 << 24) ?? 512,
-    },
-    pm: {
-      cpu: c.num(pm, 'cpu', 'config.pm', 0, 1024) ?? 0.25,
-      memoryMiB: c.int(pm, 'memoryMiB', 'config.pm', 8, 1 << 20) ?? 16,
-      bandwidthMbps: c.num(pm, 'bandwidthMbps', 'config.pm', 0, 1e7) ?? 100,
-    },
-    pmPrefix: c.str(top, 'pmPrefix', 'config', NAME_RE, 'a name prefix ([A-Za-z0-9][A-Za-z0-9_.-]{0,31})') ?? 'rd',
-    bridge: c.str(top, 'bridge', 'config', /^[A-Za-z0-9_.-]{1,15}$/, 'a bridge name (1-15 of A-Za-z0-9_.-)') ?? 'xenbr0',
-    platform: {
-      hostLinkMbps: c.num(platform, 'hostLinkMbps', 'config.platform', 1, 1e7) ?? 1000,
-      internalMbps: c.num(platform, 'internalMbps', 'config.platform', 1, 1e7) ?? 10_000,
-      uplinkMbps: c.num(platform, 'uplinkMbps', 'config.platform', 1, 1e7) ?? 10_000,
-      linkDelay: c.int(platform, 'linkDelay', 'config.platform', 0, 1e6) ?? 1,
-      internalDelay: c.int(platform, 'internalDelay', 'config.platform', 0, 1e6) ?? 1,
-    },
-    placement: {
-      timeLimitMs: c.int(placement, 'timeLimitMs', 'config.placement', 1, 600_000) ?? 2000,
-      seed: c.int(placement, 'seed', 'config.placement', 0, 2 ** 31 - 1) ?? 1,
-    },
-    ...(catalog !== undefined ? { catalog } : {}),
+  // catalog: null is a value of its own (no catalog), not a missing key.
+  const noCatalog = raw !== null && typeof raw === 'object' && (raw as Record<string, unknown>).catalog === null;
+  const input = noCatalog ? { ...(raw as Record<string, unknown>), catalog: undefined } : raw;
+  const c = await readConfig('resourced', schema, input, configPath, (c, problems) => {
+    const p = c.hosts.principals;
+    if (p && p.some((u) => !(u in c.secret))) problems.push('config.hosts.principals: expected an array of principals named in config.secret');
+    if (c.switch?.driver === 'ssh' && (!c.switch.host || !c.switch.username || !c.switch.privateKeyFile)) problems.push('config.switch: the ssh driver needs host, username and privateKeyFile');
+  });
+  const { switch: sw, catalog, ...rest } = c;
+  return {
+    ...rest,
+    ...(noCatalog ? { catalog: null } : catalog !== undefined ? { catalog } : {}),
+    ...(sw
+      ? {
+          switch:
+            sw.driver === 'ofctl'
+              ? { driver: 'ofctl' as const, target: sw.target }
+              : { driver: 'ssh' as const, target: sw.target, host: sw.host!, port: sw.port, username: sw.username!, privateKeyFile: sw.privateKeyFile!, ...(sw.hostKeyFile ? { hostKeyFile: sw.hostKeyFile } : {}) },
+        }
+      : {}),
   };
-  if (top.switch !== undefined) {
-    const sw = c.obj(top.switch, 'config.switch', ['driver', 'target', 'host', 'port', 'username', 'privateKeyFile', 'hostKeyFile']);
-    const target = c.str(sw, 'target', 'config.switch', /^[^\s]{1,200}$/, 'a bridge name or ovs-ofctl target');
-    if (sw && sw.target === undefined) c.problems.push('config.switch.target: required (the bridge, or an ovs-ofctl target)');
-    if (sw?.driver === 'ofctl' && target) config.switch = { driver: 'ofctl', target };
-    else if (sw?.driver === 'ssh') {
-      const host = c.str(sw, 'host', 'config.switch', /^[^\s]{1,255}$/, 'a host name or address');
-      const username = c.str(sw, 'username', 'config.switch', /^[A-Za-z0-9_.-]{1,64}$/, 'a user name');
-      const privateKeyFile = c.file(sw, 'privateKeyFile', 'config.switch');
-      const hostKeyFile = c.file(sw, 'hostKeyFile', 'config.switch');
-      const port = c.int(sw, 'port', 'config.switch', 1, 65535) ?? 22;
-      if (!host || !username || !privateKeyFile) c.problems.push('config.switch: the ssh driver needs host, username and privateKeyFile');
-      else if (target) config.switch = { driver: 'ssh', target, host, port, username, privateKeyFile, ...(hostKeyFile ? { hostKeyFile } : {}) };
-    } else if (sw) c.problems.push(`config.switch.driver: expected "ofctl" or "ssh"`);
-  }
-  const audit = c.file(top, 'auditLog', 'config');
-  if (audit) config.auditLog = audit;
-  if (c.problems.length) throw new ConfigError('resourced', c.problems);
-  return config;
 }
 
 /** Reads and checks the file; JSON syntax errors are ConfigErrors too. */

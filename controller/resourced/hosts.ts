@@ -1,41 +1,24 @@
-// The module hosts resourced knows: hostd registers (register_host), then proves it is
-// alive with heartbeats carrying its host_stats. A host silent for longer than the
-// timeout is dropped: placement stops using it, and hostd, whose next heartbeat is
-// refused, registers again (hostd/controller.ts). Its URL is remembered after the
-// drop so that delete_allocation can still reach PMs on a host that comes back.
-
-/** What hostd sends to register_host (hostd/main.ts). */
-export interface HostInfo {
-  host_id: string;
-  url: string;
-  daemon?: string;
-  hostname?: string;
-  xen_version?: string;
-  nr_cpus?: number;
-  total_memory_mib?: number;
-  methods?: string[];
-}
-
-/** The part of hostd's host_stats that placement reads (heartbeats carry it, PM domains only). */
-export interface HostStats {
-  nrCpus?: number;
-  totalMemoryMiB?: number;
-  freeMemoryMiB?: number;
-  domains?: Array<{ name?: string; memoryMiB?: number }>;
-}
+// The module hosts resourced knows: hostd registers (register_host) with its
+// host_stats, then proves it is alive with heartbeats carrying fresh ones. A host
+// silent for longer than the timeout is dropped: placement stops using it, and hostd,
+// whose next heartbeat is refused, registers again (hostd/controller.ts). Its URL is
+// remembered after the drop so that delete_allocation can still reach PMs on a host
+// that comes back.
+import { HOST_ID_RE } from '../../toolstack/limits.js';
+import type { RegisterArg } from './api.js';
+import type { HostStats } from '../../hostd/api.js';
 
 export interface HostRecord {
   id: string;
   url: string;
   secret: string;
-  info: HostInfo;
+  /** What it registered with (its stats are kept in `stats`, replaced by each heartbeat's). */
+  info: Omit<RegisterArg, 'stats'>;
   registeredAt: number;
   lastSeen: number;
   heartbeats: number;
-  stats?: HostStats;
+  stats: HostStats;
 }
-
-const HOST_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 
 export class HostTable {
   private readonly hosts = new Map<string, HostRecord>();
@@ -57,8 +40,9 @@ export class HostTable {
   }
 
   /** Registers (or re-registers) a host; returns its record, or why it is refused. */
-  register(info: HostInfo): HostRecord | string {
-    if (!HOST_ID.test(info.host_id)) return `host_id ${JSON.stringify(info.host_id)} is not [A-Za-z0-9][A-Za-z0-9_.:-]{0,127}`;
+  register(arg: RegisterArg): HostRecord | string {
+    const { stats, ...info } = arg;
+    if (!HOST_ID_RE.test(info.host_id)) return `host_id ${JSON.stringify(info.host_id)} is not ${HOST_ID_RE.source}`;
     let url: URL;
     try {
       url = new URL(info.url);
@@ -70,22 +54,21 @@ export class HostTable {
     const secret = this.o.secretFor(info.host_id);
     if (!secret) return `no secret configured for host ${info.host_id} (config hosts.secrets or hosts.defaultSecret)`;
     const t = this.now();
-    const rec: HostRecord = { id: info.host_id, url: info.url, secret, info, registeredAt: t, lastSeen: t, heartbeats: 0 };
+    const rec: HostRecord = { id: info.host_id, url: info.url, secret, info, registeredAt: t, lastSeen: t, heartbeats: 0, stats };
     const old = this.hosts.get(info.host_id);
-    if (old?.stats) rec.stats = old.stats;
     this.hosts.set(info.host_id, rec);
     this.lastUrl.set(info.host_id, info.url);
     this.o.log(`host ${info.host_id} registered at ${info.url}${old ? ' (again)' : ''}`);
     return rec;
   }
 
-  /** Records a heartbeat; false for a host not (or no longer) registered. */
-  heartbeat(hostId: string, stats: unknown): boolean {
+  /** Records a heartbeat (without stats when hostd could not read them: the last ones stand); false for a host not (or no longer) registered. */
+  heartbeat(hostId: string, stats?: HostStats): boolean {
     const h = this.hosts.get(hostId);
     if (!h) return false;
     h.lastSeen = this.now();
     h.heartbeats++;
-    if (stats && typeof stats === 'object' && !('error' in stats)) h.stats = stats as HostStats;
+    if (stats) h.stats = stats;
     return true;
   }
 

@@ -3,9 +3,10 @@
 // exactly the steps before it. A rollback deletes, newest first, every PM this
 // allocation created — and, when the failing create_pm did not answer (timeout, lost
 // connection), tries the failed one too, since it may exist at the host after all.
-import { fail, ok, type Encodable, type ReturnValue } from '../../daemon/index.js';
+import { fail, ok, type Encodable, type Reply } from '../../daemon/index.js';
+import { MAX_VIFS } from '../../toolstack/limits.js';
 import type { AllocationRecord, PmRecord } from './allocations.js';
-import { isTransportFailure, type HostdClient } from './hostd-client.js';
+import { isHostdError, isTransportFailure, type HostdClient } from './hostd-client.js';
 import type { PmType } from './pm-types.js';
 
 export interface InstallDeps {
@@ -23,7 +24,7 @@ export interface FailedStep {
   message: string;
 }
 
-/** A guest name hostd accepts ([A-Za-z0-9][A-Za-z0-9_.-]{0,63}, no ".."), unique per allocation by its index. */
+/** A guest name hostd accepts (toolstack/limits.ts DOMAIN_NAME_RE), unique per allocation by its index. */
 export function pmName(prefix: string, alloc: number, index: number, module: string): string {
   const m = module.replace(/[^A-Za-z0-9_.-]/g, '-').replace(/\.\.+/g, '.');
   return `${prefix}-${alloc}-${index}-${m}`.slice(0, 64).replace(/[.-]+$/, '');
@@ -55,7 +56,7 @@ export async function deletePms(pms: readonly PmRecord[], deps: Pick<InstallDeps
     try {
       const rv = await c.task('delete_pm', { pm: pm.name });
       // Already gone (destroyed by hand, host rebooted): the goal is reached.
-      if (rv.code === 0 || /no processing module/.test(rv.message)) deps.log(`deleted ${pm.name} on ${pm.host}`);
+      if (rv.code === 0 || isHostdError(rv, 'pm_not_found')) deps.log(`deleted ${pm.name} on ${pm.host}`);
       else left.push({ pm, message: rv.message });
     } finally {
       c.close();
@@ -78,7 +79,7 @@ export async function rollBack(alloc: AllocationRecord, pms: PmRecord[], deps: P
  * Creates every PM of `alloc` on its planned host, recording each in alloc.pms as it
  * runs. On the first failure, rolls back and answers CODE_FAILURE naming the step.
  */
-export async function installPms(alloc: AllocationRecord, deps: InstallDeps): Promise<ReturnValue> {
+export async function installPms(alloc: AllocationRecord, deps: InstallDeps): Promise<Reply<number>> {
   const mods = alloc.parsed.modules;
   let failed: FailedStep | undefined;
   let maybeLeft: PmRecord | undefined;
@@ -87,7 +88,7 @@ export async function installPms(alloc: AllocationRecord, deps: InstallDeps): Pr
     const host = alloc.planned.get(m.name)!;
     const type = deps.type(m.type);
     const name = pmName(deps.pmPrefix, alloc.id, i + 1, m.name);
-    const nVifs = Math.min(8, Math.max(1, m.inputs, m.outputs));
+    const nVifs = Math.min(MAX_VIFS, Math.max(1, m.inputs, m.outputs));
     const vifs = Array.from({ length: nVifs }, (_, v) => ({ bridge: deps.bridge, mac: pmMac(alloc.id, i + 1, v) }));
     const step = (message: string): FailedStep => ({ step: i + 1, module: m.name, host, message });
     if (!type) {
@@ -102,12 +103,11 @@ export async function installPms(alloc: AllocationRecord, deps: InstallDeps): Pr
     try {
       deps.log(`allocation ${alloc.id}: create_pm ${name} (${m.name} :: ${m.type}) on ${host}`);
       const rv = await c.task('create_pm', { name, memory: type.memoryMiB, vifs, config: type.src, configName: m.type });
-      const v = rv.value as Record<string, unknown> | null;
-      if (rv.code === 0 && v && typeof v.domid === 'number') {
-        alloc.pms.push({ module: m.name, type: m.type, host, domid: v.domid, name, vifs });
+      if (rv.code === 0) {
+        alloc.pms.push({ module: m.name, type: m.type, host, domid: rv.value.domid, name, vifs });
       } else {
-        failed = step(rv.code === 0 ? 'create_pm answered without a domid' : rv.message);
-        if (rv.code !== 0 && isTransportFailure(rv)) {
+        failed = step(rv.message);
+        if (isTransportFailure(rv)) {
           // No answer in time: the create may still be running at the host. Wait for it to
           // settle (another task timeout at most) so the rollback's delete finds the guest
           // instead of answering "no such PM" while the guest is still being made.

@@ -7,7 +7,9 @@
 import { configFromArgs } from '../../daemon/config-file.js';
 import { runMain, stopOnSignals } from '../../daemon/main-process.js';
 import { DEFAULT_CONFIG_PATH, loadConfig } from './config.js';
-import { COMMANDS, TASKS, createResourcedDaemon } from './daemon.js';
+import { methodNames } from '../../daemon/index.js';
+import { resourcedApi } from './api.js';
+import { createResourcedDaemon } from './daemon.js';
 import { Resourced } from './resourced.js';
 import { createSteering } from './switch.js';
 import type { FlowSteering } from '../openflowd/steering.js';
@@ -33,7 +35,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   rd.start();
-  log(`listening on ${url} (${COMMANDS.length + TASKS.length} methods)`);
+  log(`listening on ${url} (${methodNames(resourcedApi).length} methods)`);
 
   stopOnSignals(async (signal) => {
     // Allocations live in memory only: PMs keep running, but a restarted resourced no longer knows them (see README).

@@ -4,10 +4,10 @@
 // services whose PMs are pinned where they are (`initial` + `pinInitial`): running
 // guests are never migrated; only the new allocation's modules are free to move.
 //
-// Capacities: cores = the host's CPU count; memory = what its last heartbeat reports
-// free, plus the memory of our own PMs it lists (they are modelled as pinned demand,
-// so counting them as used too would count them twice). Before the first heartbeat:
-// total memory minus `hosts.reserveMiB` (dom0's share is not in register_host's info).
+// Capacities: cores = the host's CPU count; memory = what its last stats (from
+// register_host, then each heartbeat) report free, plus the memory of our own PMs they
+// list (they are modelled as pinned demand, so counting them as used too would count
+// them twice).
 import type { AllocationRequest } from '../../clickos-build/index.js';
 import { Platform, Problem, evaluate, place, type ServiceSpec } from '../placement/index.js';
 import type { HostRecord } from './hosts.js';
@@ -23,7 +23,6 @@ export interface ModelOptions {
   uplinkMbps: number;
   linkDelay: number;
   internalDelay: number;
-  reserveMiB: number;
   bandwidthMbps: number;
 }
 
@@ -36,14 +35,10 @@ export interface LiveModel {
 }
 
 /** Cores and memory placement may use on a host. `ours`: names of the PMs resourced made there. */
-export function hostCapacity(h: HostRecord, ours: ReadonlySet<string>, reserveMiB: number): { cores: number; memoryMb: number } {
-  const cores = h.stats?.nrCpus ?? h.info.nr_cpus ?? 1;
-  let memoryMb: number;
-  if (typeof h.stats?.freeMemoryMiB === 'number') {
-    memoryMb = h.stats.freeMemoryMiB;
-    for (const d of h.stats.domains ?? []) if (d.name && ours.has(d.name) && typeof d.memoryMiB === 'number') memoryMb += d.memoryMiB;
-  } else memoryMb = Math.max(0, (h.stats?.totalMemoryMiB ?? h.info.total_memory_mib ?? 0) - reserveMiB);
-  return { cores, memoryMb };
+export function hostCapacity(h: HostRecord, ours: ReadonlySet<string>): { cores: number; memoryMb: number } {
+  let memoryMb = h.stats.freeMemoryMiB;
+  for (const d of h.stats.domains) if (ours.has(d.name)) memoryMb += d.memoryMiB;
+  return { cores: h.stats.nrCpus, memoryMb };
 }
 
 export function buildModel(hosts: readonly HostRecord[], ours: ReadonlySet<string>, o: ModelOptions): LiveModel {
@@ -53,7 +48,7 @@ export function buildModel(hosts: readonly HostRecord[], ours: ReadonlySet<strin
   const hostOf: string[] = [];
   const serverOf = new Map<string, number>();
   for (const h of hosts) {
-    const cap = hostCapacity(h, ours, o.reserveMiB);
+    const cap = hostCapacity(h, ours);
     pf.addServer(h.id, tor, { cores: cap.cores, memoryMb: cap.memoryMb, internalBandwidth: o.internalMbps, internalDelay: o.internalDelay }, { bandwidth: o.hostLinkMbps, delay: o.linkDelay });
     serverOf.set(h.id, hostOf.length);
     hostOf.push(h.id);

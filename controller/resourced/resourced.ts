@@ -5,15 +5,20 @@
 // resourced's own code, so a module loaded from dist/ and a test running the .ts
 // sources share one state.
 import { AllocationError, ClickSyntaxError, parseAllocation, type AllocationRequest } from '../../clickos-build/index.js';
-import { fail, ok, type Encodable, type ReturnValue } from '../../daemon/index.js';
+import { fail, failWith, ok, type ArgOf, type Encodable, type Failure, type Reply, type ResultOf, type Success } from '../../daemon/index.js';
 import { AllocationStore, flowMap, type AllocationRecord, type FlowMap } from './allocations.js';
 import type { ResourcedConfig } from './config.js';
 import { HostdClient } from './hostd-client.js';
-import { HostTable, type HostInfo } from './hosts.js';
+import { HostTable } from './hosts.js';
+import type { ResourcedApi, ResourcedError } from './api.js';
 import { deletePms, describeLeft, installPms, rollBack } from './installer.js';
 import { buildModel, planAllocation, type Demand } from './platform-model.js';
 import { PmTypes, type DeployRequest } from './pm-types.js';
 import type { Steering } from '../openflowd/steering.js';
+
+type Arg<K extends keyof ResourcedApi['methods']> = ArgOf<ResourcedApi['methods'][K]>;
+type Result<K extends keyof ResourcedApi['methods']> = ResultOf<ResourcedApi['methods'][K]>;
+const failure = (error: ResourcedError, message: string, details?: Record<string, Encodable>) => failWith(error, message, details);
 
 /** The only base system hostd offers (D3.2 §2.1.4's example value). */
 export const BASE_SYSTEMS = ['xen.clickos'];
@@ -45,37 +50,38 @@ export class Resourced {
   }
 
   /** Whether `who` may speak for a module host (register_host, heartbeat). */
-  private hostCaller(who: string, method: string): ReturnValue | undefined {
+  private hostCaller(who: string, method: string): Reply<never> | undefined {
     const p = this.config.hosts.principals;
     // Registering decides where resourced sends a host's secret: only hostds should.
-    return p && !p.includes(who) ? fail(`${method}: principal ${who} is not allowed (config hosts.principals)`) : undefined;
+    return p && !p.includes(who) ? failure('forbidden', `${method}: principal ${who} is not allowed (config hosts.principals)`) : undefined;
   }
 
-  registerHost(info: HostInfo, who = 'local'): ReturnValue {
+  registerHost(info: Arg<'register_host'>, who = 'local'): Reply<Result<'register_host'>> {
     const refused = this.hostCaller(who, 'register_host');
     if (refused) return refused;
     const r = this.hosts.register(info);
     return typeof r === 'string' ? fail(`register_host refused: ${r}`) : ok({ host_id: r.id }, `host ${r.id} registered`);
   }
 
-  heartbeat(a: { host_id: string | null; stats: unknown }, who = 'local'): ReturnValue {
+  heartbeat(a: Arg<'heartbeat'>, who = 'local'): Reply<null> {
     const refused = this.hostCaller(who, 'heartbeat');
     if (refused) return refused;
+    if (a.statsError !== undefined) this.log(`host ${a.host_id}: no stats this time (${a.statsError})`);
     // Refusing an unknown host sends hostd back to register_host (hostd/controller.ts).
-    if (a.host_id === null || !this.hosts.heartbeat(a.host_id, a.stats)) return fail(`unknown host ${JSON.stringify(a.host_id)}: register first`);
-    return ok();
+    if (a.host_id == null || !this.hosts.heartbeat(a.host_id, a.stats)) return failure('unknown_host', `unknown host ${JSON.stringify(a.host_id)}: register first`);
+    return ok(null);
   }
 
-  listHosts(): ReturnValue {
+  listHosts(): Reply<Result<'list_hosts'>> {
     const now = Date.now();
     return ok(
       this.hosts.live().map((h) => ({
         host_id: h.id,
         url: h.url,
-        hostname: h.info.hostname ?? null,
-        cores: h.stats?.nrCpus ?? h.info.nr_cpus ?? null,
-        total_memory_mib: h.stats?.totalMemoryMiB ?? h.info.total_memory_mib ?? null,
-        free_memory_mib: h.stats?.freeMemoryMiB ?? null,
+        hostname: h.stats.hostname,
+        cores: h.stats.nrCpus,
+        total_memory_mib: h.stats.totalMemoryMiB,
+        free_memory_mib: h.stats.freeMemoryMiB,
         heartbeats: h.heartbeats,
         last_seen_ms_ago: now - h.lastSeen,
         pms: this.allocations.list().flatMap((a) => a.pms.filter((p) => p.host === h.id).map((p) => p.name)),
@@ -83,9 +89,9 @@ export class Resourced {
     );
   }
 
-  deployPm(r: DeployRequest): ReturnValue {
+  deployPm(r: DeployRequest): Reply<null> {
     const t = this.types.deploy(r);
-    if (typeof t === 'string') return fail(t);
+    if (typeof t === 'string') return failure('refused', t);
     this.log(`pm type ${t.name} deployed (${t.cpu} cores, ${t.memoryMiB} MiB)`);
     return ok(null, `processing module type ${t.name} deployed`);
   }
@@ -94,7 +100,7 @@ export class Resourced {
    * Seed 2.1.1 get_pm_info: the PM types with a human description and their
    * parameters; beside them the allocations and where each PM runs.
    */
-  pmInfo(): ReturnValue {
+  pmInfo(): Reply<Result<'get_pm_info'>> {
     return ok({
       types: this.types.list().map((t) => ({ name: t.name, description: t.description, cpu: t.cpu, memoryMiB: t.memoryMiB, deployedAt: t.deployedAt, src: t.src })),
       allocations: this.allocations.list().map((a) => ({
@@ -131,31 +137,31 @@ export class Resourced {
   };
 
   /** Parses the request; a malformed one answers the parser's file:line:col message and installs nothing. */
-  parse(text: string): AllocationRequest | ReturnValue {
+  parse(text: string): AllocationRequest | Failure {
     let req: AllocationRequest;
     try {
       req = parseAllocation(text, 'allocation', { knownModules: this.types.names() });
     } catch (e) {
-      if (e instanceof ClickSyntaxError || e instanceof AllocationError) return fail(e.message, { line: e.line, col: e.col, reason: e.reason });
+      if (e instanceof ClickSyntaxError || e instanceof AllocationError) return failure('refused', e.message, { line: e.line, col: e.col, reason: e.reason });
       throw e;
     }
     if (!BASE_SYSTEMS.includes(req.baseSystem)) {
       const line = text.split(/\r\n|\n|\r/).findIndex((l) => /^\s*BASESYS\s*=/.test(l)) + 1;
       const reason = `BASESYS '${req.baseSystem}' is not offered here (only ${BASE_SYSTEMS.join(', ')})`;
-      return fail(`allocation:${line}:1: ${reason}`, { line, col: 1, reason });
+      return failure('refused', `allocation:${line}:1: ${reason}`, { line, col: 1, reason });
     }
-    if (req.modules.length === 0) return fail('allocation: the request has no processing module (only FromNet/ToNet)');
+    if (req.modules.length === 0) return failure('refused', 'allocation: the request has no processing module (only FromNet/ToNet)');
     return req;
   }
 
-  async installAllocation(text: string): Promise<ReturnValue> {
+  async installAllocation(text: string): Promise<Reply<number>> {
     const req = this.parse(text);
     if ('code' in req) return req;
     const reserved = await this.exclusive(() => {
-      const model = buildModel(this.hosts.live(), this.ourPmNames(), { ...this.config.platform, reserveMiB: this.config.hosts.reserveMiB, bandwidthMbps: this.config.pm.bandwidthMbps });
+      const model = buildModel(this.hosts.live(), this.ourPmNames(), { ...this.config.platform, bandwidthMbps: this.config.pm.bandwidthMbps });
       const existing = this.allocations.list().map((a) => ({ name: `alloc-${a.id}`, request: a.parsed, hosts: a.state === 'installing' ? a.planned : new Map(a.pms.map((p) => [p.module, p.host])) }));
       const plan = planAllocation(model, existing, req, this.demand, { bandwidthMbps: this.config.pm.bandwidthMbps, ...this.config.placement });
-      if (!plan.ok) return fail(`install_allocation refused, nothing installed: ${plan.reason}`);
+      if (!plan.ok) return failure('refused', `install_allocation refused, nothing installed: ${plan.reason}`);
       return this.allocations.reserve(text, req, plan.hosts);
     });
     if ('code' in reserved) return reserved;
@@ -176,9 +182,9 @@ export class Resourced {
     return rv;
   }
 
-  async deleteAllocation(id: number): Promise<ReturnValue> {
+  async deleteAllocation(id: number): Promise<Reply<null>> {
     const a = this.allocations.get(id);
-    if (!a) return fail(`no allocation ${id}`);
+    if (!a) return failure('no_allocation', `no allocation ${id}`);
     if (a.state !== 'installed') return fail(`allocation ${id} is ${a.state}; try again when it is done`);
     a.state = 'deleting';
     if (this.steering) {
@@ -203,7 +209,7 @@ export class Resourced {
   }
 
   /** Installs the flows of an allocation whose PMs run; a switch that refuses them rolls the PMs back. */
-  private async steer(alloc: AllocationRecord, installed: ReturnValue): Promise<ReturnValue> {
+  private async steer(alloc: AllocationRecord, installed: Success<number>): Promise<Reply<number>> {
     const modules = alloc.pms.map((p) => ({ module: p.module, domid: p.domid!, vifs: p.vifs.length }));
     try {
       const n = await this.steering!.install({ id: alloc.id, request: alloc.parsed, modules });

@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { createDaemon } from '../../daemon/index.js';
 import { ControllerLink } from '../../hostd/controller.js';
+import type { HostStats } from '../../hostd/api.js';
 import { projectRoot } from '../../lab/paths.js';
 
 export interface StandinOptions {
@@ -42,7 +43,7 @@ const services = {
   nextDomid: 1,
   failCreateAt: o.failCreateAt,
   createDelayMs: o.createDelayMs,
-  stats() {
+  stats(): HostStats {
     const used = [...this.pms.values()].reduce((a, p) => a + p.memory, 0);
     return {
       hostname: o.hostId,
@@ -51,7 +52,7 @@ const services = {
       totalMemoryMiB: o.totalMemoryMiB,
       freeMemoryMiB: o.totalMemoryMiB - o.reserveMiB - used,
       cpuPercent: null,
-      dom0LoadAvg: 0,
+      dom0LoadAvg: [0, 0, 0],
       pms: this.pms.size,
       pool: null,
       domains: [...this.pms.values()].map((p) => ({ name: p.name, domid: p.domid, pm: true, state: 'r', memoryMiB: p.memory, vcpus: 1, cpuSeconds: 0, cpuPercent: null })),
@@ -69,7 +70,7 @@ link = new ControllerLink({
   heartbeatSeconds: o.heartbeatMs / 1000,
   maxBackoffMs: 500,
   log,
-  info: () => ({ host_id: o.hostId, url, daemon: 'standin', hostname: o.hostId, xen_version: '4.17 (stand-in)', nr_cpus: o.nrCpus, total_memory_mib: o.totalMemoryMiB, methods: ['create_pm', 'delete_pm', 'list_pms', 'host_stats'] }),
+  info: () => ({ host_id: o.hostId, url, daemon: 'standin', methods: ['create_pm', 'delete_pm', 'list_pms', 'host_stats'], stats: services.stats() }),
   stats: async () => services.stats(),
 });
 link.start();

@@ -11,15 +11,18 @@ import { createOfctlDriver } from '../../controller/openflowd/index.js';
 import { startOvs } from '../support/ovs.js';
 import { execa } from 'execa';
 import { projectRoot } from '../../lab/paths.js';
+import type { HostStats } from '../../hostd/api.js';
 
 const SECRET = 'monitord-test-secret-0123456789';
+/** A host_stats value as hostd's API declares it (monitord checks the reply against it). */
+const STATS: HostStats = { hostname: 'mh-a', xenVersion: '4.17', nrCpus: 4, totalMemoryMiB: 2048, freeMemoryMiB: 1234, cpuPercent: null, dom0LoadAvg: [0, 0, 0], pms: 2, pool: null, domains: [] };
 
 t.test('get_stats: host_stats of every hostd plus switch flow and port counters', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'flows-hostd-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   await mkdir(join(dir, 'commands'));
   await writeFile(join(dir, 'commands', 'host_stats.mjs'),
-    "export default ({ s, ok }) => ({ help: 'stats', params: s.nil(), readOnly: true, run: () => ok({ cpus: 4, free_memory_mb: 1234, guests: 2 }) });\n");
+    `export default ({ s, ok }) => ({ help: 'stats', params: s.optional(s.nil()), readOnly: true, run: () => ok(${JSON.stringify(STATS)}) });\n`);
   const hostd = createDaemon({ name: 'hostd', secret: SECRET, folders: { daemon: dir }, log: () => {} });
   const { url: hostUrl } = await hostd.start();
   t.teardown(() => hostd.close());
@@ -45,20 +48,20 @@ t.test('get_stats: host_stats of every hostd plus switch flow and port counters'
   const rv = (await new XmlRpcClient({ url, secret: SECRET }).call('get_stats')) as unknown as { code: number; value: StatsSnapshot };
   t.equal(rv.code, 0);
   const s = rv.value;
-  t.same(s.hosts[0], { name: 'host-a', url: hostUrl, ok: true, stats: { cpus: 4, free_memory_mb: 1234, guests: 2 } });
+  t.same(s.hosts[0], { name: 'host-a', url: hostUrl, ok: true, stats: STATS });
   t.equal(s.hosts[1].ok, false);
   t.match(s.hosts[1].error, /ECONNREFUSED|connect/);
   t.ok(s.switch.ok);
   t.same(s.switch.allocations, [{ cookie: '0x42', flows: 2, packets: 0, bytes: 0 }]);
   t.ok(s.switch.ports.some((p) => p.port === 'LOCAL'), 'port counters include the bridge port');
-  t.match(formatStats(s), /host-a\s+ok\s+\{"cpus":4/);
+  t.match(formatStats(s), /host-a\s+ok\s+\{"hostname":"mh-a"/);
   t.match(formatStats(s), /0x42\s+2\s+0\s+0/);
 
   // the CLI: `clickos stats URL`, the secret from the environment or a file
   const cli = join(projectRoot, 'dist', 'cli', 'main.js');
   const text = await execa('node', [cli, 'stats', url], { env: { CLICKOS_SECRET: SECRET }, reject: false });
   t.equal(text.exitCode, 0, text.stderr);
-  t.match(text.stdout, /host-a\s+ok\s+\{"cpus":4/);
+  t.match(text.stdout, /host-a\s+ok\s+\{"hostname":"mh-a"/);
   t.match(text.stdout, /0x42\s+2\s+0\s+0/);
   await writeFile(join(dir, 'secret'), `${SECRET}\n`);
   const json = await execa('node', [cli, '--json', 'stats', '--secret-file', join(dir, 'secret'), url], { reject: false });

@@ -69,20 +69,18 @@ t.test('every problem is listed', async (t) => {
     bogus: 1,
   });
   const want = [
-    /config\.bogus: unknown key \(known: name, hostId, listen, /,
+    /config\.bogus: unknown key \(known: name, listen, secret, upgraders, auditLog, folders, hostId, /,
     /config\.listen\.hots: unknown key \(known: host, port\)/,
     /config\.listen\.port: expected an integer from 0 to 65535/,
-    /config: the secret must be 16-512/,
+    /config\.secret: a secret is 16-512/,
     /config\.upgraders: expected an array/,
     /config\.guests\.kernel: expected an absolute path/,
     /config\.guests\.memory: expected an integer from 4/,
-    /config\.guests\.vifs\[0\]\.bridge: expected a bridge name/,
-    /config\.guests\.vifs\[0\]\.mac: expected a unicast MAC/,
-    /config\.guests\.vifs\[1\]\.bridge: required/,
+    /config\.guests\.vifs: expected an array of at most 8 vifs \[\{bridge, mac\?\}\]/,
     /config\.pool\.template\.kernel: expected an absolute path/,
     /config\.pool\.size: required/,
     /config\.controller\.url: expected an http\(s\) URL/,
-    /config\.controller: give exactly one of secret and secretFile/,
+    /config\.controller\.secret: required/,
     /config\.controller\.heartbeatSeconds: expected an integer from 1/,
   ];
   for (const re of want) t.ok(p.some((x) => re.test(x)), `reports ${re}`);
@@ -90,11 +88,11 @@ t.test('every problem is listed', async (t) => {
 });
 
 t.test('required parts', async (t) => {
-  t.match(await problems({}), [/exactly one of secret and secretFile/, /config\.guests: required/]);
+  t.match(await problems({}), [/config\.secret: required/, /config\.guests: required/]);
   t.match(await problems({ secret: SECRET, guests: {} }), [/config\.guests\.kernel: required/]);
   t.match(await problems(null), [/config: expected an object/]);
   t.match(await problems([]), [/config: expected an object/]);
-  t.match(await problems({ ...minimal, secretFile: '/x' }), [/exactly one of secret and secretFile/], 'not both');
+  t.match(await problems({ ...minimal, secretFile: '/x' }), [/config\.secretFile: unknown key/], 'one way to give a secret: {"file": path}');
   t.match(await problems({ ...minimal, secret: 'has a space in it 0123' }), [/printable ASCII characters without spaces/], 'a secret must be header-safe');
   t.match(await problems({ ...minimal, guests: { kernel: '/k', extra: 'a"b' } }), [/config\.guests\.extra/]);
   t.match(await problems({ ...minimal, name: 'bad name' }), [/config\.name/]);
@@ -104,15 +102,15 @@ t.test('loadConfig: secret files, JSON errors, missing files', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'hostd-config-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   await writeFile(join(dir, 'secret'), `${SECRET}\n`, { mode: 0o600 });
-  await writeFile(join(dir, 'hostd.json'), JSON.stringify({ secretFile: 'secret', guests: { kernel: '/k' } }));
+  await writeFile(join(dir, 'hostd.json'), JSON.stringify({ secret: { file: 'secret' }, guests: { kernel: '/k' } }));
   const c = await loadConfig(join(dir, 'hostd.json'));
-  t.equal(c.secret, SECRET, 'read from the file next to the config, newline dropped');
+  t.same(c.secret, { client: SECRET }, 'read from the file next to the config, newline dropped');
 
   await writeFile(join(dir, 'bad.json'), '{ "secret": ');
   await t.rejects(loadConfig(join(dir, 'bad.json')), { name: 'ConfigError', message: /is not JSON/ });
   await t.rejects(loadConfig(join(dir, 'nope.json')), { name: 'ConfigError', message: /cannot read/ });
-  await writeFile(join(dir, 'nosecret.json'), JSON.stringify({ secretFile: 'missing', guests: { kernel: '/k' } }));
-  await t.rejects(loadConfig(join(dir, 'nosecret.json')), { name: 'ConfigError', message: /secretFile: cannot read/ });
+  await writeFile(join(dir, 'nosecret.json'), JSON.stringify({ secret: { file: 'missing' }, guests: { kernel: '/k' } }));
+  await t.rejects(loadConfig(join(dir, 'nosecret.json')), { name: 'ConfigError', message: /config\.secret\.file: cannot read/ });
 });
 
 t.test('hostd.example.json is a valid config', async (t) => {
@@ -122,10 +120,10 @@ t.test('hostd.example.json is a valid config', async (t) => {
   // Its secret files are /etc/clickos/*.secret: point them at private copies.
   await writeFile(join(dir, 'hostd.secret'), `${SECRET}\n`);
   await writeFile(join(dir, 'controller.secret'), 'controller-secret-0123\n');
-  raw.secretFile = join(dir, 'hostd.secret');
-  raw.controller.secretFile = join(dir, 'controller.secret');
+  raw.secret = { file: join(dir, 'hostd.secret') };
+  raw.controller.secret = { file: join(dir, 'controller.secret') };
   const c = await parseConfig(raw, join(dir, 'hostd.json'));
-  t.equal(c.secret, SECRET);
+  t.same(c.secret, { client: SECRET });
   t.equal(c.controller!.secret, 'controller-secret-0123');
   t.equal(c.pool!.template.kernel, c.guests.kernel);
 });

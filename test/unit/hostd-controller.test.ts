@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDaemon, type Daemon } from '../../daemon/index.js';
 import { ControllerLink } from '../../hostd/controller.js';
+import type { HostStats } from '../../hostd/api.js';
 
 const CONTROLLER_SECRET = 'controller-secret-0123456789';
 
@@ -20,19 +21,21 @@ interface Journal {
 
 const REGISTER = `export default ({ s, ok }) => ({
   help: 'Registers a module host.',
-  params: s.struct({ host_id: s.str(), url: s.str(), methods: s.array(s.str()) }),
+  params: s.struct({ host_id: s.str(), url: s.str(), methods: s.array(s.str()), stats: s.any() }),
   run: (arg, ctx) => { ctx.services.calls.push({ method: 'register_host', arg, who: ctx.who }); return ok({ host_id: 'assigned-' + arg.host_id }); },
 });
 `;
 const HEARTBEAT = `export default ({ s, ok, fail }) => ({
   help: 'A module host is alive.',
-  params: s.struct({ host_id: s.str(), stats: s.any() }),
+  params: s.struct({ host_id: s.str(), stats: s.optional(s.any()), statsError: s.optional(s.str()) }),
   run: (arg, ctx) => {
     ctx.services.calls.push({ method: 'heartbeat', arg, who: ctx.who });
     return ctx.services.forget ? fail('unknown host ' + arg.host_id) : ok();
   },
 });
 `;
+
+const STATS: HostStats = { hostname: 'mh1', xenVersion: '4.17', nrCpus: 2, totalMemoryMiB: 1024, freeMemoryMiB: 512, cpuPercent: null, dom0LoadAvg: [0.1, 0.2, 0.3], pms: 2, pool: null, domains: [] };
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -66,8 +69,8 @@ function link(t: Test, url: string, o: { secret?: string; stats?: () => Promise<
     heartbeatSeconds: 1,
     maxBackoffMs: 1000,
     timeoutMs: 5000,
-    info: () => ({ host_id: 'mh1', url: 'http://127.0.0.1:7010/RPC2', methods: ['create_pm'] }),
-    stats: o.stats ?? (async () => ({ pms: 2, freeMemoryMiB: 512 })),
+    info: () => ({ host_id: 'mh1', url: 'http://127.0.0.1:7010/RPC2', methods: ['create_pm'], stats: STATS }),
+    stats: o.stats ?? (async () => STATS),
     log: (m) => logs.push(m),
   });
   t.teardown(() => l.stop());
@@ -88,8 +91,8 @@ t.test('registers, then heartbeats with the assigned id and the stats', async (t
   l.start();
   await until('two heartbeats', () => c.journal.calls.filter((x) => x.method === 'heartbeat').length >= 2);
   const [reg, hb] = c.journal.calls;
-  t.same(reg, { method: 'register_host', arg: { host_id: 'mh1', url: 'http://127.0.0.1:7010/RPC2', methods: ['create_pm'] }, who: 'hostd' });
-  t.same(hb, { method: 'heartbeat', arg: { host_id: 'assigned-mh1', stats: { pms: 2, freeMemoryMiB: 512 } }, who: 'hostd' }, 'the id the controller assigned');
+  t.same(reg, { method: 'register_host', arg: { host_id: 'mh1', url: 'http://127.0.0.1:7010/RPC2', methods: ['create_pm'], stats: STATS }, who: 'hostd' });
+  t.same(hb, { method: 'heartbeat', arg: { host_id: 'assigned-mh1', stats: STATS }, who: 'hostd' }, 'the id the controller assigned');
   t.equal(l.state, 'registered');
   t.equal(l.counts.registered, 1);
   await l.stop();
@@ -141,6 +144,6 @@ t.test('stats that cannot be read still make a heartbeat', async (t) => {
   });
   l.start();
   await until('a heartbeat', () => c.journal.calls.some((x) => x.method === 'heartbeat'));
-  t.same(c.journal.calls.find((x) => x.method === 'heartbeat')!.arg.stats, { error: 'xl info timed out' });
+  t.same(c.journal.calls.find((x) => x.method === 'heartbeat')!.arg, { host_id: 'assigned-mh1', statsError: 'xl info timed out' }, 'no stats, and why');
   t.equal(l.state, 'registered');
 });

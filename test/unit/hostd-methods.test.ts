@@ -8,9 +8,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FaultCode } from '../../daemon/index.js';
+import { FaultCode, methodNames } from '../../daemon/index.js';
 import { parseConfig } from '../../hostd/config.js';
-import { COMMANDS, TASKS, createHostdDaemon } from '../../hostd/daemon.js';
+import { hostdApi } from '../../hostd/api.js';
+import { createHostdDaemon } from '../../hostd/daemon.js';
 import type { HostdServices } from '../../hostd/services.js';
 import { runPython } from '../support/python.js';
 
@@ -46,7 +47,7 @@ t.test('every method refuses bad arguments and unauthenticated callers', async (
   });
 
   const out = await runPython<Refusals>(script, [url, SECRET], 120_000);
-  const methods = [...COMMANDS, ...TASKS];
+  const methods = methodNames(hostdApi);
   for (const m of methods) t.ok(out.listMethods.includes(m), `listMethods has ${m}`);
   t.ok(out.listMethods.includes('upgrade'), 'and the built-ins');
   t.match(out.help.create_pm, /^task: Creates a ClickOS guest.*\nparams: .*name: string .*vifs: array of \{bridge: string/s, 'methodHelp shows the schema');

@@ -34,11 +34,11 @@ t.test('the high-level API against two stand-in hosts', async (t) => {
 
   t.test('only the hosts principal may register or heartbeat', async (t) => {
     const [reg, hb] = await python(url, [
-      ['register_host', { host_id: 'mh-a', url: 'http://127.0.0.1:1/RPC2' }],
-      ['heartbeat', { host_id: 'mh-a', stats: {} }],
+      ['register_host', { host_id: 'mh-a', url: 'http://127.0.0.1:1/RPC2', stats: rd.hosts.get('mh-a')!.stats }],
+      ['heartbeat', { host_id: 'mh-a' }],
     ]);
-    t.same(reg!.reply, { code: 1, message: 'register_host: principal user is not allowed (config hosts.principals)', value: null });
-    t.equal(hb!.reply!.code, 1);
+    t.same(reg!.reply, { code: 1, message: 'register_host: principal user is not allowed (config hosts.principals)', value: { error: 'forbidden' } });
+    t.same(hb!.reply!.value, { error: 'forbidden' });
     t.equal(rd.hosts.get('mh-a')!.url, hosts[0]!.url, "the host's URL is unchanged");
   });
 
@@ -129,7 +129,7 @@ t.test('the high-level API against two stand-in hosts', async (t) => {
     t.same(deletes.sort(), ['rd-1-1-c1', 'rd-1-2-c2']);
     t.same((await py(url, 'get_pm_info')).reply!.value.allocations, []);
     const again = await py(url, 'delete_allocation', id, 'task');
-    t.same(again.reply, { code: 1, message: 'no allocation 1', value: null });
+    t.same(again.reply, { code: 1, message: 'no allocation 1', value: { error: 'no_allocation' } }, 'an error code a client can act on');
     t.equal((await py(url, 'delete_allocation', 'one')).fault, -32602, 'the id is an integer');
   });
 

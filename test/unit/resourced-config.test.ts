@@ -13,7 +13,7 @@ t.test('defaults, documented in the README', async (t) => {
   t.same(c.secret, { client: 'a-secret-0123456789abc' });
   t.same(c.listen, { host: '127.0.0.1', port: 7020 });
   t.same(c.pm, { cpu: 0.25, memoryMiB: 16, bandwidthMbps: 100 });
-  t.match(c.hosts, { secrets: {}, heartbeatTimeoutMs: 35_000, callTimeoutMs: 30_000, taskTimeoutMs: 600_000, pollMs: 500, reserveMiB: 512 });
+  t.match(c.hosts, { secrets: {}, heartbeatTimeoutMs: 35_000, callTimeoutMs: 30_000, taskTimeoutMs: 600_000, pollMs: 500 });
   t.equal(c.pmPrefix, 'rd');
   t.equal(c.bridge, 'xenbr0');
   t.same(c.upgraders, []);

@@ -5,22 +5,39 @@ import t from 'tap';
 import { parseAllocation } from '../../clickos-build/index.js';
 import { buildModel, hostCapacity, planAllocation, serviceSpec } from '../../controller/resourced/platform-model.js';
 import { HostTable, type HostRecord } from '../../controller/resourced/hosts.js';
+import type { HostStats } from '../../hostd/api.js';
 import { pmMac, pmName } from '../../controller/resourced/installer.js';
 
-const OPTS = { hostLinkMbps: 1000, internalMbps: 10_000, uplinkMbps: 10_000, linkDelay: 1, internalDelay: 1, reserveMiB: 512, bandwidthMbps: 100 };
+const OPTS = { hostLinkMbps: 1000, internalMbps: 10_000, uplinkMbps: 10_000, linkDelay: 1, internalDelay: 1, bandwidthMbps: 100 };
 const PLACE = { bandwidthMbps: 100, timeLimitMs: 200, seed: 1 };
 const demand = () => ({ cpu: 0.5, memoryMiB: 100 });
+
+/** hostd's host_stats figures (hostd/api.ts hostStats): what register_host and heartbeat carry. */
+function stats(cores: number, freeMiB: number, domains: Array<{ name: string; memoryMiB: number }> = []): HostStats {
+  return {
+    hostname: 'h',
+    xenVersion: '4.17',
+    nrCpus: cores,
+    totalMemoryMiB: 4096,
+    freeMemoryMiB: freeMiB,
+    cpuPercent: null,
+    dom0LoadAvg: [0, 0, 0],
+    pms: domains.length,
+    pool: null,
+    domains: domains.map((d, i) => ({ ...d, domid: i + 1, pm: true, state: 'r', vcpus: 1, cpuSeconds: 0, cpuPercent: null })),
+  };
+}
 
 function host(id: string, cores: number, freeMiB: number, domains: Array<{ name: string; memoryMiB: number }> = []): HostRecord {
   return {
     id,
     url: `http://127.0.0.1:1/${id}`,
     secret: 'x'.repeat(16),
-    info: { host_id: id, url: `http://127.0.0.1:1/${id}`, nr_cpus: cores, total_memory_mib: 4096 },
+    info: { host_id: id, url: `http://127.0.0.1:1/${id}` },
     registeredAt: 0,
     lastSeen: 0,
     heartbeats: 1,
-    stats: { nrCpus: cores, totalMemoryMiB: 4096, freeMemoryMiB: freeMiB, domains },
+    stats: stats(cores, freeMiB, domains),
   };
 }
 
@@ -32,9 +49,7 @@ const parse = (text: string) => parseAllocation(text, 'allocation', { knownModul
 
 t.test('capacity: cores and free memory from the heartbeat, our PMs added back', async (t) => {
   const h = host('a', 4, 1000, [{ name: 'rd-1-1-m1', memoryMiB: 100 }, { name: 'foreign', memoryMiB: 300 }]);
-  t.same(hostCapacity(h, new Set(['rd-1-1-m1']), 512), { cores: 4, memoryMb: 1100 }, 'a foreign guest stays counted as used');
-  const fresh = { ...h, stats: undefined };
-  t.same(hostCapacity(fresh, new Set(), 512), { cores: 4, memoryMb: 4096 - 512 }, 'before any heartbeat: total − reserve');
+  t.same(hostCapacity(h, new Set(['rd-1-1-m1'])), { cores: 4, memoryMb: 1100 }, 'a foreign guest stays counted as used');
 });
 
 t.test('a chain goes on one host when the delay bound asks it', async (t) => {
@@ -114,21 +129,23 @@ t.test('host table: registration rules, heartbeats, drop after the timeout', asy
   let now = 1000;
   const logs: string[] = [];
   const table = new HostTable({ secretFor: (id) => (id === 'nosecret' ? undefined : 's'.repeat(16)), timeoutMs: 500, log: (m) => logs.push(m), now: () => now });
-  t.match(table.register({ host_id: 'nosecret', url: 'http://127.0.0.1:7010/RPC2' }), /no secret configured for host nosecret/);
-  t.match(table.register({ host_id: '../x', url: 'http://h/RPC2' }), /host_id/);
-  t.match(table.register({ host_id: 'h', url: 'ftp://h/' }), /only http and https/);
-  t.equal(typeof table.register({ host_id: 'h1', url: 'http://127.0.0.1:7010/RPC2', nr_cpus: 2 }), 'object');
-  t.equal(typeof table.register({ host_id: 'h2', url: 'http://127.0.0.1:7011/RPC2' }), 'object');
-  t.notOk(table.heartbeat('unknown', {}), 'an unknown host is refused (hostd then registers again)');
+  const st = stats(2, 1000);
+  t.match(table.register({ host_id: 'nosecret', url: 'http://127.0.0.1:7010/RPC2', stats: st }), /no secret configured for host nosecret/);
+  t.match(table.register({ host_id: '../x', url: 'http://h/RPC2', stats: st }), /host_id/);
+  t.match(table.register({ host_id: 'h', url: 'ftp://h/', stats: st }), /only http and https/);
+  t.equal(typeof table.register({ host_id: 'h1', url: 'http://127.0.0.1:7010/RPC2', stats: st }), 'object');
+  t.equal(table.get('h1')!.stats.freeMemoryMiB, 1000, 'registration carries the first stats');
+  t.equal(typeof table.register({ host_id: 'h2', url: 'http://127.0.0.1:7011/RPC2', stats: st }), 'object');
+  t.notOk(table.heartbeat('unknown', st), 'an unknown host is refused (hostd then registers again)');
   now = 1400;
-  t.ok(table.heartbeat('h1', { nrCpus: 2, freeMemoryMiB: 900 }));
-  t.equal(table.get('h1')!.stats!.freeMemoryMiB, 900);
-  t.ok(table.heartbeat('h1', { error: 'xl busy' }), 'stats that could not be read keep the host alive, and the last good stats');
-  t.equal(table.get('h1')!.stats!.freeMemoryMiB, 900);
+  t.ok(table.heartbeat('h1', stats(2, 900)));
+  t.equal(table.get('h1')!.stats.freeMemoryMiB, 900);
+  t.ok(table.heartbeat('h1'), 'stats that could not be read keep the host alive, and the last good stats');
+  t.equal(table.get('h1')!.stats.freeMemoryMiB, 900);
   now = 1600;
   t.same(table.sweep(), ['h2'], 'h2 silent for 600 ms > 500 ms: dropped');
   t.same(table.live().map((h) => h.id), ['h1']);
   t.same(table.endpoint('h2'), { url: 'http://127.0.0.1:7011/RPC2', secret: 's'.repeat(16) }, 'its URL is remembered for deletes');
-  t.notOk(table.heartbeat('h2', {}), 'its next heartbeat is refused');
+  t.notOk(table.heartbeat('h2'), 'its next heartbeat is refused');
   t.match(logs.join('\n'), /host h2 dropped: no heartbeat/);
 });

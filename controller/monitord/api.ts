@@ -1,0 +1,63 @@
+// monitord's API: get_stats and the snapshot it answers, whose hosts' figures are
+// hostd's own host_stats (hostd/api.ts). The command file implements it, the CLI's
+// `clickos stats` calls through it, and controller/README.md's table of it is generated
+// from it.
+import { command, defineApi, s, type Infer } from '../../daemon/index.js';
+import { hostStats } from '../../hostd/api.js';
+
+const counter = s.double(); // packet and byte counts outgrow XML-RPC's 32-bit int
+
+export const hostSample = s.struct({
+  name: s.str(),
+  url: s.str(),
+  ok: s.bool(),
+  /** host_stats' value, as hostd sent it (checked against hostd's API). */
+  stats: s.optional(s.titled(hostStats, 'host_stats')),
+  error: s.optional(s.str()),
+});
+
+export const statsSnapshot = s.struct({
+  /** ISO time the poll started. */
+  time: s.str(),
+  hosts: s.array(hostSample),
+  switch: s.struct({
+    ok: s.bool(),
+    error: s.optional(s.str()),
+    flows: s.array(
+      s.struct({
+        /** 0x-prefixed hex: an allocation id as a cookie. */
+        cookie: s.str(),
+        table: s.int(),
+        priority: s.int(),
+        match: s.str(),
+        actions: s.str(),
+        packets: counter,
+        bytes: counter,
+      }),
+    ),
+    ports: s.array(
+      s.struct({ port: s.either(s.int(), s.oneOf('LOCAL')), rxPackets: counter, txPackets: counter, rxBytes: counter, txBytes: counter, rxDropped: counter, txDropped: counter }),
+    ),
+    /** Per cookie (allocation): flow count and summed counters. */
+    allocations: s.array(s.struct({ cookie: s.str(), flows: s.int(), packets: counter, bytes: counter })),
+  }),
+});
+
+export type HostSample = Infer<typeof hostSample>;
+export type StatsSnapshot = Infer<typeof statsSnapshot>;
+export type FlowCounters = StatsSnapshot['switch']['flows'][number];
+export type PortCounters = StatsSnapshot['switch']['ports'][number];
+
+export const monitordApi = defineApi({
+  daemon: 'monitord',
+  methods: {
+    get_stats: command({
+      help: 'Latest platform statistics: every hostd\'s host_stats, switch flow counters (per allocation cookie) and port counters (polled now if there is no snapshot yet).',
+      params: s.optional(s.nil()),
+      result: statsSnapshot,
+      readOnly: true,
+    }),
+  },
+  errors: {},
+});
+export type MonitordApi = typeof monitordApi;

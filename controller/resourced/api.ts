@@ -1,0 +1,114 @@
+// resourced's API: the high-level methods users call (deploy_pm, install_allocation,
+// ...) and the two hostd calls (register_host, heartbeat), with their argument and
+// result schemas and the error codes its failures carry. The method files implement
+// it, hostd's controller link calls through it, and the README's method table is
+// generated from it. register_host and heartbeat carry hostd's own host_stats figures
+// (hostd/api.ts), so a host's load has one shape and one spelling end to end.
+import { command, defineApi, s, task, type Infer } from '../../daemon/index.js';
+import { hostStats as hostdStats } from '../../hostd/api.js';
+import { HOST_ID_RE, HTTP_URL_RE } from '../../toolstack/limits.js';
+
+/** An allocation request is at most this long. */
+export const MAX_REQUEST_CHARS = 256 * 1024;
+
+const hostId = s.str({ max: 128, pattern: HOST_ID_RE });
+/** hostd's host_stats value, PM domains only (its shape is hostd's API's, outlined in hostd/README.md). */
+const hostStats = s.titled(hostdStats, 'host_stats');
+const allocationId = s.int({ min: 1 });
+
+export const registerArg = s.struct({
+  host_id: hostId,
+  /** Where resourced calls the host's hostd back. */
+  url: s.str({ max: 2048, pattern: HTTP_URL_RE }),
+  daemon: s.optional(s.str({ max: 64 })),
+  /** The hostd's methods (its API's names). */
+  methods: s.optional(s.array(s.str({ max: 64 }), { max: 256 })),
+  stats: hostStats,
+});
+export type RegisterArg = Infer<typeof registerArg>;
+
+export const resourcedApi = defineApi({
+  daemon: 'resourced',
+  methods: {
+    install_allocation: task({
+      help: 'Installs an allocation request (D3.2 §2.1.4 syntax): parsed, placed on the live hosts, each PM created through its hostd; any failure rolls back. Value: the allocation id.',
+      params: s.titled(s.str({ max: MAX_REQUEST_CHARS }), 'the request text (D3.2 §2.1.4)'),
+      result: s.titled(allocationId, 'the allocation id (integer)'),
+      priority: 'high',
+    }),
+    delete_allocation: task({
+      help: 'Deletes an allocation (by id) and every PM it created.',
+      params: s.titled(allocationId, 'the allocation id'),
+      result: s.nil(),
+      priority: 'high',
+    }),
+    deploy_pm: command({
+      help: 'Deploys a processing-module type: its name (the element class requests use) and Click source, checked by clickos-build\'s checker.',
+      params: s.struct({
+        name: s.str({ max: 64 }),
+        src: s.str({ max: MAX_REQUEST_CHARS }),
+        cpu: s.optional(s.double()),
+        memoryMiB: s.optional(s.int({ min: 8, max: 1 << 20 })),
+        description: s.optional(s.str({ max: 4096 })),
+      }),
+      result: s.nil(),
+    }),
+    get_pm_info: command({
+      help: 'The PM types on offer, and the allocations with where each of their PMs runs.',
+      params: s.optional(s.nil()),
+      result: s.struct({
+        types: s.array(s.struct({ name: s.str(), description: s.str(), cpu: s.double(), memoryMiB: s.int(), deployedAt: s.str(), src: s.str({ max: MAX_REQUEST_CHARS }) })),
+        allocations: s.array(
+          s.struct({
+            id: allocationId,
+            state: s.oneOf('installing', 'installed', 'deleting'),
+            request: s.str({ max: MAX_REQUEST_CHARS }),
+            createdAt: s.str(),
+            planned: s.titled(s.map(hostId), '{module: host_id}'),
+            pms: s.array(s.struct({ module: s.str(), type: s.str(), host: hostId, domid: s.either(s.int(), s.nil()), name: s.str() })),
+          }),
+        ),
+      }),
+      readOnly: true,
+    }),
+    list_hosts: command({
+      help: 'The registered module hosts, their capacity and our PMs on them.',
+      params: s.optional(s.nil()),
+      result: s.array(
+        s.struct({
+          host_id: hostId,
+          url: s.str(),
+          hostname: s.str(),
+          cores: s.int(),
+          total_memory_mib: s.int(),
+          free_memory_mib: s.int(),
+          heartbeats: s.int(),
+          last_seen_ms_ago: s.int(),
+          pms: s.array(s.str()),
+        }),
+      ),
+      readOnly: true,
+    }),
+    register_host: command({
+      help: 'A module host\'s hostd announces itself with its host_stats; the reply\'s host_id is the one it heartbeats with.',
+      params: registerArg,
+      result: s.struct({ host_id: hostId }),
+    }),
+    heartbeat: command({
+      help: 'A module host is alive; stats (its host_stats, PM domains only) feed placement, statsError says why there are none this time.',
+      params: s.struct({ host_id: s.either(hostId, s.nil()), stats: s.optional(hostStats), statsError: s.optional(s.str({ max: 1024 })) }),
+      result: s.nil(),
+      // Every few seconds per host: kept out of the audit log.
+      readOnly: true,
+    }),
+  },
+  errors: {
+    unknown_host: 'heartbeat from a host not (or no longer) registered: hostd registers again',
+    forbidden: 'the caller\'s principal may not call this method (config hosts.principals)',
+    refused: 'the request is malformed or cannot be placed; nothing was installed',
+    no_allocation: 'no allocation has that id',
+  },
+});
+
+export type ResourcedApi = typeof resourcedApi;
+export type ResourcedError = keyof ResourcedApi['errors'];
