@@ -2,7 +2,7 @@
 // in dom0 (their own processes, as systemd would): written once here.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HOSTD_GUESTS } from './helpers.js';
+import { CLICKOS, HOSTD_GUESTS } from './helpers.js';
 
 export interface PairSecrets {
   /** what resourced presents to hostd */
@@ -21,8 +21,8 @@ export async function writeResourcedConfig(dir: string, o: { prefix: string; hos
     secret: { user: o.secrets.user, hosts: o.secrets.hosts },
     folders: { patches: join(dir, 'resourced-patches') },
     hosts: { principals: ['hosts'], secrets: { [o.hostId]: o.secrets.hostd }, heartbeatTimeoutMs: 60_000, callTimeoutMs: 60_000, taskTimeoutMs: 15 * 60_000, pollMs: 500 },
-    // The lab's test guest needs 96 MiB (a Debian PV kernel); CPU demand kept small for a 1-2 CPU dom0.
-    pm: { memoryMiB: 96, cpu: 0.1 },
+    // The lab's ClickOS guest takes 16 MiB (CLICKOS in helpers.ts); CPU demand kept small for a 1-2 CPU dom0.
+    pm: { memoryMiB: CLICKOS.memory, cpu: 0.1 },
     pmPrefix: o.prefix,
     bridge: o.bridge,
     ...o.extra,
