@@ -18,8 +18,8 @@ export class ConsoleLogs {
 
   async file(domid: number): Promise<string> {
     const name =
-      (await this.xs.read(consoleNameNode(domid)).catch(() => undefined)) ??
-      (await this.xs.read(`/local/domain/${domid}/name`).catch(() => undefined)) ??
+      (await this.xs.readOptional(consoleNameNode(domid))) ??
+      (await this.xs.readOptional(`/local/domain/${domid}/name`)) ??
       String(domid);
     return join(this.dir, `guest-${name}.log`);
   }

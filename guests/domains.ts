@@ -10,7 +10,7 @@ export async function domainNames(xs: XenStore): Promise<Map<number, string>> {
   const names = new Map<number, string>();
   await Promise.all(
     ids.map(async (id) => {
-      const n = await xs.read(`/local/domain/${id}/name`).catch(() => undefined);
+      const n = await xs.readOptional(`/local/domain/${id}/name`);
       if (n !== undefined) names.set(id, n);
     }),
   );
@@ -44,14 +44,14 @@ export async function renameIn(tx: Transaction, domid: number, oldName: string, 
   // Read in two round trips however many domains there are: the name, the domain
   // list and the vm path at once, then every other domain's name at once.
   const [current, ids, vm] = await Promise.all([
-    tx.read(`${home}/name`).catch(() => undefined),
+    tx.readOptional(`${home}/name`),
     tx.directory('/local/domain'),
-    tx.read(`${home}/vm`).catch(() => undefined),
+    tx.readOptional(`${home}/vm`),
   ]);
   if (current === undefined) throw new GuestError(`no domain ${domid}`);
   if (current !== oldName) throw new GuestError(`domain ${domid} is named ${JSON.stringify(current)}, not ${JSON.stringify(oldName)}: renamed by someone else?`);
   const others = ids.filter((d) => /^\d+$/.test(d) && Number(d) !== domid);
-  const names = await Promise.all(others.map((id) => tx.read(`/local/domain/${id}/name`).catch(() => undefined)));
+  const names = await Promise.all(others.map((id) => tx.readOptional(`/local/domain/${id}/name`)));
   const clash = names.indexOf(newName);
   if (clash >= 0) throw new GuestError(`a domain named ${JSON.stringify(newName)} already exists (domain ${others[clash]})`);
   await Promise.all([tx.write(`${home}/name`, newName), vm ? tx.write(`${vm}/name`, newName) : undefined]);

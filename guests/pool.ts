@@ -113,7 +113,7 @@ export class WarmPool {
     const mine = new RegExp(`^${this.prefix.replace(/[.]/g, '\\.')}-\\d+$`);
     for (const [domid, name] of names) {
       if (!mine.test(name) || this.idle.some((x) => x.domid === domid)) continue;
-      const key = await this.g.xs.read(POOL_NODE(domid)).catch(() => undefined);
+      const key = await this.g.xs.readOptional(POOL_NODE(domid));
       const root = await this.g.control.root(domid);
       const routers = root ? (await this.g.xs.directory(root).catch(() => [])).length : 0;
       if (key === this.key && root && routers === 0) {
@@ -226,7 +226,7 @@ export class WarmPool {
   private async claim(guest: Guest, newName: string): Promise<boolean> {
     try {
       return await this.g.xs.transaction(async (tx) => {
-        if ((await tx.read(POOL_NODE(guest.domid)).catch(() => undefined)) === undefined) return false;
+        if ((await tx.readOptional(POOL_NODE(guest.domid))) === undefined) return false;
         await Promise.all([tx.rm(POOL_NODE(guest.domid)), renameIn(tx, guest.domid, guest.name, newName)]);
         return true;
       });

@@ -82,9 +82,7 @@ export class ClickosControl {
         if (!(await this.xs.exists(home))) throw new GuestError(`domain ${domid} went away before creating data/clickos`);
         const left = deadline - Date.now();
         if (left <= 0) throw new GuestTimeoutError(`domain ${domid} did not create data/clickos within ${timeoutMs / 1000}s: is it a ClickOS image, and did it boot (see its console)?`);
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([w.next(), new Promise((r) => (timer = setTimeout(r, Math.min(left, 1000))))]);
-        clearTimeout(timer);
+        await w.next(Math.min(left, 1000));
       }
     } finally {
       await w.close().catch(() => {});
@@ -143,14 +141,14 @@ export class ClickosControl {
 
   /** A router's status (Running, Halted), or undefined when there is no such router. */
   async status(domid: number, rid: number): Promise<string | undefined> {
-    return this.xs.read(`${await this.requireRoot(domid)}/${rid}/status`).catch(() => undefined);
+    return this.xs.readOptional(`${await this.requireRoot(domid)}/${rid}/status`);
   }
 
   /** Removes a router; refuses while it runs unless `force`. */
   async remove(domid: number, rid: number, o: { force?: boolean } = {}): Promise<void> {
     await this.xs.transaction(async (tx) => {
       const r = `${await this.requireRoot(domid, tx)}/${rid}`;
-      const status = await tx.read(`${r}/status`).catch(() => undefined);
+      const status = await tx.readOptional(`${r}/status`);
       if (status === undefined) throw new GuestError(`domain ${domid} has no router ${rid}`);
       if (status === 'Running' && !o.force) throw new GuestError(`router ${rid} of domain ${domid} is Running: stop it first, or force`);
       await tx.rm(r);
@@ -163,8 +161,8 @@ export class ClickosControl {
     return Promise.all(
       rids.map(async (rid) => ({
         rid,
-        status: await this.xs.read(`${root}/${rid}/status`).catch(() => 'unknown'),
-        configName: await this.xs.read(`${root}/${rid}/config_name`).catch(() => undefined),
+        status: await (this.xs.readOptional(`${root}/${rid}/status`).then((v) => v ?? 'unknown')),
+        configName: await this.xs.readOptional(`${root}/${rid}/config_name`),
       })),
     );
   }
@@ -194,14 +192,12 @@ export class ClickosControl {
       await this.xs.write(`${root}/${rid}/control/read/${element}/${handler}`, ' ');
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        if ((await this.xs.read(`${reply}/lock`).catch(() => undefined)) === '0') return await this.xs.read(reply);
+        if ((await this.xs.readOptional(`${reply}/lock`)) === '0') return await this.xs.read(reply);
         const left = deadline - Date.now();
         if (left <= 0) {
           throw new GuestTimeoutError(`no answer to ${element}.${handler} from router ${rid} of domain ${domid} within ${timeoutMs / 1000}s: is the router Running, and does the element have that handler?`);
         }
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([w.next(), new Promise((r) => (timer = setTimeout(r, left)))]);
-        clearTimeout(timer);
+        await w.next(left);
       }
     } finally {
       await w.close().catch(() => {});

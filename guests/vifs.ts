@@ -29,7 +29,7 @@ export class Vifs {
     const path = `${this.backendPath(domid, devid)}/hotplug-status`;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const v = await this.xs.read(path).catch(() => undefined);
+      const v = await this.xs.readOptional(path);
       if (v === 'connected') return;
       if (v !== undefined && v !== '') throw new GuestError(`vif ${devid} of domain ${domid}: hotplug ${v}`);
       if (Date.now() > deadline) throw new GuestTimeoutError(`vif ${devid} of domain ${domid}: hotplug-status not connected after ${timeoutMs / 1000}s`);

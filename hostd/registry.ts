@@ -36,7 +36,7 @@ export class Registry {
     await Promise.all(
       [...names].map(async ([domid, name]) => {
         if (domid === 0) return;
-        if ((await this.xs.read(markerNode(domid)).catch(() => undefined)) === this.hostd) out.push({ domid, name });
+        if ((await this.xs.readOptional(markerNode(domid))) === this.hostd) out.push({ domid, name });
       }),
     );
     return out.sort((a, b) => a.domid - b.domid);
@@ -82,7 +82,7 @@ export class Registry {
         for (const [domid, n] of names) {
           if (n !== name || domid === 0) continue;
           // Killed between marking and clearing the entry: a finished PM, keep it.
-          if ((await this.xs.read(markerNode(domid)).catch(() => undefined)) === this.hostd) continue;
+          if ((await this.xs.readOptional(markerNode(domid))) === this.hostd) continue;
           await destroy(domid).catch(() => {});
           destroyed.push({ domid, name });
         }

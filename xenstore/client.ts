@@ -158,6 +158,19 @@ export class NodeOps {
     await this.call(Op.SET_PERMS, [path, ...formatted], path);
   }
 
+  /**
+   * A node's value, or undefined when it does not exist. Only ENOENT is mapped: a lost
+   * connection, a permission error or a bad transaction is thrown, never read as "absent".
+   */
+  async readOptional(path: string): Promise<string | undefined> {
+    try {
+      return await this.read(path);
+    } catch (e) {
+      if (e instanceof XenStoreError && e.errno === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
   /** Whether a node exists (READ answers ENOENT otherwise). */
   async exists(path: string): Promise<boolean> {
     try {

@@ -36,12 +36,38 @@ export class Watch implements AsyncIterable<WatchEvent>, WatchSubscriber {
     for (const w of this.waiting.splice(0)) err ? w.reject(err) : w.resolve({ value: undefined, done: true });
   }
 
-  /** The next event; rejects if the connection is lost, resolves done after close(). */
-  next(): Promise<IteratorResult<WatchEvent>> {
+  /**
+   * The next event; rejects if the connection is lost, resolves done after close().
+   * With timeoutMs, resolves 'timeout' when none comes in time and withdraws its place in
+   * the queue of waiters: a waiter left behind would swallow the next event.
+   */
+  next(): Promise<IteratorResult<WatchEvent>>;
+  next(timeoutMs: number): Promise<IteratorResult<WatchEvent> | 'timeout'>;
+  next(timeoutMs?: number): Promise<IteratorResult<WatchEvent> | 'timeout'> {
     const ev = this.queue.shift();
     if (ev) return Promise.resolve({ value: ev, done: false });
     if (this.ended) return this.error ? Promise.reject(this.error) : Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        resolve: (r: IteratorResult<WatchEvent>) => {
+          if (timer) clearTimeout(timer);
+          resolve(r);
+        },
+        reject: (e: Error) => {
+          if (timer) clearTimeout(timer);
+          reject(e);
+        },
+      };
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              const i = this.waiting.indexOf(waiter);
+              if (i >= 0) this.waiting.splice(i, 1);
+              resolve('timeout');
+            }, Math.max(0, timeoutMs));
+      this.waiting.push(waiter);
+    });
   }
 
   /** Removes the watch from xenstored (UNWATCH) and ends the iteration. */
@@ -53,7 +79,7 @@ export class Watch implements AsyncIterable<WatchEvent>, WatchSubscriber {
 
   [Symbol.asyncIterator](): AsyncIterator<WatchEvent> {
     return {
-      next: () => this.next(),
+      next: () => this.next() as Promise<IteratorResult<WatchEvent>>,
       return: async () => {
         await this.close();
         return { value: undefined, done: true };

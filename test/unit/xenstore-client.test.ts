@@ -244,3 +244,33 @@ t.test("the default socket follows libxenstore: XENSTORED_PATH, else XENSTORED_R
   t.equal(defaultSocketPath({ XENSTORED_RUNDIR: '/run/xs' }), '/run/xs/socket');
   t.equal(defaultSocketPath({ XENSTORED_RUNDIR: '/run/xs', XENSTORED_PATH: '/tmp/s' }), '/tmp/s');
 });
+
+t.test('next(timeoutMs): a timed-out wait withdraws, so the next event goes to the next caller', async (t) => {
+  const { peer, xs } = await setup(t);
+  const wp = xs.watch('/w', 'tk');
+  const [wreq] = await peer.requests(1);
+  await peer.sendRaw(peer.reply(wreq!, Op.WATCH, 'OK\0'));
+  const watch = await wp;
+  t.equal(await watch.next(20), 'timeout', 'nothing came in 20 ms');
+  const later = watch.next(5000);
+  await peer.sendRaw(encode({ type: Op.WATCH_EVENT, reqId: 0, txId: 0, payload: Buffer.from('/w/late\0tk\0') }));
+  const r = await later;
+  t.not(r, 'timeout');
+  t.equal((r as IteratorResult<{ path: string }>).value?.path, '/w/late', 'the event reached the live waiter, not the one that timed out');
+});
+
+t.test('readOptional maps ENOENT to undefined and throws every other error', async (t) => {
+  const { peer, xs } = await setup(t);
+  const missing = xs.readOptional('/missing');
+  const [a] = await peer.requests(1);
+  await peer.sendRaw(peer.reply(a!, Op.ERROR, 'ENOENT\0'));
+  t.equal(await missing, undefined);
+  const denied = xs.readOptional('/secret').catch((e: unknown) => e);
+  const [, b] = await peer.requests(2);
+  await peer.sendRaw(peer.reply(b!, Op.ERROR, 'EACCES\0'));
+  t.match(await denied, { errno: 'EACCES' }, 'EACCES is not "absent"');
+  const lost = xs.readOptional('/gone').catch((e: unknown) => e);
+  await peer.requests(3);
+  await peer.stop();
+  t.type(await lost, XenStoreConnectionError, 'a lost connection is not "absent"');
+});
