@@ -13,7 +13,8 @@ async function hasBinary(name: string): Promise<boolean> {
 }
 
 function validate(cwd: string, dotfiles: string) {
-  return execa('vagrant', ['validate'], {
+  // --ignore-provider: validation must not depend on a provider being usable here (none is, offline).
+  return execa('vagrant', ['validate', '--ignore-provider'], {
     cwd,
     reject: false,
     all: true,
