@@ -47,6 +47,7 @@ async function labTests(xenstored: 'xenstored' | 'oxenstored'): Promise<Counts> 
   try {
     for (const f of files) {
       process.stdout.write(`# lab (${xenstored}): ${f}\n`);
+      const started = Date.now();
       // Plain node runs each file: the tap runner costs ≈40 s per file under TCG, node ≈6 s.
       const r = await exec(['node', join(dir, f)], {
         cwd: projectRoot,
@@ -58,6 +59,7 @@ async function labTests(xenstored: 'xenstored' | 'oxenstored'): Promise<Counts> 
       });
       const c = countsFromTap(r.stdout) ?? { pass: 0, fail: 1, skip: 0 };
       total = add(total, r.exitCode !== 0 && c.fail === 0 ? { ...c, fail: 1 } : c);
+      process.stdout.write(`# lab (${xenstored}): ${f} took ${Math.round((Date.now() - started) / 1000)} s\n`);
     }
     if (xenstored === 'xenstored') total = add(total, await hostSideLabTests());
   } finally {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { clickosKernel } from '../../lab/clickos-image.js';
+import { testGuestConfig } from '../../lab/guest-kit.js';
 import { waitFor as poll } from '../support/wait.js';
 import type { ReturnValue, XmlRpcClient } from '../../daemon/index.js';
 
@@ -58,6 +59,17 @@ export async function createTestGuest(o: { name: string; vifs?: string[] }): Pro
   const cfg = join(dir, `${o.name}.cfg`);
   const vifs = (o.vifs ?? []).map((v) => `"${v}"`).join(', ');
   writeFileSync(cfg, `name = "${o.name}"\ntype = "pv"\nkernel = "${CLICKOS.kernel}"\nmemory = ${CLICKOS.memory}\nvif = [ ${vifs} ]\non_crash = "preserve"\n`);
+  await xl('create', cfg);
+  return Number((await xl('domid', o.name)).stdout.trim());
+}
+
+/**
+ * Stand-in: the lab's Linux guest (lab/guest/init.sh), for the one test that needs a guest to
+ * run a command with its own XenStore rights (its data/probe); ClickOS has no shell to do that.
+ */
+export async function createStandinGuest(o: { name: string }): Promise<number> {
+  const cfg = join(mkdtempSync(join(tmpdir(), 'lab-standin-')), `${o.name}.cfg`);
+  writeFileSync(cfg, testGuestConfig({ name: o.name }));
   await xl('create', cfg);
   return Number((await xl('domid', o.name)).stdout.trim());
 }
