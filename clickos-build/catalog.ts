@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { projectRoot } from '../toolstack/project-root.js';
 
 /** Element groups (folders under Click's elements/) that a default ClickOS build compiles. */
 export const CLICKOS_GROUPS: readonly string[] = [
@@ -64,9 +64,7 @@ export function portProcessing(code: string, side: 'input' | 'output', port: num
 /** Finds ../shared/data/click-elements.json beside the project root; CLICK_ELEMENTS overrides. */
 export function defaultCatalogPath(): string {
   if (process.env.CLICK_ELEMENTS) return process.env.CLICK_ELEMENTS;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return resolve(dir, 'clickos-build', 'data', 'click-elements.json');
+  return resolve(projectRoot, 'clickos-build', 'data', 'click-elements.json');
 }
 
 /**

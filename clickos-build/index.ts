@@ -5,6 +5,7 @@ export { stripPositions } from './ast.js';
 export { parse, type ParseOptions } from './parser.js';
 export { print } from './printer.js';
 export { splitArgs, expandVariables, stripComments } from './args.js';
+export { devicesOpened } from './devices.js';
 export { flatten, assignArguments, type FlatElement, type FlatConnection, type FlatRouter, type FlattenError } from './flatten.js';
 export {
   Catalog, CATALOG_ADDITIONS, CLICKOS_GROUPS, defaultCatalogPath, outputRange, parsePortSpec, portProcessing,

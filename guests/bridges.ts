@@ -5,23 +5,17 @@
 // hotplug script ("Could not find bridge device"); we look first, so a vif on an OVS
 // bridge needs no `script=` and a missing bridge fails before anything is created.
 import { access } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import type { VifSpec } from '../toolstack/index.js';
+import { projectRoot } from '../toolstack/project-root.js';
 import { GuestError } from './errors.js';
 
 export type BridgeKind = 'linux' | 'ovs';
 
 export const OVS_SCRIPT = 'vif-openvswitch';
 /** The lean script's path, in the source tree (the same from compiled dist/ and from sources). */
-export const LEAN_SCRIPT = join(packageRoot(dirname(fileURLToPath(import.meta.url))), 'guests', 'hotplug', 'vif-lean');
-
-function packageRoot(dir: string): string {
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-}
+export const LEAN_SCRIPT = join(projectRoot, 'guests', 'hotplug', 'vif-lean');
 
 /** 'lean': guests/hotplug/vif-lean; 'xen': Xen's vif-bridge or vif-openvswitch. */
 export type HotplugChoice = 'lean' | 'xen';

@@ -1,7 +1,7 @@
 // Click configs are checked before anything reaches a guest: ClickOS itself only
 // reports a bad config on its console, after the install. The checker is
 // clickos-build's, against the element catalog, for a ClickOS image.
-import { Catalog, checkText, flatten, formatDiagnostic, parse, type Diagnostic } from '../clickos-build/index.js';
+import { Catalog, checkText, devicesOpened, flatten, formatDiagnostic, parse, type Diagnostic } from '../clickos-build/index.js';
 import { GuestError } from './errors.js';
 
 /** The config failed the Click checker; nothing was written to the guest. */
@@ -21,8 +21,6 @@ export function checkConfig(text: string, file = 'config'): void {
   if (errors.length > 0) throw new ConfigCheckError(errors);
 }
 
-const DEVICE_CLASSES = new Set(['FromDevice', 'ToDevice']);
-
 /**
  * The vif numbers a config opens (FromDevice(N), ToDevice(N)), sorted. ClickOS opens them
  * when the router starts, and one it lacks hangs the router's thread in netfront
@@ -35,11 +33,5 @@ export function vifsUsed(text: string, file = 'config'): number[] {
   } catch {
     return [];
   }
-  const used = new Set<number>();
-  for (const el of router.elements) {
-    if (!DEVICE_CLASSES.has(el.class)) continue;
-    const n = /^\s*(\d+)\s*$/.exec(el.args[0] ?? '0');
-    if (n) used.add(Number(n[1]));
-  }
-  return [...used].sort((a, b) => a - b);
+  return devicesOpened(router);
 }

@@ -1,7 +1,7 @@
 // The lab's ClickOS image: built from the pinned sources with the elements of lab/clickos/*.click
 // (cached under the lab's cache; a second `up` finds it at once), and copied to a stable path
 // that tests and the demo boot. The lab shares the host's root, so dom0 sees the same path.
-import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Catalog } from '../clickos-build/catalog.js';
 import { buildImage, type Manifest } from '../clickos-build/build/image.js';
@@ -35,7 +35,6 @@ export async function labClickosImage(log: (msg: string) => void): Promise<{ ker
   const installed = existsSync(clickosManifest) ? (JSON.parse(readFileSync(clickosManifest, 'utf8')) as Manifest).keys.image : undefined;
   if (installed !== key || !existsSync(clickosKernel)) {
     copyFileSync(r.image, `${clickosKernel}.tmp`);
-    const { renameSync } = await import('node:fs');
     renameSync(`${clickosKernel}.tmp`, clickosKernel);
     writeFileSync(clickosManifest, JSON.stringify(r.manifest, null, 2) + '\n');
   }

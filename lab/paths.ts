@@ -1,19 +1,8 @@
 // Where the lab keeps its downloads, built images and the state of a running lab.
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { projectRoot } from '../toolstack/project-root.js';
 
-function findProjectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the project root (no package.json above lab/)');
-    dir = up;
-  }
-  return dir;
-}
-
-export const projectRoot = findProjectRoot();
+export { projectRoot };
 
 /** LAB_DIR overrides the default `.lab/` in the checkout (e.g. to share a cache between clones). */
 export const labDir = resolve(process.env.LAB_DIR ?? join(projectRoot, '.lab'));

@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { projectRoot, type SourceName } from './sources.js';
+import { projectRoot } from '../../toolstack/project-root.js';
+import type { SourceName } from './sources.js';
 
 export interface Patch {
   file: string;
@@ -33,7 +34,7 @@ export const PATCHES: readonly Patch[] = [
 export const CXX_DIALECT = '-std=gnu++11';
 
 export function patchPath(p: Patch): string {
-  return join(projectRoot(), 'clickos-build', 'patches', p.file);
+  return join(projectRoot, 'clickos-build', 'patches', p.file);
 }
 
 /** The patches of one tree with their text, for cache keys. */

@@ -2,6 +2,7 @@
 // flattening compounds, each checked to be one a ClickOS image builds.
 import { parse } from '../parser.js';
 import { flatten } from '../flatten.js';
+import { devicesOpened } from '../devices.js';
 import { check, formatDiagnostic } from '../checker.js';
 import { ClickSyntaxError } from '../errors.js';
 import type { Catalog } from '../catalog.js';
@@ -42,8 +43,6 @@ export interface ElementSet {
   warnings: string[];
 }
 
-const DEVICE_CLASSES = new Set(['FromDevice', 'ToDevice']);
-
 /** Elements of each config; throws PlanError with every checker error of every config. */
 export function elementSet(configs: ConfigSource[], catalog: Catalog): ElementSet {
   if (configs.length === 0) throw new PlanError(['no config given: name one or more .click files']);
@@ -62,12 +61,8 @@ export function elementSet(configs: ConfigSource[], catalog: Catalog): ElementSe
       throw e;
     }
     for (const d of check(router, catalog, { target: 'clickos' })) (d.severity === 'error' ? errors : warnings).push(formatDiagnostic(d));
-    let devices = 0;
-    for (const el of router.elements) {
-      if (!DEVICE_CLASSES.has(el.class)) continue;
-      const n = /^\s*(\d+)\s*$/.exec(el.args[0] ?? '');
-      if (n) devices = Math.max(devices, Number(n[1]) + 1);
-    }
+    const opened = devicesOpened(router);
+    const devices = opened.length ? opened[opened.length - 1]! + 1 : 0;
     perConfig.push({
       file,
       classes: [...new Set(router.elements.map((e) => e.class))].sort(),

@@ -4,9 +4,9 @@
 // same tarballs from the upstream repositories on a machine with internet.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { execa } from 'execa';
+import { projectRoot } from '../../toolstack/project-root.js';
 import { MissingSourcesError } from './errors.js';
 
 export type SourceName = 'clickos' | 'minios' | 'toolchain' | 'newlib' | 'lwip' | 'xen';
@@ -36,12 +36,6 @@ export function pin(name: SourceName): SourcePin {
   return PINS.find((p) => p.name === name) as SourcePin;
 }
 
-/** The repository root (the folder with package.json above this module). */
-export function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-}
 
 /**
  * Where the tarballs are: the folder given, else $CLICKOS_SOURCES, else the repository's
@@ -50,7 +44,7 @@ export function projectRoot(): string {
 export function sourcesCandidates(given?: string, env: NodeJS.ProcessEnv = process.env): string[] {
   if (given) return [resolve(given)];
   if (env.CLICKOS_SOURCES) return [resolve(env.CLICKOS_SOURCES)];
-  const root = projectRoot();
+  const root = projectRoot;
   return [join(root, 'third-party', 'clickos-sources'), resolve(root, '..', 'shared', 'third-party', 'clickos-sources')];
 }
 

@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { applyPatches, CXX_DIALECT, PATCHES, patchesFor, patchPath } from '../../clickos-build/build/adaptations.js';
 import { configureArgs } from '../../clickos-build/build/click-tree.js';
-import { locateSources, pin, projectRoot } from '../../clickos-build/build/sources.js';
+import { projectRoot } from '../../toolstack/project-root.js';
+import { locateSources, pin } from '../../clickos-build/build/sources.js';
 
-const PATCH_DIR = join(projectRoot(), 'clickos-build', 'patches');
-const sources = locateSources(join(projectRoot(), 'third-party', 'clickos-sources'));
+const PATCH_DIR = join(projectRoot, 'clickos-build', 'patches');
+const sources = locateSources(join(projectRoot, 'third-party', 'clickos-sources'));
 
 /** Unpacks only the files a patch touches from its tree's vendored tarball. */
 async function unpackFor(dir: string, file: string, folder: string, tarball: string): Promise<string> {

@@ -9,13 +9,14 @@ import { Catalog } from '../../clickos-build/index.js';
 import { ALWAYS_BUILT, elementSet } from '../../clickos-build/build/element-set.js';
 import { LIST_BASE, scanElementSource, selectElements } from '../../clickos-build/build/elements-conf.js';
 import { ElementSelectionError } from '../../clickos-build/build/errors.js';
-import { locateSources, pin, projectRoot } from '../../clickos-build/build/sources.js';
+import { projectRoot } from '../../toolstack/project-root.js';
+import { locateSources, pin } from '../../clickos-build/build/sources.js';
 
 const FULL = readFileSync(new URL('../fixtures/clickos-build/elements.conf.full', import.meta.url), 'utf8');
 const catalog = Catalog.load();
 
 t.test('selection in the real element list', async (t) => {
-  const sources = locateSources(join(projectRoot(), 'third-party', 'clickos-sources'));
+  const sources = locateSources(join(projectRoot, 'third-party', 'clickos-sources'));
   const parent = t.testdir();
   await execa('tar', ['-xJf', join(sources.dir, pin('clickos').tarball), '-C', parent, 'clickos/elements', 'clickos/minios']);
   const base = join(parent, 'clickos', LIST_BASE);

@@ -4,9 +4,10 @@ import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { MissingSourcesError } from '../../clickos-build/build/errors.js';
-import { fetchScript, locateSources, PINS, projectRoot, sourcesCandidates } from '../../clickos-build/build/sources.js';
+import { projectRoot } from '../../toolstack/project-root.js';
+import { fetchScript, locateSources, PINS, sourcesCandidates } from '../../clickos-build/build/sources.js';
 
-const VENDORED = join(projectRoot(), 'third-party', 'clickos-sources');
+const VENDORED = join(projectRoot, 'third-party', 'clickos-sources');
 
 /** A copy of the vendored folder (tarballs and SHA256SUMS) to break. */
 function copyOfSources(dir: string): string {
@@ -66,7 +67,7 @@ t.test('no sources: every candidate is named with the fetch commands', async (t)
 });
 
 t.test('candidates: the folder given, else $CLICKOS_SOURCES, else the repository copy, then ../shared', async (t) => {
-  const root = projectRoot();
+  const root = projectRoot;
   t.same(sourcesCandidates('rel/dir', { CLICKOS_SOURCES: '/env' }), [resolve('rel/dir')], 'the given folder wins');
   t.same(sourcesCandidates(undefined, { CLICKOS_SOURCES: '/env/src' }), ['/env/src']);
   t.same(sourcesCandidates(undefined, {}), [join(root, 'third-party', 'clickos-sources'), resolve(root, '..', 'shared', 'third-party', 'clickos-sources')]);

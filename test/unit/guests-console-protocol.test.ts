@@ -56,5 +56,6 @@ t.test('vifsUsed: the vifs FromDevice(N)/ToDevice(N) open, after flattening', as
   t.same(vifsUsed('x :: FromDevice(3); d :: Discard; x -> d;'), [3]);
   t.same(vifsUsed('elementclass P { input -> ToDevice(2) -> output } s :: TimedSource(1); s -> P -> Discard;'), [2], 'inside a compound');
   t.same(vifsUsed('s :: TimedSource(1); s -> Discard;'), []);
+  t.same(vifsUsed('FromDevice() -> Discard;'), [0], 'no DEVID: ClickOS opens vif 0');
   t.same(vifsUsed('not click ((('), [], 'unparsable: the checker reports it');
 });
