@@ -1,8 +1,6 @@
 // Verbs that talk to the platform's daemons over XML-RPC. The secret comes from
 // --secret-file or $CLICKOS_SECRET (never from the command line: ps would show it).
 import { readFileSync } from 'node:fs';
-import { XmlRpcClient, callApi } from '../daemon/index.js';
-import { formatStats, monitordApi } from '../controller/monitord/index.js';
 import { UsageError, parseVerb, want } from './context.js';
 import type { Verb } from './xl-verbs.js';
 
@@ -18,6 +16,10 @@ export const daemonVerbs: Record<string, Verb> = {
     const { opts, pos } = parseVerb(args, ctx, { 'secret-file': { type: 'string' } });
     const key = secret(opts['secret-file'] as string | undefined);
     const [url] = want(pos, 1, 'stats [--secret-file FILE] <monitord-url>');
+    // Loaded here, not at the top: the daemon client is dozens of modules every other verb
+    // would pay for at each start.
+    const { XmlRpcClient, callApi } = await import('../daemon/index.js');
+    const { formatStats, monitordApi } = await import('../controller/monitord/index.js');
     const c = new XmlRpcClient({ url: url!, secret: key });
     try {
       const rv = await ctx.step('get_stats', () => callApi(c, monitordApi, 'get_stats'));

@@ -6,9 +6,9 @@
 // bridge needs no `script=` and a missing bridge fails before anything is created.
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import type { VifSpec } from '../toolstack/index.js';
 import { projectRoot } from '../toolstack/project-root.js';
+import { runProgram } from '../toolstack/run.js';
 import { GuestError } from './errors.js';
 
 export type BridgeKind = 'linux' | 'ovs';
@@ -50,7 +50,7 @@ export class Bridges {
     if (!(await exists(`/sys/class/net/${name}`))) return undefined;
     let known = this.ovs.get(name);
     if (!known) {
-      known = execa(this.vsctl, ['--timeout=10', 'br-exists', name], { reject: false }).then((r) => r.exitCode === 0);
+      known = runProgram(this.vsctl, ['--timeout=10', 'br-exists', name], { timeoutMs: 15_000 }).then((r) => r.exitCode === 0);
       this.ovs.set(name, known);
     }
     if (await known) return 'ovs';

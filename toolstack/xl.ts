@@ -1,11 +1,11 @@
-// The xl driver: every xl verb a toolstack needs, run with execa (argument
-// vectors, never a shell), each with a timeout, each failure an XlError with
+// The xl driver: every xl verb a toolstack needs, run as argument vectors (never a
+// shell, toolstack/run.ts), each with a timeout, each failure an XlError with
 // xl's own message and exit code. Outputs are parsed into typed values.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { runProgram } from './run.js';
 import { XlConfig } from './xlcfg/index.js';
 import { XlError, XlTimeoutError } from './errors.js';
 import { checkDomain, checkInt, checkMac, checkName, XlArgumentError, type DomainRef } from './validate.js';
@@ -43,16 +43,11 @@ export class Xl {
 
   /** Runs xl; resolves with stdout, rejects XlError / XlTimeoutError. */
   async run(args: string[], timeoutMs = this.timeoutMs): Promise<string> {
-    // cleanup: false — an xl killed because we exit would leave a half-made domain;
-    // it finishes on its own (and each call has a timeout). Both options also
-    // trim execa's per-call cost, which shows under emulation.
-    const r = await execa(this.bin, args, { timeout: timeoutMs, reject: false, stdin: 'ignore', cleanup: false, stripFinalNewline: false });
-    if (r.timedOut) throw new XlTimeoutError(args, timeoutMs, String(r.stderr ?? ''));
-    if (r.failed || r.exitCode !== 0) {
-      if (r.exitCode === undefined) throw new XlError(args, undefined, `${r.shortMessage}`, `is ${this.bin} installed and on PATH?`);
-      throw new XlError(args, r.exitCode, String(r.stderr ?? ''));
-    }
-    return String(r.stdout ?? '');
+    const r = await runProgram(this.bin, args, { timeoutMs });
+    if (r.timedOut) throw new XlTimeoutError(args, timeoutMs, r.stderr);
+    if (r.spawnError) throw new XlError(args, undefined, r.spawnError.message, `is ${this.bin} installed and on PATH?`);
+    if (r.exitCode !== 0) throw new XlError(args, r.exitCode, r.stderr);
+    return r.stdout;
   }
 
   /** `xl create` from a model via a private temporary file; resolves with the new domid. */
