@@ -94,7 +94,7 @@ export function balance(servers: Server[], traffic: Traffic, o: BalanceOptions =
   } else d = servers.reduce((best, s, i) => (s.capacity > servers[best]!.capacity ? i : best), 0);
 
   const load = new Float64Array(n);
-  const nodes = new Nodes(8 * n + 64);
+  const nodes = new Nodes(traffic, 8 * n + 64);
   const held: number[][] = servers.map(() => []);
   // the default server's leaves: the largest first, ties by address so runs are reproducible
   const pool = new IdHeap((x, y) => {
@@ -112,9 +112,9 @@ export function balance(servers: Server[], traffic: Traffic, o: BalanceOptions =
     // a server that left gives its leaves to the default server; the rest keep theirs
     const start = sortedCover(o.previous.leaves).map((l) => ({ ...l, server: index.has(l.server) ? l.server : servers[d]!.name }));
     for (const l of mergeSiblings(start.map((x) => ({ ...x, load: traffic.load(x.prefix) }))))
-      give(nodes.add(l.prefix.base, l.prefix.len, l.load), index.get(l.server)!);
+      give(nodes.add(l.prefix.base, l.prefix.len), index.get(l.server)!);
     for (let c = 0; c < n; c++) if (c !== d && load[c]! > bound[c]! + eps) shed(c);
-  } else give(nodes.add(ROOT.base, ROOT.len, total), d);
+  } else give(nodes.add(ROOT.base, ROOT.len), d);
 
   /** An overloaded server hands leaves back to the default server until it is down to its share (README.md "Incremental runs"). */
   function shed(c: number): void {
@@ -132,7 +132,8 @@ export function balance(servers: Server[], traffic: Traffic, o: BalanceOptions =
       else if (nodes.load[big]! >= threshold && nodes.len[big]! < MAX_LEN) {
         // too large to give away whole: keep both halves and look again
         mine.shift();
-        mine.push(...nodes.split(big, traffic));
+        const a = nodes.split(big);
+        mine.push(a, a + 1);
       } else {
         const k = mine.findIndex((l) => nodes.load[l]! <= excess + eps);
         if (k >= 0) release(k);
@@ -165,22 +166,25 @@ export function balance(servers: Server[], traffic: Traffic, o: BalanceOptions =
       load[d]! -= size;
       others.updateTop();
     } else if (nodes.len[leaf]! < MAX_LEN) {
-      const [a, b] = nodes.split(leaf, traffic);
+      const a = nodes.split(leaf);
       pool.push(a);
-      pool.push(b);
+      pool.push(a + 1);
     } else parked.push(leaf);
   }
 
-  const leaves: Leaf[] = [];
+  // the leaves in address order, each with its server, siblings of one server merged
+  const owner = new Int32Array(nodes.count);
+  const final: number[] = [];
   const result = servers.map((s, c) => {
     let sum = 0;
     for (const l of c === d ? [...pool.ids(), ...parked] : held[c]!) {
-      leaves.push({ prefix: { base: nodes.base[l]!, len: nodes.len[l]! }, server: s.name, load: nodes.load[l]! });
+      owner[l] = c;
+      final.push(l);
       sum += nodes.load[l]!;
     }
     return { name: s.name, capacity: s.capacity, load: sum, share: share[c]! };
   });
-  const merged = mergeSiblings(leaves.sort((x, y) => x.prefix.base - y.prefix.base));
+  const merged = mergeSiblings(Array.from(nodes.byAddress(final), (l) => ({ prefix: { base: nodes.base[l]!, len: nodes.len[l]! }, server: servers[owner[l]!]!.name, load: nodes.load[l]! })));
   const imb = imbalance(result);
   return { defaultServer: servers[d]!.name, leaves: merged, servers: result, total, maxImbalance, imbalance: imb, met: imb <= maxImbalance * (1 + 1e-9) };
 }

@@ -4,36 +4,77 @@
 import { MAX_LEN } from './prefix.js';
 import type { Traffic } from './traffic.js';
 
+/** Node ids below this fit beside a 32-bit address in a double's 53 bits. */
+const ID_SPACE = 2 ** 21;
+
 export class Nodes {
   base: Float64Array;
   len: Uint8Array;
   load: Float64Array;
+  /** the traffic atoms starting inside the node are lo..hi-1; host ≥ 0 is an atom containing the node whole */
+  lo: Int32Array;
+  hi: Int32Array;
+  host: Int32Array;
   count = 0;
 
-  constructor(capacity: number) {
+  constructor(private readonly traffic: Traffic, capacity: number) {
     this.base = new Float64Array(capacity);
     this.len = new Uint8Array(capacity);
     this.load = new Float64Array(capacity);
+    this.lo = new Int32Array(capacity);
+    this.hi = new Int32Array(capacity);
+    this.host = new Int32Array(capacity);
   }
 
-  add(base: number, len: number, load: number): number {
+  /** A node for any prefix (its atoms found from scratch). */
+  add(base: number, len: number): number {
+    const t = this.traffic;
+    const lo = t.firstAtOrAfter(base);
+    const hi = t.firstAtOrAfter(base + 2 ** (MAX_LEN - len));
+    return this.put(base, len, lo, hi, t.container(base, len, lo));
+  }
+
+  private put(base: number, len: number, lo: number, hi: number, host: number): number {
     if (this.count === this.base.length) this.grow();
     const i = this.count++;
     this.base[i] = base;
     this.len[i] = len;
-    this.load[i] = load;
+    this.lo[i] = lo;
+    this.hi[i] = hi;
+    this.host[i] = host;
+    this.load[i] = host >= 0 ? this.traffic.part(host, len) : this.traffic.sum(lo, hi);
     return i;
   }
 
-  /** Two new nodes, the halves of node i; the second's load is the rest of i's, so one lookup per split. */
-  split(i: number, traffic: Traffic): [number, number] {
+  /** Two new nodes, the halves of node i: the first is the returned id, the second the next one. The search for the atoms of each half stays inside i's. */
+  split(i: number): number {
+    const t = this.traffic;
     const len = this.len[i]! + 1;
     const base = this.base[i]!;
-    const half = 2 ** (MAX_LEN - len);
-    const first = traffic.load({ base, len });
-    const a = this.add(base, len, first);
-    const b = this.add(base + half, len, Math.max(0, this.load[i]! - first));
-    return [a, b];
+    const mid = base + 2 ** (MAX_LEN - len);
+    const host = this.host[i]!;
+    if (host >= 0) {
+      const a = this.put(base, len, 0, 0, host);
+      this.put(mid, len, 0, 0, host);
+      return a;
+    }
+    const lo = this.lo[i]!;
+    const hi = this.hi[i]!;
+    const cut = t.firstAtOrAfter(mid, lo, hi);
+    const a = this.put(base, len, lo, cut, t.host(base, len, lo, cut));
+    this.put(mid, len, cut, hi, t.host(mid, len, cut, hi));
+    return a;
+  }
+
+  /** Ids sorted by address (a numeric sort of base·2²¹ + id: exact in a double, no comparator). */
+  byAddress(ids: ArrayLike<number>): Int32Array {
+    if (this.count > ID_SPACE) throw new Error(`more than ${ID_SPACE} tree nodes`);
+    const keys = new Float64Array(ids.length);
+    for (let k = 0; k < ids.length; k++) keys[k] = this.base[ids[k]!]! * ID_SPACE + ids[k]!;
+    keys.sort();
+    const out = new Int32Array(ids.length);
+    for (let k = 0; k < keys.length; k++) out[k] = keys[k]! % ID_SPACE;
+    return out;
   }
 
   private grow(): void {
@@ -44,8 +85,12 @@ export class Nodes {
     len.set(this.len);
     const load = new Float64Array(n);
     load.set(this.load);
-    this.base = base;
-    this.len = len;
-    this.load = load;
+    const lo = new Int32Array(n);
+    lo.set(this.lo);
+    const hi = new Int32Array(n);
+    hi.set(this.hi);
+    const host = new Int32Array(n);
+    host.set(this.host);
+    Object.assign(this, { base, len, load, lo, hi, host });
   }
 }

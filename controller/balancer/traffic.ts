@@ -4,7 +4,7 @@
 // are all atoms. load(prefix) is what the algorithm asks thousands of times per run, so
 // it is two binary searches over prefix sums, never a scan.
 import { BalancerInputError, checkNumber } from './errors.js';
-import { checkPrefix, end, prefixText, ROOT, size, type Prefix } from './prefix.js';
+import { checkPrefix, end, prefixText, ROOT, type Prefix } from './prefix.js';
 
 export interface Atom {
   prefix: Prefix;
@@ -71,23 +71,46 @@ export class Traffic {
 
   /** Load inside prefix p. */
   load(p: Prefix): number {
-    const lo = this.firstAtOrAfter(p.base);
-    // an atom starting before p that reaches into it contains p: p gets its share by size
-    const prev = lo - 1;
-    if (prev >= 0 && this.bases[prev]! + 2 ** (32 - this.lens[prev]!) > p.base) return (this.loads[prev]! * size(p)) / 2 ** (32 - this.lens[prev]!);
-    // an atom starting at p's base and at least as large also contains p
-    if (lo < this.lens.length && this.bases[lo] === p.base && this.lens[lo]! <= p.len) return (this.loads[lo]! * size(p)) / 2 ** (32 - this.lens[lo]!);
-    return this.cum[this.firstAtOrAfter(end(p))]! - this.cum[lo]!;
+    return this.loadAt(p.base, p.len);
   }
 
-  private firstAtOrAfter(addr: number): number {
-    let lo = 0;
-    let hi = this.bases.length;
+  /** load() without a prefix object. */
+  loadAt(base: number, len: number): number {
+    const lo = this.firstAtOrAfter(base);
+    const host = this.container(base, len, lo);
+    return host >= 0 ? this.part(host, len) : this.sum(lo, this.firstAtOrAfter(base + 2 ** (32 - len)));
+  }
+
+  /** The atom containing the prefix (base, len) whole, or -1; lo is firstAtOrAfter(base). */
+  container(base: number, len: number, lo: number): number {
+    // an atom starting before the prefix that reaches into it contains it
+    if (lo > 0 && this.bases[lo - 1]! + 2 ** (32 - this.lens[lo - 1]!) > base) return lo - 1;
+    return this.host(base, len, lo, this.bases.length);
+  }
+
+  /** Index of the first atom starting at or after addr, searching atoms lo..hi-1 only (nodes.ts narrows it as the tree deepens). */
+  firstAtOrAfter(addr: number, lo = 0, hi = this.bases.length): number {
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (this.bases[mid]! < addr) lo = mid + 1;
       else hi = mid;
     }
     return lo;
+  }
+
+  /** Atom lo when it starts at base and is at least as large as the prefix (base, len) (so contains it), else -1; hi bounds the atoms to look at. */
+  host(base: number, len: number, lo: number, hi: number): number {
+    if (lo < hi && this.bases[lo] === base && this.lens[lo]! <= len) return lo;
+    return -1;
+  }
+
+  /** Load of atoms lo..hi-1. */
+  sum(lo: number, hi: number): number {
+    return this.cum[hi]! - this.cum[lo]!;
+  }
+
+  /** The share of atom i that the prefix of length len inside it carries. */
+  part(i: number, len: number): number {
+    return this.loads[i]! * 2 ** (this.lens[i]! - len);
   }
 }
