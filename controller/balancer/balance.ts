@@ -83,6 +83,8 @@ export function balance(servers: Server[], traffic: Traffic, o: BalanceOptions =
   const share = servers.map((s) => (total * s.capacity) / capacity);
   const bound = share.map((s) => s * maxImbalance);
   const threshold = (chunk * total) / n;
+  // shedding splits no piece below this (2.5 % of the average share)
+  const smallestPiece = total / n / 40;
   // float sums of many leaves: compare loads with this much slack
   const eps = total * 1e-12;
 
@@ -96,8 +98,10 @@ export function balance(servers: Server[], traffic: Traffic, o: BalanceOptions =
   const load = new Float64Array(n);
   const nodes = new Nodes(traffic, 8 * n + 64);
   const held: number[][] = servers.map(() => []);
-  // the default server's leaves: the largest first, ties by address so runs are reproducible
+  // the default server's leaves: those it just received (from a server that left or shed) before those it already had, so
+  // that a rerun moves what must move and not something else of the same size; then the largest first, ties by address
   const pool = new IdHeap((x, y) => {
+    if (nodes.kept[x] !== nodes.kept[y]) return nodes.kept[x]! < nodes.kept[y]!;
     const lx = nodes.load[x]!;
     const ly = nodes.load[y]!;
     return lx > ly || (lx === ly && nodes.base[x]! < nodes.base[y]!) || (lx === ly && nodes.base[x] === nodes.base[y] && nodes.len[x]! < nodes.len[y]!);
@@ -110,27 +114,66 @@ export function balance(servers: Server[], traffic: Traffic, o: BalanceOptions =
 
   if (o.previous) {
     // a server that left gives its leaves to the default server; the rest keep theirs
-    const start = sortedCover(o.previous.leaves).map((l) => ({ ...l, server: index.has(l.server) ? l.server : servers[d]!.name }));
-    for (const l of mergeSiblings(start.map((x) => ({ ...x, load: traffic.load(x.prefix) }))))
-      give(nodes.add(l.prefix.base, l.prefix.len), index.get(l.server)!);
-    for (let c = 0; c < n; c++) if (c !== d && load[c]! > bound[c]! + eps) shed(c);
+    const start = sortedCover(o.previous.leaves).map((l) => ({ ...l, server: index.has(l.server) ? l.server : `\u0000${l.server}` }));
+    for (const l of mergeSiblings(start.map((x) => ({ ...x, load: 0 })))) {
+      const owner = index.get(l.server) ?? d;
+      give(nodes.add(l.prefix.base, l.prefix.len, owner === d && index.has(l.server) ? 1 : 0), owner);
+    }
+    // an overloaded server gives to a server far below its share when one can take the leaf, else back to the pool
+    const sink = (leaf: number): number => {
+      let best = d;
+      for (let u = 0; u < n; u++)
+        if (u !== d && underloaded(u) && share[u]! - load[u]! >= nodes.load[leaf]! && (best === d || share[u]! - load[u]! > share[best]! - load[best]!)) best = u;
+      return best;
+    };
+    for (let c = 0; c < n; c++) if (c !== d && load[c]! > bound[c]! + eps) shed(c, share[c]!, sink);
+    // a starved server (a new replica) is filled straight from the others, the most loaded first: each donor gives down
+    // to a common level (load/share, never below 1/maxImbalance) chosen so that the donations cover what the starved lack
+    let lack = 0;
+    for (let c = 0; c < n; c++) if (c !== d && starved(c)) lack += share[c]! - load[c]!;
+    const donors = [...Array(n).keys()].filter((c) => c !== d && !starved(c));
+    const given = (level: number) => donors.reduce((t, c) => t + Math.max(0, load[c]! - level * share[c]!), 0);
+    let lo = 1 / maxImbalance;
+    let hi = maxImbalance;
+    for (let k = 0; k < 50 && lack > eps; k++) {
+      const mid = (lo + hi) / 2;
+      if (given(mid) > lack) lo = mid;
+      else hi = mid;
+    }
+    donors.sort((x, y) => load[y]! / share[y]! - load[x]! / share[x]! || x - y);
+    for (let u = 0; u < n && lack > eps; u++) {
+      if (u === d || !starved(u)) continue;
+      for (const c of donors) {
+        const want = share[u]! - load[u]!;
+        if (want <= eps) break;
+        if (load[c]! > hi * share[c]! + eps) shed(c, Math.max(hi * share[c]!, load[c]! - want), () => u);
+      }
+    }
   } else give(nodes.add(ROOT.base, ROOT.len), d);
 
-  /** An overloaded server hands leaves back to the default server until it is down to its share (README.md "Incremental runs"). */
-  function shed(c: number): void {
+  function underloaded(c: number): boolean {
+    return load[c]! < share[c]! / maxImbalance - eps;
+  }
+  /** Below half its share: a new replica, or one whose traffic went elsewhere. */
+  function starved(c: number): boolean {
+    return load[c]! < share[c]! / 2;
+  }
+
+  /** Server c hands leaves to `dest(leaf)` (the default server: back to the pool) until its load is down to `to` (README.md "Incremental runs"). */
+  function shed(c: number, to: number, dest: (leaf: number) => number): void {
     const mine = held[c]!;
     const release = (k: number): void => {
       const [leaf] = mine.splice(k, 1);
       load[c]! -= nodes.load[leaf!]!;
-      give(leaf!, d);
+      give(leaf!, dest(leaf!));
     };
-    while (load[c]! > share[c]! + eps && mine.length) {
-      const excess = load[c]! - share[c]!;
+    while (load[c]! > to + eps && mine.length) {
+      const excess = load[c]! - to;
       mine.sort((x, y) => nodes.load[y]! - nodes.load[x]! || nodes.base[x]! - nodes.base[y]!);
       const big = mine[0]!;
       if (nodes.load[big]! <= excess + eps) release(0);
-      else if (nodes.load[big]! >= threshold && nodes.len[big]! < MAX_LEN) {
-        // too large to give away whole: keep both halves and look again
+      else if (nodes.load[big]! / 2 >= smallestPiece && nodes.len[big]! < MAX_LEN) {
+        // too large to give away whole: keep both halves and look again (not into crumbs: every piece is two rules)
         mine.shift();
         const a = nodes.split(big);
         mine.push(a, a + 1);

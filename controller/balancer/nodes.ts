@@ -15,6 +15,8 @@ export class Nodes {
   lo: Int32Array;
   hi: Int32Array;
   host: Int32Array;
+  /** 1: the default server held it before this run (split halves inherit it) */
+  kept: Uint8Array;
   count = 0;
 
   constructor(private readonly traffic: Traffic, capacity: number) {
@@ -24,14 +26,17 @@ export class Nodes {
     this.lo = new Int32Array(capacity);
     this.hi = new Int32Array(capacity);
     this.host = new Int32Array(capacity);
+    this.kept = new Uint8Array(capacity);
   }
 
   /** A node for any prefix (its atoms found from scratch). */
-  add(base: number, len: number): number {
+  add(base: number, len: number, kept = 0): number {
     const t = this.traffic;
     const lo = t.firstAtOrAfter(base);
     const hi = t.firstAtOrAfter(base + 2 ** (MAX_LEN - len));
-    return this.put(base, len, lo, hi, t.container(base, len, lo));
+    const i = this.put(base, len, lo, hi, t.container(base, len, lo));
+    this.kept[i] = kept;
+    return i;
   }
 
   private put(base: number, len: number, lo: number, hi: number, host: number): number {
@@ -53,9 +58,11 @@ export class Nodes {
     const base = this.base[i]!;
     const mid = base + 2 ** (MAX_LEN - len);
     const host = this.host[i]!;
+    const kept = this.kept[i]!;
     if (host >= 0) {
       const a = this.put(base, len, 0, 0, host);
       this.put(mid, len, 0, 0, host);
+      this.kept[a] = this.kept[a + 1] = kept;
       return a;
     }
     const lo = this.lo[i]!;
@@ -63,6 +70,7 @@ export class Nodes {
     const cut = t.firstAtOrAfter(mid, lo, hi);
     const a = this.put(base, len, lo, cut, t.host(base, len, lo, cut));
     this.put(mid, len, cut, hi, t.host(mid, len, cut, hi));
+    this.kept[a] = this.kept[a + 1] = kept;
     return a;
   }
 
@@ -91,6 +99,8 @@ export class Nodes {
     hi.set(this.hi);
     const host = new Int32Array(n);
     host.set(this.host);
-    Object.assign(this, { base, len, load, lo, hi, host });
+    const kept = new Uint8Array(n);
+    kept.set(this.kept);
+    Object.assign(this, { base, len, load, lo, hi, host, kept });
   }
 }
