@@ -45,10 +45,29 @@ interface Hop {
   vlan?: number;
 }
 
+/** Priority of every flow when none is given. */
+export const DEFAULT_FLOW_PRIORITY = 1000;
+/** VLAN id of port 0 on a shared vif when none is given; port k is vlanBase + k. */
+export const DEFAULT_VLAN_BASE = 100;
+/** The largest VLAN id a tag may carry (4095 is reserved). */
+export const MAX_VLAN_ID = 4094;
+
+/**
+ * The tag actions between a hop entered with `inVlan` and one left with `outVlan`
+ * (undefined: untagged): push on entry to a shared vif, pop on the way out, rewrite
+ * between two shared vifs (D3.2 §2.2.6).
+ */
+export function retagActions(inVlan: number | undefined, outVlan: number | undefined): Action[] {
+  if (inVlan === undefined && outVlan !== undefined) return [{ type: 'push_vlan', ethertype: ETH_TYPE_VLAN }, { type: 'set_vlan_vid', vid: outVlan }];
+  if (inVlan !== undefined && outVlan === undefined) return [{ type: 'pop_vlan' }];
+  if (inVlan !== undefined && outVlan !== undefined && inVlan !== outVlan) return [{ type: 'set_vlan_vid', vid: outVlan }];
+  return [];
+}
+
 export function planFlows(alloc: InstalledAllocation, o: FlowPlanOptions): Flow[] {
   const req = alloc.request;
-  const priority = o.priority ?? 1000;
-  const vlanBase = o.vlanBase ?? 100;
+  const priority = o.priority ?? DEFAULT_FLOW_PRIORITY;
+  const vlanBase = o.vlanBase ?? DEFAULT_VLAN_BASE;
   const table = o.table ?? 0;
 
   const owner = new Map<number, string>();
@@ -62,7 +81,7 @@ export function planFlows(alloc: InstalledAllocation, o: FlowPlanOptions): Flow[
       if (owner.has(v) && owner.get(v) !== m.name) throw new FlowPlanError(`switch port ${v} is the vif of both '${owner.get(v)}' and '${m.name}'`);
       owner.set(v, m.name);
     }
-    if (ports - 1 + vlanBase > 4094 && vifs.length === 1) throw new FlowPlanError(`VLAN ids from ${vlanBase} for '${m.name}' run past 4094`);
+    if (ports - 1 + vlanBase > MAX_VLAN_ID && vifs.length === 1) throw new FlowPlanError(`VLAN ids from ${vlanBase} for '${m.name}' run past ${MAX_VLAN_ID}`);
   }
   for (const v of req.modules.flatMap((m) => alloc.modulePorts[m.name]))
     if (v === o.networkPort) throw new FlowPlanError(`switch port ${v} is both a vif and the network port`);
@@ -102,10 +121,7 @@ export function planFlows(alloc: InstalledAllocation, o: FlowPlanOptions): Flow[
     }
     const to = req.toNet.find((t) => t.name === c.to);
     const out: Hop = to ? { port: named(to.value, `ToNet '${to.name}'`) } : hop(c.to, c.toPort);
-    const actions: Action[] = [];
-    if (inVlan === undefined && out.vlan !== undefined) actions.push({ type: 'push_vlan', ethertype: ETH_TYPE_VLAN }, { type: 'set_vlan_vid', vid: out.vlan });
-    else if (inVlan !== undefined && out.vlan === undefined) actions.push({ type: 'pop_vlan' });
-    else if (inVlan !== undefined && out.vlan !== undefined && inVlan !== out.vlan) actions.push({ type: 'set_vlan_vid', vid: out.vlan });
+    const actions = retagActions(inVlan, out.vlan);
     // OpenFlow never sends a packet back where it came in unless told IN_PORT
     actions.push({ type: 'output', port: out.port === match.inPort ? 'IN_PORT' : out.port });
     flows.push({ table, priority, match, actions });

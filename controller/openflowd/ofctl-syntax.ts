@@ -27,6 +27,11 @@ function int(v: string, what: string, max: number): number {
   return n;
 }
 
+/** An IPv4 address or prefix ('10.0.0.0/8', '10.0.0.0/255.0.0.0', '10.1.2.3'); host bits are cleared. */
+export function parseIpv4Prefix(v: string, what = 'prefix'): Ipv4Prefix {
+  return prefix(v, what);
+}
+
 function prefix(v: string, what: string): Ipv4Prefix {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}|\d+\.\d+\.\d+\.\d+))?$/.exec(v);
   if (!m || m.slice(1, 5).some((o) => Number(o) > 255)) throw new MatchSyntaxError(`${what} '${v}' is not an IPv4 address or prefix (a.b.c.d or a.b.c.d/len)`);

@@ -1,0 +1,243 @@
+// The load-balancing algorithm of D3.2 §2.2.4 (README.md "The algorithm"): a binary tree
+// of IPv4 prefixes whose leaves are assigned to servers. A "default" server starts with
+// the whole space; while it is overloaded, the leaf with the most traffic goes to the
+// server with the most unused capacity if it fits there, else it is split in two. Below
+// the chunk threshold a leaf "fits" as long as it does not overload the server, which
+// saves splits. Given the previous assignment the run is incremental: every leaf stays
+// where it was unless its server left or is overloaded, so a rebalance moves only what
+// must move (README.md "Incremental runs").
+import { BalancerInputError, checkNumber } from './errors.js';
+import { IdHeap } from './heap.js';
+import { mergeSiblings, sortedCover, type Leaf } from './leaves.js';
+import { Nodes } from './nodes.js';
+import { MAX_LEN, ROOT } from './prefix.js';
+import type { Traffic } from './traffic.js';
+
+export interface Server {
+  name: string;
+  /** any positive number; only the proportions between servers matter */
+  capacity: number;
+}
+
+export interface BalanceOptions {
+  /** the proportionally most overworked server's load over its share may not exceed this (≥ 1; default 1.1, D3.2 §2.2.5) */
+  maxImbalance?: number;
+  /** as a fraction of the average load per server (default 0.2, D3.2 §2.2.7) */
+  chunkThreshold?: number;
+  /** the server taking every unassigned prefix (default: the previous one, else the largest) */
+  defaultServer?: string;
+  /** the last run's assignment: start from it and move only what must move */
+  previous?: Assignment;
+}
+
+export interface Assignment {
+  defaultServer: string;
+  /** the tree's leaves, sorted by address, covering 0.0.0.0/0; the default server's own included */
+  leaves: Leaf[];
+  /** per server: its load, and its share (total × capacity / all capacities) */
+  servers: Array<Server & { load: number; share: number }>;
+  total: number;
+  maxImbalance: number;
+  imbalance: number;
+  /** imbalance ≤ maxImbalance (false only when a single address carries more than a server may take) */
+  met: boolean;
+}
+
+export const DEFAULT_MAX_IMBALANCE = 1.1;
+export const DEFAULT_CHUNK_THRESHOLD = 0.2;
+
+/** The proportionally most overworked server's load over its share (1 when there is no traffic). */
+export function imbalance(servers: Array<{ load: number; share: number }>): number {
+  let worst = 1;
+  for (const s of servers) if (s.share > 0) worst = Math.max(worst, s.load / s.share);
+  return worst;
+}
+
+/** The imbalance of an assignment under other traffic (e.g. the latest estimate): what the rebalance trigger watches. */
+export function imbalanceUnder(a: Assignment, traffic: Traffic): number {
+  const load = new Map<string, number>(a.servers.map((s) => [s.name, 0]));
+  for (const l of a.leaves) load.set(l.server, load.get(l.server)! + traffic.load(l.prefix));
+  const cap = a.servers.reduce((n, s) => n + s.capacity, 0);
+  return imbalance(a.servers.map((s) => ({ load: load.get(s.name)!, share: (traffic.total * s.capacity) / cap })));
+}
+
+function checkServers(servers: Server[]): void {
+  if (!servers.length) throw new BalancerInputError('no servers to balance over');
+  const seen = new Set<string>();
+  for (const s of servers) {
+    if (typeof s.name !== 'string' || !s.name) throw new BalancerInputError('a server has no name');
+    if (seen.has(s.name)) throw new BalancerInputError(`server '${s.name}' is listed twice`);
+    seen.add(s.name);
+    checkNumber(s.capacity, `capacity of server '${s.name}'`, 0, true);
+  }
+}
+
+export function balance(servers: Server[], traffic: Traffic, o: BalanceOptions = {}): Assignment {
+  checkServers(servers);
+  const maxImbalance = checkNumber(o.maxImbalance ?? DEFAULT_MAX_IMBALANCE, 'maximum imbalance', 1);
+  const chunk = checkNumber(o.chunkThreshold ?? DEFAULT_CHUNK_THRESHOLD, 'chunk threshold', 0);
+  const n = servers.length;
+  const index = new Map(servers.map((s, i) => [s.name, i]));
+  const total = traffic.total;
+  const capacity = servers.reduce((t, s) => t + s.capacity, 0);
+  const share = servers.map((s) => (total * s.capacity) / capacity);
+  const bound = share.map((s) => s * maxImbalance);
+  const threshold = (chunk * total) / n;
+  // shedding splits no piece below this (2.5 % of the average share)
+  const smallestPiece = total / n / 40;
+  // float sums of many leaves: compare loads with this much slack
+  const eps = total * 1e-12;
+
+  let d: number;
+  const named = o.defaultServer ?? (o.previous && index.has(o.previous.defaultServer) ? o.previous.defaultServer : undefined);
+  if (named !== undefined) {
+    if (!index.has(named)) throw new BalancerInputError(`default server '${named}' is not one of the servers`);
+    d = index.get(named)!;
+  } else d = servers.reduce((best, s, i) => (s.capacity > servers[best]!.capacity ? i : best), 0);
+
+  const load = new Float64Array(n);
+  const nodes = new Nodes(traffic, 8 * n + 64);
+  const held: number[][] = servers.map(() => []);
+  // the default server's leaves: those it just received (from a server that left or shed) before those it already had, so
+  // that a rerun moves what must move and not something else of the same size; then the largest first, ties by address
+  const pool = new IdHeap((x, y) => {
+    if (nodes.kept[x] !== nodes.kept[y]) return nodes.kept[x]! < nodes.kept[y]!;
+    const lx = nodes.load[x]!;
+    const ly = nodes.load[y]!;
+    return lx > ly || (lx === ly && nodes.base[x]! < nodes.base[y]!) || (lx === ly && nodes.base[x] === nodes.base[y] && nodes.len[x]! < nodes.len[y]!);
+  }, 4 * n + 64);
+  const give = (leaf: number, to: number): void => {
+    load[to]! += nodes.load[leaf]!;
+    if (to === d) pool.push(leaf);
+    else held[to]!.push(leaf);
+  };
+
+  if (o.previous) {
+    // a server that left gives its leaves to the default server; the rest keep theirs
+    const start = sortedCover(o.previous.leaves).map((l) => ({ ...l, server: index.has(l.server) ? l.server : `\u0000${l.server}` }));
+    for (const l of mergeSiblings(start.map((x) => ({ ...x, load: 0 })))) {
+      const owner = index.get(l.server) ?? d;
+      give(nodes.add(l.prefix.base, l.prefix.len, owner === d && index.has(l.server) ? 1 : 0), owner);
+    }
+    // an overloaded server gives to a server far below its share when one can take the leaf, else back to the pool
+    const sink = (leaf: number): number => {
+      let best = d;
+      for (let u = 0; u < n; u++)
+        if (u !== d && underloaded(u) && share[u]! - load[u]! >= nodes.load[leaf]! && (best === d || share[u]! - load[u]! > share[best]! - load[best]!)) best = u;
+      return best;
+    };
+    for (let c = 0; c < n; c++) if (c !== d && load[c]! > bound[c]! + eps) shed(c, share[c]!, sink);
+    // a starved server (a new replica) is filled straight from the others, the most loaded first: each donor gives down
+    // to a common level (load/share, never below 1/maxImbalance) chosen so that the donations cover what the starved lack
+    let lack = 0;
+    for (let c = 0; c < n; c++) if (c !== d && starved(c)) lack += share[c]! - load[c]!;
+    const donors = [...Array(n).keys()].filter((c) => c !== d && !starved(c));
+    const given = (level: number) => donors.reduce((t, c) => t + Math.max(0, load[c]! - level * share[c]!), 0);
+    let lo = 1 / maxImbalance;
+    let hi = maxImbalance;
+    for (let k = 0; k < 50 && lack > eps; k++) {
+      const mid = (lo + hi) / 2;
+      if (given(mid) > lack) lo = mid;
+      else hi = mid;
+    }
+    donors.sort((x, y) => load[y]! / share[y]! - load[x]! / share[x]! || x - y);
+    for (let u = 0; u < n && lack > eps; u++) {
+      if (u === d || !starved(u)) continue;
+      for (const c of donors) {
+        const want = share[u]! - load[u]!;
+        if (want <= eps) break;
+        if (load[c]! > hi * share[c]! + eps) shed(c, Math.max(hi * share[c]!, load[c]! - want), () => u);
+      }
+    }
+  } else give(nodes.add(ROOT.base, ROOT.len), d);
+
+  function underloaded(c: number): boolean {
+    return load[c]! < share[c]! / maxImbalance - eps;
+  }
+  /** Below half its share: a new replica, or one whose traffic went elsewhere. */
+  function starved(c: number): boolean {
+    return load[c]! < share[c]! / 2;
+  }
+
+  /** Server c hands leaves to `dest(leaf)` (the default server: back to the pool) until its load is down to `to` (README.md "Incremental runs"). */
+  function shed(c: number, to: number, dest: (leaf: number) => number): void {
+    const mine = held[c]!;
+    const release = (k: number): void => {
+      const [leaf] = mine.splice(k, 1);
+      load[c]! -= nodes.load[leaf!]!;
+      give(leaf!, dest(leaf!));
+    };
+    while (load[c]! > to + eps && mine.length) {
+      const excess = load[c]! - to;
+      mine.sort((x, y) => nodes.load[y]! - nodes.load[x]! || nodes.base[x]! - nodes.base[y]!);
+      const big = mine[0]!;
+      if (nodes.load[big]! <= excess + eps) release(0);
+      else if (nodes.load[big]! / 2 >= smallestPiece && nodes.len[big]! < MAX_LEN) {
+        // too large to give away whole: keep both halves and look again (not into crumbs: every piece is two rules)
+        mine.shift();
+        const a = nodes.split(big);
+        mine.push(a, a + 1);
+      } else {
+        const k = mine.findIndex((l) => nodes.load[l]! <= excess + eps);
+        if (k >= 0) release(k);
+        else if (load[c]! > bound[c]! + eps) release(mine.length - 1);
+        else break;
+      }
+    }
+  }
+
+  // the other servers, the one with the most unused capacity first
+  const others = new IdHeap((x, y) => {
+    const sx = share[x]! - load[x]!;
+    const sy = share[y]! - load[y]!;
+    return sx > sy || (sx === sy && x < y);
+  }, n);
+  for (let c = 0; c < n; c++) if (c !== d) others.push(c);
+  // leaves the default server keeps whatever happens: single addresses that fit nowhere
+  const parked: number[] = [];
+
+  while (load[d]! > bound[d]! + eps && pool.size && others.size) {
+    const leaf = pool.peek();
+    const size = nodes.load[leaf]!;
+    if (size <= eps) break;
+    const c = others.peek();
+    const room = (size >= threshold ? share[c]! : bound[c]!) - load[c]!;
+    pool.pop();
+    if (size <= room + eps) {
+      held[c]!.push(leaf);
+      load[c]! += size;
+      load[d]! -= size;
+      others.updateTop();
+    } else if (nodes.len[leaf]! < MAX_LEN) {
+      const a = nodes.split(leaf);
+      pool.push(a);
+      pool.push(a + 1);
+    } else parked.push(leaf);
+  }
+
+  // the leaves in address order, each with its server, siblings of one server merged
+  const owner = new Int32Array(nodes.count);
+  const final: number[] = [];
+  const result = servers.map((s, c) => {
+    let sum = 0;
+    for (const l of c === d ? [...pool.ids(), ...parked] : held[c]!) {
+      owner[l] = c;
+      final.push(l);
+      sum += nodes.load[l]!;
+    }
+    return { name: s.name, capacity: s.capacity, load: sum, share: share[c]! };
+  });
+  const merged = mergeSiblings(Array.from(nodes.byAddress(final), (l) => ({ prefix: { base: nodes.base[l]!, len: nodes.len[l]! }, server: servers[owner[l]!]!.name, load: nodes.load[l]! })));
+  const imb = imbalance(result);
+  return { defaultServer: servers[d]!.name, leaves: merged, servers: result, total, maxImbalance, imbalance: imb, met: imb <= maxImbalance * (1 + 1e-9) };
+}
+
+/** Prefixes assigned to servers other than the default one: each is two flows (rules.ts). */
+export function assignedPrefixes(a: Assignment): Leaf[] {
+  return a.leaves.filter((l) => l.server !== a.defaultServer);
+}
+
+/** Prefixes per server as D3.2 §2.2.7 counts them: every assigned prefix, plus one for the default server's 0/0. */
+export function prefixesPerServer(a: Assignment): number {
+  return (assignedPrefixes(a).length + 1) / a.servers.length;
+}

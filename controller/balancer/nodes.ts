@@ -1,0 +1,106 @@
+// The tree's nodes while one balancer run builds it, as a struct of typed arrays: a run
+// on 1000 servers splits thousands of nodes, and one object each was most of its time
+// (README.md "Measured").
+import { MAX_LEN } from './prefix.js';
+import type { Traffic } from './traffic.js';
+
+/** Node ids below this fit beside a 32-bit address in a double's 53 bits. */
+const ID_SPACE = 2 ** 21;
+
+export class Nodes {
+  base: Float64Array;
+  len: Uint8Array;
+  load: Float64Array;
+  /** the traffic atoms starting inside the node are lo..hi-1; host ≥ 0 is an atom containing the node whole */
+  lo: Int32Array;
+  hi: Int32Array;
+  host: Int32Array;
+  /** 1: the default server held it before this run (split halves inherit it) */
+  kept: Uint8Array;
+  count = 0;
+
+  constructor(private readonly traffic: Traffic, capacity: number) {
+    this.base = new Float64Array(capacity);
+    this.len = new Uint8Array(capacity);
+    this.load = new Float64Array(capacity);
+    this.lo = new Int32Array(capacity);
+    this.hi = new Int32Array(capacity);
+    this.host = new Int32Array(capacity);
+    this.kept = new Uint8Array(capacity);
+  }
+
+  /** A node for any prefix (its atoms found from scratch). */
+  add(base: number, len: number, kept = 0): number {
+    const t = this.traffic;
+    const lo = t.firstAtOrAfter(base);
+    const hi = t.firstAtOrAfter(base + 2 ** (MAX_LEN - len));
+    const i = this.put(base, len, lo, hi, t.container(base, len, lo));
+    this.kept[i] = kept;
+    return i;
+  }
+
+  private put(base: number, len: number, lo: number, hi: number, host: number): number {
+    if (this.count === this.base.length) this.grow();
+    const i = this.count++;
+    this.base[i] = base;
+    this.len[i] = len;
+    this.lo[i] = lo;
+    this.hi[i] = hi;
+    this.host[i] = host;
+    this.load[i] = host >= 0 ? this.traffic.part(host, len) : this.traffic.sum(lo, hi);
+    return i;
+  }
+
+  /** Two new nodes, the halves of node i: the first is the returned id, the second the next one. The search for the atoms of each half stays inside i's. */
+  split(i: number): number {
+    const t = this.traffic;
+    const len = this.len[i]! + 1;
+    const base = this.base[i]!;
+    const mid = base + 2 ** (MAX_LEN - len);
+    const host = this.host[i]!;
+    const kept = this.kept[i]!;
+    if (host >= 0) {
+      const a = this.put(base, len, 0, 0, host);
+      this.put(mid, len, 0, 0, host);
+      this.kept[a] = this.kept[a + 1] = kept;
+      return a;
+    }
+    const lo = this.lo[i]!;
+    const hi = this.hi[i]!;
+    const cut = t.firstAtOrAfter(mid, lo, hi);
+    const a = this.put(base, len, lo, cut, t.host(base, len, lo, cut));
+    this.put(mid, len, cut, hi, t.host(mid, len, cut, hi));
+    this.kept[a] = this.kept[a + 1] = kept;
+    return a;
+  }
+
+  /** Ids sorted by address (a numeric sort of base·2²¹ + id: exact in a double, no comparator). */
+  byAddress(ids: ArrayLike<number>): Int32Array {
+    if (this.count > ID_SPACE) throw new Error(`more than ${ID_SPACE} tree nodes`);
+    const keys = new Float64Array(ids.length);
+    for (let k = 0; k < ids.length; k++) keys[k] = this.base[ids[k]!]! * ID_SPACE + ids[k]!;
+    keys.sort();
+    const out = new Int32Array(ids.length);
+    for (let k = 0; k < keys.length; k++) out[k] = keys[k]! % ID_SPACE;
+    return out;
+  }
+
+  private grow(): void {
+    const n = this.base.length * 2;
+    const base = new Float64Array(n);
+    base.set(this.base);
+    const len = new Uint8Array(n);
+    len.set(this.len);
+    const load = new Float64Array(n);
+    load.set(this.load);
+    const lo = new Int32Array(n);
+    lo.set(this.lo);
+    const hi = new Int32Array(n);
+    hi.set(this.hi);
+    const host = new Int32Array(n);
+    host.set(this.host);
+    const kept = new Uint8Array(n);
+    kept.set(this.kept);
+    Object.assign(this, { base, len, load, lo, hi, host, kept });
+  }
+}
