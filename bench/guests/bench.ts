@@ -74,6 +74,8 @@ async function poolVsXl(xs: XenStore, xl: Xl): Promise<void> {
       viaPool.push(tp);
       const [c, n, st] = phases[i]!;
       console.log(`# round ${i + 1}: xl create + install + start ${tx.toFixed(3)} s, pool ${tp.toFixed(3)} s (claim ${(c * 1000).toFixed(0)} ms, install ${(n * 1000).toFixed(0)} ms, start until the guest's console confirms ${(st * 1000).toFixed(0)} ms)`);
+      // Both routers poll their vCPU (docs/clickos.md): left Running, they would slow every later round.
+      for (const d of made.splice(0)) await guests.destroy(d).catch(() => {});
     }
     console.log(`# request → Running, median of ${ROUNDS}: xl path ${median(viaXl).toFixed(3)} s, pool path ${median(viaPool).toFixed(3)} s`);
     console.log(`RATIO guests.instantiate_pool_vs_xl ${(median(viaPool) / median(viaXl)).toFixed(3)}`);

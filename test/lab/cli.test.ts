@@ -36,15 +36,15 @@ t.test('create -p, list, --json, -t, destroy', async (t) => {
   t.match(created.stdout, new RegExp(`created ${NAME} as domain \\d+ \\(paused\\)`));
   t.match(created.stderr, /\[timing\] xl create -p: \d+\.\d ms/, '-t prints each step');
 
-  const list = await clickos('list');
+  const [list, jsonList, domidOut] = await Promise.all([clickos('list'), clickos('--json', 'list'), clickos('domid', NAME)]);
   t.equal(list.code, 0);
   t.match(list.stdout, /^Name\s+ID\s+Mem\s+VCPUs\tState\tTime\(s\)$/m, 'xl-like header');
   t.match(list.stdout, new RegExp(`^${NAME}\\s+\\d+\\s+16\\s+1\\t--p---\\t`, 'm'), 'the paused guest');
 
-  const json = JSON.parse((await clickos('--json', 'list')).stdout) as { name: string; state: { paused: boolean } }[];
+  const json = JSON.parse(jsonList.stdout) as { name: string; state: { paused: boolean } }[];
   t.ok(json.find((d) => d.name === NAME)?.state.paused, '--json gives typed domains');
 
-  const domid = (await clickos('domid', NAME)).stdout.trim();
+  const domid = domidOut.stdout.trim();
   t.match(domid, /^\d+$/);
   t.equal((await clickos('domname', domid)).stdout.trim(), NAME);
 
@@ -52,27 +52,31 @@ t.test('create -p, list, --json, -t, destroy', async (t) => {
   t.notMatch((await clickos('list')).stdout, new RegExp(NAME));
 });
 
+// Independent invocations run side by side: each `clickos` start costs seconds under emulation.
 t.test('failures exit non-zero with a clear message', async (t) => {
-  const unknown = await clickos('destroy', 'no-such-domain');
-  t.equal(unknown.code, 1);
-  t.match(unknown.stderr, /no-such-domain is an invalid domain identifier/);
-  const injection = await clickos('destroy', 'a;reboot');
-  t.equal(injection.code, 1);
-  t.match(injection.stderr, /invalid domain name/);
-  const usage = await clickos('destroy');
-  t.equal(usage.code, 2);
-  t.match(usage.stderr, /expected destroy <dom>/);
   const dir = mkdtempSync(join(tmpdir(), 'cli-'));
   writeFileSync(join(dir, 'bad.cfg'), 'name = "x"\nmemory 16\n');
-  const bad = await clickos('create', join(dir, 'bad.cfg'));
+  const [unknown, injection, usage, bad] = await Promise.all([
+    clickos('destroy', 'no-such-domain'),
+    clickos('destroy', 'a;reboot'),
+    clickos('destroy'),
+    clickos('create', join(dir, 'bad.cfg')),
+  ]);
+  t.equal(unknown.code, 1);
+  t.match(unknown.stderr, /no-such-domain is an invalid domain identifier/);
+  t.equal(injection.code, 1);
+  t.match(injection.stderr, /invalid domain name/);
+  t.equal(usage.code, 2);
+  t.match(usage.stderr, /expected destroy <dom>/);
   t.equal(bad.code, 1);
   t.match(bad.stderr, /bad\.cfg:2:8: expected "=" after memory/);
 });
 
 t.test('info and uptime', async (t) => {
-  const info = JSON.parse((await clickos('--json', 'info')).stdout) as { xenMajor: number; xenMinor: number };
+  const [infoOut, uptime] = await Promise.all([clickos('--json', 'info'), clickos('uptime')]);
+  const info = JSON.parse(infoOut.stdout) as { xenMajor: number; xenMinor: number };
   t.same([info.xenMajor, info.xenMinor], [4, 17]);
-  t.match((await clickos('uptime')).stdout, /^Domain-0\s+0 \d+:\d\d:\d\d$/m);
+  t.match(uptime.stdout, /^Domain-0\s+0 \d+:\d\d:\d\d$/m);
 });
 
 t.test('the example configs xen-utils-common installs round-trip', async (t) => {
