@@ -42,8 +42,8 @@ export const HOST_PACKAGES: readonly HostPackage[] = [
   { name: 'coreutils', commands: ['sleep', 'true'], why: "the build stage tests' commands" },
   { name: 'libxen-dev', files: ['/usr/include/libxlutil.h'], why: "Xen's own xl.cfg parser (libxlutil), the reference of the xl.cfg tests" },
   // ClickOS's build (clickos-build/build/README.md): the lab builds its image before it boots.
-  { name: 'g++', commands: ['g++'], why: 'compiles Click for ClickOS' },
-  { name: 'make', commands: ['make'], why: 'drives the ClickOS, newlib and mini-os builds' },
+  { name: 'g++', commands: ['g++'], why: "compiles Click for ClickOS, and better-sqlite3 (resourced's store, lab/native-modules.ts)" },
+  { name: 'make', commands: ['make'], why: 'drives the ClickOS, newlib and mini-os builds, and node-gyp\'s' },
   { name: 'patch', commands: ['patch'], why: "applies newlib's and our patches to the ClickOS sources" },
   { name: 'perl', commands: ['perl'], why: "the toolchain's newlib symbol rename" },
   { name: 'texinfo', commands: ['makeinfo'], why: "newlib's build" },

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureHostPackages, HOST_PACKAGES } from '../lab/host-packages.js';
+import { ensureNativeModules } from '../lab/native-modules.js';
 import { down, exec, up } from '../lab/lab.js';
 import { projectRoot, labDir } from '../lab/paths.js';
 import { countsFromTap, type Counts } from './tap-counts.js';
@@ -104,6 +105,7 @@ async function main(): Promise<number> {
   try {
     // QEMU only when the lab boots; the lab tests' OVS runs in dom0 from the host's own binaries.
     await ensureHostPackages((m) => process.stdout.write(`# ${m}\n`), { packages: HOST_PACKAGES.filter((p) => runLab || !p.labOnly) });
+    await ensureNativeModules((m) => process.stdout.write(`# ${m}\n`));
   } catch (e) {
     process.stderr.write(`npm test: ${(e as Error).message}\n`);
     return summary({ pass: 0, fail: 1, skip: 0 });

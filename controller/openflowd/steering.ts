@@ -18,6 +18,8 @@ export interface Steering {
   /** Installs the allocation's flows (all or none); returns how many. */
   install(a: SteeredAllocation): Promise<number>;
   remove(id: number): Promise<void>;
+  /** The cookies of the switch's flows, each once (reconciliation finds leftovers by them). */
+  cookies(): Promise<bigint[]>;
 }
 
 export const vifPortName = (domid: number, k: number): string => `vif${domid}.${k}`;
@@ -42,5 +44,9 @@ export class FlowSteering implements Steering {
 
   remove(id: number): Promise<void> {
     return this.openflowd.remove(BigInt(id));
+  }
+
+  async cookies(): Promise<bigint[]> {
+    return [...new Set((await this.openflowd.driver.dumpFlows()).map((f) => f.cookie))];
   }
 }

@@ -1,21 +1,16 @@
-// Allocation records. An allocation is reserved (state "installing", with its planned
-// hosts) before its first create_pm, so a placement running meanwhile counts it as
-// load; it becomes "installed" once every PM runs, and is forgotten when its last PM
-// is deleted (or when an install fails and is rolled back).
-import type { AllocationRequest } from '../../clickos-build/index.js';
+// Allocation records, written through to the controller's store (controller/store/) at
+// every step: an allocation is reserved (state "installing", with its planned hosts)
+// before its first create_pm, so a placement running meanwhile counts it as load; each
+// PM is recorded "creating" before create_pm is sent; the state becomes "steering"
+// before its flows go in and "installed" once they are; "deleting" is written before
+// anything is removed, and the record goes with its last PM. A restarted resourced
+// reads where each allocation stood and finishes or undoes it (reconcile.ts).
+import { parseAllocation, type AllocationRequest } from '../../clickos-build/index.js';
+import type { ControllerStore, StoredAllocation, StoredPm } from '../store/index.js';
 
-export interface PmRecord {
-  module: string;
-  type: string;
-  host: string;
-  /** Null until create_pm answered. */
-  domid: number | null;
-  name: string;
-  /** The vifs asked for, in order: vif i of the guest is device i (FromDevice(i)/ToDevice(i)). */
-  vifs: Array<{ bridge: string; mac: string }>;
-}
+export type PmRecord = StoredPm;
 
-export type AllocationState = 'installing' | 'installed' | 'deleting';
+export type AllocationState = StoredAllocation['state'];
 
 export interface AllocationRecord {
   id: number;
@@ -27,6 +22,8 @@ export interface AllocationRecord {
   planned: Map<string, string>;
   pms: PmRecord[];
   createdAt: string;
+  /** Why the allocation is not whole (a PM missing at its host), from the last reconciliation. */
+  degraded?: string;
 }
 
 /** What openflowd needs to steer traffic: where each module runs and which vif carries which port. */
@@ -39,21 +36,55 @@ export interface FlowMap {
   connections: Array<{ from: string; fromPort: number; to: string; toPort: number }>;
 }
 
+const toStored = (a: AllocationRecord): StoredAllocation => ({
+  id: a.id,
+  request: a.request,
+  state: a.state,
+  planned: Object.fromEntries(a.planned),
+  pms: a.pms,
+  createdAt: a.createdAt,
+  ...(a.degraded ? { degraded: a.degraded } : {}),
+});
+
+/** A stored allocation as resourced works with it; its request was accepted once, so it parses again. */
+export const fromStored = (s: StoredAllocation): AllocationRecord => ({
+  ...s,
+  parsed: parseAllocation(s.request, 'allocation'),
+  planned: new Map(Object.entries(s.planned)),
+});
+
 export class AllocationStore {
   private readonly records = new Map<number, AllocationRecord>();
-  private nextId = 1;
+  /** Every id below this was issued once (ids, and so flow cookies, are never reused). */
+  issuedBelow = 1;
 
-  reserve(request: string, parsed: AllocationRequest, planned: Map<string, string>): AllocationRecord {
-    const rec: AllocationRecord = { id: this.nextId++, request, parsed, state: 'installing', planned, pms: [], createdAt: new Date().toISOString() };
+  constructor(private readonly store: ControllerStore) {}
+
+  /** Takes in what the store held at start. */
+  restore(records: AllocationRecord[], nextId: number): void {
+    for (const r of records) this.records.set(r.id, r);
+    this.issuedBelow = nextId;
+  }
+
+  async reserve(request: string, parsed: AllocationRequest, planned: Map<string, string>): Promise<AllocationRecord> {
+    const s = await this.store.reserveAllocation({ request, state: 'installing', planned: Object.fromEntries(planned), pms: [], createdAt: new Date().toISOString() });
+    const rec: AllocationRecord = { ...s, parsed, planned };
     this.records.set(rec.id, rec);
+    this.issuedBelow = Math.max(this.issuedBelow, rec.id + 1);
     return rec;
+  }
+
+  /** Writes the record as it stands; called before acting on the step it names. */
+  save(rec: AllocationRecord): Promise<void> {
+    return this.store.putAllocation(toStored(rec));
   }
 
   get(id: number): AllocationRecord | undefined {
     return this.records.get(id);
   }
 
-  forget(id: number): void {
+  async forget(id: number): Promise<void> {
+    await this.store.deleteAllocation(id);
     this.records.delete(id);
   }
 

@@ -61,15 +61,32 @@ export const resourcedApi = defineApi({
         allocations: s.array(
           s.struct({
             id: allocationId,
-            state: s.oneOf('installing', 'installed', 'deleting'),
+            state: s.oneOf('installing', 'steering', 'installed', 'deleting'),
+            /** Why it is not whole (a PM its host no longer has), from the last reconciliation. */
+            degraded: s.optional(s.str()),
             request: s.str({ max: MAX_REQUEST_CHARS }),
             createdAt: s.str(),
             planned: s.titled(s.map(hostId), '{module: host_id}'),
-            pms: s.array(s.struct({ module: s.str(), type: s.str(), host: hostId, domid: s.either(s.int(), s.nil()), name: s.str() })),
+            pms: s.array(s.struct({ module: s.str(), type: s.str(), host: hostId, domid: s.either(s.int(), s.nil()), name: s.str(), status: s.oneOf('creating', 'created') })),
           }),
         ),
       }),
       readOnly: true,
+    }),
+    reconcile: task({
+      help: 'Compares the records with each host\'s list_pms and the switch\'s flows: finishes or rolls back interrupted installs and deletes, removes PMs and flows no allocation owns; {dry_run: true} only lists the actions. Runs by itself at start and when a host registers again.',
+      params: s.optional(s.either(s.nil(), s.struct({ dry_run: s.optional(s.bool()) }))),
+      result: s.array(
+        s.struct({
+          kind: s.oneOf('roll_back_install', 'finish_delete', 'adopt', 'degraded', 'delete_orphan_pm', 'remove_orphan_flows'),
+          allocation: s.int(),
+          host: s.optional(hostId),
+          pm: s.optional(s.str()),
+          reason: s.str(),
+          done: s.bool(),
+          error: s.optional(s.str()),
+        }),
+      ),
     }),
     list_hosts: command({
       help: 'The registered module hosts, their capacity and our PMs on them.',

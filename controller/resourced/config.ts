@@ -3,11 +3,13 @@
 // and checked completely at start, so every problem is listed at once.
 import { s } from '../../daemon/index.js';
 import { ConfigError, cfg, daemonKeys, loadConfigFile, readConfig, type ConfigType } from '../../daemon/config-file.js';
+import { DEFAULT_STORE_PATH, type StoreConfig } from '../store/open.js';
 import { BRIDGE_RE, HOST_ID_RE, PRINCIPAL_RE } from '../../toolstack/limits.js';
 
 export { ConfigError };
 
 export const DEFAULT_CONFIG_PATH = '/etc/clickos/resourced.json';
+export { DEFAULT_STORE_PATH };
 
 /** ovs-ofctl on this machine, or on the switch host over SSH (key and host key files). */
 export type SwitchConfig =
@@ -63,12 +65,17 @@ const schema = cfg.object({
   placement: cfg.object({ timeLimitMs: cfg.int(1, 600_000).default(2000), seed: cfg.int(0, 2 ** 31 - 1).default(1) }).default({ timeLimitMs: 2000, seed: 1 }),
   /** click-elements.json for deploy_pm's checker; null: syntax and structure only. Default: clickos-build's. */
   catalog: cfg.path(),
+  /** Where allocations, types and hosts are kept (controller/store/): SQLite by default; memory forgets them on exit. */
+  store: cfg
+    .object({ kind: cfg.str(/^(sqlite|memory)$/, '"sqlite" or "memory"').default('sqlite'), path: cfg.path().default(DEFAULT_STORE_PATH) })
+    .default({ kind: 'sqlite', path: DEFAULT_STORE_PATH }),
 });
 
 type Raw = ConfigType<typeof schema>;
 
 /** The config as resourced uses it: the file's values, the switch as the driver it names. */
-export type ResourcedConfig = Omit<Raw, 'switch' | 'catalog'> & {
+export type ResourcedConfig = Omit<Raw, 'switch' | 'catalog' | 'store'> & {
+  store: StoreConfig;
   /** The switch whose flows steer traffic through installed allocations (openflowd); none: PMs only. */
   switch?: SwitchConfig;
   /** click-elements.json for deploy_pm's checker; null: syntax and structure only; missing: clickos-build's. */
@@ -87,9 +94,10 @@ export async function parseConfig(raw: unknown, configPath = DEFAULT_CONFIG_PATH
     if (p && p.some((u) => !(u in c.secret))) problems.push('config.hosts.principals: expected an array of principals named in config.secret');
     if (c.switch?.driver === 'ssh' && (!c.switch.host || !c.switch.username || !c.switch.privateKeyFile)) problems.push('config.switch: the ssh driver needs host, username and privateKeyFile');
   });
-  const { switch: sw, catalog, ...rest } = c;
+  const { switch: sw, catalog, store, ...rest } = c;
   return {
     ...rest,
+    store: store.kind === 'memory' ? { kind: 'memory' } : { kind: 'sqlite', path: store.path },
     ...(noCatalog ? { catalog: null } : catalog !== undefined ? { catalog } : {}),
     ...(sw
       ? {

@@ -107,6 +107,16 @@ export class HostTable {
     return [...this.hosts.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
+  /** A host's URL from the store, before it registers again (its secret comes from the config). */
+  remember(id: string, url: string): void {
+    if (!this.lastUrl.has(id)) this.lastUrl.set(id, url);
+  }
+
+  /** Every host ever registered (or remembered), live or not. */
+  known(): string[] {
+    return [...this.lastUrl.keys()].sort();
+  }
+
   /** Where to reach a host: its live registration, else the URL it last registered with. */
   endpoint(id: string): { url: string; secret: string } | undefined {
     const h = this.hosts.get(id);

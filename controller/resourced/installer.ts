@@ -15,6 +15,8 @@ export interface InstallDeps {
   bridge: string;
   pmPrefix: string;
   log(m: string): void;
+  /** Writes alloc as it stands to the store: called before each create_pm and after its answer. */
+  save(): Promise<void>;
 }
 
 export interface FailedStep {
@@ -82,7 +84,7 @@ export async function rollBack(alloc: AllocationRecord, pms: PmRecord[], deps: P
 export async function installPms(alloc: AllocationRecord, deps: InstallDeps): Promise<Reply<number>> {
   const mods = alloc.parsed.modules;
   let failed: FailedStep | undefined;
-  let maybeLeft: PmRecord | undefined;
+  let maybeLeft = false;
   for (let i = 0; i < mods.length && !failed; i++) {
     const m = mods[i]!;
     const host = alloc.planned.get(m.name)!;
@@ -100,21 +102,30 @@ export async function installPms(alloc: AllocationRecord, deps: InstallDeps): Pr
       failed = step(c);
       break;
     }
+    // On record before hostd hears of it: a resourced killed from here on finds the name to undo.
+    const pm: PmRecord = { module: m.name, type: m.type, host, domid: null, name, vifs, status: 'creating' };
+    alloc.pms.push(pm);
     try {
+      await deps.save();
       deps.log(`allocation ${alloc.id}: create_pm ${name} (${m.name} :: ${m.type}) on ${host}`);
       const rv = await c.task('create_pm', { name, memory: type.memoryMiB, vifs, config: type.src, configName: m.type });
       if (rv.code === 0) {
-        alloc.pms.push({ module: m.name, type: m.type, host, domid: rv.value.domid, name, vifs });
+        pm.domid = rv.value.domid;
+        pm.status = 'created';
+        await deps.save();
       } else {
         failed = step(rv.message);
+        let mayExist = false;
         if (isTransportFailure(rv)) {
           // No answer in time: the create may still be running at the host. Wait for it to
           // settle (another task timeout at most) so the rollback's delete finds the guest
           // instead of answering "no such PM" while the guest is still being made.
           const taskId = (rv.value as Record<string, unknown>).taskId;
           const late = typeof taskId === 'string' ? await c.settle('create_pm', taskId) : rv;
-          if (late.code === 0 || isTransportFailure(late)) maybeLeft = { module: m.name, type: m.type, host, domid: null, name, vifs };
+          mayExist = late.code === 0 || isTransportFailure(late);
         }
+        if (mayExist) maybeLeft = true;
+        else alloc.pms.pop(); // hostd answered: it made nothing (its create_pm cleans up after itself)
       }
     } finally {
       c.close();
@@ -122,7 +133,7 @@ export async function installPms(alloc: AllocationRecord, deps: InstallDeps): Pr
   }
   if (!failed) return ok(alloc.id, `allocation ${alloc.id} installed: ${alloc.pms.map((p) => `${p.module} on ${p.host}`).join(', ')}`);
 
-  const created = maybeLeft ? [...alloc.pms, maybeLeft] : alloc.pms;
+  const created = alloc.pms;
   const stuck = await rollBack(alloc, created, deps);
   const value: Record<string, Encodable> = {
     id: alloc.id,
@@ -133,7 +144,7 @@ export async function installPms(alloc: AllocationRecord, deps: InstallDeps): Pr
   const total = mods.length;
   let msg = `install_allocation failed at step ${failed.step}/${total}: create_pm of module '${failed.module}' on host ${failed.host}: ${failed.message}`;
   msg += created.length ? `; rolled back ${created.length - stuck.length} of ${created.length} PM(s) already created` : '; nothing had been created';
-  if (maybeLeft) msg += ` (including ${maybeLeft.name}, whose create_pm answered late or not at all)`;
+  if (maybeLeft) msg += ` (including ${created[created.length - 1]!.name}, whose create_pm answered late or not at all)`;
   if (stuck.length) msg += `; NOT deleted: ${describeLeft(stuck)}`;
   return fail(msg, value);
 }

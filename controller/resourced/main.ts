@@ -2,8 +2,10 @@
 //   node dist/controller/resourced/main.js [--config /etc/clickos/resourced.json]
 // Reads the config, serves XML-RPC (the D3.2 §2.1 high-level API plus hostd's
 // register_host/heartbeat), drops module hosts whose heartbeats stop, and with
-// config.switch steers each installed allocation's traffic with switch flows.
-// Exit codes: 2 bad config or arguments, 1 cannot start (port taken).
+// config.switch steers each installed allocation's traffic with switch flows. Its state
+// is in config.store (SQLite by default): at start it is loaded and reconciled with the
+// hosts and the switch (reconcile.ts), so a killed resourced loses nothing.
+// Exit codes: 2 bad config or arguments, 1 cannot start (port taken, store unreadable).
 import { configFromArgs } from '../../daemon/config-file.js';
 import { runMain, stopOnSignals } from '../../daemon/main-process.js';
 import { DEFAULT_CONFIG_PATH, loadConfig } from './config.js';
@@ -12,6 +14,7 @@ import { resourcedApi } from './api.js';
 import { createResourcedDaemon } from './daemon.js';
 import { Resourced } from './resourced.js';
 import { createSteering } from './switch.js';
+import { openStore, type ControllerStore } from '../store/index.js';
 import type { FlowSteering } from '../openflowd/steering.js';
 
 const log = (m: string): void => void process.stderr.write(`resourced: ${m}\n`);
@@ -25,7 +28,15 @@ async function main(): Promise<void> {
     log(`cannot reach the switch (config.switch): ${(e as Error).message}`);
     process.exit(1);
   }
-  const rd = new Resourced(config, log, steering);
+  let store: ControllerStore;
+  try {
+    store = openStore(config.store);
+  } catch (e) {
+    log(`cannot open the store (config.store): ${(e as Error).message}`);
+    process.exit(1);
+  }
+  const rd = new Resourced(config, log, steering, store);
+  await rd.open();
   const daemon = createResourcedDaemon(config, rd, { log });
   let url: string;
   try {
@@ -36,13 +47,16 @@ async function main(): Promise<void> {
   }
   rd.start();
   log(`listening on ${url} (${methodNames(resourcedApi).length} methods)`);
+  // Hosts that do not answer yet are reconciled when they register again.
+  void rd.reconcile().catch((e: Error) => log(`reconcile at start: ${e.message}`));
 
   stopOnSignals(async (signal) => {
-    // Allocations live in memory only: PMs keep running, but a restarted resourced no longer knows them (see README).
+    // PMs keep running; the store keeps their records for the next start.
     log(`${signal}: stopping (running tasks finish first)`);
     rd.stop();
     await daemon.close();
     await steering?.openflowd.driver.close();
+    await store.close();
     process.exit(0);
   });
 }

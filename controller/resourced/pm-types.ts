@@ -84,6 +84,11 @@ export class PmTypes {
     return t;
   }
 
+  /** A type from the store: it passed the checker when it was deployed. */
+  restore(t: PmType): void {
+    this.types.set(t.name, t);
+  }
+
   get(name: string): PmType | undefined {
     return this.types.get(name);
   }

@@ -6,7 +6,7 @@
 // sources share one state.
 import { AllocationError, ClickSyntaxError, parseAllocation, type AllocationRequest } from '../../clickos-build/index.js';
 import { fail, failWith, ok, type ArgOf, type Encodable, type Failure, type Reply, type ResultOf, type Success } from '../../daemon/index.js';
-import { AllocationStore, flowMap, type AllocationRecord, type FlowMap } from './allocations.js';
+import { AllocationStore, flowMap, fromStored, type AllocationRecord, type FlowMap } from './allocations.js';
 import type { ResourcedConfig } from './config.js';
 import { HostdClient } from './hostd-client.js';
 import { HostTable } from './hosts.js';
@@ -15,6 +15,8 @@ import { deletePms, describeLeft, installPms, rollBack } from './installer.js';
 import { buildModel, planAllocation, type Demand } from './platform-model.js';
 import { PmTypes, type DeployRequest } from './pm-types.js';
 import type { Steering } from '../openflowd/steering.js';
+import { MemoryStore, type ControllerStore } from '../store/index.js';
+import { planReconcile, type Observed, type ReconcileAction, type ReconcileOutcome } from './reconcile.js';
 
 type Arg<K extends keyof ResourcedApi['methods']> = ArgOf<ResourcedApi['methods'][K]>;
 type Result<K extends keyof ResourcedApi['methods']> = ResultOf<ResourcedApi['methods'][K]>;
@@ -26,7 +28,9 @@ export const BASE_SYSTEMS = ['xen.clickos'];
 export class Resourced {
   readonly hosts: HostTable;
   readonly types: PmTypes;
-  readonly allocations = new AllocationStore();
+  readonly allocations: AllocationStore;
+  /** Allocations an install or delete of this process is working on: reconciliation leaves them alone. */
+  private readonly busy = new Set<number>();
   /** Placement + reservation run one at a time, so two requests never count the same free capacity. */
   private placing: Promise<unknown> = Promise.resolve();
 
@@ -35,10 +39,23 @@ export class Resourced {
     readonly config: ResourcedConfig,
     readonly log: (m: string) => void = () => {},
     readonly steering?: Steering,
+    /** Where the state is kept (controller/store/); the default forgets it on exit. */
+    readonly store: ControllerStore = new MemoryStore(),
   ) {
     const h = config.hosts;
     this.hosts = new HostTable({ secretFor: (id) => h.secrets[id] ?? h.defaultSecret, timeoutMs: h.heartbeatTimeoutMs, log });
     this.types = new PmTypes(config.pm, config.catalog, log);
+    this.allocations = new AllocationStore(store);
+  }
+
+  /** Loads what the store holds (types, hosts' last URLs, allocations); call once before serving. */
+  async open(): Promise<void> {
+    const snap = await this.store.load();
+    for (const t of snap.types) this.types.restore(t);
+    for (const h of snap.hosts) this.hosts.remember(h.id, h.url);
+    this.allocations.restore(snap.allocations.map(fromStored), snap.nextAllocationId);
+    const pending = snap.allocations.filter((a) => a.state !== 'installed').length;
+    this.log(`store ${this.store.description}: ${snap.types.length} type(s), ${snap.hosts.length} host(s), ${snap.allocations.length} allocation(s)${pending ? `, ${pending} interrupted` : ''}`);
   }
 
   start(): void {
@@ -56,11 +73,16 @@ export class Resourced {
     return p && !p.includes(who) ? failure('forbidden', `${method}: principal ${who} is not allowed (config hosts.principals)`) : undefined;
   }
 
-  registerHost(info: Arg<'register_host'>, who = 'local'): Reply<Result<'register_host'>> {
+  async registerHost(info: Arg<'register_host'>, who = 'local'): Promise<Reply<Result<'register_host'>>> {
     const refused = this.hostCaller(who, 'register_host');
     if (refused) return refused;
+    const known = this.hosts.endpoint(info.host_id) !== undefined;
     const r = this.hosts.register(info);
-    return typeof r === 'string' ? fail(`register_host refused: ${r}`) : ok({ host_id: r.id }, `host ${r.id} registered`);
+    if (typeof r === 'string') return fail(`register_host refused: ${r}`);
+    await this.store.putHost({ id: r.id, url: r.url, registeredAt: new Date(r.registeredAt).toISOString() });
+    // A host back after an absence (or after our restart): what it holds is checked against the records.
+    if (known) void this.reconcile({ hosts: [r.id] }).catch((e: Error) => this.log(`reconcile after ${r.id} registered: ${e.message}`));
+    return ok({ host_id: r.id }, `host ${r.id} registered`);
   }
 
   heartbeat(a: Arg<'heartbeat'>, who = 'local'): Reply<null> {
@@ -89,9 +111,10 @@ export class Resourced {
     );
   }
 
-  deployPm(r: DeployRequest): Reply<null> {
+  async deployPm(r: DeployRequest): Promise<Reply<null>> {
     const t = this.types.deploy(r);
     if (typeof t === 'string') return failure('refused', t);
+    await this.store.putType(t);
     this.log(`pm type ${t.name} deployed (${t.cpu} cores, ${t.memoryMiB} MiB)`);
     return ok(null, `processing module type ${t.name} deployed`);
   }
@@ -106,10 +129,11 @@ export class Resourced {
       allocations: this.allocations.list().map((a) => ({
         id: a.id,
         state: a.state,
+        ...(a.degraded ? { degraded: a.degraded } : {}),
         request: a.request,
         createdAt: a.createdAt,
         planned: Object.fromEntries(a.planned),
-        pms: a.pms.map((p) => ({ module: p.module, type: p.type, host: p.host, domid: p.domid, name: p.name })),
+        pms: a.pms.map((p) => ({ module: p.module, type: p.type, host: p.host, domid: p.domid, name: p.name, status: p.status })),
       })),
     });
   }
@@ -157,63 +181,94 @@ export class Resourced {
   async installAllocation(text: string): Promise<Reply<number>> {
     const req = this.parse(text);
     if ('code' in req) return req;
-    const reserved = await this.exclusive(() => {
+    const reserved = await this.exclusive(async () => {
       const model = buildModel(this.hosts.live(), this.ourPmNames(), { ...this.config.platform, bandwidthMbps: this.config.pm.bandwidthMbps });
       const existing = this.allocations.list().map((a) => ({ name: `alloc-${a.id}`, request: a.parsed, hosts: a.state === 'installing' ? a.planned : new Map(a.pms.map((p) => [p.module, p.host])) }));
       const plan = planAllocation(model, existing, req, this.demand, { bandwidthMbps: this.config.pm.bandwidthMbps, ...this.config.placement });
       if (!plan.ok) return failure('refused', `install_allocation refused, nothing installed: ${plan.reason}`);
-      return this.allocations.reserve(text, req, plan.hosts);
+      const a = await this.allocations.reserve(text, req, plan.hosts);
+      this.busy.add(a.id);
+      return a;
     });
     if ('code' in reserved) return reserved;
     const alloc: AllocationRecord = reserved;
-    this.log(`allocation ${alloc.id}: placed ${[...alloc.planned].map(([m, h]) => `${m}→${h}`).join(', ')}`);
-    const rv = await installPms(alloc, {
-      client: this.client(true),
-      type: (n) => this.types.get(n),
-      bridge: this.config.bridge,
-      pmPrefix: this.config.pmPrefix,
-      log: this.log,
-    });
-    if (rv.code === 0 && this.steering) return this.steer(alloc, rv);
-    if (rv.code === 0) alloc.state = 'installed';
-    else if (alloc.pms.length === 0) this.allocations.forget(alloc.id);
-    else alloc.state = 'installed'; // PMs a rollback could not delete stay recorded: delete_allocation retries them
-    this.log(rv.message);
-    return rv;
+    try {
+      this.log(`allocation ${alloc.id}: placed ${[...alloc.planned].map(([m, h]) => `${m}→${h}`).join(', ')}`);
+      const rv = await installPms(alloc, {
+        client: this.client(true),
+        type: (n) => this.types.get(n),
+        bridge: this.config.bridge,
+        pmPrefix: this.config.pmPrefix,
+        log: this.log,
+        save: () => this.allocations.save(alloc),
+      });
+      if (rv.code === 0 && this.steering) return await this.steer(alloc, rv);
+      if (rv.code === 0 || alloc.pms.length > 0) {
+        // PMs a rollback could not delete stay recorded: delete_allocation retries them
+        alloc.state = 'installed';
+        await this.allocations.save(alloc);
+      } else await this.allocations.forget(alloc.id);
+      this.log(rv.message);
+      return rv;
+    } finally {
+      this.busy.delete(alloc.id);
+    }
   }
 
   async deleteAllocation(id: number): Promise<Reply<null>> {
     const a = this.allocations.get(id);
     if (!a) return failure('no_allocation', `no allocation ${id}`);
-    if (a.state !== 'installed') return fail(`allocation ${id} is ${a.state}; try again when it is done`);
-    a.state = 'deleting';
+    if (a.state !== 'installed' || this.busy.has(id)) return fail(`allocation ${id} is ${a.state}; try again when it is done`);
+    this.busy.add(id);
+    try {
+      a.state = 'deleting';
+      await this.allocations.save(a);
+      return await this.removeAll(a, 'delete_allocation');
+    } finally {
+      this.busy.delete(id);
+    }
+  }
+
+  /**
+   * Removes an allocation whose state is on record as deleting or interrupted: flows first
+   * (traffic stops before its modules go), then its PMs newest first, then the record.
+   * What could not be removed stays recorded as installed, for delete_allocation to retry.
+   */
+  private async removeAll(a: AllocationRecord, what: string): Promise<Reply<null>> {
+    const id = a.id;
+    this.log(`allocation ${id}: removing it (${what}), flows first`);
     if (this.steering) {
-      // flows first: traffic stops before its modules go
       try {
         await this.steering.remove(id);
       } catch (e) {
         a.state = 'installed';
-        return fail(`delete_allocation ${id}: its flows could not be removed, nothing deleted: ${(e as Error).message}`);
+        await this.allocations.save(a);
+        return fail(`${what} ${id}: its flows could not be removed, nothing deleted: ${(e as Error).message}`);
       }
     }
     const before = a.pms.length;
     const left = await deletePms(a.pms, { client: this.client(false), log: this.log });
     if (left.length === 0) {
-      this.allocations.forget(id);
+      await this.allocations.forget(id);
       return ok(null, `allocation ${id} deleted (${before} PM(s))`);
     }
     a.pms = a.pms.filter((p) => left.some((l) => l.pm === p));
     a.state = 'installed';
+    await this.allocations.save(a);
     const value: Encodable = left.map((l) => ({ name: l.pm.name, host: l.pm.host, message: l.message }));
-    return fail(`delete_allocation ${id}: ${before - left.length} of ${before} PM(s) deleted; not deleted: ${describeLeft(left)}`, value);
+    return fail(`${what} ${id}: ${before - left.length} of ${before} PM(s) deleted; not deleted: ${describeLeft(left)}`, value);
   }
 
   /** Installs the flows of an allocation whose PMs run; a switch that refuses them rolls the PMs back. */
   private async steer(alloc: AllocationRecord, installed: Success<number>): Promise<Reply<number>> {
     const modules = alloc.pms.map((p) => ({ module: p.module, domid: p.domid!, vifs: p.vifs.length }));
+    alloc.state = 'steering';
+    await this.allocations.save(alloc);
+    this.log(`allocation ${alloc.id}: installing its flows`);
     try {
       const n = await this.steering!.install({ id: alloc.id, request: alloc.parsed, modules });
       alloc.state = 'installed';
+      await this.allocations.save(alloc);
       const rv = { ...installed, message: `${installed.message}; ${n} flow(s) installed` };
       this.log(rv.message);
       return rv;
@@ -221,12 +276,96 @@ export class Resourced {
       const why = (e as Error).message;
       const created = alloc.pms.length;
       const stuck = await rollBack(alloc, alloc.pms, { client: this.client(false), log: this.log });
-      if (alloc.pms.length === 0) this.allocations.forget(alloc.id);
-      else alloc.state = 'installed'; // delete_allocation retries the PMs left
+      if (alloc.pms.length === 0) await this.allocations.forget(alloc.id);
+      else {
+        alloc.state = 'installed'; // delete_allocation retries the PMs left
+        await this.allocations.save(alloc);
+      }
       let msg = `install_allocation failed at the switch: ${why}; rolled back ${created - stuck.length} of ${created} PM(s)`;
       if (stuck.length) msg += `; NOT deleted: ${describeLeft(stuck)}`;
       this.log(msg);
       return fail(msg, { id: alloc.id, rolledBack: created - stuck.length });
+    }
+  }
+
+  /** What each host holds (list_pms) and the switch's cookies; a host that does not answer is null. */
+  private async observe(hosts: string[]): Promise<Observed> {
+    const pmsByHost = new Map<string, string[] | null>();
+    await Promise.all(
+      hosts.map(async (h) => {
+        const c = this.client(false)(h);
+        if (typeof c === 'string') return void pmsByHost.set(h, null);
+        try {
+          const rv = await c.command('list_pms', null);
+          pmsByHost.set(h, rv.code === 0 ? (rv.value as Array<{ name: string }>).map((p) => p.name) : null);
+        } catch {
+          pmsByHost.set(h, null);
+        } finally {
+          c.close();
+        }
+      }),
+    );
+    let cookies: bigint[] | null = null;
+    if (this.steering) cookies = await this.steering.cookies().catch(() => null);
+    return { pmsByHost, cookies };
+  }
+
+  /**
+   * Compares the records with the hosts (all known ones, or `hosts`) and the switch, and
+   * finishes or undoes what was interrupted, removing what no allocation owns
+   * (reconcile.ts). With dryRun, only says what it would do. One audit line per action.
+   */
+  async reconcile(o: { dryRun?: boolean; hosts?: string[] } = {}): Promise<ReconcileOutcome[]> {
+    return this.exclusive(async () => {
+      const all = new Set([...this.hosts.known(), ...this.allocations.list().flatMap((a) => a.pms.map((p) => p.host))]);
+      const hosts = o.hosts ? o.hosts.filter((h) => all.has(h) || this.hosts.get(h)) : [...all];
+      const seen = await this.observe(hosts);
+      // Asked about some hosts only: the records elsewhere are not judged.
+      const records = this.allocations.list().filter((a) => !o.hosts || a.pms.some((p) => hosts.includes(p.host)) || a.pms.length === 0);
+      const plan = planReconcile(records, this.busy, seen, this.config.pmPrefix, this.allocations.issuedBelow);
+      const out: ReconcileOutcome[] = [];
+      for (const act of plan) {
+        let error: string | undefined;
+        if (!o.dryRun && act.kind !== 'adopt') error = await this.act(act);
+        const done = !o.dryRun && error === undefined;
+        if (act.kind !== 'adopt') this.log(`audit: reconcile ${o.dryRun ? 'would ' : ''}${act.kind} allocation ${act.allocation}${act.pm ? ` PM ${act.pm}` : ''}${act.host ? ` on ${act.host}` : ''}: ${act.reason}${error ? ` — failed: ${error}` : ''}`);
+        out.push({ ...act, done, ...(error ? { error } : {}) });
+      }
+      return out;
+    });
+  }
+
+  /** Carries out one reconcile action; answers why it failed, or undefined. */
+  private async act(act: ReconcileAction): Promise<string | undefined> {
+    const a = this.allocations.get(act.allocation);
+    switch (act.kind) {
+      case 'roll_back_install':
+      case 'finish_delete': {
+        if (!a) return 'no longer recorded';
+        a.state = 'deleting';
+        await this.allocations.save(a);
+        const rv = await this.removeAll(a, 'reconcile');
+        return rv.code === 0 ? undefined : rv.message;
+      }
+      case 'degraded':
+        if (a) {
+          a.degraded = act.reason;
+          await this.allocations.save(a);
+        }
+        return undefined;
+      case 'delete_orphan_pm': {
+        const left = await deletePms([{ module: '', type: '', host: act.host!, name: act.pm!, domid: null, status: 'created', vifs: [] }], { client: this.client(false), log: this.log });
+        return left[0]?.message;
+      }
+      case 'remove_orphan_flows':
+        try {
+          await this.steering!.remove(act.allocation);
+          return undefined;
+        } catch (e) {
+          return (e as Error).message;
+        }
+      default:
+        return undefined;
     }
   }
 

@@ -25,6 +25,8 @@ export async function writeResourcedConfig(dir: string, o: { prefix: string; hos
     pm: { memoryMiB: CLICKOS.memory, cpu: 0.1 },
     pmPrefix: o.prefix,
     bridge: o.bridge,
+    // The real store, one file per test: a killed resourced finds its records here.
+    store: { kind: 'sqlite', path: join(dir, 'resourced.db') },
     ...o.extra,
   }));
   return file;

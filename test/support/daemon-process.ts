@@ -8,6 +8,8 @@ export class DaemonProcess {
   child?: ChildProcess;
   stderr = '';
   exited: Promise<number | null> = Promise.resolve(null);
+  /** Set by killOn: the line that, once printed, kills the daemon at once. */
+  private trigger?: { pattern: RegExp; signal: NodeJS.Signals; seen: (line: string) => void };
 
   constructor(
     private readonly label: string,
@@ -23,9 +25,21 @@ export class DaemonProcess {
     child.stderr!.on('data', (b: Buffer) => {
       this.stderr += b.toString();
       process.stderr.write(b.toString().replace(/^/gm, '# '));
+      const line = this.trigger && b.toString().split('\n').find((l) => this.trigger!.pattern.test(l));
+      if (line !== undefined && this.trigger) {
+        // Killed in the same turn the line arrives: the daemon is at the step the line names.
+        child.kill(this.trigger.signal);
+        this.trigger.seen(line);
+        this.trigger = undefined;
+      }
     });
     // Minutes: the lab's dom0 runs under emulation.
     return waitFor(`${this.label} to listen`, () => /listening on (\S+)/.exec(this.stderr)?.[1] ?? (child.exitCode !== null ? Promise.reject(new Error(`${this.label} exited ${child.exitCode}:\n${this.stderr}`)) : undefined), 300_000, 200);
+  }
+
+  /** Kills the daemon with `signal` as soon as it prints a line matching `pattern`; resolves with that line. */
+  killOn(pattern: RegExp, signal: NodeJS.Signals = 'SIGKILL'): Promise<string> {
+    return new Promise((seen) => (this.trigger = { pattern, signal, seen }));
   }
 
   /** The exit code (null when killed by the signal); at once if it is not running. */

@@ -1,0 +1,74 @@
+// Reconciliation (docs/controller-store.md): what resourced recorded against what is
+// there — each host's list_pms and the switch's flows by cookie. Run at start, when a
+// host registers again, and on demand (`reconcile`, with dry_run). planReconcile is pure:
+// it decides; Resourced.reconcile acts and writes one audit line per action.
+//   installing / steering  → rolled back: flows, then every recorded PM ("creating" ones too)
+//   deleting               → finished
+//   installed              → adopted; a PM missing at a host that answered marks it degraded
+//   a PM of ours no record owns, a cookie we issued that no allocation owns → removed
+import type { AllocationRecord } from './allocations.js';
+
+export type ReconcileKind = 'roll_back_install' | 'finish_delete' | 'adopt' | 'degraded' | 'delete_orphan_pm' | 'remove_orphan_flows';
+
+// Types, not interfaces: they travel as XML-RPC structs.
+export type ReconcileAction = {
+  kind: ReconcileKind;
+  /** The allocation acted on, or the one an orphan's name or cookie points to. */
+  allocation: number;
+  host?: string;
+  pm?: string;
+  reason: string;
+};
+
+/** An action as reconcile answers it: carried out (done), or why not. */
+export type ReconcileOutcome = ReconcileAction & { done: boolean; error?: string };
+
+export interface Observed {
+  /** list_pms names per host; null for a host that could not be asked (left for its next registration). */
+  pmsByHost: Map<string, string[] | null>;
+  /** Cookies of the switch's flows; null without a switch or when it could not be read. */
+  cookies: bigint[] | null;
+}
+
+/** The allocation id a PM name of ours carries (installer.ts pmName: `<prefix>-<id>-<n>-<module>`), or undefined. */
+export function allocationOfPm(prefix: string, name: string): number | undefined {
+  if (!name.startsWith(`${prefix}-`)) return undefined;
+  const m = /^(\d+)-\d+-/.exec(name.slice(prefix.length + 1));
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * What to do, given the records not being worked on right now (`busy` ids are skipped:
+ * an install or delete of this process owns them), what the hosts and switch hold, the
+ * PM name prefix, and `issuedBelow` (every allocation id under it was issued by us).
+ */
+export function planReconcile(records: readonly AllocationRecord[], busy: ReadonlySet<number>, seen: Observed, prefix: string, issuedBelow: number): ReconcileAction[] {
+  const actions: ReconcileAction[] = [];
+  const owned = new Set(records.flatMap((a) => a.pms.map((p) => p.name)));
+  for (const a of records) {
+    if (busy.has(a.id)) continue;
+    if (a.state === 'installing' || a.state === 'steering') {
+      actions.push({ kind: 'roll_back_install', allocation: a.id, reason: `its install was interrupted (${a.state}, ${a.pms.length} PM(s) on record)` });
+    } else if (a.state === 'deleting') {
+      actions.push({ kind: 'finish_delete', allocation: a.id, reason: `its delete was interrupted (${a.pms.length} PM(s) on record)` });
+    } else {
+      const missing = a.pms.filter((p) => seen.pmsByHost.get(p.host)?.includes(p.name) === false);
+      if (missing.length) {
+        for (const p of missing) actions.push({ kind: 'degraded', allocation: a.id, host: p.host, pm: p.name, reason: `PM ${p.name} is recorded on ${p.host}, which does not have it` });
+      } else actions.push({ kind: 'adopt', allocation: a.id, reason: 'recorded and found' });
+    }
+  }
+  for (const [host, names] of seen.pmsByHost) {
+    for (const name of names ?? []) {
+      const id = allocationOfPm(prefix, name);
+      if (id === undefined || owned.has(name) || busy.has(id)) continue;
+      actions.push({ kind: 'delete_orphan_pm', allocation: id, host, pm: name, reason: `no allocation owns PM ${name}` });
+    }
+  }
+  const live = new Set(records.map((a) => a.id));
+  const cookies = [...new Set((seen.cookies ?? []).map(Number))].filter((c) => c >= 1 && c < issuedBelow).sort((a, b) => a - b);
+  for (const c of cookies) {
+    if (!live.has(c) && !busy.has(c)) actions.push({ kind: 'remove_orphan_flows', allocation: c, reason: `flows with cookie ${c}: allocation ${c} no longer exists` });
+  }
+  return actions;
+}

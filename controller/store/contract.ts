@@ -1,0 +1,75 @@
+// What resourced keeps across restarts (docs/controller-store.md): deployed PM types,
+// known hosts, and each allocation with its steps. One contract, three stores: memory
+// (tests; lost on exit), SQLite (the default, one machine), etcd (replicated controllers).
+// Every write resolves only once it is durable in that store, so resourced writes a step
+// before acting on it and a crash at any point leaves a record of what may exist.
+
+/** install: reserved → PMs created one by one → flows → installed; delete: deleting → gone. */
+export type StoredAllocationState = 'installing' | 'steering' | 'installed' | 'deleting';
+
+export interface StoredPm {
+  module: string;
+  type: string;
+  host: string;
+  name: string;
+  /** Null while create_pm has not answered: the PM may or may not exist at its host. */
+  domid: number | null;
+  /** `creating` is written before create_pm is sent; `created` once it answered. */
+  status: 'creating' | 'created';
+  vifs: Array<{ bridge: string; mac: string }>;
+}
+
+export interface StoredAllocation {
+  id: number;
+  /** The request text as submitted (parsed again on load). */
+  request: string;
+  state: StoredAllocationState;
+  /** module → host, as placement decided. */
+  planned: Record<string, string>;
+  pms: StoredPm[];
+  createdAt: string;
+  /** Set when a reconciliation found a recorded PM missing at its host. */
+  degraded?: string;
+}
+
+export interface StoredType {
+  name: string;
+  description: string;
+  cpu: number;
+  memoryMiB: number;
+  src: string;
+  deployedAt: string;
+}
+
+export interface StoredHost {
+  id: string;
+  url: string;
+  registeredAt: string;
+}
+
+/** Everything a store holds, as loaded at start. */
+export interface StoreSnapshot {
+  allocations: StoredAllocation[];
+  types: StoredType[];
+  hosts: StoredHost[];
+  /** The next allocation id: ids (and so flow cookies) are never reused. */
+  nextAllocationId: number;
+}
+
+export interface ControllerStore {
+  /** `memory`, `sqlite:<path>` or `etcd:<endpoints>`, for logs. */
+  readonly description: string;
+  load(): Promise<StoreSnapshot>;
+  /** Takes the next allocation id and writes the allocation, in one durable step. */
+  reserveAllocation(a: Omit<StoredAllocation, 'id'>): Promise<StoredAllocation>;
+  putAllocation(a: StoredAllocation): Promise<void>;
+  deleteAllocation(id: number): Promise<void>;
+  putType(t: StoredType): Promise<void>;
+  putHost(h: StoredHost): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One error base for the stores: a store that cannot be opened, read or written. */
+export class StoreError extends Error {
+  override name = 'StoreError';
+}

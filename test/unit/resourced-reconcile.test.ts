@@ -1,0 +1,57 @@
+// planReconcile (controller/resourced/reconcile.ts): what resourced decides, given its
+// records and what the hosts and the switch hold.
+import t from 'tap';
+import { allocationOfPm, planReconcile, type Observed } from '../../controller/resourced/reconcile.js';
+import type { AllocationRecord, PmRecord } from '../../controller/resourced/allocations.js';
+
+const pm = (name: string, host = 'h1', status: PmRecord['status'] = 'created'): PmRecord => ({ module: name.split('-').pop()!, type: 'Fwd', host, name, domid: status === 'created' ? 5 : null, status, vifs: [] });
+const rec = (id: number, state: AllocationRecord['state'], pms: PmRecord[]): AllocationRecord =>
+  ({ id, state, pms, request: '', parsed: {} as never, planned: new Map(), createdAt: '' });
+const seen = (hosts: Record<string, string[] | null>, cookies: number[] | null = []): Observed => ({
+  pmsByHost: new Map(Object.entries(hosts)),
+  cookies: cookies && cookies.map(BigInt),
+});
+
+t.test('names and cookies of ours', async (t) => {
+  t.equal(allocationOfPm('rd', 'rd-12-1-fw'), 12);
+  t.equal(allocationOfPm('rd', 'rd-x-1-fw'), undefined);
+  t.equal(allocationOfPm('rd', 'other-1-1-fw'), undefined, 'another prefix is not ours');
+  t.equal(allocationOfPm('rd', 'rdx-1-1-fw'), undefined);
+});
+
+t.test('interrupted installs are rolled back, interrupted deletes finished, finished installs adopted', async (t) => {
+  const plan = planReconcile(
+    [rec(1, 'installing', [pm('rd-1-1-a'), pm('rd-1-2-b', 'h1', 'creating')]), rec(2, 'steering', [pm('rd-2-1-a')]), rec(3, 'deleting', [pm('rd-3-1-a')]), rec(4, 'installed', [pm('rd-4-1-a')])],
+    new Set(),
+    seen({ h1: ['rd-1-1-a', 'rd-2-1-a', 'rd-3-1-a', 'rd-4-1-a'] }, [1, 2, 3, 4]),
+    'rd',
+    5,
+  );
+  t.same(plan.map((a) => [a.kind, a.allocation]), [['roll_back_install', 1], ['roll_back_install', 2], ['finish_delete', 3], ['adopt', 4]]);
+});
+
+t.test('orphans: PMs of ours no record owns are deleted, others\' PMs and cookies left alone', async (t) => {
+  const plan = planReconcile(
+    [rec(4, 'installed', [pm('rd-4-1-a')])],
+    new Set(),
+    seen({ h1: ['rd-4-1-a', 'rd-3-1-a', 'user-guest', 'rd-9-1-a'], h2: null }, [0, 3, 4, 42]),
+    'rd',
+    10,
+  );
+  t.same(
+    plan.filter((a) => a.kind !== 'adopt').map((a) => [a.kind, a.allocation, a.pm ?? null]),
+    [['delete_orphan_pm', 3, 'rd-3-1-a'], ['delete_orphan_pm', 9, 'rd-9-1-a'], ['remove_orphan_flows', 3, null]],
+    'cookie 42 was never issued (ids below 10 were) and cookie 0 is nobody\'s: left alone',
+  );
+});
+
+t.test('a PM missing at a host that answered marks its allocation degraded; an unreachable host proves nothing', async (t) => {
+  const records = [rec(4, 'installed', [pm('rd-4-1-a', 'h1'), pm('rd-4-2-b', 'h2')]), rec(5, 'installed', [pm('rd-5-1-a', 'h2')])];
+  const plan = planReconcile(records, new Set(), seen({ h1: [], h2: null }), 'rd', 6);
+  t.same(plan.map((a) => [a.kind, a.allocation, a.pm ?? null]), [['degraded', 4, 'rd-4-1-a'], ['adopt', 5, null]]);
+});
+
+t.test('allocations this process is installing or deleting are left alone, their PMs and flows too', async (t) => {
+  const plan = planReconcile([rec(7, 'installing', [pm('rd-7-1-a', 'h1', 'creating')])], new Set([7, 8]), seen({ h1: ['rd-7-1-a', 'rd-8-1-a'] }, [7, 8]), 'rd', 9);
+  t.same(plan, []);
+});
