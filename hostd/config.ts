@@ -50,7 +50,9 @@ const schema = cfg.object({
     template: cfg.object({ kernel: absPath(), ramdisk: absPath(), extra: cmdline(), memory: cfg.int(MEMORY_MIB.min, MEMORY_MIB.max), vifs }).default({}),
   }),
   controller: cfg.object({
-    url: url().need(),
+    /** resourced's URL; `urls` instead for a replicated controller (store: etcd): hostd registers and heartbeats with each. */
+    url: url(),
+    urls: cfg.array(s.str({ pattern: HTTP_URL_RE }), 'an array of http(s) URLs'),
     secret: cfg.secret().need(),
     heartbeatSeconds: cfg.int(1, 3600).default(10),
     /** The URL the controller should call this hostd back on (default derived from listen). */
@@ -77,6 +79,7 @@ export type HostdConfig = Omit<Raw, 'guests' | 'pool'> & {
 export async function parseConfig(raw: unknown, configPath = DEFAULT_CONFIG_PATH): Promise<HostdConfig> {
   return readConfig('hostd', schema, raw, configPath, (c, problems) => {
     const g = c.guests;
+    if (c.controller && !c.controller.url === !c.controller.urls?.length) problems.push('config.controller: give url, or urls for a replicated controller (one of the two)');
     if (g.memory !== undefined && g.memory > g.maxMemoryMiB) problems.push(`config.guests.memory: expected an integer from ${MEMORY_MIB.min} to ${g.maxMemoryMiB} (guests.maxMemoryMiB)`);
     if (c.pool?.template.memory !== undefined && c.pool.template.memory > g.maxMemoryMiB) problems.push(`config.pool.template.memory: expected an integer from ${MEMORY_MIB.min} to ${g.maxMemoryMiB} (guests.maxMemoryMiB)`);
   }).then((c) => {

@@ -85,25 +85,29 @@ async function main(): Promise<void> {
   // Warming can take minutes (a guest boot each): in the background; create_pm falls back to xl create meanwhile.
   if (sv.pool) void sv.pool.start().catch((e: unknown) => log(`pool: ${(e as Error).message}`));
 
-  let link: ControllerLink | undefined;
+  // One link per controller instance: each replica of a replicated resourced knows which hosts live.
+  const links: ControllerLink[] = [];
   if (config.controller) {
     const c = config.controller;
     const hostId = config.hostId ?? hostname();
-    link = new ControllerLink({
-      url: c.url,
-      secret: c.secret,
-      heartbeatSeconds: c.heartbeatSeconds,
-      log,
-      // Both carry host_stats' figures with the PM domains only (the controller's business).
-      info: async () => ({ host_id: hostId, url: c.advertiseUrl ?? url, daemon: config.name, methods: methodNames(hostdApi), stats: pmsOnly(await sv.stats({ xentop: false })) }),
-      stats: async () => pmsOnly(await sv.stats()),
-    });
-    link.start();
+    for (const controllerUrl of c.urls ?? [c.url!]) {
+      const link = new ControllerLink({
+        url: controllerUrl,
+        secret: c.secret,
+        heartbeatSeconds: c.heartbeatSeconds,
+        log,
+        // Both carry host_stats' figures with the PM domains only (the controller's business).
+        info: async () => ({ host_id: hostId, url: c.advertiseUrl ?? url, daemon: config.name, methods: methodNames(hostdApi), stats: pmsOnly(await sv.stats({ xentop: false })) }),
+        stats: async () => pmsOnly(await sv.stats()),
+      });
+      link.start();
+      links.push(link);
+    }
   }
 
   stopOnSignals(async (signal) => {
     log(`${signal}: stopping (PMs keep running; idle pool guests are adopted by the next hostd)`);
-    await link?.stop();
+    await Promise.all(links.map((l) => l.stop()));
     // A guest being warmed may take a boot to finish; not longer than 30 s (the next
     // hostd's pool destroys a half-warmed guest it finds).
     await Promise.race([sv.pool?.close(), new Promise((r) => setTimeout(r, 30_000).unref())]);

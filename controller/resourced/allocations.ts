@@ -60,8 +60,9 @@ export class AllocationStore {
 
   constructor(private readonly store: ControllerStore) {}
 
-  /** Takes in what the store held at start. */
+  /** Takes in what the store holds (at start; on a follower before each read), replacing what was here. */
   restore(records: AllocationRecord[], nextId: number): void {
+    this.records.clear();
     for (const r of records) this.records.set(r.id, r);
     this.issuedBelow = nextId;
   }

@@ -124,6 +124,7 @@ export const resourcedApi = defineApi({
     forbidden: 'the caller\'s principal may not call this method (config hosts.principals)',
     refused: 'the request is malformed or cannot be placed; nothing was installed',
     no_allocation: 'no allocation has that id',
+    not_leader: 'this resourced instance is not the elected leader (store: etcd); details.leader is the leader\'s URL, or null while none is elected',
   },
 });
 

@@ -4,7 +4,7 @@
 import { s } from '../../daemon/index.js';
 import { ConfigError, cfg, daemonKeys, loadConfigFile, readConfig, type ConfigType } from '../../daemon/config-file.js';
 import { DEFAULT_STORE_PATH, type StoreConfig } from '../store/open.js';
-import { BRIDGE_RE, HOST_ID_RE, PRINCIPAL_RE } from '../../toolstack/limits.js';
+import { BRIDGE_RE, HOST_ID_RE, HTTP_URL_RE, PRINCIPAL_RE } from '../../toolstack/limits.js';
 
 export { ConfigError };
 
@@ -67,8 +67,14 @@ const schema = cfg.object({
   catalog: cfg.path(),
   /** Where allocations, types and hosts are kept (controller/store/): SQLite by default; memory forgets them on exit. */
   store: cfg
-    .object({ kind: cfg.str(/^(sqlite|memory)$/, '"sqlite" or "memory"').default('sqlite'), path: cfg.path().default(DEFAULT_STORE_PATH) })
-    .default({ kind: 'sqlite', path: DEFAULT_STORE_PATH }),
+    .object({
+      kind: cfg.str(/^(sqlite|memory|etcd)$/, '"sqlite", "memory" or "etcd"').default('sqlite'),
+      path: cfg.path().default(DEFAULT_STORE_PATH),
+      /** etcd: the cluster's client URLs; the instances elect a leader with a lease of leaseSeconds. */
+      endpoints: cfg.array(s.str({ pattern: HTTP_URL_RE }), 'an array of etcd client URLs (http://host:port)'),
+      leaseSeconds: cfg.int(1, 600).default(5),
+    })
+    .default({ kind: 'sqlite', path: DEFAULT_STORE_PATH, leaseSeconds: 5 }),
 });
 
 type Raw = ConfigType<typeof schema>;
@@ -92,12 +98,13 @@ export async function parseConfig(raw: unknown, configPath = DEFAULT_CONFIG_PATH
   const c = await readConfig('resourced', schema, input, configPath, (c, problems) => {
     const p = c.hosts.principals;
     if (p && p.some((u) => !(u in c.secret))) problems.push('config.hosts.principals: expected an array of principals named in config.secret');
+    if (c.store.kind === 'etcd' && !c.store.endpoints?.length) problems.push('config.store: the etcd store needs endpoints');
     if (c.switch?.driver === 'ssh' && (!c.switch.host || !c.switch.username || !c.switch.privateKeyFile)) problems.push('config.switch: the ssh driver needs host, username and privateKeyFile');
   });
   const { switch: sw, catalog, store, ...rest } = c;
   return {
     ...rest,
-    store: store.kind === 'memory' ? { kind: 'memory' } : { kind: 'sqlite', path: store.path },
+    store: store.kind === 'memory' ? { kind: 'memory' } : store.kind === 'etcd' ? { kind: 'etcd', endpoints: store.endpoints ?? [], leaseSeconds: store.leaseSeconds } : { kind: 'sqlite', path: store.path },
     ...(noCatalog ? { catalog: null } : catalog !== undefined ? { catalog } : {}),
     ...(sw
       ? {

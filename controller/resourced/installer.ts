@@ -15,7 +15,7 @@ export interface InstallDeps {
   bridge: string;
   pmPrefix: string;
   log(m: string): void;
-  /** Writes alloc as it stands to the store: called before each create_pm and after its answer. */
+  /** Writes alloc as it stands to the store: called before each create_pm. */
   save(): Promise<void>;
 }
 
@@ -110,9 +110,10 @@ export async function installPms(alloc: AllocationRecord, deps: InstallDeps): Pr
       deps.log(`allocation ${alloc.id}: create_pm ${name} (${m.name} :: ${m.type}) on ${host}`);
       const rv = await c.task('create_pm', { name, memory: type.memoryMiB, vifs, config: type.src, configName: m.type });
       if (rv.code === 0) {
+        // Not written here: the next step's write carries it, and a record still saying
+        // "creating" is undone by name all the same.
         pm.domid = rv.value.domid;
         pm.status = 'created';
-        await deps.save();
       } else {
         failed = step(rv.message);
         let mayExist = false;

@@ -14,7 +14,8 @@ import { resourcedApi } from './api.js';
 import { createResourcedDaemon } from './daemon.js';
 import { Resourced } from './resourced.js';
 import { createSteering } from './switch.js';
-import { openStore, type ControllerStore } from '../store/index.js';
+import { EtcdLeadership, openStore, type ControllerStore } from '../store/index.js';
+import type { EtcdStore } from '../store/etcd.js';
 import type { FlowSteering } from '../openflowd/steering.js';
 
 const log = (m: string): void => void process.stderr.write(`resourced: ${m}\n`);
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
   }
   let store: ControllerStore;
   try {
-    store = openStore(config.store);
+    store = await openStore(config.store);
   } catch (e) {
     log(`cannot open the store (config.store): ${(e as Error).message}`);
     process.exit(1);
@@ -46,9 +47,16 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   rd.start();
+  let leadership: EtcdLeadership | undefined;
+  if (config.store.kind === 'etcd') {
+    // Replicated: act only once elected (it reloads and reconciles then); campaign with the URL followers name.
+    leadership = new EtcdLeadership((store as EtcdStore).client, url, config.store.leaseSeconds, log);
+    rd.lead(leadership);
+    await leadership.start();
+  }
   log(`listening on ${url} (${methodNames(resourcedApi).length} methods)`);
   // Hosts that do not answer yet are reconciled when they register again.
-  void rd.reconcile().catch((e: Error) => log(`reconcile at start: ${e.message}`));
+  if (!leadership) void rd.reconcile().catch((e: Error) => log(`reconcile at start: ${e.message}`));
 
   stopOnSignals(async (signal) => {
     // PMs keep running; the store keeps their records for the next start.
@@ -56,6 +64,7 @@ async function main(): Promise<void> {
     rd.stop();
     await daemon.close();
     await steering?.openflowd.driver.close();
+    await leadership?.close();
     await store.close();
     process.exit(0);
   });

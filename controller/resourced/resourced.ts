@@ -15,7 +15,7 @@ import { deletePms, describeLeft, installPms, rollBack } from './installer.js';
 import { buildModel, planAllocation, type Demand } from './platform-model.js';
 import { PmTypes, type DeployRequest } from './pm-types.js';
 import type { Steering } from '../openflowd/steering.js';
-import { MemoryStore, type ControllerStore } from '../store/index.js';
+import { MemoryStore, SOLE_LEADER, type ControllerStore, type Leadership } from '../store/index.js';
 import { planReconcile, type Observed, type ReconcileAction, type ReconcileOutcome } from './reconcile.js';
 
 type Arg<K extends keyof ResourcedApi['methods']> = ArgOf<ResourcedApi['methods'][K]>;
@@ -31,6 +31,8 @@ export class Resourced {
   readonly allocations: AllocationStore;
   /** Allocations an install or delete of this process is working on: reconciliation leaves them alone. */
   private readonly busy = new Set<number>();
+  /** Which instance acts (controller/store/leadership.ts): always this one unless lead() says otherwise. */
+  private leadership: Leadership = SOLE_LEADER;
   /** Placement + reservation run one at a time, so two requests never count the same free capacity. */
   private placing: Promise<unknown> = Promise.resolve();
 
@@ -50,12 +52,33 @@ export class Resourced {
 
   /** Loads what the store holds (types, hosts' last URLs, allocations); call once before serving. */
   async open(): Promise<void> {
+    await this.reload(true);
+  }
+
+  /** On etcd: this instance acts only while elected; once elected it reloads the records and resumes what was interrupted. */
+  lead(l: Leadership): void {
+    this.leadership = l;
+    l.onElected(() => {
+      this.reload()
+        .then(() => this.reconcile())
+        .catch((e: Error) => this.log(`taking over as leader: ${e.message}`));
+    });
+  }
+
+  /** Whether this instance may act; a refusal naming the leader if not. */
+  notLeader(method: string): Failure | undefined {
+    if (this.leadership.isLeader()) return undefined;
+    const url = this.leadership.leaderUrl();
+    return failure('not_leader', `${method}: this resourced is not the leader; ${url ? `the leader is ${url}` : 'no leader is elected yet, try again'}`, { leader: url ?? null });
+  }
+
+  private async reload(verbose = false): Promise<void> {
     const snap = await this.store.load();
     for (const t of snap.types) this.types.restore(t);
     for (const h of snap.hosts) this.hosts.remember(h.id, h.url);
     this.allocations.restore(snap.allocations.map(fromStored), snap.nextAllocationId);
     const pending = snap.allocations.filter((a) => a.state !== 'installed').length;
-    this.log(`store ${this.store.description}: ${snap.types.length} type(s), ${snap.hosts.length} host(s), ${snap.allocations.length} allocation(s)${pending ? `, ${pending} interrupted` : ''}`);
+    if (verbose) this.log(`store ${this.store.description}: ${snap.types.length} type(s), ${snap.hosts.length} host(s), ${snap.allocations.length} allocation(s)${pending ? `, ${pending} interrupted` : ''}`);
   }
 
   start(): void {
@@ -112,6 +135,8 @@ export class Resourced {
   }
 
   async deployPm(r: DeployRequest): Promise<Reply<null>> {
+    const refused = this.notLeader('deploy_pm');
+    if (refused) return refused;
     const t = this.types.deploy(r);
     if (typeof t === 'string') return failure('refused', t);
     await this.store.putType(t);
@@ -123,7 +148,9 @@ export class Resourced {
    * Seed 2.1.1 get_pm_info: the PM types with a human description and their
    * parameters; beside them the allocations and where each PM runs.
    */
-  pmInfo(): Reply<Result<'get_pm_info'>> {
+  async pmInfo(): Promise<Reply<Result<'get_pm_info'>>> {
+    // A follower answers from the store as it is now, not from what it read last.
+    if (!this.leadership.isLeader()) await this.reload();
     return ok({
       types: this.types.list().map((t) => ({ name: t.name, description: t.description, cpu: t.cpu, memoryMiB: t.memoryMiB, deployedAt: t.deployedAt, src: t.src })),
       allocations: this.allocations.list().map((a) => ({
@@ -179,6 +206,8 @@ export class Resourced {
   }
 
   async installAllocation(text: string): Promise<Reply<number>> {
+    const refused = this.notLeader('install_allocation');
+    if (refused) return refused;
     const req = this.parse(text);
     if ('code' in req) return req;
     const reserved = await this.exclusive(async () => {
@@ -216,6 +245,8 @@ export class Resourced {
   }
 
   async deleteAllocation(id: number): Promise<Reply<null>> {
+    const refused = this.notLeader('delete_allocation');
+    if (refused) return refused;
     const a = this.allocations.get(id);
     if (!a) return failure('no_allocation', `no allocation ${id}`);
     if (a.state !== 'installed' || this.busy.has(id)) return fail(`allocation ${id} is ${a.state}; try again when it is done`);
@@ -316,6 +347,8 @@ export class Resourced {
    * (reconcile.ts). With dryRun, only says what it would do. One audit line per action.
    */
   async reconcile(o: { dryRun?: boolean; hosts?: string[] } = {}): Promise<ReconcileOutcome[]> {
+    // Only the leader acts; it reconciles when elected.
+    if (!o.dryRun && !this.leadership.isLeader()) return [];
     return this.exclusive(async () => {
       const all = new Set([...this.hosts.known(), ...this.allocations.list().flatMap((a) => a.pms.map((p) => p.host))]);
       const hosts = o.hosts ? o.hosts.filter((h) => all.has(h) || this.hosts.get(h)) : [...all];

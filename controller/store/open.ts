@@ -3,10 +3,13 @@ import type { ControllerStore } from './contract.js';
 import { MemoryStore } from './memory.js';
 import { SqliteStore } from './sqlite.js';
 
-export type StoreConfig = { kind: 'memory' } | { kind: 'sqlite'; path: string };
+export type StoreConfig = { kind: 'memory' } | { kind: 'sqlite'; path: string } | { kind: 'etcd'; endpoints: string[]; leaseSeconds: number };
 
 export const DEFAULT_STORE_PATH = '/var/lib/clickos/resourced.db';
 
-export function openStore(c: StoreConfig): ControllerStore {
-  return c.kind === 'memory' ? new MemoryStore() : new SqliteStore(c.path);
+export async function openStore(c: StoreConfig): Promise<ControllerStore> {
+  if (c.kind === 'memory') return new MemoryStore();
+  if (c.kind === 'sqlite') return new SqliteStore(c.path);
+  const { EtcdStore } = await import('./etcd.js');
+  return new EtcdStore(c.endpoints);
 }

@@ -14,7 +14,8 @@ import { projectRoot } from '../../lab/paths.js';
 export interface StandinOptions {
   hostId: string;
   secret: string;
-  controllerUrl: string;
+  /** One resourced, or each instance of a replicated one. */
+  controllerUrl: string | string[];
   controllerSecret: string;
   heartbeatMs: number;
   nrCpus: number;
@@ -34,12 +35,14 @@ interface Pm {
 
 const o = JSON.parse(process.argv[2] ?? '{}') as StandinOptions;
 const log = (m: string): void => void process.stderr.write(`standin ${o.hostId}: ${m}\n`);
-let link: ControllerLink | undefined;
+const links: ControllerLink[] = [];
 
 const services = {
   pms: new Map<string, Pm>(),
   calls: [] as Array<{ method: string; name: string }>,
   creates: 0,
+  /** Names whose create_pm is running (delete_pm waits for them, as hostd does). */
+  creating: new Set<string>(),
   nextDomid: 1,
   failCreateAt: o.failCreateAt,
   createDelayMs: o.createDelayMs,
@@ -58,22 +61,26 @@ const services = {
       domains: [...this.pms.values()].map((p) => ({ name: p.name, domid: p.domid, pm: true, state: 'r', memoryMiB: p.memory, vcpus: 1, cpuSeconds: 0, cpuPercent: null })),
     };
   },
-  stopHeartbeat: async () => link?.stop(),
+  stopHeartbeat: async () => void (await Promise.all(links.map((l) => l.stop()))),
 };
 
 const daemon = createDaemon({ name: 'standin', secret: o.secret, folders: { daemon: join(projectRoot, 'test', 'fixtures', 'resourced', 'standin') }, services, log });
 const { url } = await daemon.start();
 log(`listening on ${url}`);
-link = new ControllerLink({
-  url: o.controllerUrl,
-  secret: o.controllerSecret,
-  heartbeatSeconds: o.heartbeatMs / 1000,
-  maxBackoffMs: 500,
-  log,
-  info: () => ({ host_id: o.hostId, url, daemon: 'standin', methods: ['create_pm', 'delete_pm', 'list_pms', 'host_stats'], stats: services.stats() }),
-  stats: async () => services.stats(),
-});
-link.start();
+// One link per controller instance, as hostd/main.ts makes them.
+for (const controllerUrl of ([] as string[]).concat(o.controllerUrl)) {
+  const link = new ControllerLink({
+    url: controllerUrl,
+    secret: o.controllerSecret,
+    heartbeatSeconds: o.heartbeatMs / 1000,
+    maxBackoffMs: 500,
+    log,
+    info: () => ({ host_id: o.hostId, url, daemon: 'standin', methods: ['create_pm', 'delete_pm', 'list_pms', 'host_stats'], stats: services.stats() }),
+    stats: async () => services.stats(),
+  });
+  link.start();
+  links.push(link);
+}
 process.on('SIGTERM', () => {
-  void link?.stop().then(() => daemon.close()).then(() => process.exit(0));
+  void Promise.all(links.map((l) => l.stop())).then(() => daemon.close()).then(() => process.exit(0));
 });

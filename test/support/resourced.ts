@@ -82,7 +82,7 @@ export class Standin {
   url = '';
   private exited: Promise<void> = Promise.resolve();
 
-  async start(o: Partial<StandinOptions> & { hostId: string; controllerUrl: string }): Promise<string> {
+  async start(o: Partial<StandinOptions> & { hostId: string; controllerUrl: string | string[] }): Promise<string> {
     const opts: StandinOptions = { secret: STANDIN_SECRET, controllerSecret: HOSTS_SECRET, heartbeatMs: 200, nrCpus: 4, totalMemoryMiB: 1024, reserveMiB: 256, failCreateAt: 0, createDelayMs: 20, ...o };
     this.child = spawn(process.execPath, [join(projectRoot, 'dist', 'test', 'support', 'resourced-standin.js'), JSON.stringify(opts)], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.exited = new Promise((r) => this.child.once('exit', () => r()));
@@ -103,7 +103,7 @@ export class Standin {
   }
 }
 
-export async function startStandins(t: Test, controllerUrl: string, specs: Array<Partial<StandinOptions> & { hostId: string }>): Promise<Standin[]> {
+export async function startStandins(t: Test, controllerUrl: string | string[], specs: Array<Partial<StandinOptions> & { hostId: string }>): Promise<Standin[]> {
   const out: Standin[] = [];
   t.teardown(async () => {
     for (const s of out) await s.stop();

@@ -57,14 +57,14 @@ contract('sqlite', () => new SqliteStore(join(dir, `contract-${Date.now()}.db`))
 
 t.test('sqlite: what was written is there after a reopen; the config names the store', async (t) => {
   const path = join(dir, 'reopen.db');
-  const s1 = openStore({ kind: 'sqlite', path });
+  const s1 = await openStore({ kind: 'sqlite', path });
   const a = await s1.reserveAllocation(alloc());
   await s1.close();
   const s2 = new SqliteStore(path);
   t.same((await s2.load()).allocations, [a]);
   t.equal(s2.version, MIGRATIONS.length, 'the schema is at the current version');
   await s2.close();
-  t.ok(openStore({ kind: 'memory' }) instanceof MemoryStore);
+  t.ok((await openStore({ kind: 'memory' })) instanceof MemoryStore);
 });
 
 t.test('sqlite: a file from an older schema is migrated forward, one from a newer one refused', async (t) => {
