@@ -1,7 +1,7 @@
 // `npm run bench [name...]`: boots the lab, builds the C side of each benchmark
 // against Debian's Xen headers, runs the benchmarks inside dom0 and prints their
 // RATIO lines. Benchmarks of host-side code (placement, flows, hostd's daemon, the Click parser,
-// heavy-hitter offloading, the balancer) run on the host.
+// heavy-hitter offloading, the balancer, the controller's store) run on the host.
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { compileWithLibxenstore } from '../lab/xen-c.js';
@@ -14,7 +14,7 @@ function buildLibxenstoreBench(): Promise<string> {
 }
 
 const LAB_BENCHES = ['xenstore', 'toolstack', 'guests'];
-const HOST_BENCHES: Record<string, string> = { placement: 'run.js', flows: 'run.js', hostd: 'run.js', click: 'run.js', 'clickos-image': 'run.js', offload: 'run.js', balancer: 'run.js' };
+const HOST_BENCHES: Record<string, string> = { placement: 'run.js', flows: 'run.js', hostd: 'run.js', click: 'run.js', 'clickos-image': 'run.js', offload: 'run.js', balancer: 'run.js', 'controller-store': 'run.js' };
 
 async function main(): Promise<number> {
   const wanted = process.argv.slice(2);

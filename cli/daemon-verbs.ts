@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { UsageError, parseVerb, want } from './context.js';
 import type { Verb } from './xl-verbs.js';
 
-function secret(file: string | undefined): string {
+/** The daemon's secret: from --secret-file FILE, else $CLICKOS_SECRET; neither is bad usage. */
+export function secret(file: string | undefined): string {
   const s = file !== undefined ? readFileSync(file, 'utf8').trim() : process.env.CLICKOS_SECRET;
   if (!s) throw new UsageError('give the daemon\'s secret with --secret-file FILE or $CLICKOS_SECRET');
   return s;

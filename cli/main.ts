@@ -5,6 +5,7 @@ import { Context, UsageError, parseCommandLine } from './context.js';
 import { xlVerbs } from './xl-verbs.js';
 import { clickosVerbs } from './clickos-verbs.js';
 import { daemonVerbs } from './daemon-verbs.js';
+import { controllerVerbs } from './controller-verbs.js';
 
 const USAGE = `usage: clickos [-t|--timings] [--json] <command> [options] [args] [-- args]
 domains (xl):
@@ -25,11 +26,17 @@ ClickOS routers (clickos-ctl / cosmos):
   status [dom]                           routers of one or every ClickOS guest
 platform daemons (secret from --secret-file FILE or $CLICKOS_SECRET):
   stats <monitord-url>                   hosts' load and the switch's flow/port counters
+the controller (resourced at --controller URL or $CLICKOS_CONTROLLER; same secret options):
+  allocations                            allocations: state, each PM's module -> host, domid, name
+  hosts                                  module hosts: cores, free/total MiB, last seen, PMs
+  allocation-install <request-file>      install an allocation request ('-': stdin); prints its id
+  allocation-delete <id>                 delete an allocation and its PMs
+  reconcile [--dry-run]                  records against hosts and switch; one line per action
 <dom> is a domain name or id. --json and -t may also follow the command. An argument that
 starts with '-' goes after '--' (clickos write fw1 c note -- -t). Exit code 0 on success,
 1 on failure, 2 on bad usage.`;
 
-const verbs = { ...xlVerbs, ...clickosVerbs, ...daemonVerbs };
+const verbs = { ...xlVerbs, ...clickosVerbs, ...daemonVerbs, ...controllerVerbs };
 
 async function main(argv: string[]): Promise<number> {
   let line: ReturnType<typeof parseCommandLine>;

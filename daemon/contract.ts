@@ -138,6 +138,33 @@ export function checkReply<M extends Methods, K extends keyof M & string>(api: A
   return rv as Failure;
 }
 
+/**
+ * A task's final reply: `first` is what callApi answered for `method`; while it is
+ * CODE_NOT_READY (value = the task id), task.status is polled every pollMs (default 50)
+ * and each reply checked against the method's result schema. Rejects if the task has not
+ * settled after timeoutMs (default: waits as long as it takes), or as XmlRpcClient.call
+ * does (fault, HTTP, network).
+ */
+export async function settleTask<M extends Methods, K extends keyof M & string>(
+  client: XmlRpcClient,
+  api: Api<M>,
+  method: K,
+  first: Reply<ResultOf<M[K]>> | Pending,
+  o: { pollMs?: number; timeoutMs?: number } = {},
+): Promise<Reply<ResultOf<M[K]>>> {
+  if (first.code !== CODE_NOT_READY) return first;
+  const id = first.value;
+  if (typeof id !== 'string') return fail(`${method}: a not-ready reply without a task id`);
+  const end = Date.now() + (o.timeoutMs ?? Infinity);
+  let rv: Reply<ResultOf<M[K]>> | Pending = first;
+  while (rv.code === CODE_NOT_READY) {
+    if (Date.now() > end) throw new Error(`${method}: task ${id} not finished after ${(o.timeoutMs ?? 0) / 1000} s`);
+    await new Promise((r) => setTimeout(r, o.pollMs ?? 50));
+    rv = checkReply(api, method, await client.call('task.status', id));
+  }
+  return rv;
+}
+
 const cell = (outline: string): string => (/^[[{"]/.test(outline) ? `\`${outline.replace(/\|/g, '\\|')}\`` : outline.replace(/\|/g, '\\|'));
 
 /** The README's method table and error-code table, generated from the API. */

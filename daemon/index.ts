@@ -7,4 +7,4 @@ export { ok, fail, failWith, errorOf, notReady, isReturnValue, CODE_NOT_READY, C
 export { XmlRpcClient, HttpError, type ClientOptions } from './xmlrpc/client.js';
 export { Fault, FaultCode } from './xmlrpc/fault.js';
 export { Double, type XmlRpcValue, type Encodable } from './xmlrpc/values.js';
-export { defineApi, command, task, implement, implementFor, callApi, checkReply, methodNames, apiTables, withTables, shippedFolder, MethodError, failure, type Api, type MethodSpec, type ArgOf, type ResultOf, type Reply, type Pending, type Infer } from './contract.js';
+export { defineApi, command, task, implement, implementFor, callApi, checkReply, settleTask, methodNames, apiTables, withTables, shippedFolder, MethodError, failure, type Api, type MethodSpec, type ArgOf, type ResultOf, type Reply, type Pending, type Infer } from './contract.js';

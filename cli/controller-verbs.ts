@@ -1,0 +1,165 @@
+// Verbs that talk to the controller's resourced (controller/resourced/api.ts) over
+// XML-RPC: its allocations, its hosts, installing and deleting an allocation, and a
+// reconciliation. The controller's URL comes from --controller URL or
+// $CLICKOS_CONTROLLER, the secret from --secret-file FILE or $CLICKOS_SECRET.
+// install_allocation, delete_allocation and reconcile are tasks: the verb waits for
+// the task (task.status) and prints its result.
+import { readFileSync } from 'node:fs';
+import { UsageError, parseVerb, want, type OptionSpec } from './context.js';
+import { secret } from './daemon-verbs.js';
+import type { Verb } from './xl-verbs.js';
+import type { Encodable, Failure, Pending, ResultOf, Success, XmlRpcClient } from '../daemon/index.js';
+import type { ResourcedApi } from '../controller/resourced/api.js';
+
+const CONTROLLER: OptionSpec = { controller: { type: 'string' }, 'secret-file': { type: 'string' } };
+
+type Result<K extends keyof ResourcedApi['methods']> = ResultOf<ResourcedApi['methods'][K]>;
+
+function controllerUrl(opts: Record<string, string | boolean | undefined>): string {
+  const url = (opts.controller as string | undefined) ?? process.env.CLICKOS_CONTROLLER;
+  if (!url) throw new UsageError("give the controller's URL with --controller URL or $CLICKOS_CONTROLLER");
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UsageError(`the controller's URL ${JSON.stringify(url)} is not a URL`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`the controller's URL ${JSON.stringify(url)} is not http:// or https://`);
+  return url;
+}
+
+/**
+ * Runs `fn` with a client of resourced (URL and secret from the options) and the
+ * daemon library, loaded here and not at the top: it is dozens of modules every other
+ * verb would pay for at each start. Transport errors name the controller's URL.
+ */
+async function withController<T>(
+  opts: Record<string, string | boolean | undefined>,
+  fn: (c: XmlRpcClient, d: typeof import('../daemon/index.js'), api: ResourcedApi) => Promise<T>,
+): Promise<T> {
+  const url = controllerUrl(opts);
+  const key = secret(opts['secret-file'] as string | undefined);
+  const d = await import('../daemon/index.js');
+  const { resourcedApi } = await import('../controller/resourced/api.js');
+  // No reply-time limit of the client's own beyond a call's: tasks are polled, each poll is short.
+  const c = new d.XmlRpcClient({ url, secret: key });
+  try {
+    return await fn(c, d, resourcedApi);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new Error(`resourced at ${url}: ${(e as Error).message}`);
+  } finally {
+    c.close();
+  }
+}
+
+/**
+ * A success's value, or an Error carrying resourced's message (printed as
+ * `clickos: <message>`, exit 1). A command never answers not-ready; tasks are settled first.
+ */
+function value<T extends Encodable>(rv: Success<T> | Failure | Pending): T {
+  if (rv.code !== 0) throw new Error(rv.message);
+  return rv.value;
+}
+
+/** Columns padded to their widest cell; `right` names the right-aligned columns. */
+function table(rows: string[][], right: number[] = []): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 && !right.includes(i) ? cell : right.includes(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+}
+
+export function formatAllocations(allocs: Result<'get_pm_info'>['allocations']): string {
+  if (allocs.length === 0) return 'no allocations';
+  const out: string[] = [];
+  const head = table([['ID', 'State', 'Created', 'Note'], ...allocs.map((a) => [String(a.id), a.state, a.createdAt, a.degraded ? `degraded: ${a.degraded}` : ''])]);
+  out.push(head[0]!);
+  allocs.forEach((a, i) => {
+    out.push(head[i + 1]!);
+    const pms = a.pms.map((p) => [`${p.module} (${p.type})`, '→', p.host, `domid ${p.domid ?? '-'}`, p.name, p.status === 'created' ? '' : p.status]);
+    // Modules placed but with no PM on record yet (an install under way).
+    for (const [m, host] of Object.entries(a.planned)) if (!a.pms.some((p) => p.module === m)) pms.push([m, '→', host, '', '', 'planned']);
+    for (const line of pms.length ? table(pms) : ['(no PM)']) out.push(`    ${line}`);
+  });
+  return out.join('\n');
+}
+
+export function formatHosts(hosts: Result<'list_hosts'>): string {
+  if (hosts.length === 0) return 'no hosts registered';
+  const rows = hosts.map((h) => [h.host_id, h.url, String(h.cores), `${h.free_memory_mib}/${h.total_memory_mib}`, `${(h.last_seen_ms_ago / 1000).toFixed(1)} s ago`, h.pms.length ? h.pms.join(', ') : '-']);
+  return table([['Host', 'URL', 'Cores', 'Free/Total MiB', 'Last seen', 'PMs'], ...rows], [2, 3, 4]).join('\n');
+}
+
+export function formatReconcile(actions: Result<'reconcile'>, dryRun: boolean): string {
+  if (actions.length === 0) return dryRun ? 'nothing to do' : 'nothing done: records, hosts and switch agree';
+  const outcome = (a: Result<'reconcile'>[number]): string => (a.error !== undefined ? `error: ${a.error}` : a.done ? 'done' : dryRun ? 'would do' : 'not done');
+  const rows = actions.map((a) => [a.kind, String(a.allocation), a.pm ?? '-', a.host ?? '-', a.reason, outcome(a)]);
+  return table([['Action', 'Allocation', 'PM', 'Host', 'Reason', 'Outcome'], ...rows]).join('\n');
+}
+
+function readRequest(file: string): string {
+  try {
+    return readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read the request: ${(e as Error).message}`);
+  }
+}
+
+function allocationId(s: string): number {
+  if (!/^[1-9]\d*$/.test(s)) throw new UsageError(`an allocation id is a positive integer, got ${JSON.stringify(s)}`);
+  return Number(s);
+}
+
+export const controllerVerbs: Record<string, Verb> = {
+  /** get_pm_info's allocations: state, degraded note, each PM's module → host, domid, name. */
+  async allocations(args, ctx) {
+    const { opts, pos } = parseVerb(args, ctx, CONTROLLER);
+    want(pos, 0, 'allocations [--controller URL] [--secret-file FILE]');
+    const info = await withController(opts, async (c, d, api) => value(await ctx.step('get_pm_info', () => d.callApi(c, api, 'get_pm_info'))));
+    ctx.print(formatAllocations(info.allocations), info.allocations);
+  },
+
+  /** list_hosts: the registered module hosts, their capacity and our PMs on them. */
+  async hosts(args, ctx) {
+    const { opts, pos } = parseVerb(args, ctx, CONTROLLER);
+    want(pos, 0, 'hosts [--controller URL] [--secret-file FILE]');
+    const hosts = await withController(opts, async (c, d, api) => value(await ctx.step('list_hosts', () => d.callApi(c, api, 'list_hosts'))));
+    ctx.print(formatHosts(hosts), hosts);
+  },
+
+  /** install_allocation of a request file ('-': stdin); prints the allocation id once installed. */
+  async 'allocation-install'(args, ctx) {
+    const { opts, pos } = parseVerb(args, ctx, CONTROLLER);
+    const [file] = want(pos, 1, 'allocation-install [--controller URL] [--secret-file FILE] <request-file>');
+    const request = readRequest(file!);
+    const rv = await withController(opts, (c, d, api) =>
+      ctx.step('install_allocation', async () => d.settleTask(c, api, 'install_allocation', await d.callApi(c, api, 'install_allocation', request))),
+    );
+    // A malformed request: resourced's own "allocation:line:col: reason".
+    const id = value(rv);
+    if (!ctx.json) console.error(rv.message);
+    ctx.print(String(id), { id, message: rv.message });
+  },
+
+  /** delete_allocation: the allocation and every PM it created. */
+  async 'allocation-delete'(args, ctx) {
+    const { opts, pos } = parseVerb(args, ctx, CONTROLLER);
+    const id = allocationId(want(pos, 1, 'allocation-delete [--controller URL] [--secret-file FILE] <id>')[0]!);
+    const rv = await withController(opts, (c, d, api) =>
+      ctx.step('delete_allocation', async () => d.settleTask(c, api, 'delete_allocation', await d.callApi(c, api, 'delete_allocation', id))),
+    );
+    value(rv);
+    ctx.print(rv.message, { id, message: rv.message });
+  },
+
+  /** reconcile (--dry-run: only list): one line per action, with its outcome. */
+  async reconcile(args, ctx) {
+    const { opts, pos } = parseVerb(args, ctx, { ...CONTROLLER, 'dry-run': { type: 'boolean' } });
+    want(pos, 0, 'reconcile [--dry-run] [--controller URL] [--secret-file FILE]');
+    const dryRun = !!opts['dry-run'];
+    const rv = await withController(opts, (c, d, api) =>
+      ctx.step('reconcile', async () => d.settleTask(c, api, 'reconcile', await d.callApi(c, api, 'reconcile', { dry_run: dryRun }))),
+    );
+    const actions = value(rv);
+    ctx.print(formatReconcile(actions, dryRun), { dryRun, message: rv.message, actions });
+  },
+};
