@@ -83,7 +83,7 @@ async function startController(kind: Kind, dir: string): Promise<Controller> {
     },
     join(dir, `resourced-${kind}.json`),
   );
-  const { store, writes } = counted(openStore(config.store));
+  const { store, writes } = counted(await openStore(config.store));
   const rd = new Resourced(config, () => {}, undefined, store);
   await rd.open();
   const daemon = createResourcedDaemon(config, rd, { log: () => {} });
