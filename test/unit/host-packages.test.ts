@@ -117,9 +117,9 @@ function files(dir: string, ext: RegExp): string[] {
   return out;
 }
 
-// Programs every Debian system has, Node itself, and dom0's own: Xen's tools and
+// Programs every Debian system has, Node itself (and its npm), and dom0's own: Xen's tools and
 // busybox-static come with the lab's Xen tree (lab/debian.ts), not from the host.
-const BASE = new Set(['node', 'sh', 'bash', 'apt-get', 'apt-cache', 'dpkg-deb', 'ldd']);
+const BASE = new Set(['node', 'npm', 'sh', 'bash', 'apt-get', 'apt-cache', 'dpkg-deb', 'ldd']);
 const IN_DOM0 = /^(xl|xenstore-[a-z]+|xen-[a-z0-9-]+|xenstored|oxenstored|xenconsoled|busybox)$/;
 
 t.test('every program the tests run is in the package list', async (t) => {
