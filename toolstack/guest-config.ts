@@ -23,11 +23,6 @@ export interface GuestSpec {
    * router polls and takes its whole vCPU (docs/clickos.md); a cap bounds that at density.
    */
   cap?: number;
-  /**
-   * Scheduler weight (xl.cfg `weight`; credit2 default 256, 1 to 65535). A low weight lets a
-   * polling router run only when dom0 and busier guests do not want the CPU.
-   */
-  weight?: number;
 }
 
 /** An xl.cfg for the guest; throws XlArgumentError naming the bad field. */
@@ -46,7 +41,6 @@ export function guestConfig(g: GuestSpec): XlConfig {
   values.vcpus = checkInt(g.vcpus ?? 1, 'vcpus', 1, 128);
   values.vif = (g.vifs ?? []).map(formatVif);
   if (g.cap !== undefined && g.cap !== 0) values.cap = checkInt(g.cap, 'cap (% of a CPU)', 1, 100 * 128);
-  if (g.weight !== undefined) values.weight = checkInt(g.weight, 'weight', 1, 65535);
   const onCrash = g.onCrash ?? 'destroy';
   if (!CRASH_ACTIONS.includes(onCrash)) throw new XlArgumentError(`invalid on_crash ${JSON.stringify(onCrash)}: one of ${CRASH_ACTIONS.join(', ')}`);
   values.on_crash = onCrash;

@@ -6,8 +6,8 @@
 // 3. vif hotplug: our lean script against Xen's vif-bridge, attach → connected: RATIO
 //    guests.hotplug_lean_vs_xen.
 // 4. Scale: N guests (default 100) one after another, each with a vif and a Running router
-//    (capped at 1% of a CPU and weighted 1 against dom0's 256: a ClickOS router polls, and
-//    dom0 must win the CPU when it creates the next guest), the creation time of each, RATIO
+//    (capped at 1% of a CPU: a ClickOS router polls; dom0's weight is the lab's 65535,
+//    lab/dom0/boot.sh), the creation time of each, RATIO
 //    guests.growth (Nth / 1st), memory per guest, dom0's CPU while they idle; then on the
 //    first 10, installs sequential vs parallel (RATIO guests.parallel_install); then every
 //    guest destroyed and checked gone: domain, vif, XenStore home, console log.
@@ -174,7 +174,7 @@ async function main(): Promise<void> {
     const curve: number[] = [];
     for (let i = 0; i < N; i++) {
       const [g, secs] = await timed(async () => {
-        const g = await guests.create({ ...TEMPLATE, name: `bench-g${i}`, cap: 1, weight: 1 });
+        const g = await guests.create({ ...TEMPLATE, name: `bench-g${i}`, cap: 1 });
         const rid = await guests.install(g.domid, CONFIG, 'bench');
         await guests.control.start(g.domid, rid);
         return g;

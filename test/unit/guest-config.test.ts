@@ -50,12 +50,3 @@ t.test('injection attempts are refused before xl runs', async (t) => {
   t.throws(() => checkDomain(99999), /invalid domid/);
 });
 
-t.test('scheduler cap and weight: written as xl.cfg keys, bounded as xl bounds them', async (t) => {
-  const cfg = guestConfig({ name: 'dense', kernel: '/k', memory: 16, cap: 1, weight: 1 });
-  const o = XlConfig.parse(cfg.toString()).toObject();
-  t.equal(o.cap, 1);
-  t.equal(o.weight, 1);
-  t.notOk('weight' in XlConfig.parse(guestConfig({ name: 'd', kernel: '/k', memory: 16 }).toString()).toObject());
-  t.throws(() => guestConfig({ name: 'ok', kernel: '/k', memory: 16, weight: 0 }), /invalid weight/);
-  t.throws(() => guestConfig({ name: 'ok', kernel: '/k', memory: 16, weight: 65536 }), /invalid weight/);
-});
