@@ -25,8 +25,8 @@ async function call(url: string, method: string, arg?: unknown): Promise<ReturnV
   const c = new XmlRpcClient({ url, secret: USER_SECRET, timeoutMs: 30_000 });
   try {
     let rv = (await (arg === undefined ? c.call(method) : c.call(method, arg as never))) as ReturnValue;
+    const id = rv.value as string;
     while (rv.code === -1) {
-      const id = rv.value as string;
       await new Promise((r) => setTimeout(r, 50));
       rv = (await c.call('task.status', id)) as ReturnValue;
     }
