@@ -28,11 +28,12 @@ const HOST_ID = `${PREFIX}-host`;
 const secrets = { hostd: randomBytes(24).toString('hex'), hosts: randomBytes(24).toString('hex'), user: randomBytes(24).toString('hex') };
 // A fixed port: hostd keeps calling the same URL across resourced's restarts.
 const PORT = 7400 + (process.pid % 500);
-const FWD = 'in0 :: FromDevice(0);\nout1 :: ToDevice(1);\nin1 :: FromDevice(1);\nout0 :: ToDevice(0);\nin0 -> out1;\nin1 -> out0;\n';
+/** One vif, in and out: the chain's traffic enters and leaves each module on its vif 0. */
+const PASS = 'src :: FromDevice(0);\nsink :: ToDevice(0);\nsrc -> sink;\n';
 const REQUEST = `BASESYS=xen.clickos
 fwd :: FromNet("ip,in_port=ccnet,nw_dst=10.78.0.2")
 tosink :: ToNet("ccsink")
-fwd -> [0]a :: Fwd() [1] -> [0]b :: Fwd() [1] -> tosink
+fwd -> a :: Pass() -> b :: Pass() -> tosink
 `;
 
 interface Info {
@@ -77,7 +78,7 @@ t.test('resourced killed at each step of an install and a delete: reconciled, no
       return hosts.some((h) => h.host_id === HOST_ID && h.heartbeats > 0) ? true : undefined;
     }, 120_000);
   await hostLive();
-  t.equal((await call(user!, 'deploy_pm', { name: 'Fwd', src: FWD })).code, 0, 'the module type is deployed');
+  t.equal((await call(user!, 'deploy_pm', { name: 'Pass', src: PASS })).code, 0, 'the module type is deployed');
 
   const info = async (): Promise<Info> => (await call(user!, 'get_pm_info')).value as unknown as Info;
   const cookies = async (): Promise<string[]> => (await ovs.ofctl('dump-flows', ovs.bridge)).split('\n').map((l) => /cookie=(0x[0-9a-f]+)/.exec(l)?.[1]).filter((c): c is string => c !== undefined && c !== '0x0');
@@ -85,7 +86,10 @@ t.test('resourced killed at each step of an install and a delete: reconciled, no
   const crashAt = async (line: RegExp, act: () => Promise<unknown>): Promise<string> => {
     const killed = resourced.killOn(line);
     const acting = act().catch((e: Error) => e);
-    const seen = await killed;
+    // The act must not finish before resourced reaches the line: that would be a failed test, not a hang.
+    const first = await Promise.race([killed, acting.then((rv) => ({ finished: rv }))]);
+    if (typeof first !== 'string') throw new Error(`resourced never printed ${line}; the call answered ${JSON.stringify(first.finished)}`);
+    const seen = first;
     await resourced.exited;
     await acting;
     await startResourced();
@@ -106,7 +110,7 @@ t.test('resourced killed at each step of an install and a delete: reconciled, no
   // Install, killed before and while its PMs are made, and while its flows go in: rolled back.
   for (const [label, line] of [
     ['placed', /allocation \d+: placed/],
-    ['second create_pm sent', /create_pm \S+-b \(b :: Fwd\)/],
+    ['second create_pm sent', /create_pm \S+-b \(b :: Pass\)/],
     ['flows going in', /allocation \d+: installing its flows/],
   ] as const) {
     await crashAt(line, () => call(user!, 'install_allocation', REQUEST));
