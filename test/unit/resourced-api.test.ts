@@ -166,7 +166,9 @@ t.test('main.js: a bad config exits 2 listing the problems; a good one serves un
   t.match(bad.stderr, /config\.secret: a secret is 16-512/);
   t.match(bad.stderr, /config\.listen\.port: expected an integer/);
   t.match(bad.stderr, /config\.hosts\.heartbeatTimeoutMs/);
-  const good = await run({ secret: 'a-good-secret-0123456789', listen: { port: 0 }, folders: { patches: join(dir, 'patches') } }, true);
+  const db = join(dir, 'resourced.db');
+  const good = await run({ secret: 'a-good-secret-0123456789', listen: { port: 0 }, folders: { patches: join(dir, 'patches') }, store: { path: db } }, true);
   t.equal(good.code, 0, good.stderr);
-  t.match(good.stderr, /resourced: listening on http:\/\/127\.0\.0\.1:\d+\/RPC2 \(7 methods\)/);
+  t.match(good.stderr, `resourced: store sqlite:${db}: 0 type(s), 0 host(s), 0 allocation(s)`, 'the default store is SQLite, at store.path');
+  t.match(good.stderr, /resourced: listening on http:\/\/127\.0\.0\.1:\d+\/RPC2 \(8 methods\)/);
 });
