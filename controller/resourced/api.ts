@@ -78,7 +78,7 @@ export const resourcedApi = defineApi({
       params: s.optional(s.either(s.nil(), s.struct({ dry_run: s.optional(s.bool()) }))),
       result: s.array(
         s.struct({
-          kind: s.oneOf('roll_back_install', 'finish_delete', 'adopt', 'degraded', 'delete_orphan_pm', 'remove_orphan_flows'),
+          kind: s.oneOf('roll_back_install', 'finish_delete', 'adopt', 'degraded', 'restore_flows', 'delete_orphan_pm', 'remove_orphan_flows'),
           allocation: s.int(),
           host: s.optional(hostId),
           pm: s.optional(s.str()),

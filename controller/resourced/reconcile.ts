@@ -4,11 +4,12 @@
 // it decides; Resourced.reconcile acts and writes one audit line per action.
 //   installing / steering  → rolled back: flows, then every recorded PM ("creating" ones too)
 //   deleting               → finished
-//   installed              → adopted; a PM missing at a host that answered marks it degraded
+//   installed              → adopted (a degraded mark cleared); a PM missing at a host that
+//                            answered marks it degraded; flows missing from the switch put back
 //   a PM of ours no record owns, a cookie we issued that no allocation owns → removed
 import type { AllocationRecord } from './allocations.js';
 
-export type ReconcileKind = 'roll_back_install' | 'finish_delete' | 'adopt' | 'degraded' | 'delete_orphan_pm' | 'remove_orphan_flows';
+export type ReconcileKind = 'roll_back_install' | 'finish_delete' | 'adopt' | 'degraded' | 'restore_flows' | 'delete_orphan_pm' | 'remove_orphan_flows';
 
 // Types, not interfaces: they travel as XML-RPC structs.
 export type ReconcileAction = {
@@ -55,7 +56,11 @@ export function planReconcile(records: readonly AllocationRecord[], busy: Readon
       const missing = a.pms.filter((p) => seen.pmsByHost.get(p.host)?.includes(p.name) === false);
       if (missing.length) {
         for (const p of missing) actions.push({ kind: 'degraded', allocation: a.id, host: p.host, pm: p.name, reason: `PM ${p.name} is recorded on ${p.host}, which does not have it` });
-      } else actions.push({ kind: 'adopt', allocation: a.id, reason: 'recorded and found' });
+        continue;
+      }
+      // The switch lost them (restarted, its flows deleted by hand): its PMs run, so steer again.
+      if (seen.cookies && !seen.cookies.some((c) => Number(c) === a.id)) actions.push({ kind: 'restore_flows', allocation: a.id, reason: `the switch has no flow with cookie ${a.id}` });
+      else actions.push({ kind: 'adopt', allocation: a.id, reason: a.degraded ? 'recorded and found again (no longer degraded)' : 'recorded and found' });
     }
   }
   for (const [host, names] of seen.pmsByHost) {

@@ -359,7 +359,7 @@ export class Resourced {
       const out: ReconcileOutcome[] = [];
       for (const act of plan) {
         let error: string | undefined;
-        if (!o.dryRun && act.kind !== 'adopt') error = await this.act(act);
+        if (!o.dryRun) error = await this.act(act);
         const done = !o.dryRun && error === undefined;
         if (act.kind !== 'adopt') this.log(`audit: reconcile ${o.dryRun ? 'would ' : ''}${act.kind} allocation ${act.allocation}${act.pm ? ` PM ${act.pm}` : ''}${act.host ? ` on ${act.host}` : ''}: ${act.reason}${error ? ` — failed: ${error}` : ''}`);
         out.push({ ...act, done, ...(error ? { error } : {}) });
@@ -386,6 +386,21 @@ export class Resourced {
           await this.allocations.save(a);
         }
         return undefined;
+      case 'adopt':
+        // Found whole again (a host back): no longer degraded.
+        if (a?.degraded) {
+          delete a.degraded;
+          await this.allocations.save(a);
+        }
+        return undefined;
+      case 'restore_flows':
+        if (!a || !this.steering) return 'no longer recorded';
+        try {
+          await this.steering.install({ id: a.id, request: a.parsed, modules: a.pms.map((p) => ({ module: p.module, domid: p.domid!, vifs: p.vifs.length })) });
+          return undefined;
+        } catch (e) {
+          return (e as Error).message;
+        }
       case 'delete_orphan_pm': {
         const left = await deletePms([{ module: '', type: '', host: act.host!, name: act.pm!, domid: null, status: 'created', vifs: [] }], { client: this.client(false), log: this.log });
         return left[0]?.message;

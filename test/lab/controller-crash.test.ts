@@ -127,10 +127,13 @@ t.test('resourced killed at each step of an install and a delete: reconciled, no
 
   t.equal(adopted?.id, 4, 'allocation ids are not reused after restarts (1-3 were rolled back)');
 
-  // Delete, killed after its flows and its first PM went: finished. (Killed earlier, at
-  // "deleting" on record, it takes the same path: unit test resourced-reconcile.)
+  // Delete, killed after its flows and its first PM went, and before its flows went: finished.
   await crashAt(/deleted \S+ on /, () => call(user!, 'delete_allocation', adopted!.id));
   await nothingLeft('delete killed after its first PM');
+  const second = await call(user!, 'install_allocation', REQUEST);
+  t.equal(second.code, 0, second.message);
+  await crashAt(/removing it \(delete_allocation\)/, () => call(user!, 'delete_allocation', second.value));
+  await nothingLeft('delete killed before its flows went');
 
   t.equal(await hostd.stop('SIGTERM'), 0, 'hostd: a clean exit');
   t.equal(await resourced.stop('SIGTERM'), 0, 'resourced: a clean exit');

@@ -90,6 +90,14 @@ t.test('install_allocation steers traffic through its modules; delete_allocation
   };
   t.equal((await waitFor('every flow of the allocation to count a packet', counted)).length, 6, 'every flow of the allocation counted packets (every hop, both ways)');
 
+  // The switch loses the allocation's flows (a restart, a hand-made del-flows): reconcile puts them back.
+  await execa('ovs-ofctl', ['-O', 'OpenFlow13', 'del-flows', s.ovs.target, `cookie=${id}/-1`]);
+  t.notOk(await s.ping(), 'without its flows, no traffic');
+  const rc = (await py(s.url, 'reconcile', { dry_run: false }, 'task')).reply!;
+  t.match(rc.value, [{ kind: 'restore_flows', allocation: id, done: true }], rc.message);
+  t.equal((await s.flows(id)).length, 6, 'the six flows are back');
+  t.ok(await s.ping(), 'and traffic flows again');
+
   const d = (await py(s.url, 'delete_allocation', id, 'task')).reply!;
   t.equal(d.code, 0, d.message);
   t.same(await s.flows(id), [], 'no flow of the allocation remains');

@@ -7,7 +7,7 @@ import type { AllocationRecord, PmRecord } from '../../controller/resourced/allo
 const pm = (name: string, host = 'h1', status: PmRecord['status'] = 'created'): PmRecord => ({ module: name.split('-').pop()!, type: 'Fwd', host, name, domid: status === 'created' ? 5 : null, status, vifs: [] });
 const rec = (id: number, state: AllocationRecord['state'], pms: PmRecord[]): AllocationRecord =>
   ({ id, state, pms, request: '', parsed: {} as never, planned: new Map(), createdAt: '' });
-const seen = (hosts: Record<string, string[] | null>, cookies: number[] | null = []): Observed => ({
+const seen = (hosts: Record<string, string[] | null>, cookies: number[] | null = null): Observed => ({
   pmsByHost: new Map(Object.entries(hosts)),
   cookies: cookies && cookies.map(BigInt),
 });
@@ -54,4 +54,14 @@ t.test('a PM missing at a host that answered marks its allocation degraded; an u
 t.test('allocations this process is installing or deleting are left alone, their PMs and flows too', async (t) => {
   const plan = planReconcile([rec(7, 'installing', [pm('rd-7-1-a', 'h1', 'creating')])], new Set([7, 8]), seen({ h1: ['rd-7-1-a', 'rd-8-1-a'] }, [7, 8]), 'rd', 9);
   t.same(plan, []);
+});
+
+t.test('an installed allocation whose flows the switch lost gets them back; without a switch, nothing to check', async (t) => {
+  const records = [rec(4, 'installed', [pm('rd-4-1-a')]), rec(5, 'installed', [pm('rd-5-1-a')])];
+  const plan = planReconcile(records, new Set(), seen({ h1: ['rd-4-1-a', 'rd-5-1-a'] }, [5]), 'rd', 6);
+  t.same(plan.map((a) => [a.kind, a.allocation]), [['restore_flows', 4], ['adopt', 5]]);
+  const noSwitch = planReconcile(records, new Set(), seen({ h1: ['rd-4-1-a', 'rd-5-1-a'] }, null), 'rd', 6);
+  t.same(noSwitch.map((a) => a.kind), ['adopt', 'adopt']);
+  const back = planReconcile([{ ...records[0]!, degraded: 'PM rd-4-1-a missing' }], new Set(), seen({ h1: ['rd-4-1-a'] }, [4]), 'rd', 6);
+  t.match(back, [{ kind: 'adopt', reason: /no longer degraded/ }], 'a degraded allocation found whole again is adopted and its mark cleared');
 });
