@@ -30,11 +30,20 @@ export interface UpOptions {
   ownerPid?: number;
   timeoutMs?: number;
   log?: (msg: string) => void;
+  /** Set on the one retry after a hung boot (internal). */
+  retried?: boolean;
 }
+
+/**
+ * A boot whose console prints nothing for this long, before dom0 is ready, has hung: it
+ * happened once in ≈20 CI boots (dom0's kernel silent after "about to get started..."),
+ * where a whole boot takes 25-70 s. up() then boots once more.
+ */
+const STALL_MS = 180_000;
 
 export class LabBootError extends Error {
   override name = 'LabBootError';
-  constructor(readonly step: string, detail: string, readonly consoleTail: string) {
+  constructor(readonly step: string, detail: string, readonly consoleTail: string, readonly stalled = false) {
     super(`lab boot failed at step "${step}": ${detail}\n--- last console lines (${paths.consoleLog}) ---\n${consoleTail}`);
   }
 }
@@ -165,9 +174,12 @@ export async function up(opts: UpOptions = {}): Promise<LabState> {
   const follower = new ConsoleFollower();
   let step = 'qemu';
   const deadline = Date.now() + (opts.timeoutMs ?? 600_000);
+  let lastOutput = Date.now();
   try {
     for (;;) {
-      for (const line of follower.readLines()) {
+      const lines = follower.readLines();
+      if (lines.length) lastOutput = Date.now();
+      for (const line of lines) {
         const s = stepOf(line);
         if (s) {
           step = s;
@@ -186,12 +198,17 @@ export async function up(opts: UpOptions = {}): Promise<LabState> {
           /* not listening yet: Node starts in ≈6 s under TCG */
         }
       }
+      if (step !== 'ready' && Date.now() - lastOutput > STALL_MS) throw new LabBootError(step, `the console has been silent for ${STALL_MS / 1000}s (a hung boot)`, consoleTail(), true);
       if (Date.now() > deadline) throw new LabBootError(step, `no answer after ${(opts.timeoutMs ?? 600_000) / 1000}s`, consoleTail());
       await sleep(250);
     }
   } catch (e) {
     progress.stop();
     await down();
+    if (e instanceof LabBootError && e.stalled && !opts.retried) {
+      log(`${e.message.split('\n')[0]}: booting once more`);
+      return up({ ...opts, retried: true });
+    }
     throw e;
   }
   progress.stop();
