@@ -12,7 +12,15 @@ import { ensureHostPackages, HOST_PACKAGES } from '../lab/host-packages.js';
 import { ensureNativeModules } from '../lab/native-modules.js';
 import { down, exec, up } from '../lab/lab.js';
 import { projectRoot, labDir } from '../lab/paths.js';
-import { countsFromTap, type Counts } from './tap-counts.js';
+import { countsFromTap, failuresFromTap, type Counts } from './tap-counts.js';
+
+/** Every failed point and the file it came from, recapped before the summary line. */
+const failures: string[] = [];
+function noteFailures(where: string, out: string, counts: Counts | undefined, exitCode: number | null): void {
+  const lines = failuresFromTap(out);
+  for (const l of lines) failures.push(`${where}: ${l}`);
+  if (!lines.length && (exitCode !== 0 || !counts)) failures.push(`${where}: exited ${exitCode} without a failed point (crash, timeout or no tap summary)`);
+}
 
 function add(a: Counts, b: Counts): Counts {
   return { pass: a.pass + b.pass, fail: a.fail + b.fail, skip: a.skip + b.skip };
@@ -30,7 +38,9 @@ function unitTests(): Promise<Counts> {
       process.stdout.write(d);
     });
     child.on('close', (code) => {
-      const c = countsFromTap(out) ?? { pass: 0, fail: 1, skip: 0 };
+      const counts = countsFromTap(out);
+      noteFailures('unit', out, counts, code);
+      const c = counts ?? { pass: 0, fail: 1, skip: 0 };
       // tap exiting non-zero with no failed assertion (e.g. a crash) still counts as a failure.
       resolve(code !== 0 && c.fail === 0 ? { ...c, fail: 1 } : c);
     });
@@ -58,7 +68,9 @@ async function labTests(xenstored: 'xenstored' | 'oxenstored'): Promise<Counts> 
         onStdout: (b) => process.stdout.write(b),
         onStderr: (b) => process.stderr.write(b),
       });
-      const c = countsFromTap(r.stdout) ?? { pass: 0, fail: 1, skip: 0 };
+      const counts = countsFromTap(r.stdout);
+      noteFailures(`lab (${xenstored}) ${f}`, r.stdout, counts, r.exitCode);
+      const c = counts ?? { pass: 0, fail: 1, skip: 0 };
       total = add(total, r.exitCode !== 0 && c.fail === 0 ? { ...c, fail: 1 } : c);
       process.stdout.write(`# lab (${xenstored}): ${f} took ${Math.round((Date.now() - started) / 1000)} s\n`);
     }
@@ -84,7 +96,9 @@ async function hostSideLabTests(): Promise<Counts> {
       });
       child.on('close', (code) => resolve({ code, out }));
     });
-    const c = countsFromTap(out) ?? { pass: 0, fail: 1, skip: 0 };
+    const counts = countsFromTap(out);
+    noteFailures(`lab, from the host ${f}`, out, counts, code);
+    const c = counts ?? { pass: 0, fail: 1, skip: 0 };
     total = add(total, code !== 0 && c.fail === 0 ? { ...c, fail: 1 } : c);
   }
   return total;
@@ -92,6 +106,7 @@ async function hostSideLabTests(): Promise<Counts> {
 
 function summary(total: Counts): number {
   if (total.skip) process.stdout.write(`# ${total.skip} skipped\n`);
+  if (failures.length) process.stdout.write(`# failed:\n${failures.map((f) => `#   ${f}`).join('\n')}\n`);
   const line = `${total.pass} passed, ${total.fail} failed`;
   writeFileSync(join(projectRoot, 'dist', 'test-summary.txt'), line + '\n');
   process.stdout.write(`${line}\n`);
@@ -108,6 +123,7 @@ async function main(): Promise<number> {
     await ensureNativeModules((m) => process.stdout.write(`# ${m}\n`));
   } catch (e) {
     process.stderr.write(`npm test: ${(e as Error).message}\n`);
+    failures.push(`set-up: ${(e as Error).message}`);
     return summary({ pass: 0, fail: 1, skip: 0 });
   }
   const onSignal = (): void => {
@@ -125,6 +141,7 @@ async function main(): Promise<number> {
         total = add(total, await labTests(xenstored));
       } catch (e) {
         process.stderr.write(`lab: ${(e as Error).message}\n`);
+        failures.push(`lab (${xenstored}): ${(e as Error).message}`);
         total = add(total, { pass: 0, fail: 1, skip: 0 });
       }
     }

@@ -16,3 +16,14 @@ export function countsFromTap(output: string): Counts | undefined {
   // total = pass + fail + skip + todo: skipped points are not counted as passed.
   return { pass: get('pass'), fail: get('fail'), skip: get('skip') + get('todo') };
 }
+
+/**
+ * The "not ok" lines of a tap output, innermost last, so that a run's end can name what
+ * failed: the CI record keeps only the tail of a 40-minute log.
+ */
+export function failuresFromTap(output: string): string[] {
+  return output
+    .split('\n')
+    .filter((l) => /^\s*not ok \d+/.test(l) && !/# (SKIP|TODO)/i.test(l))
+    .map((l) => l.trim());
+}
