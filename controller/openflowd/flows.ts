@@ -6,8 +6,10 @@
 // A processing module's Click port k is its vif k (ClickOS' FromDevice(k)/ToDevice(k)).
 // A module with one vif but several ports is a router on a stick (D3.2 §2.2.6): port k is
 // that vif with VLAN tag vlanBase+k, so the switch tells directions (and ports) apart by
-// tag; tags are pushed, rewritten and popped on the way. The allocation's id is the
-// cookie of all its flows, so deleting them removes exactly these.
+// tag; tags are pushed, rewritten and popped on the way. A vif on another host's switch
+// is reached the same way: that host's uplink port with the vif's own VLAN tag (its
+// dom0 switch makes the vif an access port of that VLAN; docs/two-host-lab.md). The
+// allocation's id is the cookie of all its flows, so deleting them removes exactly these.
 import type { AllocationRequest } from '../../clickos-build/allocation.js';
 import { ETH_TYPE_VLAN } from '../openflow/constants.js';
 import type { Action, Flow, Match } from '../openflow/model.js';
@@ -17,9 +19,12 @@ export interface InstalledAllocation {
   /** allocation id from install_allocation; the cookie of its flows */
   id: bigint;
   request: AllocationRequest;
-  /** per processing module, the switch port of its vif 0, 1, ... */
-  modulePorts: Record<string, number[]>;
+  /** per processing module, the switch port of its vif 0, 1, ... (a tagged one: behind a host's uplink) */
+  modulePorts: Record<string, VifPort[]>;
 }
+
+/** A vif on this switch (its port number), or one behind a host's uplink port with its own VLAN tag. */
+export type VifPort = number | { port: number; vlan: number };
 
 export interface FlowPlanOptions {
   /** switch port numbers by name: ToNet("name") and in_port=name in FromNet matches */
@@ -70,7 +75,10 @@ export function planFlows(alloc: InstalledAllocation, o: FlowPlanOptions): Flow[
   const vlanBase = o.vlanBase ?? DEFAULT_VLAN_BASE;
   const table = o.table ?? 0;
 
-  const owner = new Map<number, string>();
+  // Who owns each vif: an untagged port number, or "port.vlan" behind an uplink.
+  const owner = new Map<string, string>();
+  const key = (v: VifPort): string => (typeof v === 'number' ? String(v) : `${v.port}.${v.vlan}`);
+  const uplinks = new Set<number>();
   for (const m of req.modules) {
     const vifs = alloc.modulePorts[m.name];
     if (!vifs?.length) throw new FlowPlanError(`processing module '${m.name}' has no vif port on the switch`);
@@ -78,19 +86,27 @@ export function planFlows(alloc: InstalledAllocation, o: FlowPlanOptions): Flow[
     if (vifs.length !== 1 && vifs.length < ports)
       throw new FlowPlanError(`processing module '${m.name}' uses ${ports} ports but has ${vifs.length} vifs (give one vif per port, or one shared vif)`);
     for (const v of vifs) {
-      if (owner.has(v) && owner.get(v) !== m.name) throw new FlowPlanError(`switch port ${v} is the vif of both '${owner.get(v)}' and '${m.name}'`);
-      owner.set(v, m.name);
+      if (typeof v !== 'number') {
+        if (vifs.length < ports) throw new FlowPlanError(`processing module '${m.name}' is behind a host uplink: it needs one vif per port (${ports}), not a shared vif`);
+        if (!Number.isInteger(v.vlan) || v.vlan < 1 || v.vlan > MAX_VLAN_ID) throw new FlowPlanError(`processing module '${m.name}': VLAN ${v.vlan} is not 1-${MAX_VLAN_ID}`);
+        uplinks.add(v.port);
+      }
+      const k = key(v);
+      if (owner.has(k) && owner.get(k) !== m.name) throw new FlowPlanError(`switch port ${k} is the vif of both '${owner.get(k)}' and '${m.name}'`);
+      owner.set(k, m.name);
     }
     if (ports - 1 + vlanBase > MAX_VLAN_ID && vifs.length === 1) throw new FlowPlanError(`VLAN ids from ${vlanBase} for '${m.name}' run past ${MAX_VLAN_ID}`);
   }
   for (const v of req.modules.flatMap((m) => alloc.modulePorts[m.name]))
-    if (v === o.networkPort) throw new FlowPlanError(`switch port ${v} is both a vif and the network port`);
+    if ((typeof v === 'number' ? v : v.port) === o.networkPort) throw new FlowPlanError(`switch port ${key(v)} is both a vif and the network port`);
 
   const hop = (module: string, k: number): Hop => {
     const m = req.modules.find((x) => x.name === module)!;
     const vifs = alloc.modulePorts[module];
+    const v = vifs[k] ?? vifs[0]!;
+    if (typeof v !== 'number') return { port: v.port, vlan: v.vlan };
     const shared = vifs.length === 1 && Math.max(m.inputs, m.outputs) > 1;
-    return shared ? { port: vifs[0], vlan: vlanBase + k } : { port: vifs[k] };
+    return shared ? { port: v, vlan: vlanBase + k } : { port: v };
   };
   const named = (name: string, what: string): number => {
     const n = /^\d+$/.test(name) ? Number(name) : o.portByName(name);
@@ -113,7 +129,8 @@ export function planFlows(alloc: InstalledAllocation, o: FlowPlanOptions): Flow[
       if (match.vlanVid !== undefined) throw new FlowPlanError(`FromNet '${from.name}' matches a VLAN: tags are the platform's own (D3.2 §2.2.6)`);
       match.inPort ??= o.networkPort;
       if (match.inPort === undefined) throw new FlowPlanError(`FromNet '${from.name}' names no in_port and no network port is configured`);
-      if (owner.has(match.inPort)) throw new FlowPlanError(`FromNet '${from.name}' enters at port ${match.inPort}, the vif of '${owner.get(match.inPort)}'`);
+      if (owner.has(String(match.inPort))) throw new FlowPlanError(`FromNet '${from.name}' enters at port ${match.inPort}, the vif of '${owner.get(String(match.inPort))}'`);
+      if (uplinks.has(match.inPort)) throw new FlowPlanError(`FromNet '${from.name}' enters at port ${match.inPort}, a host's uplink`);
     } else {
       const h = hop(c.from, c.fromPort);
       match = h.vlan === undefined ? { inPort: h.port } : { inPort: h.port, vlanVid: h.vlan };

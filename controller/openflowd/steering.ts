@@ -2,16 +2,18 @@
 // their vifs are found on the switch and the allocation's flows installed under its id
 // as cookie; deleting the allocation removes exactly those flows. A module's vif k is
 // the switch port Xen names vif<domid>.<k> (the guests' vifs join the switch in dom0
-// through vif-openvswitch, guests/bridges.ts).
+// through vif-openvswitch, guests/bridges.ts) — or, on a host whose dom0 has a switch of
+// its own joined to this one (`uplinks`), that host's uplink port with the vif's VLAN
+// tag (docs/two-host-lab.md).
 import type { AllocationRequest } from '../../clickos-build/allocation.js';
 import type { Openflowd } from './openflowd.js';
-import { FlowPlanError } from './flows.js';
+import { FlowPlanError, type VifPort } from './flows.js';
 
 /** What the steering needs of an installed allocation: the request and where each module's guest is. */
 export interface SteeredAllocation {
   id: number;
   request: AllocationRequest;
-  modules: Array<{ module: string; domid: number; vifs: number }>;
+  modules: Array<{ module: string; host: string; domid: number; vifs: number; vlans?: number[] }>;
 }
 
 export interface Steering {
@@ -25,14 +27,26 @@ export interface Steering {
 export const vifPortName = (domid: number, k: number): string => `vif${domid}.${k}`;
 
 export class FlowSteering implements Steering {
-  constructor(readonly openflowd: Openflowd) {}
+  /** `uplinks`: host id → the switch port behind which that host's vifs are, each with its VLAN. */
+  constructor(
+    readonly openflowd: Openflowd,
+    readonly uplinks: Readonly<Record<string, string>> = {},
+  ) {}
 
   async install(a: SteeredAllocation): Promise<number> {
     // asked once: the same list resolves the vifs here and the ToNet/in_port names in plan()
     const ports = await this.openflowd.driver.ports();
     const byName = new Map(ports.map((p) => [p.name, p.port]));
-    const modulePorts: Record<string, number[]> = {};
+    const modulePorts: Record<string, VifPort[]> = {};
     for (const m of a.modules) {
+      const uplink = this.uplinks[m.host];
+      if (uplink !== undefined) {
+        const port = byName.get(uplink);
+        if (typeof port !== 'number') throw new FlowPlanError(`module '${m.module}': host ${m.host}'s uplink ${uplink} is not a port of the switch`);
+        if (m.vlans?.length !== m.vifs) throw new FlowPlanError(`module '${m.module}' on ${m.host} (behind uplink ${uplink}) has no VLAN on record for each of its ${m.vifs} vif(s)`);
+        modulePorts[m.module] = m.vlans.map((vlan) => ({ port, vlan }));
+        continue;
+      }
       modulePorts[m.module] = Array.from({ length: m.vifs }, (_, k) => {
         const port = byName.get(vifPortName(m.domid, k));
         if (typeof port !== 'number') throw new FlowPlanError(`module '${m.module}': ${vifPortName(m.domid, k)} is not a port of the switch (is the guest's vif on the switch's bridge?)`);

@@ -7,6 +7,7 @@
 // reads where each allocation stood and finishes or undoes it (reconcile.ts).
 import { parseAllocation, type AllocationRequest } from '../../clickos-build/index.js';
 import type { ControllerStore, StoredAllocation, StoredPm } from '../store/index.js';
+import type { SteeredAllocation } from '../openflowd/steering.js';
 
 export type PmRecord = StoredPm;
 
@@ -35,6 +36,16 @@ export interface FlowMap {
   /** Module ports map to vifs one to one: input/output port p of a module is its vif p. */
   connections: Array<{ from: string; fromPort: number; to: string; toPort: number }>;
 }
+
+/** Where the steering finds each module of an allocation whose PMs were created (openflowd/steering.ts). */
+export const steeredModules = (a: AllocationRecord): SteeredAllocation['modules'] =>
+  a.pms.map((p) => ({
+    module: p.module,
+    host: p.host,
+    domid: p.domid!,
+    vifs: p.vifs.length,
+    ...(p.vifs.every((v) => v.vlan !== undefined) && p.vifs.length ? { vlans: p.vifs.map((v) => v.vlan!) } : {}),
+  }));
 
 const toStored = (a: AllocationRecord): StoredAllocation => ({
   id: a.id,

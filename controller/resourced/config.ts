@@ -12,9 +12,18 @@ export const DEFAULT_CONFIG_PATH = '/etc/clickos/resourced.json';
 export { DEFAULT_STORE_PATH };
 
 /** ovs-ofctl on this machine, or on the switch host over SSH (key and host key files). */
-export type SwitchConfig =
+export type SwitchConfig = (
   | { driver: 'ofctl'; target: string }
-  | { driver: 'ssh'; target: string; host: string; port: number; username: string; privateKeyFile: string; hostKeyFile?: string };
+  | { driver: 'ssh'; target: string; host: string; port: number; username: string; privateKeyFile: string; hostKeyFile?: string }
+) & {
+  /**
+   * host id → the switch port behind which that host's dom0 switch is joined (a trunk).
+   * Such a host's vifs go on `bridge` tagged with a VLAN of their own, and the flows reach
+   * them through the uplink with that tag (docs/two-host-lab.md). Other hosts' vifs are
+   * ports of this switch itself.
+   */
+  uplinks: Record<string, string>;
+};
 
 const secrets = () => cfg.map(cfg.secret(), HOST_ID_RE, `host ids are ${HOST_ID_RE.source}`);
 
@@ -52,6 +61,7 @@ const schema = cfg.object({
     username: cfg.str(/^[A-Za-z0-9_.-]{1,64}$/, 'a user name'),
     privateKeyFile: cfg.path(),
     hostKeyFile: cfg.path(),
+    uplinks: cfg.map(cfg.str(BRIDGE_RE, 'a port name (1-15 of A-Za-z0-9_.-)'), HOST_ID_RE, `host ids are ${HOST_ID_RE.source}`).default({}),
   }),
   platform: cfg
     .object({
@@ -100,6 +110,9 @@ export async function parseConfig(raw: unknown, configPath = DEFAULT_CONFIG_PATH
     if (p && p.some((u) => !(u in c.secret))) problems.push('config.hosts.principals: expected an array of principals named in config.secret');
     if (c.store.kind === 'etcd' && !c.store.endpoints?.length) problems.push('config.store: the etcd store needs endpoints');
     if (c.switch?.driver === 'ssh' && (!c.switch.host || !c.switch.username || !c.switch.privateKeyFile)) problems.push('config.switch: the ssh driver needs host, username and privateKeyFile');
+    // A vif behind an uplink goes on "<bridge>.<vlan>" (vif-openvswitch's tag syntax), which must still be a bridge name.
+    if (c.switch && Object.keys(c.switch.uplinks).length && (c.bridge.includes('.') || c.bridge.length > 10))
+      problems.push(`config.bridge: with switch.uplinks, the bridge name must be at most 10 characters and have no '.' (its vifs go on "${c.bridge}.<vlan>")`);
   });
   const { switch: sw, catalog, store, ...rest } = c;
   return {
@@ -110,8 +123,8 @@ export async function parseConfig(raw: unknown, configPath = DEFAULT_CONFIG_PATH
       ? {
           switch:
             sw.driver === 'ofctl'
-              ? { driver: 'ofctl' as const, target: sw.target }
-              : { driver: 'ssh' as const, target: sw.target, host: sw.host!, port: sw.port, username: sw.username!, privateKeyFile: sw.privateKeyFile!, ...(sw.hostKeyFile ? { hostKeyFile: sw.hostKeyFile } : {}) },
+              ? { driver: 'ofctl' as const, target: sw.target, uplinks: sw.uplinks }
+              : { driver: 'ssh' as const, target: sw.target, host: sw.host!, port: sw.port, username: sw.username!, privateKeyFile: sw.privateKeyFile!, ...(sw.hostKeyFile ? { hostKeyFile: sw.hostKeyFile } : {}), uplinks: sw.uplinks },
         }
       : {}),
   };

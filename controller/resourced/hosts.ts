@@ -32,6 +32,8 @@ export class HostTable {
       timeoutMs: number;
       log: (m: string) => void;
       now?: () => number;
+      /** Told which hosts a sweep dropped (resourced places their PMs again). */
+      onDrop?: (ids: string[]) => void;
     },
   ) {}
 
@@ -83,6 +85,7 @@ export class HostTable {
         this.o.log(`host ${id} dropped: no heartbeat for ${Math.round((this.now() - h.lastSeen) / 1000)} s`);
       }
     }
+    if (dropped.length) this.o.onDrop?.(dropped);
     return dropped;
   }
 

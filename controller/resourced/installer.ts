@@ -17,6 +17,11 @@ export interface InstallDeps {
   log(m: string): void;
   /** Writes alloc as it stands to the store: called before each create_pm. */
   save(): Promise<void>;
+  /**
+   * `count` VLAN ids free on `host` when its vifs sit behind a switch uplink (each vif
+   * then goes on "<bridge>.<vlan>"), or undefined for a host whose vifs are switch ports.
+   */
+  vlans?(host: string, count: number): number[] | undefined;
 }
 
 export interface FailedStep {
@@ -73,26 +78,36 @@ export async function deletePms(pms: readonly PmRecord[], deps: Pick<InstallDeps
  */
 export async function rollBack(alloc: AllocationRecord, pms: PmRecord[], deps: Pick<InstallDeps, 'client' | 'log'>): Promise<LeftPm[]> {
   const stuck = await deletePms(pms, deps);
-  alloc.pms = pms.filter((p) => stuck.some((l) => l.pm === p));
+  alloc.pms = alloc.pms.filter((p) => !pms.includes(p) || stuck.some((l) => l.pm === p));
   return stuck;
 }
 
 /**
- * Creates every PM of `alloc` on its planned host, recording each in alloc.pms as it
- * runs. On the first failure, rolls back and answers CODE_FAILURE naming the step.
+ * Creates every PM of `alloc` (or the modules in `only`: those placed again after their
+ * host was lost) on its planned host, recording each in alloc.pms as it runs. On the
+ * first failure, rolls back what this call created and answers CODE_FAILURE naming the step.
  */
-export async function installPms(alloc: AllocationRecord, deps: InstallDeps): Promise<Reply<number>> {
+export async function installPms(alloc: AllocationRecord, deps: InstallDeps, only?: ReadonlySet<string>): Promise<Reply<number>> {
   const mods = alloc.parsed.modules;
+  const before = alloc.pms.length;
   let failed: FailedStep | undefined;
   let maybeLeft = false;
   for (let i = 0; i < mods.length && !failed; i++) {
     const m = mods[i]!;
+    if (only && !only.has(m.name)) continue;
     const host = alloc.planned.get(m.name)!;
     const type = deps.type(m.type);
     const name = pmName(deps.pmPrefix, alloc.id, i + 1, m.name);
     const nVifs = Math.min(MAX_VIFS, Math.max(1, m.inputs, m.outputs));
-    const vifs = Array.from({ length: nVifs }, (_, v) => ({ bridge: deps.bridge, mac: pmMac(alloc.id, i + 1, v) }));
     const step = (message: string): FailedStep => ({ step: i + 1, module: m.name, host, message });
+    const tags = deps.vlans?.(host, nVifs);
+    if (tags && tags.length < nVifs) {
+      failed = step(`no ${nVifs} free VLAN id(s) left on ${host}'s uplink`);
+      break;
+    }
+    const vifs = Array.from({ length: nVifs }, (_, v) =>
+      tags ? { bridge: `${deps.bridge}.${tags[v]}`, mac: pmMac(alloc.id, i + 1, v), vlan: tags[v]! } : { bridge: deps.bridge, mac: pmMac(alloc.id, i + 1, v) },
+    );
     if (!type) {
       failed = step(`processing module type '${m.type}' is no longer deployed`);
       break;
@@ -108,7 +123,7 @@ export async function installPms(alloc: AllocationRecord, deps: InstallDeps): Pr
     try {
       await deps.save();
       deps.log(`allocation ${alloc.id}: create_pm ${name} (${m.name} :: ${m.type}) on ${host}`);
-      const rv = await c.task('create_pm', { name, memory: type.memoryMiB, vifs, config: type.src, configName: m.type });
+      const rv = await c.task('create_pm', { name, memory: type.memoryMiB, vifs: vifs.map((v) => ({ bridge: v.bridge, mac: v.mac })), config: type.src, configName: m.type });
       if (rv.code === 0) {
         // Not written here: the next step's write carries it, and a record still saying
         // "creating" is undone by name all the same.
@@ -134,7 +149,7 @@ export async function installPms(alloc: AllocationRecord, deps: InstallDeps): Pr
   }
   if (!failed) return ok(alloc.id, `allocation ${alloc.id} installed: ${alloc.pms.map((p) => `${p.module} on ${p.host}`).join(', ')}`);
 
-  const created = alloc.pms;
+  const created = alloc.pms.slice(before);
   const stuck = await rollBack(alloc, created, deps);
   const value: Record<string, Encodable> = {
     id: alloc.id,

@@ -102,7 +102,8 @@ export type PlanResult = { ok: true; hosts: Map<string, string>; violations: num
 /**
  * Places `req` on the live hosts around the existing allocations (pinned). Refuses —
  * nothing is installed — when there is no host or when no violation-free placement is
- * found within the time limit.
+ * found within the time limit. `pinned` keeps some of req's own modules where they run
+ * (placing again only those whose host was lost).
  */
 export function planAllocation(
   model: LiveModel,
@@ -110,6 +111,7 @@ export function planAllocation(
   req: AllocationRequest,
   demand: (type: string) => Demand,
   o: { bandwidthMbps: number; timeLimitMs: number; seed: number },
+  pinned: ReadonlyMap<string, string> = new Map(),
 ): PlanResult {
   if (model.hostOf.length === 0) return { ok: false, reason: 'no module host is registered (hostd registers itself with register_host)' };
   const services: ServiceSpec[] = [];
@@ -121,7 +123,7 @@ export function planAllocation(
   }
   const mine = serviceSpec('new', req, demand, model.uplink, o.bandwidthMbps);
   services.push(mine);
-  for (let i = 0; i < mine.modules.length; i++) initial.push(-1);
+  for (const m of mine.modules) initial.push(model.serverOf.get(pinned.get(m.name) ?? '') ?? -1);
   let r;
   let baseline = 0;
   try {

@@ -45,7 +45,8 @@ export function allocationOfPm(prefix: string, name: string): number | undefined
  */
 export function planReconcile(records: readonly AllocationRecord[], busy: ReadonlySet<number>, seen: Observed, prefix: string, issuedBelow: number): ReconcileAction[] {
   const actions: ReconcileAction[] = [];
-  const owned = new Set(records.flatMap((a) => a.pms.map((p) => p.name)));
+  // By host and name: a PM placed again after its host was lost keeps its name on the new host.
+  const owned = new Set(records.flatMap((a) => a.pms.map((p) => `${p.host}/${p.name}`)));
   for (const a of records) {
     if (busy.has(a.id)) continue;
     if (a.state === 'installing' || a.state === 'steering') {
@@ -66,7 +67,7 @@ export function planReconcile(records: readonly AllocationRecord[], busy: Readon
   for (const [host, names] of seen.pmsByHost) {
     for (const name of names ?? []) {
       const id = allocationOfPm(prefix, name);
-      if (id === undefined || owned.has(name) || busy.has(id)) continue;
+      if (id === undefined || owned.has(`${host}/${name}`) || busy.has(id)) continue;
       actions.push({ kind: 'delete_orphan_pm', allocation: id, host, pm: name, reason: `no allocation owns PM ${name}` });
     }
   }

@@ -6,7 +6,11 @@
 // sources share one state.
 import { AllocationError, ClickSyntaxError, parseAllocation, type AllocationRequest } from '../../clickos-build/index.js';
 import { fail, failWith, ok, type ArgOf, type Encodable, type Failure, type Reply, type ResultOf, type Success } from '../../daemon/index.js';
-import { AllocationStore, flowMap, fromStored, type AllocationRecord, type FlowMap } from './allocations.js';
+import { AllocationStore, flowMap, fromStored, steeredModules, type AllocationRecord, type FlowMap, type PmRecord } from './allocations.js';
+import { MAX_VLAN_ID } from '../openflowd/flows.js';
+
+/** VLAN ids for vifs behind an uplink start here (1 is the default VLAN of most switches). */
+const FIRST_UPLINK_VLAN = 2;
 import type { ResourcedConfig } from './config.js';
 import { HostdClient } from './hostd-client.js';
 import { HostTable } from './hosts.js';
@@ -45,7 +49,12 @@ export class Resourced {
     readonly store: ControllerStore = new MemoryStore(),
   ) {
     const h = config.hosts;
-    this.hosts = new HostTable({ secretFor: (id) => h.secrets[id] ?? h.defaultSecret, timeoutMs: h.heartbeatTimeoutMs, log });
+    this.hosts = new HostTable({
+      secretFor: (id) => h.secrets[id] ?? h.defaultSecret,
+      timeoutMs: h.heartbeatTimeoutMs,
+      log,
+      onDrop: (ids) => void this.failover(ids).catch((e: Error) => this.log(`failover after losing ${ids.join(', ')}: ${e.message}`)),
+    });
     this.types = new PmTypes(config.pm, config.catalog, log);
     this.allocations = new AllocationStore(store);
   }
@@ -171,6 +180,89 @@ export class Resourced {
     return a && a.state === 'installed' ? flowMap(a) : undefined;
   }
 
+  /**
+   * `count` VLAN ids no recorded vif on `host` uses, lowest first, when the host is behind
+   * a switch uplink (config.switch.uplinks); undefined otherwise. Called inside an install
+   * or failover, whose own PMs are on record already, so two vifs never get one id.
+   */
+  private freeVlans = (host: string, count: number): number[] | undefined => {
+    if (this.config.switch?.uplinks[host] === undefined) return undefined;
+    const used = new Set(this.allocations.list().flatMap((a) => a.pms.filter((p) => p.host === host).flatMap((p) => p.vifs.map((v) => v.vlan))));
+    const out: number[] = [];
+    for (let v = FIRST_UPLINK_VLAN; v <= MAX_VLAN_ID && out.length < count; v++) if (!used.has(v)) out.push(v);
+    return out;
+  };
+
+  /**
+   * Hosts dropped for missed heartbeats (hosts.ts): every installed allocation with PMs
+   * there is marked degraded, those PMs are placed again on live hosts (the others stay
+   * where they run), created, and the allocation's flows steered to them; it is healthy
+   * again once that is done. The lost PMs leave the record: if their host comes back,
+   * reconciliation deletes them as orphans. Only the leader acts.
+   */
+  async failover(lost: string[]): Promise<void> {
+    if (!this.leadership.isLeader()) return;
+    await this.exclusive(async () => {
+      for (const a of this.allocations.list()) {
+        const gone = a.pms.filter((p) => lost.includes(p.host));
+        if (a.state !== 'installed' || this.busy.has(a.id) || !gone.length) continue;
+        this.busy.add(a.id);
+        try {
+          await this.placeAgain(a, gone);
+        } finally {
+          this.busy.delete(a.id);
+        }
+      }
+    });
+  }
+
+  private async placeAgain(a: AllocationRecord, gone: PmRecord[]): Promise<void> {
+    const where = [...new Set(gone.map((p) => p.host))].join(', ');
+    a.degraded = `host ${where} lost (no heartbeat): ${gone.map((p) => p.name).join(', ')} being placed again`;
+    await this.allocations.save(a);
+    this.log(`audit: allocation ${a.id} degraded: ${a.degraded}`);
+    const kept = a.pms.filter((p) => !gone.includes(p));
+    const model = buildModel(this.hosts.live(), this.ourPmNames(), { ...this.config.platform, bandwidthMbps: this.config.pm.bandwidthMbps });
+    const others = this.allocations.list().filter((x) => x.id !== a.id).map((x) => ({ name: `alloc-${x.id}`, request: x.parsed, hosts: x.state === 'installing' ? x.planned : new Map(x.pms.map((p) => [p.module, p.host])) }));
+    const plan = planAllocation(model, others, a.parsed, this.demand, { bandwidthMbps: this.config.pm.bandwidthMbps, ...this.config.placement }, new Map(kept.map((p) => [p.module, p.host])));
+    if (!plan.ok) {
+      a.degraded = `host ${where} lost; its PMs cannot be placed again: ${plan.reason}`;
+      await this.allocations.save(a);
+      this.log(`audit: allocation ${a.id} stays degraded: ${a.degraded}`);
+      return;
+    }
+    // The lost PMs leave the record before their replacements are written: one name, one host.
+    a.pms = kept;
+    for (const p of gone) a.planned.set(p.module, plan.hosts.get(p.module)!);
+    await this.allocations.save(a);
+    this.log(`allocation ${a.id}: placing again ${gone.map((p) => `${p.module}→${plan.hosts.get(p.module)}`).join(', ')}`);
+    const rv = await installPms(
+      a,
+      { client: this.client(true), type: (n) => this.types.get(n), bridge: this.config.bridge, pmPrefix: this.config.pmPrefix, log: this.log, save: () => this.allocations.save(a), vlans: this.freeVlans },
+      new Set(gone.map((p) => p.module)),
+    );
+    if (rv.code !== 0) {
+      a.degraded = `host ${where} lost; placing its PMs again failed: ${rv.message}`;
+      await this.allocations.save(a);
+      this.log(`audit: allocation ${a.id} stays degraded: ${a.degraded}`);
+      return;
+    }
+    if (this.steering) {
+      try {
+        await this.steering.remove(a.id);
+        await this.steering.install({ id: a.id, request: a.parsed, modules: steeredModules(a) });
+      } catch (e) {
+        a.degraded = `host ${where} lost; PMs placed again but their flows failed: ${(e as Error).message}`;
+        await this.allocations.save(a);
+        this.log(`audit: allocation ${a.id} stays degraded: ${a.degraded}`);
+        return;
+      }
+    }
+    delete a.degraded;
+    await this.allocations.save(a);
+    this.log(`audit: allocation ${a.id} healthy again: ${rv.message.replace(/^allocation \d+ installed: /, 'now ')}`);
+  }
+
   private ourPmNames(): Set<string> {
     return new Set(this.allocations.list().flatMap((a) => a.pms.map((p) => p.name)));
   }
@@ -230,6 +322,7 @@ export class Resourced {
         pmPrefix: this.config.pmPrefix,
         log: this.log,
         save: () => this.allocations.save(alloc),
+        vlans: this.freeVlans,
       });
       if (rv.code === 0 && this.steering) return await this.steer(alloc, rv);
       if (rv.code === 0 || alloc.pms.length > 0) {
@@ -292,7 +385,7 @@ export class Resourced {
 
   /** Installs the flows of an allocation whose PMs run; a switch that refuses them rolls the PMs back. */
   private async steer(alloc: AllocationRecord, installed: Success<number>): Promise<Reply<number>> {
-    const modules = alloc.pms.map((p) => ({ module: p.module, domid: p.domid!, vifs: p.vifs.length }));
+    const modules = steeredModules(alloc);
     alloc.state = 'steering';
     await this.allocations.save(alloc);
     this.log(`allocation ${alloc.id}: installing its flows`);
@@ -396,7 +489,7 @@ export class Resourced {
       case 'restore_flows':
         if (!a || !this.steering) return 'no longer recorded';
         try {
-          await this.steering.install({ id: a.id, request: a.parsed, modules: a.pms.map((p) => ({ module: p.module, domid: p.domid!, vifs: p.vifs.length })) });
+          await this.steering.install({ id: a.id, request: a.parsed, modules: steeredModules(a) });
           return undefined;
         } catch (e) {
           return (e as Error).message;

@@ -6,7 +6,7 @@ import { FlowSteering } from '../openflowd/steering.js';
 import type { SwitchConfig } from './config.js';
 
 export async function createSteering(sw: SwitchConfig): Promise<FlowSteering> {
-  if (sw.driver === 'ofctl') return new FlowSteering(new Openflowd(createOfctlDriver({ target: sw.target })));
+  if (sw.driver === 'ofctl') return new FlowSteering(new Openflowd(createOfctlDriver({ target: sw.target })), sw.uplinks);
   const driver = await createSshDriver({
     host: sw.host,
     port: sw.port,
@@ -15,5 +15,5 @@ export async function createSteering(sw: SwitchConfig): Promise<FlowSteering> {
     ...(sw.hostKeyFile ? { hostKey: await readFile(sw.hostKeyFile, 'utf8') } : {}),
     target: sw.target,
   });
-  return new FlowSteering(new Openflowd(driver));
+  return new FlowSteering(new Openflowd(driver), sw.uplinks);
 }

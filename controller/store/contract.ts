@@ -16,7 +16,8 @@ export interface StoredPm {
   domid: number | null;
   /** `creating` is written before create_pm is sent; `created` once it answered. */
   status: 'creating' | 'created';
-  vifs: Array<{ bridge: string; mac: string }>;
+  /** vlan: set on a host behind a switch uplink, where the vif is an access port of that VLAN (docs/two-host-lab.md). */
+  vifs: Array<{ bridge: string; mac: string; vlan?: number }>;
 }
 
 export interface StoredAllocation {

@@ -39,6 +39,36 @@ r -> [1]b[1] -> [1]a[1] -> back
   ].sort());
 });
 
+t.test('vifs behind host uplinks: each is its uplink port with its own VLAN, pushed, rewritten, popped', async (t) => {
+  const request = parseAllocation(`BASESYS=xen.clickos
+f :: FromNet("ip,in_port=net0,nw_dst=10.0.0.2")
+r :: FromNet("ip,in_port=tun1,nw_src=10.0.0.2")
+out :: ToNet("tun1")
+back :: ToNet("net0")
+f -> [0]a :: M() [1] -> [0]b :: M() [1] -> [0]c :: M() [1] -> out
+r -> [1]c[0] -> [1]b[0] -> [1]a[0] -> back
+`);
+  // a and c on host A (uplink port 7), b on host B (uplink port 8)
+  const modulePorts = { a: [{ port: 7, vlan: 20 }, { port: 7, vlan: 21 }], b: [{ port: 8, vlan: 20 }, { port: 8, vlan: 31 }], c: [{ port: 7, vlan: 22 }, { port: 7, vlan: 23 }] };
+  const flows = planFlows({ id: 1n, request, modulePorts }, { portByName });
+  t.same(flows.map((f) => flowKey(f)), [
+    'table=0,priority=1000,in_port=1,dl_type=0x0800,nw_dst=10.0.0.2,actions=push_vlan:0x8100,set_field:4116->vlan_vid,output:7',
+    // the same VLAN id on two hosts: the uplink port tells them apart, no rewrite needed
+    'table=0,priority=1000,in_port=7,dl_vlan=21,actions=set_field:4116->vlan_vid,output:8',
+    'table=0,priority=1000,in_port=8,dl_vlan=31,actions=set_field:4118->vlan_vid,output:7',
+    'table=0,priority=1000,in_port=7,dl_vlan=23,actions=pop_vlan,output:2',
+    'table=0,priority=1000,in_port=2,dl_type=0x0800,nw_src=10.0.0.2,actions=push_vlan:0x8100,set_field:4119->vlan_vid,output:7',
+    'table=0,priority=1000,in_port=7,dl_vlan=22,actions=set_field:4127->vlan_vid,output:8',
+    'table=0,priority=1000,in_port=8,dl_vlan=20,actions=set_field:4117->vlan_vid,output:7',
+    'table=0,priority=1000,in_port=7,dl_vlan=20,actions=pop_vlan,output:1',
+  ]);
+  t.throws(() => planFlows({ id: 1n, request, modulePorts: { ...modulePorts, c: [{ port: 7, vlan: 21 }, { port: 7, vlan: 23 }] } }, { portByName }), /switch port 7\.21 is the vif of both 'a' and 'c'/);
+  t.throws(() => planFlows({ id: 1n, request, modulePorts: { ...modulePorts, b: [{ port: 8, vlan: 20 }] } }, { portByName }), /behind a host uplink: it needs one vif per port/);
+  t.throws(() => planFlows({ id: 1n, request, modulePorts: { ...modulePorts, b: [{ port: 8, vlan: 0 }, { port: 8, vlan: 4095 }] } }, { portByName }), /VLAN 0 is not 1-4094/);
+  const entersAtUplink = parseAllocation('BASESYS=x\nf :: FromNet("ip,in_port=7")\no :: ToNet("tun1")\nf -> a :: M() -> o\n');
+  t.throws(() => planFlows({ id: 1n, request: entersAtUplink, modulePorts: { a: [{ port: 7, vlan: 5 }] } }, { portByName }), /a host's uplink/);
+});
+
 t.test('a module with one vif per port needs no tags; one vif looping to itself uses IN_PORT', async (t) => {
   const request = parseAllocation('BASESYS=x\nf :: FromNet("ip")\no :: ToNet("tun1")\nf -> [0]a :: M() [1] -> [1]a[0] -> o\n');
   const flows = planFlows({ id: 1n, request, modulePorts: { a: [6] } }, { portByName, networkPort: 1 });
