@@ -10,7 +10,7 @@ import { buildImages } from './images.js';
 import { labClickosImage } from './clickos-image.js';
 import { ensureHostTools } from './host.js';
 import { qemuArgs, runningPid, stopQemu } from './qemu.js';
-import { paths, projectRoot } from './paths.js';
+import { paths, projectRoot, runPaths, type RunPaths } from './paths.js';
 import { Progress } from './progress.js';
 import { execInDom0, ping, type ExecOptions, type ExecResult } from './agent/client.js';
 
@@ -32,6 +32,14 @@ export interface UpOptions {
   log?: (msg: string) => void;
   /** Set on the one retry after a hung boot (internal). */
   retried?: boolean;
+  /** A named lab beside the default one (its state in .lab/run-<name>/; docs/two-host-lab.md). */
+  instance?: string;
+  /** QEMU's memory, dom0's share of it and the CPUs (default 4096, 1536, 2). */
+  memoryMiB?: number;
+  dom0MemoryMiB?: number;
+  cpus?: number;
+  /** A second NIC on this host tap device (dom0's eth1), for a fabric between labs. */
+  fabric?: { tap: string; mac: string };
 }
 
 /**
@@ -43,8 +51,8 @@ const STALL_MS = 180_000;
 
 export class LabBootError extends Error {
   override name = 'LabBootError';
-  constructor(readonly step: string, detail: string, readonly consoleTail: string, readonly stalled = false) {
-    super(`lab boot failed at step "${step}": ${detail}\n--- last console lines (${paths.consoleLog}) ---\n${consoleTail}`);
+  constructor(readonly step: string, detail: string, readonly consoleTail: string, readonly stalled = false, consoleLog = paths.consoleLog) {
+    super(`lab boot failed at step "${step}": ${detail}\n--- last console lines (${consoleLog}) ---\n${consoleTail}`);
   }
 }
 
@@ -57,18 +65,20 @@ export class LabNotRunningError extends Error {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export function readState(): LabState | undefined {
-  if (!existsSync(paths.stateFile)) return undefined;
-  return JSON.parse(readFileSync(paths.stateFile, 'utf8')) as LabState;
+export function readState(instance?: string): LabState | undefined {
+  const run = runPaths(instance);
+  if (!existsSync(run.stateFile)) return undefined;
+  return JSON.parse(readFileSync(run.stateFile, 'utf8')) as LabState;
 }
 
-function token(): string {
-  return readFileSync(paths.tokenFile, 'utf8').trim();
+function token(run: RunPaths): string {
+  return readFileSync(run.tokenFile, 'utf8').trim();
 }
 
-export function consoleTail(lines = 25): string {
-  if (!existsSync(paths.consoleLog)) return '(no console output)';
-  return readFileSync(paths.consoleLog, 'utf8').replace(/\r/g, '').trimEnd().split('\n').slice(-lines).join('\n');
+export function consoleTail(lines = 25, instance?: string): string {
+  const { consoleLog } = runPaths(instance);
+  if (!existsSync(consoleLog)) return '(no console output)';
+  return readFileSync(consoleLog, 'utf8').replace(/\r/g, '').trimEnd().split('\n').slice(-lines).join('\n');
 }
 
 function freePort(): Promise<number> {
@@ -104,9 +114,10 @@ function stepOf(line: string): string | undefined {
 
 class ConsoleFollower {
   private offset = 0;
+  constructor(private readonly consoleLog: string) {}
   readLines(): string[] {
-    if (!existsSync(paths.consoleLog)) return [];
-    const fd = openSync(paths.consoleLog, 'r');
+    if (!existsSync(this.consoleLog)) return [];
+    const fd = openSync(this.consoleLog, 'r');
     try {
       const size = fstatSync(fd).size;
       if (size <= this.offset) return [];
@@ -123,32 +134,33 @@ class ConsoleFollower {
 }
 
 export async function up(opts: UpOptions = {}): Promise<LabState> {
-  const log = opts.log ?? ((m: string) => process.stderr.write(`lab: ${m}\n`));
-  const existing = readState();
-  if (existing && runningPid() === existing.pid) {
+  const log = opts.log ?? ((m: string) => process.stderr.write(`lab${opts.instance ? ` ${opts.instance}` : ''}: ${m}\n`));
+  const run = runPaths(opts.instance);
+  const existing = readState(opts.instance);
+  if (existing && runningPid(run) === existing.pid) {
     try {
-      await ping(existing.port, token());
+      await ping(existing.port, token(run));
       log(`already up (QEMU pid ${existing.pid})`);
       return existing;
     } catch {
       log('a previous lab is running but not answering: stopping it');
     }
   }
-  await down();
+  await down(opts.instance);
 
   const t0 = Date.now();
   const images = await prepare(log);
   const xenstored = opts.xenstored ?? 'xenstored';
-  mkdirSync(paths.run, { recursive: true });
+  mkdirSync(run.run, { recursive: true });
   const port = await freePort();
   let servicePort = await freePort();
   while (servicePort === port) servicePort = await freePort();
-  writeFileSync(paths.tokenFile, randomBytes(24).toString('hex') + '\n', { mode: 0o600 });
+  writeFileSync(run.tokenFile, randomBytes(24).toString('hex') + '\n', { mode: 0o600 });
   writeFileSync(
-    join(paths.run, 'boot.env'),
+    join(run.run, 'boot.env'),
     [
       `LAB_PORT=7000`,
-      `LAB_TOKEN_FILE=${paths.tokenFile}`,
+      `LAB_TOKEN_FILE=${run.tokenFile}`,
       `LAB_NODE=${process.execPath}`,
       `LAB_AGENT=${paths.agentServer}`,
       `LAB_XENSTORED=${xenstored}`,
@@ -156,22 +168,27 @@ export async function up(opts: UpOptions = {}): Promise<LabState> {
     ].join('\n'),
   );
   if (!existsSync(paths.agentServer)) throw new Error(`${paths.agentServer} is missing: run \`npm run build\` first`);
-  rmSync(paths.consoleLog, { force: true });
+  rmSync(run.consoleLog, { force: true });
+  const tail = (): string => consoleTail(25, opts.instance);
+  const bootError = (step: string, detail: string, stalled = false): LabBootError => new LabBootError(step, detail, tail(), stalled, run.consoleLog);
 
   const tBoot = Date.now();
   try {
-    await execa('qemu-system-x86_64', qemuArgs(images, { hostPort: port, servicePort, memoryMiB: 4096, dom0MemoryMiB: 1536, cpus: 2 }));
+    await execa(
+      'qemu-system-x86_64',
+      qemuArgs(images, { hostPort: port, servicePort, memoryMiB: opts.memoryMiB ?? 4096, dom0MemoryMiB: opts.dom0MemoryMiB ?? 1536, cpus: opts.cpus ?? 2, run, ...(opts.fabric ? { fabric: opts.fabric } : {}) }),
+    );
   } catch (e) {
-    throw new LabBootError('qemu', `qemu-system-x86_64 failed to start: ${(e as { stderr?: string }).stderr ?? e}`, consoleTail());
+    throw bootError('qemu', `qemu-system-x86_64 failed to start: ${(e as { stderr?: string }).stderr ?? e}`);
   }
-  const pid = runningPid();
-  if (!pid) throw new LabBootError('qemu', 'QEMU exited right after starting', consoleTail());
+  const pid = runningPid(run);
+  if (!pid) throw bootError('qemu', 'QEMU exited right after starting');
   const state: LabState = { pid, port, servicePort, xenstored, startedAt: new Date().toISOString() };
-  writeFileSync(paths.stateFile, JSON.stringify(state, null, 2));
+  writeFileSync(run.stateFile, JSON.stringify(state, null, 2));
   if (opts.ownerPid) startWatchdog(opts.ownerPid, pid);
 
-  const progress = new Progress('booting Xen 4.17 + dom0 under QEMU');
-  const follower = new ConsoleFollower();
+  const progress = new Progress(`booting Xen 4.17 + dom0 under QEMU${opts.instance ? ` (lab ${opts.instance})` : ''}`);
+  const follower = new ConsoleFollower(run.consoleLog);
   let step = 'qemu';
   const deadline = Date.now() + (opts.timeoutMs ?? 600_000);
   let lastOutput = Date.now();
@@ -186,25 +203,25 @@ export async function up(opts: UpOptions = {}): Promise<LabState> {
           progress.set(s);
         }
         const f = /LAB-FAIL (.*)/.exec(line);
-        if (f) throw new LabBootError(step, f[1]!, consoleTail());
-        if (/Panic on CPU|Kernel panic/.test(line)) throw new LabBootError(step, line.trim(), consoleTail());
+        if (f) throw bootError(step, f[1]!);
+        if (/Panic on CPU|Kernel panic/.test(line)) throw bootError(step, line.trim());
       }
-      if (runningPid() !== pid) throw new LabBootError(step, 'QEMU exited', consoleTail());
+      if (runningPid(run) !== pid) throw bootError(step, 'QEMU exited');
       if (step === 'ready') {
         try {
-          await ping(port, token());
+          await ping(port, token(run));
           break;
         } catch {
           /* not listening yet: Node starts in ≈6 s under TCG */
         }
       }
-      if (step !== 'ready' && Date.now() - lastOutput > STALL_MS) throw new LabBootError(step, `the console has been silent for ${STALL_MS / 1000}s (a hung boot)`, consoleTail(), true);
-      if (Date.now() > deadline) throw new LabBootError(step, `no answer after ${(opts.timeoutMs ?? 600_000) / 1000}s`, consoleTail());
+      if (step !== 'ready' && Date.now() - lastOutput > STALL_MS) throw bootError(step, `the console has been silent for ${STALL_MS / 1000}s (a hung boot)`, true);
+      if (Date.now() > deadline) throw bootError(step, `no answer after ${(opts.timeoutMs ?? 600_000) / 1000}s`);
       await sleep(250);
     }
   } catch (e) {
     progress.stop();
-    await down();
+    await down(opts.instance);
     if (e instanceof LabBootError && e.stalled && !opts.retried) {
       log(`${e.message.split('\n')[0]}: booting once more`);
       return up({ ...opts, retried: true });
@@ -213,7 +230,7 @@ export async function up(opts: UpOptions = {}): Promise<LabState> {
   }
   progress.stop();
   state.bootSeconds = (Date.now() - tBoot) / 1000;
-  writeFileSync(paths.stateFile, JSON.stringify(state, null, 2));
+  writeFileSync(run.stateFile, JSON.stringify(state, null, 2));
   log(`dom0 ready for xl in ${state.bootSeconds.toFixed(1)}s (boot), ${((Date.now() - t0) / 1000).toFixed(1)}s in all; xenstore: ${xenstored}; QEMU pid ${pid}`);
   return state;
 }
@@ -227,11 +244,12 @@ function startWatchdog(ownerPid: number, qemuPid: number): void {
 }
 
 /** Stops QEMU (if any) and forgets the run state. Safe to call when nothing runs. */
-export async function down(): Promise<boolean> {
-  const pid = runningPid();
+export async function down(instance?: string): Promise<boolean> {
+  const run = runPaths(instance);
+  const pid = runningPid(run);
   if (pid) await stopQemu(pid);
-  rmSync(paths.pidFile, { force: true });
-  rmSync(paths.stateFile, { force: true });
+  rmSync(run.pidFile, { force: true });
+  rmSync(run.stateFile, { force: true });
   return pid !== undefined;
 }
 
@@ -242,20 +260,23 @@ export interface LabStatus {
   dom0UptimeSeconds?: number;
 }
 
-export async function status(): Promise<LabStatus> {
-  const state = readState();
-  if (!state || runningPid() !== state.pid) return { running: false, agent: false };
+export async function status(instance?: string): Promise<LabStatus> {
+  const run = runPaths(instance);
+  const state = readState(instance);
+  if (!state || runningPid(run) !== state.pid) return { running: false, agent: false };
   try {
-    const uptime = await ping(state.port, token());
+    const uptime = await ping(state.port, token(run));
     return { running: true, state, agent: true, dom0UptimeSeconds: uptime };
   } catch {
     return { running: true, state, agent: false };
   }
 }
 
-/** Runs argv in dom0; the working directory defaults to the same path as on the host. */
-export async function exec(argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
-  const state = readState();
-  if (!state || runningPid() !== state.pid) throw new LabNotRunningError();
-  return execInDom0(state.port, token(), argv, { cwd: process.cwd(), ...opts });
+/** Runs argv in dom0 (of the named lab, if `instance`); the working directory defaults to the same path as on the host. */
+export async function exec(argv: string[], opts: ExecOptions & { instance?: string } = {}): Promise<ExecResult> {
+  const { instance, ...o } = opts;
+  const run = runPaths(instance);
+  const state = readState(instance);
+  if (!state || runningPid(run) !== state.pid) throw new LabNotRunningError();
+  return execInDom0(state.port, token(run), argv, { cwd: process.cwd(), ...o });
 }

@@ -2,7 +2,7 @@
 // Xen here), and the process control around it.
 import { readFileSync, existsSync } from 'node:fs';
 import type { LabImages } from './images.js';
-import { paths } from './paths.js';
+import { labDir, paths, runPaths, type RunPaths } from './paths.js';
 
 export const AGENT_PORT_IN_DOM0 = 7000;
 /** A second forward, for services the host talks to in dom0 (hostd's XML-RPC in the tests). */
@@ -14,6 +14,13 @@ export interface QemuOptions {
   memoryMiB: number;
   dom0MemoryMiB: number;
   cpus: number;
+  /** The lab's state folder (default: the default lab's). */
+  run?: RunPaths;
+  /**
+   * A second NIC on a host tap device (eth1 in dom0), for the two-host lab's fabric: the
+   * tap joins an Open vSwitch bridge on the host (docs/two-host-lab.md).
+   */
+  fabric?: { tap: string; mac: string };
 }
 
 function checkPath(p: string): string {
@@ -23,7 +30,8 @@ function checkPath(p: string): string {
 }
 
 export function qemuArgs(img: LabImages, o: QemuOptions): string[] {
-  const dom0Cmdline = [checkPath(img.dom0Kernel), 'console=hvc0', 'loglevel=4', `labboot=${checkPath(paths.dom0Boot)}`, `labrun=${checkPath(paths.run)}`];
+  const run = o.run ?? runPaths();
+  const dom0Cmdline = [checkPath(img.dom0Kernel), 'console=hvc0', 'loglevel=4', `labboot=${checkPath(paths.dom0Boot)}`, `labrun=${checkPath(run.run)}`];
   return [
     '-accel', 'tcg,thread=multi',
     '-cpu', 'qemu64,+svm',
@@ -31,7 +39,7 @@ export function qemuArgs(img: LabImages, o: QemuOptions): string[] {
     '-smp', String(o.cpus),
     '-display', 'none', '-vga', 'none', '-monitor', 'none',
     '-no-reboot', // a Xen panic or a dom0 poweroff ends QEMU instead of looping
-    '-serial', `file:${checkPath(paths.consoleLog)}`,
+    '-serial', `file:${checkPath(run.consoleLog)}`,
     '-kernel', checkPath(img.xen),
     '-append', `console=com1 dom0_mem=${o.dom0MemoryMiB}M,max:${o.dom0MemoryMiB}M dom0_max_vcpus=${o.cpus}`,
     '-initrd', `${dom0Cmdline.join(' ')},${checkPath(img.dom0Initrd)}`,
@@ -39,23 +47,25 @@ export function qemuArgs(img: LabImages, o: QemuOptions): string[] {
     '-virtfs', `local,path=${checkPath(paths.xenRoot)},mount_tag=xenroot,security_model=none,readonly=on`,
     '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${o.hostPort}-:${AGENT_PORT_IN_DOM0},hostfwd=tcp:127.0.0.1:${o.servicePort}-:${SERVICE_PORT_IN_DOM0}`,
     '-device', 'virtio-net-pci,netdev=n0',
-    '-pidfile', paths.pidFile,
+    ...(o.fabric ? ['-netdev', `tap,id=n1,ifname=${o.fabric.tap},script=no,downscript=no`, '-device', `virtio-net-pci,netdev=n1,mac=${o.fabric.mac}`] : []),
+    '-pidfile', run.pidFile,
     '-daemonize',
   ];
 }
 
 /** The pid of the lab's QEMU if it is still running (checked against /proc, not just the pid file). */
-export function runningPid(): number | undefined {
-  if (!existsSync(paths.pidFile)) return undefined;
-  const pid = Number(readFileSync(paths.pidFile, 'utf8').trim());
+export function runningPid(run: RunPaths = runPaths()): number | undefined {
+  if (!existsSync(run.pidFile)) return undefined;
+  const pid = Number(readFileSync(run.pidFile, 'utf8').trim());
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  return isLabQemu(pid) ? pid : undefined;
+  return isLabQemu(pid, run) ? pid : undefined;
 }
 
-export function isLabQemu(pid: number): boolean {
+/** Whether `pid` is a lab's QEMU (the one of `run` if given, else any lab's). */
+export function isLabQemu(pid: number, run?: RunPaths): boolean {
   try {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return cmdline.includes('qemu-system') && cmdline.includes(paths.pidFile);
+    return cmdline.includes('qemu-system') && (run ? cmdline.includes(`${run.pidFile}\0`) : cmdline.includes(`${labDir}/`));
   } catch {
     return false;
   }

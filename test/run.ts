@@ -81,28 +81,41 @@ async function labTests(xenstored: 'xenstored' | 'oxenstored'): Promise<Counts> 
   return total;
 }
 
-/** test/lab-host: run on the host while the lab is up, reaching dom0 through QEMU's port forwards. */
-async function hostSideLabTests(): Promise<Counts> {
-  const dir = join(projectRoot, 'dist', 'test', 'lab-host');
-  let total: Counts = { pass: 0, fail: 0, skip: 0 };
-  for (const f of readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort()) {
-    process.stdout.write(`# lab, from the host: ${f}\n`);
-    const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(process.execPath, [join(dir, f)], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TAP_TIMEOUT: '900' } });
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        process.stdout.write(d);
-      });
-      child.on('close', (code) => resolve({ code, out }));
+/** One test file run by node on the host; its counts, with a crash or timeout counted as a failure. */
+async function hostFile(label: string, file: string, tapTimeout: string): Promise<Counts> {
+  process.stdout.write(`# ${label}: ${file}\n`);
+  const started = Date.now();
+  const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
+    const child = spawn(process.execPath, [file], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TAP_TIMEOUT: tapTimeout } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      process.stdout.write(d);
     });
-    const counts = countsFromTap(out);
-    noteFailures(`lab, from the host ${f}`, out, counts, code);
-    const c = counts ?? { pass: 0, fail: 1, skip: 0 };
-    total = add(total, code !== 0 && c.fail === 0 ? { ...c, fail: 1 } : c);
-  }
+    child.on('close', (code) => resolve({ code, out }));
+  });
+  const counts = countsFromTap(out);
+  noteFailures(`${label} ${file}`, out, counts, code);
+  const c = counts ?? { pass: 0, fail: 1, skip: 0 };
+  process.stdout.write(`# ${label}: ${file} took ${Math.round((Date.now() - started) / 1000)} s\n`);
+  return code !== 0 && c.fail === 0 ? { ...c, fail: 1 } : c;
+}
+
+async function hostFiles(folder: string, label: string, tapTimeout: string): Promise<Counts> {
+  const dir = join(projectRoot, 'dist', 'test', folder);
+  let total: Counts = { pass: 0, fail: 0, skip: 0 };
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort()) total = add(total, await hostFile(label, join(dir, f), tapTimeout));
   return total;
 }
+
+/** test/lab-host: run on the host while the lab is up, reaching dom0 through QEMU's port forwards. */
+const hostSideLabTests = (): Promise<Counts> => hostFiles('lab-host', 'lab, from the host', '900');
+
+/**
+ * test/lab-multi: run on the host between the lab rounds (no lab up); each file boots the
+ * labs it needs (the two-host lab: docs/two-host-lab.md) and powers them off.
+ */
+const multiLabTests = (): Promise<Counts> => hostFiles('lab-multi', 'labs of their own', '1800');
 
 function summary(total: Counts): number {
   if (total.skip) process.stdout.write(`# ${total.skip} skipped\n`);
@@ -144,6 +157,7 @@ async function main(): Promise<number> {
         failures.push(`lab (${xenstored}): ${(e as Error).message}`);
         total = add(total, { pass: 0, fail: 1, skip: 0 });
       }
+      if (xenstored === 'xenstored') total = add(total, await multiLabTests());
     }
   }
   return summary(total);

@@ -1,0 +1,167 @@
+// The two-host lab (docs/two-host-lab.md): two Xen lab hosts, each a QEMU with its own
+// dom0, hostd and Open vSwitch, their guests' traffic joined through an Open vSwitch on
+// the host (each QEMU's second NIC is a tap on it, a VLAN trunk to its dom0's switch).
+// resourced runs on the host and steers that switch. One allocation's two-module chain
+// of real ClickOS guests spans both hosts, and a datagram from the "net" namespace
+// reaches "sink" through both and its echo comes back. Then lab host "a" is powered off:
+// resourced notices the missed heartbeats, reports the allocation degraded, places its
+// PM again on "b", steers the flows there, and reports it healthy; traffic flows again.
+// Deleting it leaves no domain, vif or XenStore node on "b" and no flow on the switch.
+// Runs on the host (test/run.ts, between the lab rounds: it boots its own two labs).
+//   node dist/test/lab-multi/two-host.test.js
+import t from 'tap';
+import { execa, type ResultPromise } from 'execa';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { XmlRpcClient } from '../../daemon/index.js';
+import { down, exec, readState, up } from '../../lab/lab.js';
+import { SERVICE_PORT_IN_DOM0 } from '../../lab/qemu.js';
+import { projectRoot } from '../../lab/paths.js';
+import { DaemonProcess } from '../support/daemon-process.js';
+import { ECHO, SEND } from '../support/flows-chain.js';
+import { startOvs } from '../support/ovs.js';
+import { waitFor } from '../support/wait.js';
+import { HOSTD_GUESTS, call } from '../lab/helpers.js';
+
+t.setTimeout(60 * 60_000);
+
+const PREFIX = `th${process.pid}`;
+const BRIDGE = 'xenovs0';
+const SECRETS = { hostd: randomBytes(24).toString('hex'), hosts: randomBytes(24).toString('hex'), user: randomBytes(24).toString('hex') };
+// "a" has one CPU and "b" two; a Fwd PM is declared to need 0.6 cores, so "a" takes one
+// and "b" up to three: placement (first host in id order first) puts the chain across
+// both, and "b" can take a's PM once "a" is gone.
+const HOSTS = [
+  { lab: 'a', id: `${PREFIX}-a`, cpus: 1, tap: `${PREFIX}ta`, mac: '52:54:00:cf:00:0a' },
+  { lab: 'b', id: `${PREFIX}-b`, cpus: 2, tap: `${PREFIX}tb`, mac: '52:54:00:cf:00:0b' },
+] as const;
+const FWD = 'in0 :: FromDevice(0);\nout1 :: ToDevice(1);\nin1 :: FromDevice(1);\nout0 :: ToDevice(0);\nin0 -> out1;\nin1 -> out0;\n';
+const REQUEST = `BASESYS=xen.clickos
+fwd :: FromNet("ip,in_port=thnet,nw_dst=10.77.0.2")
+rev :: FromNet("ip,in_port=thsink,nw_src=10.77.0.2")
+tosink :: ToNet("thsink")
+tonet :: ToNet("thnet")
+fwd -> [0]a :: Fwd() [1] -> [0]b :: Fwd() [1] -> tosink
+rev -> [1]b[0] -> [1]a[0] -> tonet
+`;
+
+const inDom0 = async (lab: string, script: string, timeoutMs = 300_000): Promise<string> => {
+  const r = await exec(['sh', '-c', script], { instance: lab, timeoutMs });
+  if (r.exitCode !== 0) throw new Error(`lab ${lab}: ${script}: exit ${r.exitCode}: ${r.stderr}`);
+  return r.stdout;
+};
+
+t.test('a chain across two lab hosts; one host powered off; its PM placed again on the other', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'two-host-'));
+  const ovs = await startOvs('th');
+  const resourced = new DaemonProcess('resourced', join(projectRoot, 'dist', 'controller', 'resourced', 'main.js'));
+  let user: XmlRpcClient | undefined;
+  let echo: ResultPromise | undefined;
+  t.teardown(async () => {
+    user?.close();
+    echo?.kill('SIGKILL');
+    await echo?.catch(() => {});
+    await resourced.stop('SIGKILL').catch(() => {});
+    for (const h of HOSTS) await down(h.lab).catch(() => {});
+    await ovs.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  // The host's side: the switch, the outside world's two namespaces, resourced.
+  const netPort = await ovs.addVethPort('thnet', 'eth0', `${ovs.swNs}-net`);
+  await ovs.addVethPort('thsink', 'eth0', `${ovs.swNs}-sink`);
+  const nsNet = `${ovs.swNs}-net`;
+  const nsSink = `${ovs.swNs}-sink`;
+  const macs: Record<string, string> = {};
+  for (const [n, ip] of [[nsNet, '10.77.0.1'], [nsSink, '10.77.0.2']] as const) {
+    await execa('ip', ['-n', n, 'addr', 'add', `${ip}/24`, 'dev', 'eth0']);
+    macs[n] = JSON.parse((await execa('ip', ['-n', n, '-j', 'link', 'show', 'eth0'])).stdout)[0].address;
+  }
+  await execa('ip', ['-n', nsNet, 'neigh', 'replace', '10.77.0.2', 'lladdr', macs[nsSink]!, 'dev', 'eth0', 'nud', 'permanent']);
+  await execa('ip', ['-n', nsSink, 'neigh', 'replace', '10.77.0.1', 'lladdr', macs[nsNet]!, 'dev', 'eth0', 'nud', 'permanent']);
+  echo = execa('ip', ['netns', 'exec', nsSink, 'python3', '-c', ECHO], { reject: false, stdio: 'ignore' });
+  const ping = async (): Promise<boolean> => (await execa('ip', ['netns', 'exec', nsNet, 'python3', '-c', SEND], { reject: false })).exitCode === 0;
+  const flows = async (): Promise<string[]> => (await execa('ovs-ofctl', ['-O', 'OpenFlow13', '--no-names', 'dump-flows', ovs.target])).stdout.split('\n').filter((l) => l.includes('cookie='));
+
+  const rdConfig = join(dir, 'resourced.json');
+  await writeFile(
+    rdConfig,
+    JSON.stringify({
+      listen: { host: '127.0.0.1', port: 0 },
+      secret: { user: SECRETS.user, hosts: SECRETS.hosts },
+      folders: { patches: join(dir, 'resourced-patches') },
+      hosts: { principals: ['hosts'], defaultSecret: SECRETS.hostd, heartbeatTimeoutMs: 20_000, callTimeoutMs: 60_000, taskTimeoutMs: 15 * 60_000, pollMs: 500 },
+      pm: { memoryMiB: 16, cpu: 0.1 },
+      pmPrefix: PREFIX,
+      bridge: BRIDGE,
+      switch: { driver: 'ofctl', target: ovs.target, uplinks: Object.fromEntries(HOSTS.map((h) => [h.id, h.tap])) },
+      store: { kind: 'sqlite', path: join(dir, 'resourced.db') },
+    }),
+  );
+  const rdUrl = await resourced.start(rdConfig);
+  const rdPort = new URL(rdUrl).port;
+  user = new XmlRpcClient({ url: rdUrl, secret: SECRETS.user, timeoutMs: 60_000 });
+
+  // Two lab hosts, one after the other (two booting at once on two cores is slow). Each
+  // QEMU's fabric tap joins the host's switch; dom0's eth1 joins dom0's switch as a trunk.
+  for (const h of HOSTS) {
+    await up({ instance: h.lab, ownerPid: process.pid, cpus: h.cpus, memoryMiB: 2048, dom0MemoryMiB: 1024, fabric: { tap: h.tap, mac: h.mac } });
+    await execa('ip', ['link', 'set', h.tap, 'netns', ovs.swNs]);
+    await execa('ip', ['-n', ovs.swNs, 'link', 'set', h.tap, 'up']);
+    await ovs.vsctl('add-port', ovs.bridge, h.tap);
+    await inDom0(h.lab, `bash ${join(projectRoot, 'lab', 'dom0', 'openvswitch.sh')} start ${BRIDGE} && ip link set eth1 up && ovs-vsctl --timeout=60 add-port ${BRIDGE} eth1`);
+    // hostd listens on the service port (forwarded from the host) and reaches resourced at
+    // QEMU's user-network gateway, which is the host's loopback.
+    const hdConfig = join(dir, `hostd-${h.lab}.json`);
+    await writeFile(
+      hdConfig,
+      JSON.stringify({
+        name: `hostd-${h.id}`,
+        hostId: h.id,
+        listen: { host: '0.0.0.0', port: SERVICE_PORT_IN_DOM0 },
+        secret: SECRETS.hostd,
+        folders: { patches: join(dir, `hostd-${h.lab}-patches`) },
+        guests: HOSTD_GUESTS,
+        controller: { url: `http://10.0.2.2:${rdPort}/RPC2`, secret: SECRETS.hosts, heartbeatSeconds: 2, advertiseUrl: `http://127.0.0.1:${readState(h.lab)!.servicePort}/RPC2` },
+      }),
+    );
+    await inDom0(h.lab, `setsid node ${join(projectRoot, 'dist', 'hostd', 'main.js')} --config ${hdConfig} >${dir}/hostd-${h.lab}.log 2>&1 </dev/null & echo started`);
+  }
+  const hostsSeen = async () => (await call(user!, 'list_hosts')).value as Array<{ host_id: string; heartbeats: number }>;
+  await waitFor('both hostds to register and heartbeat', async () => ((await hostsSeen()).filter((h) => h.heartbeats > 0).length === 2 ? true : undefined), 300_000, 1000);
+
+  t.equal((await call(user, 'deploy_pm', { name: 'Fwd', src: FWD, cpu: 0.6 })).code, 0, 'the forwarding module type is deployed');
+  t.notOk(await ping(), 'no allocation: nothing crosses the switch');
+  const inst = await call(user, 'install_allocation', REQUEST);
+  t.equal(inst.code, 0, inst.message);
+  const id = inst.value as number;
+  type Info = { allocations: Array<{ id: number; degraded?: string; pms: Array<{ module: string; host: string; name: string }> }> };
+  const allocation = async () => ((await call(user!, 'get_pm_info')).value as Info).allocations.find((a) => a.id === id)!;
+  t.same((await allocation()).pms.map((p) => [p.module, p.host]), [['a', HOSTS[0].id], ['b', HOSTS[1].id]], 'the chain spans both hosts');
+  const before = await flows();
+  t.ok(before.some((f) => f.includes(`in_port=${netPort}`) && /push_vlan/.test(f)), 'traffic from net enters lab host a tagged with its vif VLAN');
+  t.ok(await waitFor('a datagram through both hosts and its echo', async () => ((await ping()) ? true : undefined), 120_000, 1000), 'net → a (lab a) → b (lab b) → sink, and back');
+
+  // Power lab host "a" off: QEMU goes, with its dom0, hostd and guest (and its tap).
+  const lostPort = await ovs.portNumber(HOSTS[0].tap);
+  const lostAt = Date.now();
+  await down(HOSTS[0].lab);
+  const degraded = await waitFor('the allocation to be reported degraded', async () => (await allocation()).degraded, 120_000, 250);
+  t.match(degraded, new RegExp(`host ${HOSTS[0].id} lost`), `reported degraded: ${degraded}`);
+  const healed = await waitFor('the allocation to be healthy again', async () => {
+    const a = await allocation();
+    return !a.degraded && a.pms.every((p) => p.host === HOSTS[1].id) ? a : undefined;
+  }, 600_000, 1000);
+  t.same(healed.pms.map((p) => p.module).sort(), ['a', 'b'], `both modules on ${HOSTS[1].id} now (${((Date.now() - lostAt) / 1000).toFixed(1)} s after power-off)`);
+  t.notOk((await flows()).some((f) => new RegExp(`(in_port=|output:)${lostPort}\\b`).test(f)), 'no flow leads to or comes from the lost host');
+  t.ok(await waitFor('traffic through the PMs on lab b', async () => ((await ping()) ? true : undefined), 120_000, 1000), 'net → a → b → sink and back, all on lab b');
+
+  const del = await call(user, 'delete_allocation', id);
+  t.equal(del.code, 0, del.message);
+  t.same(await flows(), [], 'no flow left on the switch');
+  const left = await inDom0(HOSTS[1].lab, `xl list | awk 'NR>1{print $1}' | grep '^${PREFIX}' || true; xenstore-list /local/domain/0/backend/vif 2>/dev/null || true; ovs-vsctl list-ports ${BRIDGE}`);
+  t.same(left.split('\n').filter(Boolean), ['eth1'], `on ${HOSTS[1].id}: no domain, vif backend or switch port of ours left`);
+  t.notOk(await ping(), 'traffic stops');
+});
