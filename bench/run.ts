@@ -14,7 +14,7 @@ function buildLibxenstoreBench(): Promise<string> {
 }
 
 const LAB_BENCHES = ['xenstore', 'toolstack', 'guests'];
-const HOST_BENCHES: Record<string, string> = { placement: 'run.js', flows: 'run.js', hostd: 'run.js', click: 'run.js', 'clickos-image': 'run.js', offload: 'run.js', balancer: 'run.js', 'controller-store': 'run.js' };
+const HOST_BENCHES: Record<string, string> = { placement: 'run.js', flows: 'run.js', hostd: 'run.js', click: 'run.js', 'clickos-image': 'run.js', offload: 'run.js', balancer: 'run.js', 'controller-store': 'run.js', 'controller-reconcile': 'run.js', 'controller-failover': 'run.js' };
 
 async function main(): Promise<number> {
   const wanted = process.argv.slice(2);

@@ -6,6 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sleep, waitFor } from './wait.js';
 
+/** etcd's raft timings on loopback: elections in a few hundred ms rather than seconds (its defaults are 100 and 1000). */
+export const ETCD_HEARTBEAT_MS = 50;
+export const ETCD_ELECTION_TIMEOUT_MS = 500;
+
 export interface EtcdCluster {
   /** Client URLs, one per member. */
   endpoints: string[];
@@ -27,8 +31,7 @@ export async function startEtcdCluster(n = 3): Promise<EtcdCluster> {
       '--listen-client-urls', client(i), '--advertise-client-urls', client(i),
       '--listen-peer-urls', peer(i), '--initial-advertise-peer-urls', peer(i),
       '--initial-cluster', cluster, '--initial-cluster-state', 'new', '--initial-cluster-token', `t-${base}`,
-      // Loopback: elections in a few hundred ms rather than seconds.
-      '--heartbeat-interval', '50', '--election-timeout', '500',
+      '--heartbeat-interval', String(ETCD_HEARTBEAT_MS), '--election-timeout', String(ETCD_ELECTION_TIMEOUT_MS),
     ], { stdio: ['ignore', 'ignore', 'pipe'] });
     p.stderr!.on('data', (b: Buffer) => (logs[i] += b.toString()));
     return p;

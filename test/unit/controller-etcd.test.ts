@@ -7,34 +7,14 @@
 // processes with an in-memory create_pm, since real hostd needs Xen), each registered
 // with both instances as hostd is with `controller.urls`.
 import t from 'tap';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { XmlRpcClient, type ReturnValue } from '../../daemon/index.js';
-import { projectRoot } from '../../lab/paths.js';
-import { DaemonProcess } from '../support/daemon-process.js';
-import { startEtcdCluster } from '../support/etcd-cluster.js';
-import { CHAIN, COUNTING_SRC, HOSTS_SECRET, STANDIN_SECRET, USER_SECRET, startStandins, waitFor, type Standin } from '../support/resourced.js';
+import { XmlRpcClient } from '../../daemon/index.js';
+import { startReplicated, userCall as call } from '../support/replicated.js';
+import { CHAIN, STANDIN_SECRET, waitFor, type Standin } from '../support/resourced.js';
 
 t.setTimeout(5 * 60_000);
 
 const chain = (n: number): string =>
   `BASESYS=xen.clickos\nin :: FromNet("ip")\nout :: ToNet("tun1")\n${Array.from({ length: n }, (_, i) => `m${i + 1} :: Counting()`).join('\n')}\nin -> ${Array.from({ length: n }, (_, i) => `m${i + 1}`).join(' -> ')} -> out\n`;
-
-async function call(url: string, method: string, arg?: unknown): Promise<ReturnValue> {
-  const c = new XmlRpcClient({ url, secret: USER_SECRET, timeoutMs: 30_000 });
-  try {
-    let rv = (await (arg === undefined ? c.call(method) : c.call(method, arg as never))) as ReturnValue;
-    const id = rv.value as string;
-    while (rv.code === -1) {
-      await new Promise((r) => setTimeout(r, 50));
-      rv = (await c.call('task.status', id)) as ReturnValue;
-    }
-    return rv;
-  } finally {
-    c.close();
-  }
-}
 
 async function journal(s: Standin): Promise<string[]> {
   const c = new XmlRpcClient({ url: s.url, secret: STANDIN_SECRET });
@@ -50,48 +30,14 @@ interface Info {
 }
 
 t.test('two resourced instances on a 3-member etcd: one leader, failover mid-install, nothing lost or duplicated', async (t) => {
-  const etcd = await startEtcdCluster(3);
-  const dir = await mkdtemp(join(tmpdir(), 'controller-etcd-'));
-  const main = join(projectRoot, 'dist', 'controller', 'resourced', 'main.js');
-  const rds = [new DaemonProcess('resourced-0', main), new DaemonProcess('resourced-1', main)];
-  t.teardown(async () => {
-    for (const r of rds) await r.stop('SIGKILL');
-    await etcd.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
-  const base = 24000 + (process.pid % 1000) * 2;
-  const urls: string[] = [];
-  for (const [i, r] of rds.entries()) {
-    const file = join(dir, `resourced-${i}.json`);
-    await writeFile(file, JSON.stringify({
-      listen: { host: '127.0.0.1', port: base + i },
-      secret: { user: USER_SECRET, hosts: HOSTS_SECRET },
-      folders: { patches: join(dir, `patches-${i}`) },
-      hosts: { principals: ['hosts'], defaultSecret: STANDIN_SECRET, heartbeatTimeoutMs: 3000, pollMs: 20, taskTimeoutMs: 20_000 },
-      pm: { memoryMiB: 64 },
-      placement: { timeLimitMs: 300 },
-      store: { kind: 'etcd', endpoints: etcd.endpoints, leaseSeconds: 2 },
-    }));
-    urls.push(await r.start(file));
-  }
-  const hosts = await startStandins(t, urls, [{ hostId: 'mh-a', createDelayMs: 400 }, { hostId: 'mh-b', createDelayMs: 400 }]);
-
-  // Exactly one instance accepts a write; the other names it.
-  const deploy = { name: 'Counting', src: COUNTING_SRC };
-  const leader = await waitFor('a leader to be elected', async () => {
-    const rvs = await Promise.all(urls.map((u) => call(u, 'deploy_pm', deploy)));
-    const i = rvs.findIndex((r) => r.code === 0);
-    return i < 0 ? undefined : i;
-  }, 30_000, 200);
+  // Exactly one instance accepts a write (startReplicated deploys through the one that does).
+  const { etcd, rds, urls, hosts, leader, stop } = await startReplicated();
+  t.teardown(stop);
   const follower = 1 - leader;
   const refused = await call(urls[follower]!, 'install_allocation', CHAIN);
   t.equal(refused.code, 1);
   t.match(refused.value, { error: 'not_leader', leader: urls[leader] }, 'the follower refuses a write and names the leader');
   t.match(refused.message, `the leader is ${urls[leader]}`);
-  await waitFor('both hosts live at the leader', async () => {
-    const h = (await call(urls[leader]!, 'list_hosts')).value as Array<{ heartbeats: number }>;
-    return h.filter((x) => x.heartbeats > 0).length === 2 ? true : undefined;
-  });
 
   const first = await call(urls[leader]!, 'install_allocation', CHAIN);
   t.equal(first.code, 0, first.message);
