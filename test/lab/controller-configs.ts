@@ -1,7 +1,11 @@
 // The config files of resourced and of one hostd as the controller lab tests run them
 // in dom0 (their own processes, as systemd would): written once here.
-import { writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Xl } from '../../toolstack/index.js';
+import type { DaemonProcess } from '../support/daemon-process.js';
+import type { Dom0Ovs } from './dom0-ovs.js';
 import { CLICKOS, HOSTD_GUESTS } from './helpers.js';
 
 export interface PairSecrets {
@@ -45,4 +49,25 @@ export async function writeHostdConfig(dir: string, o: { name: string; hostId: s
     controller: { url: o.controllerUrl, secret: o.secrets.hosts, heartbeatSeconds: 1 },
   }));
   return file;
+}
+
+/**
+ * What a controller lab test leaves to undo, whatever happened: both daemons killed, the
+ * guests named `<prefix>*` destroyed, dom0's switch stopped, hostd's XenStore home and
+ * the test's folder removed.
+ */
+export async function tearDownControllerPair(o: {
+  prefix: string;
+  dir: string;
+  hostd: DaemonProcess;
+  resourced: DaemonProcess;
+  ovs: Dom0Ovs;
+}): Promise<void> {
+  await o.hostd.stop('SIGKILL').catch(() => {});
+  await o.resourced.stop('SIGKILL').catch(() => {});
+  const xl = new Xl({ timeoutMs: 300_000 });
+  for (const d of await xl.list()) if (d.name.startsWith(o.prefix)) await xl.destroy(d.domid).catch(() => {});
+  await o.ovs.stop();
+  await execa('xenstore-rm', [`/local/domain/0/clickos-toolstack/hostd/hostd-${o.prefix}`], { reject: false });
+  await rm(o.dir, { recursive: true, force: true });
 }

@@ -9,20 +9,18 @@
 import t from 'tap';
 import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XmlRpcClient } from '../../daemon/index.js';
-import { Xl } from '../../toolstack/index.js';
 import { projectRoot } from '../../lab/paths.js';
 import { DaemonProcess } from '../support/daemon-process.js';
-import { writeHostdConfig, writeResourcedConfig } from './controller-configs.js';
+import { tearDownControllerPair, writeHostdConfig, writeResourcedConfig } from './controller-configs.js';
 import { startDom0Ovs } from './dom0-ovs.js';
 import { call, domainNames, waitFor } from './helpers.js';
 
 t.setTimeout(60 * 60_000);
 
-const xl = new Xl({ timeoutMs: 300_000 });
 const PREFIX = `cc-${process.pid}`;
 const HOST_ID = `${PREFIX}-host`;
 const secrets = { hostd: randomBytes(24).toString('hex'), hosts: randomBytes(24).toString('hex'), user: randomBytes(24).toString('hex') };
@@ -50,12 +48,7 @@ t.test('resourced killed at each step of an install and a delete: reconciled, no
   let user: XmlRpcClient | undefined;
   t.teardown(async () => {
     user?.close();
-    await hostd.stop('SIGKILL').catch(() => {});
-    await resourced.stop('SIGKILL').catch(() => {});
-    for (const d of await xl.list()) if (d.name.startsWith(PREFIX)) await xl.destroy(d.domid).catch(() => {});
-    await ovs.stop();
-    await execa('xenstore-rm', [`/local/domain/0/clickos-toolstack/hostd/hostd-${PREFIX}`], { reject: false });
-    await rm(dir, { recursive: true, force: true });
+    await tearDownControllerPair({ prefix: PREFIX, dir, hostd, resourced, ovs });
   });
   await ovs.addHost('ccnet', 'cc-net', '10.78.0.1/24');
   await ovs.addHost('ccsink', 'cc-sink', '10.78.0.2/24');

@@ -10,21 +10,19 @@
 import t from 'tap';
 import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XmlRpcClient } from '../../daemon/index.js';
-import { Xl } from '../../toolstack/index.js';
 import { projectRoot } from '../../lab/paths.js';
 import { DaemonProcess } from '../support/daemon-process.js';
-import { writeHostdConfig, writeResourcedConfig } from './controller-configs.js';
+import { tearDownControllerPair, writeHostdConfig, writeResourcedConfig } from './controller-configs.js';
 import { ECHO, SEND } from '../support/flows-chain.js';
 import { startDom0Ovs } from './dom0-ovs.js';
 import { call, domainNames, waitFor } from './helpers.js';
 
 t.setTimeout(60 * 60_000);
 
-const xl = new Xl({ timeoutMs: 300_000 });
 const PREFIX = `cf-${process.pid}`;
 const HOST_ID = `${PREFIX}-host`;
 const HOSTD_SECRET = randomBytes(24).toString('hex');
@@ -53,12 +51,7 @@ t.test('an allocation steers traffic through two real guests on dom0 OVS', async
     user?.close();
     echo?.kill('SIGKILL');
     await echo?.catch(() => {});
-    await hostd.stop('SIGKILL').catch(() => {});
-    await resourced.stop('SIGKILL').catch(() => {});
-    for (const d of await xl.list()) if (d.name.startsWith(PREFIX)) await xl.destroy(d.domid).catch(() => {});
-    await ovs.stop();
-    await execa('xenstore-rm', [`/local/domain/0/clickos-toolstack/hostd/hostd-${PREFIX}`], { reject: false });
-    await rm(dir, { recursive: true, force: true });
+    await tearDownControllerPair({ prefix: PREFIX, dir, hostd, resourced, ovs });
   });
 
   const macs = { net: await ovs.addHost('cfnet', 'cf-net', '10.77.0.1/24'), sink: await ovs.addHost('cfsink', 'cf-sink', '10.77.0.2/24') };
