@@ -67,7 +67,7 @@ export const openflowdApi = defineApi({
     }),
     dump_flows: command({
       help: 'The switch\'s flows with their counters; only one cookie\'s with {cookie}.',
-      params: s.optional(s.either(s.nil(), s.struct({ cookie: s.optional(cookie) }))),
+      params: s.optional(s.struct({ cookie: s.optional(cookie) })),
       result: s.array(flowCounters),
       readOnly: true,
     }),
@@ -85,7 +85,7 @@ export const openflowdApi = defineApi({
     }),
   },
   errors: {
-    bad_cookie: 'the cookie is 0 or beyond 64 bits (0 would name flows no allocation owns)',
+    bad_cookie: 'the cookie is not 1 to 2^64-2 (0 is every flow nobody tagged, all ones is reserved by OpenFlow)',
     plan_refused: 'the request or the module ports cannot be planned into flows (FlowPlanError, or a malformed request); nothing was installed',
     switch_refused: 'the switch refused a flow (FlowInstallError); every flow of that cookie was removed again',
     wrong_switch: 'switch_name is not the switch this openflowd drives (details.switch names it)',

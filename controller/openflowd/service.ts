@@ -16,7 +16,11 @@ import { Openflowd } from './openflowd.js';
 /** Cookie 0 is every flow nobody tagged; all ones is reserved by OpenFlow. */
 const MAX_COOKIE = (1n << 64n) - 2n;
 
-/** A failure with one of the API's codes. Answered, not thrown: a thrown class would meet another copy of itself in compiled method files. */
+/**
+ * A failure with one of the API's codes, thrown and caught in this module only: the
+ * method files get a ReturnValue, not a MethodError, whose class they may hold in
+ * another copy (the unit tests load this file from source, the methods from dist/).
+ */
 class Refusal extends Error {
   constructor(
     readonly error: OpenflowdError,

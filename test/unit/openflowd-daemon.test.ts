@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllocation } from '../../clickos-build/index.js';
-import { methodNames } from '../../daemon/index.js';
+import { XmlRpcClient, callApi, errorOf, methodNames } from '../../daemon/index.js';
 import { openflowdApi } from '../../controller/openflowd/api.js';
 import { createOpenflowdDaemon } from '../../controller/openflowd/daemon.js';
 import { parseConfig } from '../../controller/openflowd/config.js';
@@ -58,6 +58,8 @@ t.test('openflowd daemon: every method over XML-RPC, flows checked on the switch
     ['dump_flows', null], // 9
     ['port_stats', null], // 10
     ['cookies', null], // 11
+    // ovs-ofctl refuses output to OFPP_ANY (OFPBAC_BAD_OUT_PORT), after planning succeeded
+    ['install_flows', { cookie: '0x24', request: CHAIN.replace('"sink0"', '"4294967295"'), module_ports: mp }], // 12
   ];
   const r = await python(url, calls.map(([m, a]) => [m, a]), SECRET);
   const ok = (i: number): any => {
@@ -87,7 +89,9 @@ t.test('openflowd daemon: every method over XML-RPC, flows checked on the switch
   t.equal(error(5), 'plan_refused', 'a module without vif is refused');
   t.equal(error(6), 'plan_refused', 'a ToNet naming no port is refused');
   t.equal(error(7), 'bad_cookie', 'cookie 0 is refused');
-  for (const c of ['0x20', '0x21', '0x22', '0x23']) t.same(await onSwitch(c), [], `nothing installed under ${c}`);
+  t.equal(error(12), 'switch_refused', 'a flow the switch side refuses');
+  t.match(r[12]!.reply?.message, /OFPBAC_BAD_OUT_PORT/);
+  for (const c of ['0x20', '0x21', '0x22', '0x23', '0x24']) t.same(await onSwitch(c), [], `nothing installed under ${c}`);
 
   const d10 = ok(8) as Array<{ cookie: string; table: number; packets: number }>;
   t.equal(d10.length, 3, 'dump_flows {cookie}: that cookie only');
@@ -115,6 +119,16 @@ t.test('openflowd daemon: every method over XML-RPC, flows checked on the switch
 
   const unauth = await python(url, [['cookies', null]], '-');
   t.equal(unauth[0]!.fault, -32001, 'no secret, no call');
+
+  t.test('a switch that does not answer: switch_unreachable', async (t) => {
+    const gone = createOpenflowdDaemon({ ...config, listen: { host: '127.0.0.1', port: 0 } }, new Openflowd(createOfctlDriver({ target: `unix:${join(dir, 'none.mgmt')}` })), { log: () => {} });
+    const { url: goneUrl } = await gone.start();
+    t.teardown(() => gone.close());
+    const client = new XmlRpcClient({ url: goneUrl, secret: SECRET });
+    for (const rv of [await callApi(client, openflowdApi, 'list_ports'), await callApi(client, openflowdApi, 'remove_flows', { cookie: '1' })])
+      t.equal(rv.code === 1 ? errorOf(rv) : rv.code, 'switch_unreachable', rv.message);
+    await t.rejects(new RemoteSteering(client).cookies(), { name: 'OpenflowdCallError', error: 'switch_unreachable' }, 'RemoteSteering throws it with its code');
+  });
 
   t.test('RemoteSteering: the Steering resourced holds, over XML-RPC only', async (t) => {
     const remote = new RemoteSteering({ url, secret: SECRET }, { h2: 'up0' });
@@ -160,4 +174,18 @@ t.test('openflowd daemon: every method over XML-RPC, flows checked on the switch
       t.same(noPos(again), noPos(req), JSON.stringify(text.slice(0, 40)));
     }
   });
+});
+
+t.test('config: every problem listed, the switch per driver', async (t) => {
+  const secret = SECRET;
+  await t.rejects(parseConfig({ secret, switch: { driver: 'ssh', target: 'br0' } }, '/etc/x.json'), /the ssh driver needs host, username and privateKeyFile/);
+  await t.rejects(parseConfig({ secret, switch: { driver: 'ofctl' } }, '/etc/x.json'), /the ofctl driver needs target/);
+  await t.rejects(parseConfig({ secret, switch: { driver: 'native' } }, '/etc/x.json'), /give name/);
+  await t.rejects(parseConfig({ switch: { driver: 'tcp', target: 'br0' }, bogus: 1 }, '/etc/x.json'), /config.bogus: unknown key[\s\S]*config.secret: required/);
+  const native = await parseConfig({ secret, switch: { name: 'sw', driver: 'native', controller: { port: 0 } } }, '/etc/x.json');
+  t.same(native.switch, { name: 'sw', driver: 'native', controller: { host: '127.0.0.1', port: 0 } });
+  const ssh = await parseConfig({ secret, switch: { driver: 'ssh', target: 'br0', host: 'sw-host', username: 'ovs', privateKeyFile: 'id' } }, '/etc/clickos/x.json');
+  t.same(ssh.switch, { name: 'br0', driver: 'ssh', target: 'br0', host: 'sw-host', port: 22, username: 'ovs', privateKeyFile: '/etc/clickos/id' }, 'name defaults to the target; paths relative to the file');
+  t.same(ssh.flows, { priority: 1000, vlanBase: 100, table: 0 });
+  t.same(ssh.listen, { host: '127.0.0.1', port: 7040 });
 });
