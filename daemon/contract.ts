@@ -183,10 +183,16 @@ export function apiTables(api: Api): string {
 export const TABLE_BEGIN = '<!-- api table: generated from the API module, checked by test/unit/daemon-contract.test.ts -->';
 export const TABLE_END = '<!-- end of api table -->';
 
-/** A README's text with the generated tables between the markers replaced by `tables`. */
-export function withTables(readme: string, tables: string): string {
-  const a = readme.indexOf(TABLE_BEGIN);
-  const b = readme.indexOf(TABLE_END);
+/**
+ * A README's text with the generated tables between the markers replaced by `tables`;
+ * the first markers after the text `section` (a heading) when one README documents
+ * several daemons.
+ */
+export function withTables(readme: string, tables: string, section?: string): string {
+  const from = section === undefined ? 0 : readme.indexOf(section);
+  if (from < 0) throw new Error(`the README has no section ${JSON.stringify(section)}`);
+  const a = readme.indexOf(TABLE_BEGIN, from);
+  const b = readme.indexOf(TABLE_END, a);
   if (a < 0 || b < a) throw new Error('the README has no api table markers');
   return `${readme.slice(0, a + TABLE_BEGIN.length)}\n${tables}\n${readme.slice(b)}`;
 }

@@ -1,9 +1,10 @@
 // monitord's API: get_stats and the snapshot it answers, whose hosts' figures are
 // hostd's own host_stats (hostd/api.ts). The command file implements it, the CLI's
 // `clickos stats` calls through it, and controller/README.md's table of it is generated
-// from it.
+// from it. The switch's flow and port shapes are openflowd's (controller/openflowd/api.ts).
 import { command, defineApi, s, type Infer } from '../../daemon/index.js';
 import { hostStats } from '../../hostd/api.js';
+import { flowCounters, portCounters } from '../openflowd/api.js';
 
 const counter = s.double(); // packet and byte counts outgrow XML-RPC's 32-bit int
 
@@ -23,21 +24,8 @@ export const statsSnapshot = s.struct({
   switch: s.struct({
     ok: s.bool(),
     error: s.optional(s.str()),
-    flows: s.array(
-      s.struct({
-        /** 0x-prefixed hex: an allocation id as a cookie. */
-        cookie: s.str(),
-        table: s.int(),
-        priority: s.int(),
-        match: s.str(),
-        actions: s.str(),
-        packets: counter,
-        bytes: counter,
-      }),
-    ),
-    ports: s.array(
-      s.struct({ port: s.either(s.int(), s.oneOf('LOCAL')), rxPackets: counter, txPackets: counter, rxBytes: counter, txBytes: counter, rxDropped: counter, txDropped: counter }),
-    ),
+    flows: s.array(flowCounters),
+    ports: s.array(portCounters),
     /** Per cookie (allocation): flow count and summed counters. */
     allocations: s.array(s.struct({ cookie: s.str(), flows: s.int(), packets: counter, bytes: counter })),
   }),
@@ -45,8 +33,7 @@ export const statsSnapshot = s.struct({
 
 export type HostSample = Infer<typeof hostSample>;
 export type StatsSnapshot = Infer<typeof statsSnapshot>;
-export type FlowCounters = StatsSnapshot['switch']['flows'][number];
-export type PortCounters = StatsSnapshot['switch']['ports'][number];
+export type { FlowCounters, PortCounters } from '../openflowd/api.js';
 
 export const monitordApi = defineApi({
   daemon: 'monitord',

@@ -7,7 +7,7 @@
 import { XmlRpcClient, callApi } from '../../daemon/index.js';
 import { hostdApi } from '../../hostd/api.js';
 import type { HostSample, StatsSnapshot } from './api.js';
-import { actionsText, matchText } from '../openflow/model.js';
+import { flowCountersOf, portCountersOf } from '../openflowd/counters.js';
 import type { SwitchDriver } from '../openflowd/driver.js';
 
 export interface HostSource {
@@ -52,14 +52,8 @@ export class Monitor {
     if (this.o.driver) {
       try {
         const [flows, ports] = await Promise.all([this.o.driver.dumpFlows(), this.o.driver.portStats()]);
-        sw.flows = flows.map((f) => ({
-          cookie: `0x${f.cookie.toString(16)}`, table: f.table, priority: f.priority,
-          match: matchText(f.match), actions: actionsText(f.actions), packets: Number(f.packets), bytes: Number(f.bytes),
-        }));
-        sw.ports = ports.map((p) => ({
-          port: p.port, rxPackets: Number(p.rxPackets), txPackets: Number(p.txPackets), rxBytes: Number(p.rxBytes),
-          txBytes: Number(p.txBytes), rxDropped: Number(p.rxDropped), txDropped: Number(p.txDropped),
-        }));
+        sw.flows = flows.map(flowCountersOf);
+        sw.ports = ports.map(portCountersOf);
         const by = new Map<string, { cookie: string; flows: number; packets: number; bytes: number }>();
         for (const f of sw.flows) {
           const a = by.get(f.cookie) ?? { cookie: f.cookie, flows: 0, packets: 0, bytes: 0 };

@@ -9,7 +9,7 @@ import { planFlows, type FlowPlanOptions, type InstalledAllocation } from './flo
 export type OpenflowdOptions = Omit<FlowPlanOptions, 'portByName'>;
 
 export class Openflowd {
-  constructor(readonly driver: SwitchDriver, private readonly options: OpenflowdOptions = {}) {}
+  constructor(readonly driver: SwitchDriver, readonly options: OpenflowdOptions = {}) {}
 
   /** The flows an allocation needs, with port names resolved on the switch as it is now (or in `ports`, already asked for). */
   async plan(alloc: InstalledAllocation, ports?: PortDesc[]): Promise<Flow[]> {

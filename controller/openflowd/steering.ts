@@ -6,6 +6,7 @@
 // its own joined to this one (`uplinks`), that host's uplink port with the vif's VLAN
 // tag (docs/two-host-lab.md).
 import type { AllocationRequest } from '../../clickos-build/allocation.js';
+import type { PortDesc } from '../openflow/model.js';
 import type { Openflowd } from './openflowd.js';
 import { FlowPlanError, type VifPort } from './flows.js';
 
@@ -13,6 +14,8 @@ import { FlowPlanError, type VifPort } from './flows.js';
 export interface SteeredAllocation {
   id: number;
   request: AllocationRequest;
+  /** The request as submitted: RemoteSteering sends it as is (else prints `request` back, request-text.ts). */
+  text?: string;
   modules: Array<{ module: string; host: string; domid: number; vifs: number; vlans?: number[] }>;
 }
 
@@ -26,6 +29,32 @@ export interface Steering {
 
 export const vifPortName = (domid: number, k: number): string => `vif${domid}.${k}`;
 
+/**
+ * Each module's vif ports on a switch with these ports: vif<domid>.<k>, or its host's
+ * uplink (`uplinks`: host id → port name) tagged with the vif's VLAN. Shared by
+ * FlowSteering and RemoteSteering, which asks openflowd's list_ports for `ports`.
+ */
+export function resolveModulePorts(modules: SteeredAllocation['modules'], ports: PortDesc[], uplinks: Readonly<Record<string, string>> = {}): Record<string, VifPort[]> {
+  const byName = new Map(ports.map((p) => [p.name, p.port]));
+  const modulePorts: Record<string, VifPort[]> = {};
+  for (const m of modules) {
+    const uplink = uplinks[m.host];
+    if (uplink !== undefined) {
+      const port = byName.get(uplink);
+      if (typeof port !== 'number') throw new FlowPlanError(`module '${m.module}': host ${m.host}'s uplink ${uplink} is not a port of the switch`);
+      if (m.vlans?.length !== m.vifs) throw new FlowPlanError(`module '${m.module}' on ${m.host} (behind uplink ${uplink}) has no VLAN on record for each of its ${m.vifs} vif(s)`);
+      modulePorts[m.module] = m.vlans.map((vlan) => ({ port, vlan }));
+      continue;
+    }
+    modulePorts[m.module] = Array.from({ length: m.vifs }, (_, k) => {
+      const port = byName.get(vifPortName(m.domid, k));
+      if (typeof port !== 'number') throw new FlowPlanError(`module '${m.module}': ${vifPortName(m.domid, k)} is not a port of the switch (is the guest's vif on the switch's bridge?)`);
+      return port;
+    });
+  }
+  return modulePorts;
+}
+
 export class FlowSteering implements Steering {
   /** `uplinks`: host id → the switch port behind which that host's vifs are, each with its VLAN. */
   constructor(
@@ -36,23 +65,7 @@ export class FlowSteering implements Steering {
   async install(a: SteeredAllocation): Promise<number> {
     // asked once: the same list resolves the vifs here and the ToNet/in_port names in plan()
     const ports = await this.openflowd.driver.ports();
-    const byName = new Map(ports.map((p) => [p.name, p.port]));
-    const modulePorts: Record<string, VifPort[]> = {};
-    for (const m of a.modules) {
-      const uplink = this.uplinks[m.host];
-      if (uplink !== undefined) {
-        const port = byName.get(uplink);
-        if (typeof port !== 'number') throw new FlowPlanError(`module '${m.module}': host ${m.host}'s uplink ${uplink} is not a port of the switch`);
-        if (m.vlans?.length !== m.vifs) throw new FlowPlanError(`module '${m.module}' on ${m.host} (behind uplink ${uplink}) has no VLAN on record for each of its ${m.vifs} vif(s)`);
-        modulePorts[m.module] = m.vlans.map((vlan) => ({ port, vlan }));
-        continue;
-      }
-      modulePorts[m.module] = Array.from({ length: m.vifs }, (_, k) => {
-        const port = byName.get(vifPortName(m.domid, k));
-        if (typeof port !== 'number') throw new FlowPlanError(`module '${m.module}': ${vifPortName(m.domid, k)} is not a port of the switch (is the guest's vif on the switch's bridge?)`);
-        return port;
-      });
-    }
+    const modulePorts = resolveModulePorts(a.modules, ports, this.uplinks);
     return (await this.openflowd.install({ id: BigInt(a.id), request: a.request, modulePorts }, ports)).length;
   }
 

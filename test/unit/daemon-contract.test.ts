@@ -10,19 +10,22 @@ import { MethodLoader } from '../../daemon/loader.js';
 import { hostdApi } from '../../hostd/api.js';
 import { resourcedApi } from '../../controller/resourced/api.js';
 import { monitordApi } from '../../controller/monitord/api.js';
+import { openflowdApi } from '../../controller/openflowd/api.js';
 import { projectRoot } from '../../lab/paths.js';
 
-const daemons: Array<{ api: Api; readme: string; dir: string }> = [
+// `section`: the heading a README documenting several daemons has each table under.
+const daemons: Array<{ api: Api; readme: string; dir: string; section?: string }> = [
   { api: hostdApi, readme: 'hostd/README.md', dir: 'hostd' },
   { api: resourcedApi, readme: 'controller/resourced/README.md', dir: 'controller/resourced' },
-  { api: monitordApi, readme: 'controller/README.md', dir: 'controller/monitord' },
+  { api: monitordApi, readme: 'controller/README.md', dir: 'controller/monitord', section: '## monitord' },
+  { api: openflowdApi, readme: 'controller/README.md', dir: 'controller/openflowd', section: '### As a daemon of its own' },
 ];
 
 for (const d of daemons) {
   t.test(`${d.api.daemon}: README table`, async (t) => {
     const file = join(projectRoot, d.readme);
     const text = await readFile(file, 'utf8');
-    const want = withTables(text, apiTables(d.api));
+    const want = withTables(text, apiTables(d.api), d.section);
     if (process.env.UPDATE_API_TABLES === '1' && want !== text) await writeFile(file, want);
     else t.equal(text, want, `${d.readme} has the table generated from the API (UPDATE_API_TABLES=1 to regenerate)`);
   });

@@ -1,0 +1,60 @@
+// The Steering resourced uses when openflowd runs as a daemon of its own: the same
+// install/remove/cookies as FlowSteering, over openflowd's XML-RPC API only (api.ts).
+// Module vifs are resolved here, from list_ports, exactly as FlowSteering does
+// (resolveModulePorts); openflowd then plans and installs. A failure carrying
+// plan_refused or switch_refused is thrown as the FlowPlanError or FlowInstallError the
+// in-process steering throws, so callers need not know which steering they hold.
+import { XmlRpcClient, callApi, errorOf, type ClientOptions, type Encodable, type Failure, type Pending, type Success } from '../../daemon/index.js';
+import { openflowdApi, type OpenflowdError } from './api.js';
+import { FlowInstallError } from './driver.js';
+import { FlowPlanError } from './flows.js';
+import { requestText } from './request-text.js';
+import { resolveModulePorts, type SteeredAllocation, type Steering } from './steering.js';
+
+/** A failure of openflowd's other than a plan or a switch refusal; `error` is its API code, if any. */
+export class OpenflowdCallError extends Error {
+  override name = 'OpenflowdCallError';
+  constructor(
+    message: string,
+    readonly error?: OpenflowdError | string,
+  ) {
+    super(message);
+  }
+}
+
+export class RemoteSteering implements Steering {
+  readonly client: XmlRpcClient;
+
+  /** `uplinks`: host id → the switch port behind which that host's vifs are (as FlowSteering's). */
+  constructor(
+    client: XmlRpcClient | ClientOptions,
+    readonly uplinks: Readonly<Record<string, string>> = {},
+  ) {
+    this.client = client instanceof XmlRpcClient ? client : new XmlRpcClient(client);
+  }
+
+  /** A reply's value; a failure thrown as the error its code stands for. */
+  private value<T extends Encodable>(method: string, rv: Success<T> | Failure | Pending, cookie?: bigint): T {
+    if (rv.code === 0) return rv.value;
+    const error = rv.code === 1 ? errorOf(rv) : undefined;
+    const why = `openflowd ${method}: ${rv.message}`;
+    if (error === 'plan_refused') throw new FlowPlanError(why);
+    if (error === 'switch_refused') throw new FlowInstallError(why, cookie ?? 0n);
+    throw new OpenflowdCallError(why, error);
+  }
+
+  async install(a: SteeredAllocation): Promise<number> {
+    const ports = this.value('list_ports', await callApi(this.client, openflowdApi, 'list_ports'));
+    const modulePorts = resolveModulePorts(a.modules, ports, this.uplinks);
+    const arg = { cookie: String(a.id), request: a.text ?? requestText(a.request), module_ports: modulePorts };
+    return this.value('install_flows', await callApi(this.client, openflowdApi, 'install_flows', arg), BigInt(a.id));
+  }
+
+  async remove(id: number): Promise<void> {
+    this.value('remove_flows', await callApi(this.client, openflowdApi, 'remove_flows', { cookie: String(id) }), BigInt(id));
+  }
+
+  async cookies(): Promise<bigint[]> {
+    return this.value('cookies', await callApi(this.client, openflowdApi, 'cookies')).map((c) => BigInt(c));
+  }
+}

@@ -1,0 +1,121 @@
+// What openflowd's command files call (ctx.services): the API's arguments turned into
+// Openflowd calls, answered as ReturnValues, every failure with one of the API's error
+// codes (api.ts), so a remote caller can tell a bad request from a refusing or absent
+// switch.
+import { ClickSyntaxError } from '../../clickos-build/errors.js';
+import { parseAllocation } from '../../clickos-build/allocation.js';
+import { failWith, ok, type Encodable, type Failure, type Success } from '../../daemon/index.js';
+import { OpenFlowBaseError } from '../openflow/errors.js';
+import type { FlowCounters, OpenflowdError, PortCounters } from './api.js';
+import { cookieText, flowCountersOf, portCountersOf } from './counters.js';
+import { FlowInstallError } from './driver.js';
+import { FlowPlanError, type VifPort } from './flows.js';
+import { OfctlError } from './ofctl-driver.js';
+import { Openflowd } from './openflowd.js';
+
+/** Cookie 0 is every flow nobody tagged; all ones is reserved by OpenFlow. */
+const MAX_COOKIE = (1n << 64n) - 2n;
+
+/**
+ * A failure with one of the API's codes, thrown and caught in this module only: the
+ * method files get a ReturnValue, not a MethodError, whose class they may hold in
+ * another copy (the unit tests load this file from source, the methods from dist/).
+ */
+class Refusal extends Error {
+  constructor(
+    readonly error: OpenflowdError,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function parseCookie(text: string): bigint {
+  const c = BigInt(text);
+  if (c < 1n || c > MAX_COOKIE) throw new Refusal('bad_cookie', `cookie ${text} is not 1..0x${MAX_COOKIE.toString(16)}`);
+  return c;
+}
+
+/** The API's error code for what a driver or the planner threw; anything else is a bug and is thrown on. */
+function refusal(e: unknown): Failure {
+  if (e instanceof Refusal) return failWith(e.error, e.message);
+  const code: OpenflowdError | undefined =
+    e instanceof FlowPlanError || e instanceof ClickSyntaxError ? 'plan_refused'
+    : e instanceof FlowInstallError ? 'switch_refused'
+    : e instanceof OfctlError || e instanceof OpenFlowBaseError ? 'switch_unreachable'
+    : undefined;
+  if (code) return failWith(code, (e as Error).message);
+  throw e;
+}
+
+async function answer<T extends Encodable>(f: () => Promise<T>, message?: (v: T) => string): Promise<Success<T> | Failure> {
+  try {
+    const v = await f();
+    return ok(v, message?.(v));
+  } catch (e) {
+    return refusal(e);
+  }
+}
+
+export class OpenflowdService {
+  /** `switchName`: what create_connections' switch_name must say (config switch.name). */
+  constructor(
+    readonly openflowd: Openflowd,
+    readonly switchName: string,
+  ) {}
+
+  /** A failure for a switch_name other than ours. */
+  wrongSwitch(name: string): Failure | undefined {
+    return name === this.switchName ? undefined : failWith('wrong_switch', `this openflowd drives switch '${this.switchName}', not '${name}'`, { switch: this.switchName });
+  }
+
+  /** A failure for a request that does not parse. */
+  badRequest(text: string): Failure | undefined {
+    try {
+      parseAllocation(text, 'allocation');
+      return undefined;
+    } catch (e) {
+      return refusal(e);
+    }
+  }
+
+  /** Parses and plans before touching the switch; installs all or none; the number of flows. */
+  install(cookie: string, text: string, modulePorts: Record<string, VifPort[]>, table?: number): Promise<Success<number> | Failure> {
+    return answer(
+      async () => {
+        const id = parseCookie(cookie);
+        const request = parseAllocation(text, 'allocation');
+        // A table of the caller's own (create_connections): the same planner, that table.
+        const o = table === undefined ? this.openflowd : new Openflowd(this.openflowd.driver, { ...this.openflowd.options, table });
+        return (await o.install({ id, request, modulePorts })).length;
+      },
+      (n) => `${n} flow(s) installed under cookie ${cookie}${table === undefined ? '' : ` in table ${table}`}`,
+    );
+  }
+
+  remove(cookie: string): Promise<Success<null> | Failure> {
+    return answer(async () => {
+      await this.openflowd.remove(parseCookie(cookie));
+      return null;
+    }, () => `flows of cookie ${cookie} removed`);
+  }
+
+  ports(): Promise<Success<Array<{ port: number | 'LOCAL'; name: string }>> | Failure> {
+    return answer(async () => (await this.openflowd.driver.ports()).map((p) => ({ port: p.port, name: p.name })));
+  }
+
+  flows(cookie?: string): Promise<Success<FlowCounters[]> | Failure> {
+    return answer(async () => {
+      const only = cookie === undefined ? undefined : parseCookie(cookie);
+      return (await this.openflowd.driver.dumpFlows()).filter((f) => only === undefined || f.cookie === only).map(flowCountersOf);
+    });
+  }
+
+  portStats(): Promise<Success<PortCounters[]> | Failure> {
+    return answer(async () => (await this.openflowd.driver.portStats()).map(portCountersOf));
+  }
+
+  cookies(): Promise<Success<string[]> | Failure> {
+    return answer(async () => [...new Set((await this.openflowd.driver.dumpFlows()).map((f) => cookieText(f.cookie)))]);
+  }
+}
