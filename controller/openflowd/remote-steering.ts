@@ -57,4 +57,8 @@ export class RemoteSteering implements Steering {
   async cookies(): Promise<bigint[]> {
     return this.value('cookies', await callApi(this.client, openflowdApi, 'cookies')).map((c) => BigInt(c));
   }
+
+  async close(): Promise<void> {
+    this.client.close();
+  }
 }

@@ -25,6 +25,8 @@ export interface Steering {
   remove(id: number): Promise<void>;
   /** The cookies of the switch's flows, each once (reconciliation finds leftovers by them). */
   cookies(): Promise<bigint[]>;
+  /** Lets go of the switch (or of openflowd's connection). */
+  close(): Promise<void>;
 }
 
 export const vifPortName = (domid: number, k: number): string => `vif${domid}.${k}`;
@@ -76,4 +78,8 @@ export class FlowSteering implements Steering {
   async cookies(): Promise<bigint[]> {
     return [...new Set((await this.openflowd.driver.dumpFlows()).map((f) => f.cookie))];
   }
+  close(): Promise<void> {
+    return this.openflowd.driver.close();
+  }
+
 }

@@ -14,6 +14,7 @@ export { DEFAULT_STORE_PATH };
 /** ovs-ofctl on this machine, or on the switch host over SSH (key and host key files). */
 export type SwitchConfig = (
   | { driver: 'ofctl'; target: string }
+  | { driver: 'openflowd'; url: string; secret: string }
   | { driver: 'ssh'; target: string; host: string; port: number; username: string; privateKeyFile: string; hostKeyFile?: string }
 ) & {
   /**
@@ -54,8 +55,11 @@ const schema = cfg.object({
   /** The bridge every PM vif is put on (openflowd steers traffic between them). */
   bridge: cfg.str(BRIDGE_RE, 'a bridge name (1-15 of A-Za-z0-9_.-, not starting with . or -)').default('xenbr0'),
   switch: cfg.object({
-    driver: cfg.str(/^(ofctl|ssh)$/, '"ofctl" or "ssh"').need(),
-    target: cfg.str(/^\S{1,200}$/, 'a bridge name or ovs-ofctl target').need(),
+    driver: cfg.str(/^(ofctl|ssh|openflowd)$/, '"ofctl", "ssh" or "openflowd"').need(),
+    target: cfg.str(/^\S{1,200}$/, 'a bridge name or ovs-ofctl target'),
+    /** driver "openflowd": the daemon's URL and the secret resourced presents to it. */
+    url: cfg.str(HTTP_URL_RE, 'an http(s) URL'),
+    secret: cfg.secret(),
     host: cfg.str(/^\S{1,255}$/, 'a host name or address'),
     port: cfg.int(1, 65535).default(22),
     username: cfg.str(/^[A-Za-z0-9_.-]{1,64}$/, 'a user name'),
@@ -110,6 +114,8 @@ export async function parseConfig(raw: unknown, configPath = DEFAULT_CONFIG_PATH
     if (p && p.some((u) => !(u in c.secret))) problems.push('config.hosts.principals: expected an array of principals named in config.secret');
     if (c.store.kind === 'etcd' && !c.store.endpoints?.length) problems.push('config.store: the etcd store needs endpoints');
     if (c.switch?.driver === 'ssh' && (!c.switch.host || !c.switch.username || !c.switch.privateKeyFile)) problems.push('config.switch: the ssh driver needs host, username and privateKeyFile');
+    if (c.switch && c.switch.driver !== 'openflowd' && !c.switch.target) problems.push(`config.switch: the ${c.switch.driver} driver needs target`);
+    if (c.switch?.driver === 'openflowd' && (!c.switch.url || !c.switch.secret)) problems.push('config.switch: the openflowd driver needs url and secret');
     // A vif behind an uplink goes on "<bridge>.<vlan>" (vif-openvswitch's tag syntax), which must still be a bridge name.
     if (c.switch && Object.keys(c.switch.uplinks).length && (c.bridge.includes('.') || c.bridge.length > 10))
       problems.push(`config.bridge: with switch.uplinks, the bridge name must be at most 10 characters and have no '.' (its vifs go on "${c.bridge}.<vlan>")`);
@@ -122,9 +128,11 @@ export async function parseConfig(raw: unknown, configPath = DEFAULT_CONFIG_PATH
     ...(sw
       ? {
           switch:
-            sw.driver === 'ofctl'
-              ? { driver: 'ofctl' as const, target: sw.target, uplinks: sw.uplinks }
-              : { driver: 'ssh' as const, target: sw.target, host: sw.host!, port: sw.port, username: sw.username!, privateKeyFile: sw.privateKeyFile!, ...(sw.hostKeyFile ? { hostKeyFile: sw.hostKeyFile } : {}), uplinks: sw.uplinks },
+            sw.driver === 'openflowd'
+              ? { driver: 'openflowd' as const, url: sw.url!, secret: sw.secret!, uplinks: sw.uplinks }
+              : sw.driver === 'ofctl'
+              ? { driver: 'ofctl' as const, target: sw.target!, uplinks: sw.uplinks }
+              : { driver: 'ssh' as const, target: sw.target!, host: sw.host!, port: sw.port, username: sw.username!, privateKeyFile: sw.privateKeyFile!, ...(sw.hostKeyFile ? { hostKeyFile: sw.hostKeyFile } : {}), uplinks: sw.uplinks },
         }
       : {}),
   };

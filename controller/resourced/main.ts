@@ -16,13 +16,13 @@ import { Resourced } from './resourced.js';
 import { createSteering } from './switch.js';
 import { EtcdLeadership, openStore, type ControllerStore } from '../store/index.js';
 import type { EtcdStore } from '../store/etcd.js';
-import type { FlowSteering } from '../openflowd/steering.js';
+import type { Steering } from '../openflowd/steering.js';
 
 const log = (m: string): void => void process.stderr.write(`resourced: ${m}\n`);
 
 async function main(): Promise<void> {
   const config = await configFromArgs(process.argv.slice(2), DEFAULT_CONFIG_PATH, loadConfig, log);
-  let steering: FlowSteering | undefined;
+  let steering: Steering | undefined;
   try {
     steering = config.switch && (await createSteering(config.switch));
   } catch (e) {
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     log(`${signal}: stopping (running tasks finish first)`);
     rd.stop();
     await daemon.close();
-    await steering?.openflowd.driver.close();
+    await steering?.close();
     await leadership?.close();
     await store.close();
     process.exit(0);

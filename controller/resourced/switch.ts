@@ -1,11 +1,14 @@
 // resourced's switch (config.switch): the openflowd driver it names, wrapped as the
-// Steering that installs and removes an allocation's flows.
+// Steering that installs and removes an allocation's flows — or openflowd as a daemon of
+// its own, reached over XML-RPC only (driver "openflowd": RemoteSteering).
 import { readFile } from 'node:fs/promises';
 import { createOfctlDriver, createSshDriver, Openflowd } from '../openflowd/index.js';
-import { FlowSteering } from '../openflowd/steering.js';
+import { FlowSteering, type Steering } from '../openflowd/steering.js';
+import { RemoteSteering } from '../openflowd/remote-steering.js';
 import type { SwitchConfig } from './config.js';
 
-export async function createSteering(sw: SwitchConfig): Promise<FlowSteering> {
+export async function createSteering(sw: SwitchConfig): Promise<Steering> {
+  if (sw.driver === 'openflowd') return new RemoteSteering({ url: sw.url, secret: sw.secret, timeoutMs: 60_000 }, sw.uplinks);
   if (sw.driver === 'ofctl') return new FlowSteering(new Openflowd(createOfctlDriver({ target: sw.target })), sw.uplinks);
   const driver = await createSshDriver({
     host: sw.host,

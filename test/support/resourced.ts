@@ -69,7 +69,7 @@ export async function startResourced(t: Test, overrides: Record<string, unknown>
   t.teardown(async () => {
     rd.stop();
     await daemon.close();
-    await steering?.openflowd.driver.close();
+    await steering?.close();
     await rm(dir, { recursive: true, force: true });
   });
   return { rd, url, config, dir, logs };

@@ -10,8 +10,15 @@ import t, { type Test } from 'tap';
 import { execa, type ResultPromise } from 'execa';
 import { ECHO, SEND } from '../support/flows-chain.js';
 import { XmlRpcClient } from '../../daemon/index.js';
-import { ns, startOvs } from '../support/ovs.js';
+import { ns, startOvs, type PrivateOvs } from '../support/ovs.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../../lab/paths.js';
+import { DaemonProcess } from '../support/daemon-process.js';
 import { STANDIN_SECRET, py, startResourced, startStandins, waitFor, type Standin } from '../support/resourced.js';
+
+t.setTimeout(180_000);
 
 const FWD_SRC = 'in0 :: FromDevice(0);\nout1 :: ToDevice(1);\nin1 :: FromDevice(1);\nout0 :: ToDevice(0);\nin0 -> out1;\nin1 -> out0;\n';
 
@@ -33,7 +40,8 @@ async function journal(s: Standin): Promise<Array<{ method: string; name: string
   }
 }
 
-async function setup(t: Test, tag: string) {
+/** setup()'s resourced steers `ovs` itself (ofctl) unless `sw` gives its config.switch. */
+async function setup(t: Test, tag: string, sw?: (ovs: PrivateOvs) => Promise<Record<string, unknown>>) {
   const ovs = await startOvs(tag);
   let echo: ResultPromise | undefined;
   t.teardown(async () => {
@@ -63,7 +71,7 @@ async function setup(t: Test, tag: string) {
   echo = execa('ip', ['netns', 'exec', `${ovs.swNs}-sink`, 'python3', '-c', ECHO], { reject: false, stdio: 'ignore' });
   /** one UDP datagram net → sink:5000 (3 tries); true when sink's echo came back */
   const ping = async (): Promise<boolean> => (await execa('ip', ['netns', 'exec', `${ovs.swNs}-net`, 'python3', '-c', SEND], { reject: false })).exitCode === 0;
-  const { url, rd } = await startResourced(t, { switch: { driver: 'ofctl', target: ovs.target } });
+  const { url, rd } = await startResourced(t, { switch: sw ? await sw(ovs) : { driver: 'ofctl', target: ovs.target } });
   const [host] = await startStandins(t, url, [{ hostId: 'mh-a' }]);
   await waitFor('the host to heartbeat', () => (rd.hosts.live().some((h) => h.heartbeats > 0) ? true : undefined));
   const dep = await py(url, 'deploy_pm', { name: 'Fwd', src: FWD_SRC });
@@ -116,8 +124,48 @@ t.test('a switch that cannot take the flows: install fails naming why, the PMs a
   t.same((await py(s.url, 'get_pm_info')).reply!.value.allocations, [], 'the allocation is not recorded');
 });
 
+t.test('openflowd as its own process: resourced steers through its XML-RPC; a dead openflowd rolls an install back and loses no flow', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'resourced-openflowd-'));
+  const openflowd = new DaemonProcess('openflowd', join(projectRoot, 'dist', 'controller', 'openflowd', 'main.js'));
+  t.teardown(async () => {
+    await openflowd.stop('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  });
+  const secret = 'openflowd-secret-0123456789abcdef';
+  const config = join(dir, 'openflowd.json');
+  const startOpenflowd = async (target: string, port: number): Promise<string> => {
+    await writeFile(config, JSON.stringify({ listen: { host: '127.0.0.1', port }, secret: { resourced: secret }, folders: { patches: join(dir, 'patches') }, switch: { driver: 'ofctl', target } }));
+    return openflowd.start(config);
+  };
+  let ofUrl = '';
+  const s = await setup(t, 'rfd', async (ovs) => {
+    ofUrl = await startOpenflowd(ovs.target, 0);
+    return { driver: 'openflowd', url: ofUrl, secret };
+  });
+  const first = (await py(s.url, 'install_allocation', request(s.net, s.sink), 'task')).reply!;
+  t.equal(first.code, 0, first.message);
+  t.equal((await s.flows(first.value)).length, 6, 'six flows, installed by openflowd');
+  t.ok(await s.ping(), 'traffic through both modules');
+
+  await openflowd.stop('SIGKILL');
+  const second = (await py(s.url, 'install_allocation', request(s.net, s.sink), 'task')).reply!;
+  t.equal(second.code, 1);
+  t.match(second.message, /^install_allocation failed at the switch: .*; rolled back 2 of 2 PM\(s\)$/, second.message);
+  t.same(await s.flows(second.value.id), [], 'no flow of the failed install');
+  t.ok(await s.ping(), "openflowd down: the installed allocation's flows stay on the switch and traffic goes on");
+
+  await startOpenflowd(s.ovs.target, Number(new URL(ofUrl).port));
+  const rc = (await py(s.url, 'reconcile', { dry_run: true }, 'task')).reply!;
+  t.same(rc.value.map((a: { kind: string }) => a.kind), ['adopt'], 'openflowd back: reconciliation by cookie finds the allocation whole');
+  const d = (await py(s.url, 'delete_allocation', first.value, 'task')).reply!;
+  t.equal(d.code, 0, d.message);
+  t.same(await s.flows(first.value), [], 'deleted through openflowd: no flow left');
+  t.same((await journal(s.host)).map((c) => c.method), ['create_pm', 'create_pm', 'create_pm', 'create_pm', 'delete_pm', 'delete_pm', 'delete_pm', 'delete_pm']);
+});
+
 t.test('config.switch is checked', async (t) => {
-  await t.rejects(startResourced(t, { switch: { driver: 'telnet', target: 'br0' } }), /config.switch.driver: expected "ofctl" or "ssh"/);
-  await t.rejects(startResourced(t, { switch: { driver: 'ofctl' } }), /config.switch.target: required/);
+  await t.rejects(startResourced(t, { switch: { driver: 'telnet', target: 'br0' } }), /config.switch.driver: expected "ofctl", "ssh" or "openflowd"/);
+  await t.rejects(startResourced(t, { switch: { driver: 'ofctl' } }), /the ofctl driver needs target/);
+  await t.rejects(startResourced(t, { switch: { driver: 'openflowd', url: 'http://127.0.0.1:1/RPC2' } }), /the openflowd driver needs url and secret/);
   await t.rejects(startResourced(t, { switch: { driver: 'ssh', target: 'br0' } }), /the ssh driver needs host, username and privateKeyFile/);
 });
