@@ -21,6 +21,7 @@ import { PmTypes, type DeployRequest } from './pm-types.js';
 import type { Steering } from '../openflowd/steering.js';
 import { MemoryStore, SOLE_LEADER, type ControllerStore, type Leadership } from '../store/index.js';
 import { planReconcile, type Observed, type ReconcileAction, type ReconcileOutcome } from './reconcile.js';
+import { SwitchWatch } from './switch-watch.js';
 
 type Arg<K extends keyof ResourcedApi['methods']> = ArgOf<ResourcedApi['methods'][K]>;
 type Result<K extends keyof ResourcedApi['methods']> = ResultOf<ResourcedApi['methods'][K]>;
@@ -39,6 +40,8 @@ export class Resourced {
   private leadership: Leadership = SOLE_LEADER;
   /** Placement + reservation run one at a time, so two requests never count the same free capacity. */
   private placing: Promise<unknown> = Promise.resolve();
+  /** Flows the switch may hold that no record owns (a lost install answer): reconciled once it answers. */
+  readonly switchWatch: SwitchWatch;
 
   /** `steering` installs an allocation's switch flows once its PMs run (config.switch); without it, PMs only. */
   constructor(
@@ -57,6 +60,13 @@ export class Resourced {
     });
     this.types = new PmTypes(config.pm, config.catalog, log);
     this.allocations = new AllocationStore(store);
+    this.switchWatch = new SwitchWatch({
+      probe: () => this.steering!.cookies(),
+      // Settled when every action was done and the switch answered this reconciliation too.
+      settle: async () => (await this.reconcile()).every((o) => o.done || o.kind === 'adopt') && (await this.steering!.cookies().then(() => true, () => false)),
+      intervalMs: Math.max(1000, h.pollMs * 4),
+      log,
+    });
   }
 
   /** Loads what the store holds (types, hosts' last URLs, allocations); call once before serving. */
@@ -96,6 +106,7 @@ export class Resourced {
 
   stop(): void {
     this.hosts.stop();
+    this.switchWatch.stop();
   }
 
   /** Whether `who` may speak for a module host (register_host, heartbeat). */
@@ -398,6 +409,9 @@ export class Resourced {
       return rv;
     } catch (e) {
       const why = (e as Error).message;
+      // The flows may be in even though the answer is not (openflowd killed mid-call):
+      // remove them by cookie, or owe the switch a reconciliation once it answers.
+      await this.steering!.remove(alloc.id).catch((r: Error) => this.switchWatch.owe(`allocation ${alloc.id}'s flows could not be removed after a failed install (${r.message})`));
       const created = alloc.pms.length;
       const stuck = await rollBack(alloc, alloc.pms, { client: this.client(false), log: this.log });
       if (alloc.pms.length === 0) await this.allocations.forget(alloc.id);
@@ -430,7 +444,12 @@ export class Resourced {
       }),
     );
     let cookies: bigint[] | null = null;
-    if (this.steering) cookies = await this.steering.cookies().catch(() => null);
+    if (this.steering)
+      cookies = await this.steering.cookies().catch((e: Error) => {
+        // Flows are judged once it answers (the watch reconciles then).
+        this.switchWatch.owe(`the switch did not answer reconciliation (${e.message})`);
+        return null;
+      });
     return { pmsByHost, cookies };
   }
 

@@ -15,16 +15,17 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../lab/paths.js';
+import { AnswerDroppingRelay } from '../support/answer-dropping-relay.js';
 import { DaemonProcess } from '../support/daemon-process.js';
-import { STANDIN_SECRET, py, startResourced, startStandins, waitFor, type Standin } from '../support/resourced.js';
+import { STANDIN_SECRET, py, sleep, startResourced, startStandins, waitFor, type Standin } from '../support/resourced.js';
 
 t.setTimeout(180_000);
 
 const FWD_SRC = 'in0 :: FromDevice(0);\nout1 :: ToDevice(1);\nin1 :: FromDevice(1);\nout0 :: ToDevice(0);\nin0 -> out1;\nin1 -> out0;\n';
 
-const request = (net: string, sink: string, toSink = sink): string => `BASESYS=xen.clickos
-fwd :: FromNet("ip,in_port=${net},nw_dst=10.77.0.2")
-rev :: FromNet("ip,in_port=${sink},nw_src=10.77.0.2")
+const request = (net: string, sink: string, toSink = sink, dst = '10.77.0.2'): string => `BASESYS=xen.clickos
+fwd :: FromNet("ip,in_port=${net},nw_dst=${dst}")
+rev :: FromNet("ip,in_port=${sink},nw_src=${dst}")
 tosink :: ToNet("${toSink}")
 tonet :: ToNet("${net}")
 fwd -> [0]a :: Fwd() [1] -> [0]b :: Fwd() [1] -> tosink
@@ -41,7 +42,7 @@ async function journal(s: Standin): Promise<Array<{ method: string; name: string
 }
 
 /** setup()'s resourced steers `ovs` itself (ofctl) unless `sw` gives its config.switch. */
-async function setup(t: Test, tag: string, sw?: (ovs: PrivateOvs) => Promise<Record<string, unknown>>) {
+async function setup(t: Test, tag: string, sw?: (ovs: PrivateOvs) => Promise<Record<string, unknown>>, guests = 2) {
   const ovs = await startOvs(tag);
   let echo: ResultPromise | undefined;
   t.teardown(async () => {
@@ -54,7 +55,7 @@ async function setup(t: Test, tag: string, sw?: (ovs: PrivateOvs) => Promise<Rec
   await ovs.addVethPort(net, 'eth0', `${ovs.swNs}-net`);
   await ovs.addVethPort(sink, 'eth0', `${ovs.swNs}-sink`);
   // module k's guest has domid k: its vifs vif<k>.0 and vif<k>.1, bridged inside
-  for (const d of [1, 2]) {
+  for (let d = 1; d <= guests; d++) {
     const m = `${ovs.swNs}-m${d}`;
     for (const k of [0, 1]) await ovs.addVethPort(`vif${d}.${k}`, `eth${k}`, m);
     await ns(m, 'ip', 'link', 'add', 'br0', 'type', 'bridge');
@@ -71,13 +72,13 @@ async function setup(t: Test, tag: string, sw?: (ovs: PrivateOvs) => Promise<Rec
   echo = execa('ip', ['netns', 'exec', `${ovs.swNs}-sink`, 'python3', '-c', ECHO], { reject: false, stdio: 'ignore' });
   /** one UDP datagram net → sink:5000 (3 tries); true when sink's echo came back */
   const ping = async (): Promise<boolean> => (await execa('ip', ['netns', 'exec', `${ovs.swNs}-net`, 'python3', '-c', SEND], { reject: false })).exitCode === 0;
-  const { url, rd } = await startResourced(t, { switch: sw ? await sw(ovs) : { driver: 'ofctl', target: ovs.target } });
+  const { url, rd, logs } = await startResourced(t, { switch: sw ? await sw(ovs) : { driver: 'ofctl', target: ovs.target } });
   const [host] = await startStandins(t, url, [{ hostId: 'mh-a' }]);
   await waitFor('the host to heartbeat', () => (rd.hosts.live().some((h) => h.heartbeats > 0) ? true : undefined));
   const dep = await py(url, 'deploy_pm', { name: 'Fwd', src: FWD_SRC });
   if (dep.reply?.code !== 0) throw new Error(JSON.stringify(dep));
   const flows = async (cookie: number) => (await execa('ovs-ofctl', ['-O', 'OpenFlow13', '--no-names', 'dump-flows', ovs.target, `cookie=${cookie}/-1`])).stdout.split('\n').filter((l) => l.includes('cookie='));
-  return { ovs, net, sink, url, host: host!, ping, flows };
+  return { ovs, net, sink, url, host: host!, ping, flows, logs };
 }
 
 t.test('install_allocation steers traffic through its modules; delete_allocation removes exactly its flows', async (t) => {
@@ -124,10 +125,12 @@ t.test('a switch that cannot take the flows: install fails naming why, the PMs a
   t.same((await py(s.url, 'get_pm_info')).reply!.value.allocations, [], 'the allocation is not recorded');
 });
 
-t.test('openflowd as its own process: resourced steers through its XML-RPC; a dead openflowd rolls an install back and loses no flow', async (t) => {
+t.test('openflowd as its own process: resourced steers through its XML-RPC; openflowd killed before or during an install leaves no flow over and loses none', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'resourced-openflowd-'));
   const openflowd = new DaemonProcess('openflowd', join(projectRoot, 'dist', 'controller', 'openflowd', 'main.js'));
+  let relay: AnswerDroppingRelay | undefined;
   t.teardown(async () => {
+    await relay?.stop();
     await openflowd.stop('SIGKILL');
     await rm(dir, { recursive: true, force: true });
   });
@@ -137,11 +140,13 @@ t.test('openflowd as its own process: resourced steers through its XML-RPC; a de
     await writeFile(config, JSON.stringify({ listen: { host: '127.0.0.1', port }, secret: { resourced: secret }, folders: { patches: join(dir, 'patches') }, switch: { driver: 'ofctl', target } }));
     return openflowd.start(config);
   };
-  let ofUrl = '';
+  let ofPort = 0;
+  // resourced reaches openflowd through a relay that can lose one answer (test/support/answer-dropping-relay.ts)
   const s = await setup(t, 'rfd', async (ovs) => {
-    ofUrl = await startOpenflowd(ovs.target, 0);
-    return { driver: 'openflowd', url: ofUrl, secret };
-  });
+    ofPort = Number(new URL(await startOpenflowd(ovs.target, 0)).port);
+    relay = new AnswerDroppingRelay({ host: '127.0.0.1', port: ofPort });
+    return { driver: 'openflowd', url: `http://127.0.0.1:${await relay.start()}/RPC2`, secret };
+  }, 8); // four installs of two modules each: the stand-in's domids 1-8
   const first = (await py(s.url, 'install_allocation', request(s.net, s.sink), 'task')).reply!;
   t.equal(first.code, 0, first.message);
   t.equal((await s.flows(first.value)).length, 6, 'six flows, installed by openflowd');
@@ -154,13 +159,37 @@ t.test('openflowd as its own process: resourced steers through its XML-RPC; a de
   t.same(await s.flows(second.value.id), [], 'no flow of the failed install');
   t.ok(await s.ping(), "openflowd down: the installed allocation's flows stay on the switch and traffic goes on");
 
-  await startOpenflowd(s.ovs.target, Number(new URL(ofUrl).port));
+  await startOpenflowd(s.ovs.target, ofPort);
+  await waitFor('resourced to reconcile once openflowd answers again', () => (s.logs.some((l) => l.startsWith('switch: answering again')) ? true : undefined), 30_000);
   const rc = (await py(s.url, 'reconcile', { dry_run: true }, 'task')).reply!;
   t.same(rc.value.map((a: { kind: string }) => a.kind), ['adopt'], 'openflowd back: reconciliation by cookie finds the allocation whole');
+
+  // Killed mid-install: openflowd carries out install_flows, then dies before its answer gets back.
+  const dropped = relay!.dropNextAnswer(/install_flows/, () => openflowd.stop('SIGKILL'));
+  // (another destination: flows of the same match and priority would replace allocation 1's)
+  const third = (await py(s.url, 'install_allocation', request(s.net, s.sink, s.sink, '10.77.0.3'), 'task')).reply!;
+  t.match(await Promise.race([dropped, sleep(1000).then(() => 'no answer was dropped')]), /install_flows/, 'openflowd took the install and was killed before answering');
+  t.equal(third.code, 1);
+  t.match(third.message, /^install_allocation failed at the switch: .*; rolled back 2 of 2 PM\(s\)$/, third.message);
+  t.equal((await s.flows(third.value.id)).length, 6, 'its flows went in: with openflowd dead, nothing can take them out yet');
+  t.ok(s.logs.some((l) => l.startsWith(`switch: allocation ${third.value.id}'s flows could not be removed`)), 'resourced owes the switch a reconciliation');
+  await startOpenflowd(s.ovs.target, ofPort);
+  t.same(await waitFor('the orphan flows to be reconciled away', async () => ((await s.flows(third.value.id)).length === 0 ? [] : undefined), 30_000), [], 'openflowd back: the flows no allocation owns are removed');
+  t.equal((await s.flows(first.value)).length, 6, 'the installed allocation keeps its six flows throughout');
+  t.ok(await s.ping(), 'and its traffic');
+
+  // The answer lost but openflowd alive: the failed install's flows are removed at once.
+  const lost = relay!.dropNextAnswer(/install_flows/, () => {}, true);
+  const fourth = (await py(s.url, 'install_allocation', request(s.net, s.sink, s.sink, '10.77.0.3'), 'task')).reply!;
+  relay!.disarm();
+  t.match(await Promise.race([lost, sleep(1000).then(() => 'no answer was dropped')]), /install_flows/, 'the answer to install_flows was lost');
+  t.equal(fourth.code, 1, fourth.message);
+  t.same(await s.flows(fourth.value.id), [], 'an answer lost with openflowd alive: the flows are removed by cookie with the rollback');
+
   const d = (await py(s.url, 'delete_allocation', first.value, 'task')).reply!;
   t.equal(d.code, 0, d.message);
   t.same(await s.flows(first.value), [], 'deleted through openflowd: no flow left');
-  t.same((await journal(s.host)).map((c) => c.method), ['create_pm', 'create_pm', 'create_pm', 'create_pm', 'delete_pm', 'delete_pm', 'delete_pm', 'delete_pm']);
+  t.same((await journal(s.host)).map((c) => c.method).sort(), [...Array(8).fill('create_pm'), ...Array(8).fill('delete_pm')].sort(), 'every PM created was deleted');
 });
 
 t.test('config.switch is checked', async (t) => {
