@@ -1,20 +1,24 @@
 // From an allocation request to traffic through real guests (controller/README.md, "openflowd:
-// from an allocation request to traffic through its modules"; docs/architecture.md): resourced and hostd run in dom0 as their own processes,
-// resourced with config.switch = dom0's Open vSwitch bridge (ovs-ofctl driver), hostd
-// putting the guests' vifs on that bridge (vif-openvswitch). A two-way chain of two
+// from an allocation request to traffic through its modules"; docs/architecture.md): resourced,
+// openflowd and hostd run in dom0 as their own processes; resourced reaches openflowd over
+// XML-RPC only (config.switch.driver "openflowd"), openflowd drives dom0's Open vSwitch
+// bridge (ovs-ofctl), hostd puts the guests' vifs on that bridge (vif-openvswitch). A two-way chain of two
 // ClickOS-protocol guests, each forwarding between its two vifs while Running: a
 // datagram from the "net" namespace reaches "sink" only through both guests and its
 // echo comes back the reverse way; counters show every hop; delete_allocation removes
-// exactly its flows and the guests, and traffic stops.
+// exactly its flows and the guests, and traffic stops. openflowd killed mid-install (it
+// carried install_flows out; its answer was lost, test/support/answer-dropping-relay.ts):
+// the install is rolled back, and the flows it left are reconciled away once it is back.
 //   node dist/test/lab/controller-flows.test.js        (root, in dom0)
 import t from 'tap';
 import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XmlRpcClient } from '../../daemon/index.js';
 import { projectRoot } from '../../lab/paths.js';
+import { AnswerDroppingRelay } from '../support/answer-dropping-relay.js';
 import { DaemonProcess } from '../support/daemon-process.js';
 import { tearDownControllerPair, writeHostdConfig, writeResourcedConfig } from './controller-configs.js';
 import { ECHO, SEND } from '../support/flows-chain.js';
@@ -28,6 +32,7 @@ const HOST_ID = `${PREFIX}-host`;
 const HOSTD_SECRET = randomBytes(24).toString('hex');
 const HOSTS_SECRET = randomBytes(24).toString('hex');
 const USER_SECRET = randomBytes(24).toString('hex');
+const OPENFLOWD_SECRET = randomBytes(24).toString('hex');
 const FWD = 'in0 :: FromDevice(0);\nout1 :: ToDevice(1);\nin1 :: FromDevice(1);\nout0 :: ToDevice(0);\nin0 -> out1;\nin1 -> out0;\n';
 const REQUEST = `BASESYS=xen.clickos
 fwd :: FromNet("ip,in_port=cfnet,nw_dst=10.77.0.2")
@@ -45,12 +50,16 @@ t.test('an allocation steers traffic through two real guests on dom0 OVS', async
   const ovs = await startDom0Ovs();
   const resourced = new DaemonProcess('resourced', join(projectRoot, 'dist', 'controller', 'resourced', 'main.js'));
   const hostd = new DaemonProcess('hostd', join(projectRoot, 'dist', 'hostd', 'main.js'));
+  const openflowd = new DaemonProcess('openflowd', join(projectRoot, 'dist', 'controller', 'openflowd', 'main.js'));
+  let relay: AnswerDroppingRelay | undefined;
   let user: XmlRpcClient | undefined;
   let echo: ReturnType<typeof execa> | undefined;
   t.teardown(async () => {
     user?.close();
     echo?.kill('SIGKILL');
     await echo?.catch(() => {});
+    await relay?.stop();
+    await openflowd.stop('SIGKILL');
     await tearDownControllerPair({ prefix: PREFIX, dir, hostd, resourced, ovs });
   });
 
@@ -61,7 +70,14 @@ t.test('an allocation steers traffic through two real guests on dom0 OVS', async
   const ping = async (): Promise<boolean> => (await execa('ip', ['netns', 'exec', 'cf-net', 'python3', '-c', SEND], { reject: false })).exitCode === 0;
 
   const secrets = { hostd: HOSTD_SECRET, hosts: HOSTS_SECRET, user: USER_SECRET };
-  const rdConfig = await writeResourcedConfig(dir, { prefix: PREFIX, hostId: HOST_ID, secrets, bridge: ovs.bridge, extra: { switch: { driver: 'ofctl', target: ovs.bridge } } });
+  // openflowd, reached through a relay that can lose one answer
+  const ofConfig = join(dir, 'openflowd.json');
+  await writeFile(ofConfig, JSON.stringify({ listen: { host: '127.0.0.1', port: 0 }, secret: { resourced: OPENFLOWD_SECRET }, folders: { patches: join(dir, 'openflowd-patches') }, switch: { driver: 'ofctl', target: ovs.bridge } }));
+  const ofPort = Number(new URL(await openflowd.start(ofConfig)).port);
+  await writeFile(ofConfig, JSON.stringify({ ...JSON.parse(await readFile(ofConfig, 'utf8')), listen: { host: '127.0.0.1', port: ofPort } }));
+  relay = new AnswerDroppingRelay({ host: '127.0.0.1', port: ofPort });
+  const sw = { driver: 'openflowd', url: `http://127.0.0.1:${await relay.start()}/RPC2`, secret: OPENFLOWD_SECRET };
+  const rdConfig = await writeResourcedConfig(dir, { prefix: PREFIX, hostId: HOST_ID, secrets, bridge: ovs.bridge, extra: { switch: sw } });
   const rdUrl = await resourced.start(rdConfig);
   user = new XmlRpcClient({ url: rdUrl, secret: USER_SECRET, timeoutMs: 60_000 });
   const hdConfig = await writeHostdConfig(dir, { name: `hostd-${PREFIX}`, hostId: HOST_ID, secrets, controllerUrl: rdUrl });
@@ -83,7 +99,8 @@ t.test('an allocation steers traffic through two real guests on dom0 OVS', async
   t.same((await ovs.ports()).sort(), ['cfnet', 'cfsink', ...vifs].sort(), 'both guests\' two vifs are ports of the OVS bridge');
 
   t.ok(await waitFor('a datagram through both guests and back', async () => ((await ping()) ? true : undefined), 120_000), 'net → a → b → sink, and the echo back through b and a');
-  const flows = async (): Promise<string[]> => (await ovs.ofctl('--no-names', 'dump-flows', ovs.bridge, `cookie=${id}/-1`)).split('\n').filter((l) => l.includes('cookie='));
+  const flowsOf = async (cookie: number): Promise<string[]> => (await ovs.ofctl('--no-names', 'dump-flows', ovs.bridge, `cookie=${cookie}/-1`)).split('\n').filter((l) => l.includes('cookie='));
+  const flows = (): Promise<string[]> => flowsOf(id);
   const all = await waitFor('every flow of the allocation to count a packet', async () => {
     const f = await flows();
     return f.length === 6 && f.every((l) => !/n_packets=0,/.test(l)) ? f : undefined;
@@ -103,9 +120,23 @@ t.test('an allocation steers traffic through two real guests on dom0 OVS', async
 
   const bad = await call(user, 'install_allocation', REQUEST.replace('ToNet("cfsink")', 'ToNet("nosuchport")'));
   t.equal(bad.code, 1);
-  t.match(bad.message, /^install_allocation failed at the switch: ToNet 'tosink' 'nosuchport' is not a port of the switch; rolled back 2 of 2 PM\(s\)$/);
+  t.match(bad.message, /^install_allocation failed at the switch: openflowd install_flows: .*ToNet 'tosink' 'nosuchport' is not a port of the switch; rolled back 2 of 2 PM\(s\)$/);
   t.ok(await waitFor('no guest left', async () => ((await ours()).length === 0 ? true : undefined), 120_000), 'the guests were rolled back');
   t.same((await ovs.ofctl('--no-names', 'dump-flows', ovs.bridge)).split('\n').filter((l) => l.includes('cookie=')), [], 'no flow at all on the switch');
+
+  // openflowd killed mid-install: it installed the flows, its answer never came back
+  const dropped = relay.dropNextAnswer(/install_flows/, () => openflowd.stop('SIGKILL'));
+  const cut = await call(user, 'install_allocation', REQUEST);
+  t.match(await Promise.race([dropped, new Promise((r) => setTimeout(r, 1000, 'no answer was dropped'))]), /install_flows/, 'openflowd took install_flows and was killed before answering');
+  t.equal(cut.code, 1, cut.message);
+  t.match(cut.message, /^install_allocation failed at the switch: .*; rolled back 2 of 2 PM\(s\)$/);
+  const cutId = (cut.value as { id: number }).id;
+  t.equal((await flowsOf(cutId)).length, 6, 'its six flows are on the switch, and nothing can remove them while openflowd is dead');
+  t.ok(await waitFor('the guests to be rolled back', async () => ((await ours()).length === 0 ? true : undefined), 120_000), 'no guest left');
+  await openflowd.start(ofConfig);
+  t.ok(await waitFor('resourced to reconcile the orphan flows away', async () => ((await flowsOf(cutId)).length === 0 ? true : undefined), 120_000), 'openflowd back: no flow left over');
+  t.match(resourced.stderr, /switch: answering again; reconciled/, 'resourced reconciled once openflowd answered');
+  t.equal(await openflowd.stop('SIGTERM'), 0, 'openflowd: a clean exit');
   t.equal(await hostd.stop('SIGTERM'), 0, 'hostd: a clean exit');
   t.equal(await resourced.stop('SIGTERM'), 0, 'resourced: a clean exit');
 });
