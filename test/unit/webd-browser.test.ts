@@ -67,6 +67,19 @@ t.test('webd page in headless Chromium, stand-in hostd, real OVS: hosts, install
   await waitFor('the host to heartbeat', () => (rd.hosts.live().some((h) => h.heartbeats > 0) ? true : undefined));
   t.equal((await py(rdUrl, 'deploy_pm', { name: 'Fwd', src: FWD_SRC })).reply?.code, 0, 'Fwd deployed');
   const webd = await startWebd(t, { resourced: { url: rdUrl, secret: USER_SECRET }, hosts: [{ name: 'mh-a', url: host!.url, secret: STANDIN_SECRET }], hostdSecret: STANDIN_SECRET, switchTarget: ovs.target });
+
+  // --- the HTTP side, before any browser: who gets in, how the session cookie is set
+  const login = async (secret: string, headers: Record<string, string> = {}) => fetch(new URL('/api/login', webd.url), { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ secret }) });
+  t.equal((await login('not-the-secret-0123456789')).status, 401, 'a wrong secret: 401');
+  t.equal((await login(OPERATOR_SECRET, { Origin: 'http://evil.example' })).status, 403, 'a login posted from another origin: refused');
+  const ok = await login(OPERATOR_SECRET);
+  t.match(ok.headers.get('set-cookie'), /^webd_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/, 'the session cookie is HttpOnly and SameSite=Strict');
+  t.equal((await fetch(new URL(`/api/events?secret=${OPERATOR_SECRET}`, webd.url))).status, 401, 'a secret in the URL is no way in');
+  const page = await fetch(webd.url);
+  t.match(page.headers.get('content-security-policy'), /default-src 'none'; script-src 'self'/, 'the page may load scripts from its own origin only');
+  const bearer = await fetch(new URL('/api/action', webd.url), { method: 'POST', headers: { Authorization: `Bearer ${VIEWER_SECRET}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ action: 'delete', arg: 1 }) });
+  t.equal(bearer.status, 403, "the read-only principal's bearer secret acts on nothing either");
+
   const browser = await P.launch(t);
 
   // --- the operator's page
@@ -145,7 +158,7 @@ t.test('webd page in headless Chromium, stand-in hostd, real OVS: hosts, install
 
   // --- every action in the audit log, with its principal
   const audit = (await webd.audit()).map((e) => `${e.who} ${e.method} ${e.code}`);
-  for (const line of ['ops webd.login 0', 'viewer webd.login 0', 'ops webd.install 0', 'ops webd.stop_router 0', 'ops webd.start_router 0', 'ops webd.write_handler 0', 'ops webd.read_handler 0', 'ops webd.action refused', 'viewer webd.delete refused', 'viewer webd.install refused', 'ops webd.delete 0'])
+  for (const line of ['null webd.login unauthenticated', 'viewer webd.delete refused', 'ops webd.login 0', 'viewer webd.login 0', 'ops webd.install 0', 'ops webd.stop_router 0', 'ops webd.start_router 0', 'ops webd.write_handler 0', 'ops webd.read_handler 0', 'ops webd.action refused', 'viewer webd.delete refused', 'viewer webd.install refused', 'ops webd.delete 0'])
     t.ok(audit.includes(line), `audit: ${line}`);
   t.comment(`wall time ${((Date.now() - started) / 1000).toFixed(1)} s`);
 });
