@@ -206,7 +206,8 @@ function events(x: Ctx): void {
   res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
   res.write('retry: 2000\n\n');
   x.streams.add(res);
-  const unsubscribe = x.poller.subscribe((v) => res.write(`event: view\ndata: ${JSON.stringify(v)}\n\n`));
+  // a session that logs out or expires loses its stream at the next snapshot
+  const unsubscribe = x.poller.subscribe((v) => (x.sessions.principal(req) ? res.write(`event: view\ndata: ${JSON.stringify(v)}\n\n`) : res.end()));
   // a comment every 15 s keeps proxies from closing an idle stream
   const keep = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
   req.socket.setTimeout(0);

@@ -156,6 +156,12 @@ t.test('webd page in headless Chromium, stand-in hostd, real OVS: hosts, install
   t.notOk(await ping(), 'traffic stops');
   t.same(op.problems, [], 'no console error on the operator page while deleting');
 
+  // --- log out: the cookie no longer opens anything
+  await op.page.click('#logout');
+  await op.page.getByTestId('login').waitFor();
+  t.same(op.problems.splice(0), [], 'no console error on logging out');
+  t.same(await op.page.evaluate(async () => [(await (await fetch('/api/session')).json()).who, (await fetch('/api/view')).status]), [null, 401], 'logged out: no session, the view refused');
+
   // --- every action in the audit log, with its principal
   const audit = (await webd.audit()).map((e) => `${e.who} ${e.method} ${e.code}`);
   for (const line of ['null webd.login unauthenticated', 'viewer webd.delete refused', 'ops webd.login 0', 'viewer webd.login 0', 'ops webd.install 0', 'ops webd.stop_router 0', 'ops webd.start_router 0', 'ops webd.write_handler 0', 'ops webd.read_handler 0', 'ops webd.action refused', 'viewer webd.delete refused', 'viewer webd.install refused', 'ops webd.delete 0'])
