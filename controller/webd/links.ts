@@ -6,7 +6,6 @@ import { XmlRpcClient, callApi, settleTask, type ArgOf, type Pending, type Reply
 import { hostdApi, type HostdApi } from '../../hostd/api.js';
 import { monitordApi } from '../monitord/api.js';
 import { resourcedApi, type ResourcedApi } from '../resourced/api.js';
-export { resourcedApi };
 import type { WebdConfig } from './config.js';
 
 type HostdMethods = HostdApi['methods'];

@@ -8,9 +8,9 @@
 import { callApi, type ResultOf } from '../../daemon/index.js';
 import type { HostdApi, HostStats } from '../../hostd/api.js';
 import type { StatsSnapshot } from '../monitord/api.js';
-import type { ResourcedApi } from '../resourced/api.js';
 import { parseAllocation } from '../../clickos-build/index.js';
-import { resourcedApi, type PlatformLinks } from './links.js';
+import { resourcedApi, type ResourcedApi } from '../resourced/api.js';
+import type { PlatformLinks } from './links.js';
 
 type HostRow = ResultOf<ResourcedApi['methods']['list_hosts']>[number];
 type AllocationRow = ResultOf<ResourcedApi['methods']['get_pm_info']>['allocations'][number];
