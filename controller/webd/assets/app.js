@@ -226,7 +226,7 @@
     if (h.length < 2) return s;
     const t0 = Date.parse(h[0].t), t1 = Date.parse(h[h.length - 1].t) || t0 + 1;
     const max = Math.max(1, ...h.map((p) => p.packets));
-    const pts = h.map((p) => `${(((Date.parse(p.t) - t0) / Math.max(1, t1 - t0)) * (W - 4) + 2).toFixed(1)},${(H - 4 - (p.packets / max) * (H - 12)).toFixed(1)}`).join(' ');
+    const pts = h.map((p) => `${(((Date.parse(p.t) - t0) / Math.max(1, t1 - t0)) * (W - 4) + 2).toFixed(1)},${(H - 4 - (p.packets / max) * (H - 18)).toFixed(1)}`).join(' ');
     s.append(svg('polyline', { points: pts, fill: 'none', stroke: '#1f4e79', 'stroke-width': 1.5, 'vector-effect': 'non-scaling-stroke' }));
     s.append(svg('text', { x: 4, y: 10, fill: '#5b6470', 'font-size': 9, text: `packets (max ${fmt(max)})` }));
     return s;
