@@ -83,7 +83,7 @@ export async function typeRequest(page: Page, text: string): Promise<{ ok: boole
 export async function installFromPage(page: Page): Promise<number> {
   await page.getByTestId('install').click();
   const r = page.getByTestId('install-result');
-  await page.waitForFunction(() => /^(installed|install_allocation|.*failed)/.test(document.getElementById('install-result')!.textContent ?? '') && document.getElementById('install-result')!.textContent !== 'installing…', undefined, { timeout: 120_000 });
+  await page.waitForFunction(() => /^(installed|install_allocation|.*failed)/.test(document.getElementById('install-result')!.textContent ?? '') && document.getElementById('install-result')!.textContent !== 'installing…', undefined, { timeout: 900_000 });
   const text = (await r.textContent()) ?? '';
   const id = Number(await r.getAttribute('data-allocation'));
   if (!/^installed/.test(text) || !id) throw new Error(`install from the page failed: ${text}`);
@@ -162,7 +162,7 @@ export async function handlerThroughPage(page: Page, guest: string, element: str
 export async function deleteFromPage(page: Page, id: number): Promise<void> {
   page.once('dialog', (d) => void d.accept());
   await page.locator(`.allocation[data-allocation="${id}"] [data-testid=delete]`).click();
-  await page.locator(`.allocation[data-allocation="${id}"]`).waitFor({ state: 'detached', timeout: 120_000 });
+  await page.locator(`.allocation[data-allocation="${id}"]`).waitFor({ state: 'detached', timeout: 900_000 });
 }
 
 /** Screenshots at desktop and phone widths; what overflows the viewport sideways at each (none expected). */
