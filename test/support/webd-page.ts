@@ -83,7 +83,8 @@ export async function typeRequest(page: Page, text: string): Promise<{ ok: boole
 export async function installFromPage(page: Page): Promise<number> {
   await page.getByTestId('install').click();
   const r = page.getByTestId('install-result');
-  await page.waitForFunction(() => /^(installed|install_allocation|.*failed)/.test(document.getElementById('install-result')!.textContent ?? '') && document.getElementById('install-result')!.textContent !== 'installing…', undefined, { timeout: 900_000 });
+  // the page answers "installing…" at once, then the outcome, whatever it is
+  await page.waitForFunction(() => !['', 'installing…'].includes(document.getElementById('install-result')!.textContent ?? ''), undefined, { timeout: 900_000 });
   const text = (await r.textContent()) ?? '';
   const id = Number(await r.getAttribute('data-allocation'));
   if (!/^installed/.test(text) || !id) throw new Error(`install from the page failed: ${text}`);
