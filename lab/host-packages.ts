@@ -40,6 +40,7 @@ export const HOST_PACKAGES: readonly HostPackage[] = [
   { name: 'openssh-client', commands: ['ssh-keygen'], why: "keys for the flow drivers' test" },
   { name: 'tar', commands: ['tar'], why: 'unpacks the ClickOS source tarballs' },
   { name: 'coreutils', commands: ['sleep', 'true'], why: "the build stage tests' commands" },
+  { name: 'chromium', commands: ['/usr/bin/chromium'], why: "the headless browser of webd's page tests (driven by playwright-core, nothing downloaded)" },
   { name: 'etcd-server', commands: ['etcd'], why: "the 3-member etcd cluster of the replicated controller's test" },
   { name: 'libxen-dev', files: ['/usr/include/libxlutil.h'], why: "Xen's own xl.cfg parser (libxlutil), the reference of the xl.cfg tests" },
   // ClickOS's build (clickos-build/build/README.md): the lab builds its image before it boots.

@@ -75,7 +75,7 @@ for (const controllerUrl of ([] as string[]).concat(o.controllerUrl)) {
     heartbeatSeconds: o.heartbeatMs / 1000,
     maxBackoffMs: 500,
     log,
-    info: () => ({ host_id: o.hostId, url, daemon: 'standin', methods: ['create_pm', 'delete_pm', 'list_pms', 'host_stats'], stats: services.stats() }),
+    info: () => ({ host_id: o.hostId, url, daemon: 'standin', methods: ['create_pm', 'delete_pm', 'list_pms', 'host_stats', 'start_router', 'stop_router', 'read_handler', 'write_handler'], stats: services.stats() }),
     stats: async () => services.stats(),
   });
   link.start();

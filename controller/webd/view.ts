@@ -1,0 +1,121 @@
+// The platform as the page shows it: one snapshot, rebuilt every config.pollMs from
+// resourced (list_hosts, get_pm_info), each host's hostd (list_pms: routers with their
+// status and config name) and monitord (get_stats: host load, switch counters per
+// allocation cookie and per flow), and streamed to every open page (server.ts, SSE).
+// A source that fails is reported in the snapshot with its error; the others still show.
+// Balanced groups and routing offload are not part of the platform's daemons yet
+// (controller/balancer, controller/offload are libraries): the snapshot says so.
+import { callApi, type ResultOf } from '../../daemon/index.js';
+import type { HostdApi, HostStats } from '../../hostd/api.js';
+import type { StatsSnapshot } from '../monitord/api.js';
+import { parseAllocation } from '../../clickos-build/index.js';
+import { resourcedApi, type ResourcedApi } from '../resourced/api.js';
+import type { PlatformLinks } from './links.js';
+
+type HostRow = ResultOf<ResourcedApi['methods']['list_hosts']>[number];
+type AllocationRow = ResultOf<ResourcedApi['methods']['get_pm_info']>['allocations'][number];
+type PmRow = ResultOf<HostdApi['methods']['list_pms']>[number];
+
+export interface HostView extends HostRow {
+  /** ok: heartbeating; late: more than 3 poll periods since the last heartbeat. */
+  health: 'ok' | 'late';
+  /** hostd's host_stats as monitord last polled it, when monitord polls this host. */
+  stats?: HostStats;
+  guests: PmRow[];
+  guestsError?: string;
+}
+
+export interface LinkView {
+  from: string;
+  fromPort: number;
+  to: string;
+  toPort: number;
+}
+
+export interface AllocationView extends AllocationRow {
+  /** The request's graph: FromNet, modules (with their host), ToNet, and each connection. */
+  graph: { nodes: Array<{ name: string; kind: 'in' | 'module' | 'out'; type?: string; host?: string }>; links: LinkView[] } | null;
+  /** The switch's flows of this allocation (cookie = id): one per connection, with counters. */
+  flows: Array<{ match: string; actions: string; packets: number; bytes: number }>;
+  packets: number;
+  bytes: number;
+}
+
+export interface PlatformView {
+  time: string;
+  errors: Record<string, string>;
+  hosts: HostView[];
+  allocations: AllocationView[];
+  types: string[];
+  switch: { ok: boolean; error?: string; monitored: boolean };
+  balancing: null;
+  offload: null;
+  note: string;
+}
+
+const NOTE = 'Balanced groups and routing offload are not run by the platform\'s daemons yet: nothing to show.';
+
+export async function buildView(links: PlatformLinks, pollMs: number): Promise<PlatformView> {
+  const errors: Record<string, string> = {};
+  const why = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+  const [hostsRv, infoRv, statsRv] = await Promise.all([
+    callApi(links.resourced, resourcedApi, 'list_hosts').catch((e: unknown) => ({ code: 1, message: why(e), value: null }) as const),
+    callApi(links.resourced, resourcedApi, 'get_pm_info').catch((e: unknown) => ({ code: 1, message: why(e), value: null }) as const),
+    (links.getStats() ?? Promise.resolve(undefined)).catch((e: unknown) => ({ code: 1, message: why(e), value: null }) as const),
+  ]);
+  const hostRows = hostsRv.code === 0 ? hostsRv.value : ((errors.list_hosts = hostsRv.message), []);
+  const info = infoRv.code === 0 ? infoRv.value : ((errors.get_pm_info = infoRv.message), { types: [], allocations: [] });
+  let stats: StatsSnapshot | undefined;
+  if (statsRv && statsRv.code === 0) stats = statsRv.value;
+  else if (statsRv) errors.get_stats = statsRv.message;
+
+  const hosts = await Promise.all(
+    hostRows.map(async (h): Promise<HostView> => {
+      const sample = stats?.hosts.find((s) => s.url === h.url || s.name === h.host_id);
+      const base: HostView = { ...h, health: h.last_seen_ms_ago > 3 * Math.max(pollMs, 1000) ? 'late' : 'ok', guests: [], ...(sample?.stats ? { stats: sample.stats } : {}) };
+      try {
+        const rv = await links.hostdCall(h.host_id, h.url, 'list_pms', null);
+        if (rv.code === 0) base.guests = rv.value;
+        else base.guestsError = rv.message;
+      } catch (e) {
+        base.guestsError = why(e);
+      }
+      return base;
+    }),
+  );
+
+  const allocations = info.allocations.map((a): AllocationView => {
+    const cookie = `0x${a.id.toString(16)}`;
+    const flows = (stats?.switch.flows ?? []).filter((f) => f.cookie === cookie).map((f) => ({ match: f.match, actions: f.actions, packets: f.packets, bytes: f.bytes }));
+    const sum = stats?.switch.allocations.find((x) => x.cookie === cookie);
+    return { ...a, graph: graphOf(a), flows, packets: sum?.packets ?? 0, bytes: sum?.bytes ?? 0 };
+  });
+  return {
+    time: new Date().toISOString(),
+    errors,
+    hosts,
+    allocations,
+    types: info.types.map((t) => t.name),
+    switch: stats ? { ok: stats.switch.ok, ...(stats.switch.error ? { error: stats.switch.error } : {}), monitored: true } : { ok: false, monitored: false },
+    balancing: null,
+    offload: null,
+    note: NOTE,
+  };
+}
+
+/** The allocation's graph from its request (the parser resourced itself uses), modules placed as resourced planned. */
+function graphOf(a: AllocationRow): AllocationView['graph'] {
+  try {
+    const r = parseAllocation(a.request, 'allocation');
+    return {
+      nodes: [
+        ...r.fromNet.map((f) => ({ name: f.name, kind: 'in' as const })),
+        ...r.modules.map((m) => ({ name: m.name, kind: 'module' as const, type: m.type, host: a.pms.find((p) => p.module === m.name)?.host ?? a.planned[m.name] })),
+        ...r.toNet.map((t) => ({ name: t.name, kind: 'out' as const })),
+      ],
+      links: r.connections.map((c) => ({ from: c.from, fromPort: c.fromPort, to: c.to, toPort: c.toPort })),
+    };
+  } catch {
+    return null;
+  }
+}

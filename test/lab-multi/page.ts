@@ -1,0 +1,93 @@
+// webd's page against the two-host lab (test/lab-multi/two-host.test.ts): the checks of
+// test/unit/webd-browser.test.ts (test/support/webd-page.ts), in headless Chromium, with
+// REAL hostds and REAL ClickOS guests in place of the stand-in. monitord (in process) and
+// webd (its own process) run on the host beside resourced; webd reaches the hostds at
+// the URLs they registered with (the service ports QEMU forwards). two-host.test.ts calls
+// pageChecks() once both hosts heartbeat and Fwd is deployed, before its own install:
+// the page installs the chain, sees it on its hosts, watches its counters move with
+// real traffic, stops and starts a real router, reads a real handler, refuses a
+// read-only user, and deletes it, leaving the lab as it found it.
+import type { Test } from 'tap';
+import { parseAllocation } from '../../clickos-build/index.js';
+import { XmlRpcClient } from '../../daemon/index.js';
+import { OPERATOR_SECRET, VIEWER_SECRET, startWebd } from '../support/webd.js';
+import * as P from '../support/webd-page.js';
+import { waitFor } from '../support/wait.js';
+
+export interface PageCheckOptions {
+  resourcedUrl: string;
+  /** a principal of resourced's config.secret that may install and delete */
+  resourcedSecret: string;
+  /** the secret every hostd takes */
+  hostdSecret: string;
+  /** ovs-ofctl target of the switch resourced steers */
+  switchTarget: string;
+  /** a request whose modules are of type Fwd (FromDevice(0)/(1) named in0, in1) */
+  request: string;
+  /** one datagram through the chain and its echo back: true when it came back */
+  ping: () => Promise<boolean>;
+}
+
+export async function pageChecks(t: Test, o: PageCheckOptions): Promise<void> {
+  const rd = new XmlRpcClient({ url: o.resourcedUrl, secret: o.resourcedSecret, timeoutMs: 60_000 });
+  t.teardown(() => rd.close());
+  const hosts = (await rd.call('list_hosts')) as { value: Array<{ host_id: string; url: string }> };
+  const hostIds = hosts.value.map((h) => h.host_id);
+  const webd = await startWebd(t, {
+    resourced: { url: o.resourcedUrl, secret: o.resourcedSecret },
+    hosts: hosts.value.map((h) => ({ name: h.host_id, url: h.url, secret: o.hostdSecret })),
+    hostdSecret: o.hostdSecret,
+    switchTarget: o.switchTarget,
+    // dom0s under emulation: host_stats' xentop sample takes a while
+    pollMs: 2000,
+  });
+  const browser = await P.launch(t);
+  const op = await P.openLoggedIn(browser, webd.url, OPERATOR_SECRET);
+  await P.hostsShown(op.page, hostIds);
+  t.pass(`the page shows both lab hosts alive: ${hostIds.join(', ')}`);
+
+  const lines = o.request.split('\n');
+  const at = lines.findIndex((l) => l.includes(':: Fwd()') && l.includes('->'));
+  const bad = lines.map((l, i) => (i === at ? l.replace(':: Fwd()', ':: Fwdd()') : l)).join('\n');
+  let expected: { line: number; col: number } | undefined;
+  try {
+    parseAllocation(bad, 'allocation', { knownModules: ['Fwd'] });
+  } catch (e) {
+    expected = { line: (e as { line: number }).line, col: (e as { col: number }).col };
+  }
+  const shown = await P.typeRequest(op.page, bad);
+  t.same({ ok: shown.ok, line: shown.line, col: shown.col }, { ok: false, ...expected }, `a bad request: the parser's error at its place (${shown.message})`);
+
+  t.ok((await P.typeRequest(op.page, o.request)).ok, 'the request checks');
+  const id = await P.installFromPage(op.page);
+  const info = (await rd.call('get_pm_info')) as { value: { allocations: Array<{ id: number; pms: Array<{ module: string; host: string; name: string }> }> } };
+  const pms = info.value.allocations.find((a) => a.id === id)!.pms;
+  t.same(await P.placement(op.page, id), Object.fromEntries(pms.map((p) => [p.module, p.host])), 'the graph places each module on the host resourced put it on');
+  await waitFor('every PM on its host card', async () => {
+    const g = await P.guestsShown(op.page);
+    return pms.every((p) => g[p.host]?.includes(p.name)) ? true : undefined;
+  }, 60_000, 500);
+  t.pass('each real guest is listed on its host');
+
+  t.ok(await waitFor('traffic through the chain', async () => ((await o.ping()) ? true : undefined), 120_000, 1000), 'traffic flows');
+  const first = await P.countersMove(op.page, id, 0, o.ping);
+  const second = await P.countersMove(op.page, id, first, o.ping);
+  t.ok(second > first, `the page's counters move with real traffic: ${first} → ${second}`);
+
+  const guest = pms[0]!.name;
+  await P.routerButton(op.page, guest, 'Stop');
+  t.notOk(await o.ping(), `router of ${guest} stopped from the page: no traffic`);
+  await P.routerButton(op.page, guest, 'Start');
+  t.ok(await waitFor('traffic again', async () => ((await o.ping()) ? true : undefined), 120_000, 1000), 'started again: traffic flows');
+  t.equal(await P.handlerThroughPage(op.page, guest, 'in0', 'class'), 'FromDevice', 'a real handler read through the page');
+
+  for (const [label, l] of Object.entries(await P.layouts(op.page, 'lab'))) t.ok(l.overflow <= 0, `${label}: no sideways overflow; ${l.file}`);
+  t.same(op.problems, [], 'no console error on the page');
+
+  const ro = await P.openLoggedIn(browser, webd.url, VIEWER_SECRET, P.PHONE);
+  t.same(await P.readOnlyAttempt(ro.page, id), { controlsVisible: 0, role: 'readonly', deleteStatus: 403, installStatus: 403 }, 'a read-only user cannot act');
+
+  await P.deleteFromPage(op.page, id);
+  t.pass('deleted from the page');
+  t.notOk(await o.ping(), 'traffic stops');
+}
