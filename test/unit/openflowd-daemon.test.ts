@@ -59,7 +59,10 @@ t.test('openflowd daemon: every method over XML-RPC, flows checked on the switch
     ['port_stats', null], // 10
     ['cookies', null], // 11
     // ovs-ofctl refuses output to OFPP_ANY (OFPBAC_BAD_OUT_PORT), after planning succeeded
-    ['install_flows', { cookie: '0x24', request: CHAIN.replace('"sink0"', '"4294967295"'), module_ports: mp }], // 12
+    ['create_connections', { switch_name: SWITCH, switch_table_id: 5, alloc: CHAIN.replace('"sink0"', '"4294967295"'), cookie: '0x24', module_ports: mp }], // 12 (table 5: no flow of 0x10's to replace)
+    // the same flows as 0x10's under another cookie would replace them on the switch
+    ['install_flows', { cookie: '0x25', request: CHAIN, module_ports: mp }], // 13
+    ['install_flows', { cookie: '0x10', request: CHAIN, module_ports: mp }], // 14: again, its own flows
   ];
   const r = await python(url, calls.map(([m, a]) => [m, a]), SECRET);
   const ok = (i: number): any => {
@@ -91,7 +94,10 @@ t.test('openflowd daemon: every method over XML-RPC, flows checked on the switch
   t.equal(error(7), 'bad_cookie', 'cookie 0 is refused');
   t.equal(error(12), 'switch_refused', 'a flow the switch side refuses');
   t.match(r[12]!.reply?.message, /OFPBAC_BAD_OUT_PORT/);
-  for (const c of ['0x20', '0x21', '0x22', '0x23', '0x24']) t.same(await onSwitch(c), [], `nothing installed under ${c}`);
+  t.equal(error(13), 'plan_refused', 'flows that would replace another allocation\'s are refused');
+  t.match(r[13]!.reply?.message, /would replace the flow of cookie 0x10/);
+  t.equal(ok(14), 3, 'an allocation installed again replaces its own flows');
+  for (const c of ['0x20', '0x21', '0x22', '0x23', '0x24', '0x25']) t.same(await onSwitch(c), [], `nothing installed under ${c}`);
 
   const d10 = ok(8) as Array<{ cookie: string; table: number; packets: number }>;
   t.equal(d10.length, 3, 'dump_flows {cookie}: that cookie only');
