@@ -1,7 +1,8 @@
 // The two-host lab (docs/two-host-lab.md): two Xen lab hosts, each a QEMU with its own
 // dom0, hostd and Open vSwitch, their guests' traffic joined through an Open vSwitch on
 // the host (each QEMU's second NIC is a tap on it, a VLAN trunk to its dom0's switch).
-// resourced runs on the host and steers that switch. One allocation's two-module chain
+// resourced and openflowd run on the host as their own processes; resourced steers that
+// switch through openflowd's XML-RPC only. One allocation's two-module chain
 // of real ClickOS guests spans both hosts, and a datagram from the "net" namespace
 // reaches "sink" through both and its echo comes back. Then lab host "a" is powered off:
 // resourced notices the missed heartbeats, reports the allocation degraded, places its
@@ -24,12 +25,13 @@ import { ECHO, SEND } from '../support/flows-chain.js';
 import { startOvs } from '../support/ovs.js';
 import { waitFor } from '../support/wait.js';
 import { HOSTD_GUESTS, call } from '../lab/helpers.js';
+import { pageChecks } from './page.js';
 
 t.setTimeout(60 * 60_000);
 
 const PREFIX = `th${process.pid}`;
 const BRIDGE = 'xenovs0';
-const SECRETS = { hostd: randomBytes(24).toString('hex'), hosts: randomBytes(24).toString('hex'), user: randomBytes(24).toString('hex') };
+const SECRETS = { hostd: randomBytes(24).toString('hex'), hosts: randomBytes(24).toString('hex'), user: randomBytes(24).toString('hex'), openflowd: randomBytes(24).toString('hex') };
 // "a" has one CPU and "b" two; a Fwd PM is declared to need 0.6 cores, so "a" takes one
 // and "b" up to three: placement (first host in id order first) puts the chain across
 // both, and "b" can take a's PM once "a" is gone.
@@ -57,6 +59,7 @@ t.test('a chain across two lab hosts; one host powered off; its PM placed again 
   const dir = await mkdtemp(join(tmpdir(), 'two-host-'));
   const ovs = await startOvs('th');
   const resourced = new DaemonProcess('resourced', join(projectRoot, 'dist', 'controller', 'resourced', 'main.js'));
+  const openflowd = new DaemonProcess('openflowd', join(projectRoot, 'dist', 'controller', 'openflowd', 'main.js'));
   let user: XmlRpcClient | undefined;
   let echo: ResultPromise | undefined;
   t.teardown(async () => {
@@ -64,6 +67,7 @@ t.test('a chain across two lab hosts; one host powered off; its PM placed again 
     echo?.kill('SIGKILL');
     await echo?.catch(() => {});
     await resourced.stop('SIGKILL').catch(() => {});
+    await openflowd.stop('SIGKILL').catch(() => {});
     for (const h of HOSTS) await down(h.lab).catch(() => {});
     await ovs.stop();
     await rm(dir, { recursive: true, force: true });
@@ -85,6 +89,9 @@ t.test('a chain across two lab hosts; one host powered off; its PM placed again 
   const ping = async (): Promise<boolean> => (await execa('ip', ['netns', 'exec', nsNet, 'python3', '-c', SEND], { reject: false })).exitCode === 0;
   const flows = async (): Promise<string[]> => (await execa('ovs-ofctl', ['-O', 'OpenFlow13', '--no-names', 'dump-flows', ovs.target])).stdout.split('\n').filter((l) => l.includes('cookie='));
 
+  const ofConfig = join(dir, 'openflowd.json');
+  await writeFile(ofConfig, JSON.stringify({ listen: { host: '127.0.0.1', port: 0 }, secret: { resourced: SECRETS.openflowd }, folders: { patches: join(dir, 'openflowd-patches') }, switch: { driver: 'ofctl', target: ovs.target } }));
+  const ofUrl = await openflowd.start(ofConfig);
   const rdConfig = join(dir, 'resourced.json');
   await writeFile(
     rdConfig,
@@ -96,7 +103,7 @@ t.test('a chain across two lab hosts; one host powered off; its PM placed again 
       pm: { memoryMiB: 16, cpu: 0.1 },
       pmPrefix: PREFIX,
       bridge: BRIDGE,
-      switch: { driver: 'ofctl', target: ovs.target, uplinks: Object.fromEntries(HOSTS.map((h) => [h.id, h.tap])) },
+      switch: { driver: 'openflowd', url: ofUrl, secret: SECRETS.openflowd, uplinks: Object.fromEntries(HOSTS.map((h) => [h.id, h.tap])) },
       store: { kind: 'sqlite', path: join(dir, 'resourced.db') },
     }),
   );
@@ -134,6 +141,8 @@ t.test('a chain across two lab hosts; one host powered off; its PM placed again 
 
   t.equal((await call(user, 'deploy_pm', { name: 'Fwd', src: FWD, cpu: 0.6 })).code, 0, 'the forwarding module type is deployed');
   t.notOk(await ping(), 'no allocation: nothing crosses the switch');
+  await t.test('the platform page (webd, headless Chromium) against the real guests', (tt) =>
+    pageChecks(tt, { resourcedUrl: rdUrl, resourcedSecret: SECRETS.user, hostdSecret: SECRETS.hostd, switchTarget: ovs.target, request: REQUEST, ping }));
   const inst = await call(user, 'install_allocation', REQUEST);
   t.equal(inst.code, 0, inst.message);
   const id = inst.value as number;
@@ -164,4 +173,5 @@ t.test('a chain across two lab hosts; one host powered off; its PM placed again 
   const left = await inDom0(HOSTS[1].lab, `xl list | awk 'NR>1{print $1}' | grep '^${PREFIX}' || true; xenstore-list /local/domain/0/backend/vif 2>/dev/null || true; ovs-vsctl list-ports ${BRIDGE}`);
   t.same(left.split('\n').filter(Boolean), ['eth1'], `on ${HOSTS[1].id}: no domain, vif backend or switch port of ours left`);
   t.notOk(await ping(), 'traffic stops');
+  t.equal(await openflowd.stop('SIGTERM'), 0, 'openflowd: a clean exit');
 });
