@@ -10,8 +10,9 @@ export default hostdMethod('pm_stats', async (a, ctx) => {
   const sv = ctx.services;
   const pms = a?.pm !== undefined ? [await findPm(sv, a.pm)] : await sv.registry.list();
   return ok(
-    await Promise.all(
-      pms.map(async (p) => {
+    await inBatches(
+      pms,
+      async (p) => {
         const time = new Date().toISOString();
         // A PM still booting has no ClickOS root: no routers, so no Click counters.
         const running = (await sv.guests.routers(p.domid).catch(() => [])).filter((r) => r.status === 'Running').map((r) => r.rid);
@@ -20,7 +21,15 @@ export default hostdMethod('pm_stats', async (a, ctx) => {
           clickCounters(running, { config: (rid) => sv.guests.control.config(p.domid, rid), read: (rid, el, h) => sv.guests.read(p.domid, rid, el, h) }),
         ]);
         return { domid: p.domid, name: p.name, time, vifs, click };
-      }),
+      },
     ),
   );
 });
+
+/** PMs a few at a time: each may read 32 handlers through XenStore, so a host full of PMs is not read all at once. */
+const BATCH = 8;
+async function inBatches<T, R>(items: readonly T[], f: (x: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += BATCH) out.push(...(await Promise.all(items.slice(i, i + BATCH).map(f))));
+  return out;
+}
