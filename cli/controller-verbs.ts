@@ -85,8 +85,9 @@ export function formatAllocations(allocs: Result<'get_pm_info'>['allocations']):
 
 export function formatHosts(hosts: Result<'list_hosts'>): string {
   if (hosts.length === 0) return 'no hosts registered';
-  const rows = hosts.map((h) => [h.host_id, h.url, String(h.cores), `${h.free_memory_mib}/${h.total_memory_mib}`, `${(h.last_seen_ms_ago / 1000).toFixed(1)} s ago`, h.pms.length ? h.pms.join(', ') : '-']);
-  return table([['Host', 'URL', 'Cores', 'Free/Total MiB', 'Last seen', 'PMs'], ...rows], [2, 3, 4]).join('\n');
+  // CPU: the measured host CPU% and the cores placement may still use (resourced README "Measured load").
+  const rows = hosts.map((h) => [h.host_id, h.url, String(h.cores), h.cpu_percent == null ? '-' : `${h.cpu_percent}%`, String(h.usable_cores), `${h.free_memory_mib}/${h.total_memory_mib}`, `${(h.last_seen_ms_ago / 1000).toFixed(1)} s ago`, h.pms.length ? h.pms.join(', ') : '-']);
+  return table([['Host', 'URL', 'Cores', 'CPU', 'Usable', 'Free/Total MiB', 'Last seen', 'PMs'], ...rows], [2, 3, 4, 5, 6]).join('\n');
 }
 
 export function formatReconcile(actions: Result<'reconcile'>, dryRun: boolean): string {

@@ -64,11 +64,34 @@ export const hostStats = s.struct({
   domains: s.array(domainStats, { max: MAX_DOMID }),
 });
 export type HostStats = Infer<typeof hostStats>;
+
+/** Packet and byte counts outgrow XML-RPC's 32-bit int: doubles (exact to 2^53). */
+const counter = s.double();
+/** At most this many Click counter elements are read per PM by pm_stats (each read is a XenStore round trip through the guest). */
+export const MAX_CLICK_COUNTERS = 16;
+
+/** One vif as the guest sees it (dom0's rx is the guest's out, dom0's tx its in). */
+export const vifCounters = s.struct({ vif: s.int({ min: 0 }), device: s.str(), inPackets: counter, inBytes: counter, outPackets: counter, outBytes: counter });
+/** A Counter-like element of a running router: its count and byte_count handlers (nil and error when the read failed). */
+export const clickCounter = s.struct({
+  rid,
+  element,
+  class: s.str(),
+  count: s.either(counter, s.nil()),
+  byteCount: s.either(counter, s.nil()),
+  error: s.optional(s.str()),
+});
+export const pmStats = s.struct({ domid, name, time: s.str(), vifs: s.array(vifCounters, { max: MAX_VIFS }), click: s.array(clickCounter, { max: MAX_CLICK_COUNTERS }) });
+export type VifCounters = Infer<typeof vifCounters>;
+export type ClickCounter = Infer<typeof clickCounter>;
+export type PmStats = Infer<typeof pmStats>;
 export type DomainStats = Infer<typeof domainStats>;
 
 export const hostdApi = defineApi({
   daemon: 'hostd',
   methods: {
+    // The module host daemon (D3.2 §3.1): processing modules made and destroyed, the
+    // host's load (host_stats, below).
     create_pm: task({
       help: 'Creates a ClickOS guest, installs the Click config and starts it.',
       params: s.struct({ name, kernel: s.optional(kernel), memory: s.optional(memory), vifs: s.optional(vifs), config: clickConfig, configName: s.optional(configName) }),
@@ -81,6 +104,10 @@ export const hostdApi = defineApi({
       result: s.struct({ domid, name }),
       priority: 'high',
     }),
+    // The processing module daemon (D3.2 §3.1): a ClickOS guest cannot run one, so hostd
+    // plays it from dom0 for each of its PMs (hostd/README.md "Processing module
+    // daemon"): routers installed, started, stopped, replaced and removed; handlers read
+    // and written; the PM's traffic figures.
     install_router: command({
       help: 'Installs a Click config as a new (Halted) router; value = its rid.',
       params: s.struct({ pm, config: clickConfig, configName: s.optional(configName) }),
@@ -99,6 +126,17 @@ export const hostdApi = defineApi({
     }),
     read_handler: command({ help: 'Reads a Click handler; value = its text.', params: s.struct(handlerRef), result: s.str(), readOnly: true }),
     write_handler: command({ help: 'Writes a Click handler.', params: s.struct({ ...handlerRef, value: handlerValue }), result: s.nil() }),
+    replace_config: command({
+      help: 'Replaces a PM\'s running router(s) with a new Click config: checked, installed, the old stopped, the new started, the old removed; if the new one fails to start it is removed and the old ones run again.',
+      params: s.struct({ pm, config: clickConfig, configName: s.optional(configName) }),
+      result: s.struct({ rid, replaced: s.array(rid), confirmed: s.bool() }),
+    }),
+    pm_stats: command({
+      help: `A PM's traffic: its vif counters (as the guest sees them) and the count/byte_count of up to ${MAX_CLICK_COUNTERS} Counter-like elements of its running routers; every PM without pm.`,
+      params: s.optional(s.either(s.nil(), s.struct({ pm: s.optional(pm) }))),
+      result: s.array(pmStats),
+      readOnly: true,
+    }),
     list_pms: command({
       help: 'This host\'s processing modules, each with its routers.',
       params: s.nil(),

@@ -5,7 +5,7 @@
 // generated from it. register_host and heartbeat carry hostd's own host_stats figures
 // (hostd/api.ts), so a host's load has one shape and one spelling end to end.
 import { command, defineApi, s, task, type Infer } from '../../daemon/index.js';
-import { hostStats as hostdStats } from '../../hostd/api.js';
+import { clickCounter, hostStats as hostdStats, pmStats, vifCounters } from '../../hostd/api.js';
 import { HOST_ID_RE, HTTP_URL_RE } from '../../toolstack/limits.js';
 
 /** An allocation request is at most this long. */
@@ -26,6 +26,16 @@ export const registerArg = s.struct({
   stats: hostStats,
 });
 export type RegisterArg = Infer<typeof registerArg>;
+
+const counter = s.double(); // packet and byte counts outgrow XML-RPC's 32-bit int
+/** monitord's snapshot as it pushes it (controller/monitord/api.ts; controller/README.md "monitord feeds resourced"). */
+export const statsReport = s.struct({
+  /** ISO time the poll started. */
+  time: s.str({ max: 64 }),
+  hosts: s.array(s.struct({ host_id: hostId, stats: s.optional(hostStats), pms: s.optional(s.array(pmStats, { max: 32_768 })) }), { max: 4096 }),
+  switch: s.optional(s.struct({ allocations: s.array(s.struct({ cookie: s.str({ max: 20 }), flows: s.int(), packets: counter, bytes: counter }), { max: 1 << 20 }) })),
+});
+export type StatsReportArg = Infer<typeof statsReport>;
 
 export const resourcedApi = defineApi({
   daemon: 'resourced',
@@ -67,7 +77,20 @@ export const resourcedApi = defineApi({
             request: s.str({ max: MAX_REQUEST_CHARS }),
             createdAt: s.str(),
             planned: s.titled(s.map(hostId), '{module: host_id}'),
-            pms: s.array(s.struct({ module: s.str(), type: s.str(), host: hostId, domid: s.either(s.int(), s.nil()), name: s.str(), status: s.oneOf('creating', 'created') })),
+            pms: s.array(
+              s.struct({
+                module: s.str(),
+                type: s.str(),
+                host: hostId,
+                domid: s.either(s.int(), s.nil()),
+                name: s.str(),
+                status: s.oneOf('creating', 'created'),
+                /** Its last measured traffic (monitord's report_stats: hostd pm_stats), when there is one. */
+                traffic: s.optional(s.struct({ time: s.str(), vifs: s.array(vifCounters), click: s.array(clickCounter) })),
+              }),
+            ),
+            /** Its flows' summed switch counters (monitord's report_stats), when there are some. */
+            switch: s.optional(s.struct({ time: s.str(), flows: s.int(), packets: counter, bytes: counter })),
           }),
         ),
       }),
@@ -102,8 +125,28 @@ export const resourcedApi = defineApi({
           heartbeats: s.int(),
           last_seen_ms_ago: s.int(),
           pms: s.array(s.str()),
+          /** Measured load (platform-model.ts cpuCapacity): host CPU% (nil without xentop), the cores it means, the cores placement may still use. */
+          cpu_percent: s.either(s.double(), s.nil()),
+          busy_cores: s.either(s.double(), s.nil()),
+          usable_cores: s.double(),
+          /** When the figures were measured, and who sent them (register_host, heartbeat, monitord). */
+          measured_at: s.str(),
+          measured_by: s.str(),
         }),
       ),
+      readOnly: true,
+    }),
+    plan_allocation: command({
+      help: 'Where install_allocation would place a request\'s modules now (measured load included), without installing anything. Value: {module: host_id}.',
+      params: s.titled(s.str({ max: MAX_REQUEST_CHARS }), 'the request text (D3.2 §2.1.4)'),
+      result: s.titled(s.map(hostId), '{module: host_id}'),
+      readOnly: true,
+    }),
+    report_stats: command({
+      help: 'monitord\'s snapshot: each host\'s host_stats (placement uses the newest figures), each PM\'s traffic (pm_stats), the switch\'s counters per allocation. Only config monitor.principals may call it.',
+      params: statsReport,
+      result: s.struct({ hosts: s.int(), pms: s.int(), unknown: s.array(hostId) }),
+      // Every few seconds: kept out of the audit log, like heartbeat.
       readOnly: true,
     }),
     register_host: command({
@@ -121,7 +164,7 @@ export const resourcedApi = defineApi({
   },
   errors: {
     unknown_host: 'heartbeat from a host not (or no longer) registered: hostd registers again',
-    forbidden: 'the caller\'s principal may not call this method (config hosts.principals)',
+    forbidden: 'the caller\'s principal may not call this method (config hosts.principals, monitor.principals)',
     refused: 'the request is malformed or cannot be placed; nothing was installed',
     no_allocation: 'no allocation has that id',
     not_leader: 'this resourced instance is not the elected leader (store: etcd); details.leader is the leader\'s URL, or null while none is elected',

@@ -46,6 +46,8 @@ const schema = cfg.object({
       pollMs: cfg.int(10, 60_000).default(500),
     })
     .default({ secrets: {}, heartbeatTimeoutMs: 35_000, callTimeoutMs: 30_000, taskTimeoutMs: 600_000, pollMs: 500 }),
+  /** Principals allowed to call report_stats (monitord): its figures steer placement, so nobody unless named. */
+  monitor: cfg.object({ principals: cfg.array(s.str({ pattern: PRINCIPAL_RE }), 'an array of principals named in config.secret').default([]) }).default({ principals: [] }),
   /** cpu: cores a PM of a type that does not say is assumed to use; memoryMiB: given to each guest and counted by placement; bandwidthMbps: reserved per connection. */
   pm: cfg
     .object({ cpu: cfg.num(0, 1024).default(0.25), memoryMiB: cfg.int(8, 1 << 20).default(16), bandwidthMbps: cfg.num(0, 1e7).default(100) })
@@ -112,6 +114,7 @@ export async function parseConfig(raw: unknown, configPath = DEFAULT_CONFIG_PATH
   const c = await readConfig('resourced', schema, input, configPath, (c, problems) => {
     const p = c.hosts.principals;
     if (p && p.some((u) => !(u in c.secret))) problems.push('config.hosts.principals: expected an array of principals named in config.secret');
+    if (c.monitor.principals.some((u) => !(u in c.secret))) problems.push('config.monitor.principals: expected an array of principals named in config.secret');
     if (c.store.kind === 'etcd' && !c.store.endpoints?.length) problems.push('config.store: the etcd store needs endpoints');
     if (c.switch?.driver === 'ssh' && (!c.switch.host || !c.switch.username || !c.switch.privateKeyFile)) problems.push('config.switch: the ssh driver needs host, username and privateKeyFile');
     if (c.switch && c.switch.driver !== 'openflowd' && !c.switch.target) problems.push(`config.switch: the ${c.switch.driver} driver needs target`);

@@ -17,7 +17,11 @@ export interface HostRecord {
   registeredAt: number;
   lastSeen: number;
   heartbeats: number;
+  /** The latest measured figures (placement's capacities, platform-model.ts). */
   stats: HostStats;
+  /** When they were measured (ms) and who sent them: newer figures replace older ones, whoever sends them. */
+  statsAt: number;
+  statsFrom: 'register_host' | 'heartbeat' | 'monitord';
 }
 
 export class HostTable {
@@ -56,7 +60,7 @@ export class HostTable {
     const secret = this.o.secretFor(info.host_id);
     if (!secret) return `no secret configured for host ${info.host_id} (config hosts.secrets or hosts.defaultSecret)`;
     const t = this.now();
-    const rec: HostRecord = { id: info.host_id, url: info.url, secret, info, registeredAt: t, lastSeen: t, heartbeats: 0, stats };
+    const rec: HostRecord = { id: info.host_id, url: info.url, secret, info, registeredAt: t, lastSeen: t, heartbeats: 0, stats, statsAt: t, statsFrom: 'register_host' };
     const old = this.hosts.get(info.host_id);
     this.hosts.set(info.host_id, rec);
     this.lastUrl.set(info.host_id, info.url);
@@ -70,7 +74,19 @@ export class HostTable {
     if (!h) return false;
     h.lastSeen = this.now();
     h.heartbeats++;
-    if (stats) h.stats = stats;
+    if (stats) Object.assign(h, { stats, statsAt: h.lastSeen, statsFrom: 'heartbeat' });
+    return true;
+  }
+
+  /**
+   * A host's figures as monitord measured them at `at` (ms; report_stats): kept when no
+   * newer ones are there (a heartbeat may have overtaken the report). Not a sign of life:
+   * only the host's own heartbeat keeps it registered. False for an unknown host.
+   */
+  measured(hostId: string, stats: HostStats, at: number): boolean {
+    const h = this.hosts.get(hostId);
+    if (!h) return false;
+    if (at >= h.statsAt) Object.assign(h, { stats, statsAt: at, statsFrom: 'monitord' });
     return true;
   }
 

@@ -4,13 +4,17 @@
 // services whose PMs are pinned where they are (`initial` + `pinInitial`): running
 // guests are never migrated; only the new allocation's modules are free to move.
 //
-// Capacities: cores = the host's CPU count; memory = what its last stats (from
-// register_host, then each heartbeat) report free, plus the memory of our own PMs they
-// list (they are modelled as pinned demand, so counting them as used too would count
-// them twice).
+// Capacities come from the host's latest measured figures (hostd's host_stats, from
+// register_host, each heartbeat, or monitord's report_stats: whichever is newest):
+//  - memory = what it reports free, plus the memory of our own PMs it lists (they are
+//    modelled as pinned demand, so counting them as used too would count them twice);
+//  - cores = the CPU count less the measured load that our PMs' declared demand does
+//    not already stand for (cpuCapacity below). Without a measurement (no xentop), the
+//    CPU count.
 import type { AllocationRequest } from '../../clickos-build/index.js';
 import { Platform, Problem, evaluate, place, type ServiceSpec } from '../placement/index.js';
 import type { HostRecord } from './hosts.js';
+import type { HostStats } from '../../hostd/api.js';
 
 export interface Demand {
   cpu: number;
@@ -34,14 +38,44 @@ export interface LiveModel {
   serverOf: Map<string, number>;
 }
 
-/** Cores and memory placement may use on a host. `ours`: names of the PMs resourced made there. */
-export function hostCapacity(h: HostRecord, ours: ReadonlySet<string>): { cores: number; memoryMb: number } {
-  let memoryMb = h.stats.freeMemoryMiB;
-  for (const d of h.stats.domains) if (ours.has(d.name)) memoryMb += d.memoryMiB;
-  return { cores: h.stats.nrCpus, memoryMb };
+/** The PMs resourced made: guest name → the cores its type declares (pinned demand in the model). */
+export type OurPms = ReadonlyMap<string, number>;
+
+/**
+ * Cores placement may still hand out on a host, the rule measured load enters by:
+ *
+ *   busy     = cpuPercent × nrCpus / 100        (xentop: every domain, dom0 included)
+ *   standsIn = Σ over our PMs on the host of min(measured, declared)
+ *   cores    = max(0, nrCpus − max(0, busy − standsIn))
+ *
+ * Placement adds our PMs' declared demand back as pinned load, so the part of the
+ * measurement that demand stands for is taken out once: up to its declared cores, a PM's
+ * own use is covered by its reservation; what it uses beyond that, dom0's work
+ * (netback, the switch) and foreign guests reduce what is left. A PM using less than it
+ * declared frees nothing (its reservation stands). A host without a measurement
+ * (cpuPercent nil: no xentop) keeps its CPU count.
+ */
+export function cpuCapacity(stats: HostStats, ours: OurPms): { cores: number; busy: number | null; standsIn: number } {
+  if (stats.cpuPercent == null) return { cores: stats.nrCpus, busy: null, standsIn: 0 };
+  const busy = (stats.cpuPercent * stats.nrCpus) / 100;
+  let standsIn = 0;
+  for (const d of stats.domains) {
+    const declared = ours.get(d.name);
+    // xentop's per-domain CPU% is of one CPU; a PM without its own figure is taken at its declared demand.
+    if (declared !== undefined) standsIn += Math.min(d.cpuPercent == null ? declared : d.cpuPercent / 100, declared);
+  }
+  const cores = Math.max(0, stats.nrCpus - Math.max(0, busy - standsIn));
+  return { cores: Math.round(cores * 100) / 100, busy: Math.round(busy * 100) / 100, standsIn: Math.round(standsIn * 100) / 100 };
 }
 
-export function buildModel(hosts: readonly HostRecord[], ours: ReadonlySet<string>, o: ModelOptions): LiveModel {
+/** Cores and memory placement may use on a host. `ours`: the PMs resourced made (anywhere). */
+export function hostCapacity(h: HostRecord, ours: OurPms): { cores: number; memoryMb: number } {
+  let memoryMb = h.stats.freeMemoryMiB;
+  for (const d of h.stats.domains) if (ours.has(d.name)) memoryMb += d.memoryMiB;
+  return { cores: cpuCapacity(h.stats, ours).cores, memoryMb };
+}
+
+export function buildModel(hosts: readonly HostRecord[], ours: OurPms, o: ModelOptions): LiveModel {
   const pf = new Platform();
   const tor = pf.addTor('tor0');
   const uplink = pf.addIo('uplink', tor, { bandwidth: o.uplinkMbps, delay: o.linkDelay });

@@ -13,11 +13,12 @@ import { MAX_VLAN_ID } from '../openflowd/flows.js';
 const FIRST_UPLINK_VLAN = 2;
 import type { ResourcedConfig } from './config.js';
 import { HostdClient } from './hostd-client.js';
-import { HostTable } from './hosts.js';
+import { HostTable, type HostRecord } from './hosts.js';
 import type { ResourcedApi, ResourcedError } from './api.js';
 import { deletePms, describeLeft, installPms, rollBack } from './installer.js';
-import { buildModel, planAllocation, type Demand } from './platform-model.js';
+import { buildModel, cpuCapacity, planAllocation, type Demand } from './platform-model.js';
 import { PmTypes, type DeployRequest } from './pm-types.js';
+import { Measurements } from './measured.js';
 import type { Steering } from '../openflowd/steering.js';
 import { MemoryStore, SOLE_LEADER, type ControllerStore, type Leadership } from '../store/index.js';
 import { planReconcile, type Observed, type ReconcileAction, type ReconcileOutcome } from './reconcile.js';
@@ -34,6 +35,8 @@ export class Resourced {
   readonly hosts: HostTable;
   readonly types: PmTypes;
   readonly allocations: AllocationStore;
+  /** What monitord reported (measured.ts): PM traffic, switch counters; host figures go to `hosts`. */
+  readonly measured = new Measurements();
   /** Allocations an install or delete of this process is working on: reconciliation leaves them alone. */
   private readonly busy = new Set<number>();
   /** Which instance acts (controller/store/leadership.ts): always this one unless lead() says otherwise. */
@@ -139,6 +142,7 @@ export class Resourced {
 
   listHosts(): Reply<Result<'list_hosts'>> {
     const now = Date.now();
+    const ours = this.ourPms();
     return ok(
       this.hosts.live().map((h) => ({
         host_id: h.id,
@@ -150,8 +154,16 @@ export class Resourced {
         heartbeats: h.heartbeats,
         last_seen_ms_ago: now - h.lastSeen,
         pms: this.allocations.list().flatMap((a) => a.pms.filter((p) => p.host === h.id).map((p) => p.name)),
+        ...measuredFields(h, ours),
       })),
     );
+  }
+
+  /** report_stats: monitord's snapshot (measured.ts); only config monitor.principals may send one. */
+  reportStats(a: Arg<'report_stats'>, who = 'local'): Reply<Result<'report_stats'>> {
+    if (who !== 'local' && !this.config.monitor.principals.includes(who)) return failure('forbidden', `report_stats: principal ${who} is not allowed (config monitor.principals)`);
+    const r = this.measured.apply(a, this.hosts);
+    return typeof r === 'string' ? failure('refused', `report_stats: ${r}`) : ok(r);
   }
 
   async deployPm(r: DeployRequest): Promise<Reply<null>> {
@@ -180,7 +192,11 @@ export class Resourced {
         request: a.request,
         createdAt: a.createdAt,
         planned: Object.fromEntries(a.planned),
-        pms: a.pms.map((p) => ({ module: p.module, type: p.type, host: p.host, domid: p.domid, name: p.name, status: p.status })),
+        pms: a.pms.map((p) => {
+          const traffic = this.measured.pm(p.host, p.name);
+          return { module: p.module, type: p.type, host: p.host, domid: p.domid, name: p.name, status: p.status, ...(traffic ? { traffic } : {}) };
+        }),
+        ...(this.measured.allocation(a.id) ? { switch: this.measured.allocation(a.id)! } : {}),
       })),
     });
   }
@@ -233,7 +249,7 @@ export class Resourced {
     await this.allocations.save(a);
     this.log(`audit: allocation ${a.id} degraded: ${a.degraded}`);
     const kept = a.pms.filter((p) => !gone.includes(p));
-    const model = buildModel(this.hosts.live(), this.ourPmNames(), { ...this.config.platform, bandwidthMbps: this.config.pm.bandwidthMbps });
+    const model = buildModel(this.hosts.live(), this.ourPms(), { ...this.config.platform, bandwidthMbps: this.config.pm.bandwidthMbps });
     const others = this.allocations.list().filter((x) => x.id !== a.id).map((x) => ({ name: `alloc-${x.id}`, request: x.parsed, hosts: x.state === 'installing' ? x.planned : new Map(x.pms.map((p) => [p.module, p.host])) }));
     const plan = planAllocation(model, others, a.parsed, this.demand, { bandwidthMbps: this.config.pm.bandwidthMbps, ...this.config.placement }, new Map(kept.map((p) => [p.module, p.host])));
     if (!plan.ok) {
@@ -274,8 +290,9 @@ export class Resourced {
     this.log(`audit: allocation ${a.id} healthy again: ${rv.message.replace(/^allocation \d+ installed: /, 'now ')}`);
   }
 
-  private ourPmNames(): Set<string> {
-    return new Set(this.allocations.list().flatMap((a) => a.pms.map((p) => p.name)));
+  /** Our PMs' guest names, each with its type's declared cores (platform-model.ts OurPms). */
+  private ourPms(): Map<string, number> {
+    return new Map(this.allocations.list().flatMap((a) => a.pms.map((p) => [p.name, this.demand(p.type).cpu] as const)));
   }
 
   private demand = (type: string): Demand => {
@@ -314,9 +331,7 @@ export class Resourced {
     const req = this.parse(text);
     if ('code' in req) return req;
     const reserved = await this.exclusive(async () => {
-      const model = buildModel(this.hosts.live(), this.ourPmNames(), { ...this.config.platform, bandwidthMbps: this.config.pm.bandwidthMbps });
-      const existing = this.allocations.list().map((a) => ({ name: `alloc-${a.id}`, request: a.parsed, hosts: a.state === 'installing' ? a.planned : new Map(a.pms.map((p) => [p.module, p.host])) }));
-      const plan = planAllocation(model, existing, req, this.demand, { bandwidthMbps: this.config.pm.bandwidthMbps, ...this.config.placement });
+      const plan = this.planNew(req);
       if (!plan.ok) return failure('refused', `install_allocation refused, nothing installed: ${plan.reason}`);
       const a = await this.allocations.reserve(text, req, plan.hosts);
       this.busy.add(a.id);
@@ -346,6 +361,23 @@ export class Resourced {
     } finally {
       this.busy.delete(alloc.id);
     }
+  }
+
+  /** Where a new request's modules would go on the live hosts, around the allocations there (pinned). */
+  private planNew(req: AllocationRequest): ReturnType<typeof planAllocation> {
+    const model = buildModel(this.hosts.live(), this.ourPms(), { ...this.config.platform, bandwidthMbps: this.config.pm.bandwidthMbps });
+    const existing = this.allocations.list().map((a) => ({ name: `alloc-${a.id}`, request: a.parsed, hosts: a.state === 'installing' ? a.planned : new Map(a.pms.map((p) => [p.module, p.host])) }));
+    return planAllocation(model, existing, req, this.demand, { bandwidthMbps: this.config.pm.bandwidthMbps, ...this.config.placement });
+  }
+
+  /** plan_allocation: install_allocation's placement step alone; nothing is reserved or installed. */
+  async planOnly(text: string): Promise<Reply<Result<'plan_allocation'>>> {
+    const req = this.parse(text);
+    if ('code' in req) return req;
+    return this.exclusive(async () => {
+      const plan = this.planNew(req);
+      return plan.ok ? ok(Object.fromEntries(plan.hosts)) : failure('refused', `plan_allocation: ${plan.reason}`);
+    });
   }
 
   async deleteAllocation(id: number): Promise<Reply<null>> {
@@ -534,4 +566,10 @@ export class Resourced {
     this.placing = run.catch(() => {});
     return run;
   }
+}
+
+/** list_hosts' measured figures of a host (platform-model.ts cpuCapacity is the rule). */
+function measuredFields(h: HostRecord, ours: ReadonlyMap<string, number>) {
+  const cpu = cpuCapacity(h.stats, ours);
+  return { cpu_percent: h.stats.cpuPercent ?? null, busy_cores: cpu.busy, usable_cores: cpu.cores, measured_at: new Date(h.statsAt).toISOString(), measured_by: h.statsFrom };
 }

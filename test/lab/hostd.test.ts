@@ -1,7 +1,7 @@
 // hostd in dom0 on real Xen: started as its own process (as systemd would), called
 // by Python's xmlrpc.client (python3 in dom0) for every method: create_pm as a
 // polled task (through the warm pool), list_pms, handlers, host_stats, router
-// stop/start, a config the guest rejects (code 1, no domain left), a restart that
+// stop/start, pm_stats and replace_config (the processing module daemon role), a config the guest rejects (code 1, no domain left), a restart that
 // finds its PM again, a SIGKILL mid-create that leaves no orphan after the
 // restart, delete_pm. Teardown destroys every domain with the test's prefix.
 //   node dist/test/lab/hostd.test.js        (root, in dom0)
@@ -207,6 +207,42 @@ t.test('hostd in dom0', async (t) => {
     t.equal(running.reply!.code, 1, 'a Running router is not removed without force');
     t.match(running.reply!.message, /stop it first, or force/);
     t.same((await call('list_pms')).reply!.value[0].routers.map((r: { rid: number }) => r.rid), [0]);
+  });
+
+  t.test('pm_stats: vif counters in the guest view and the Click counter c (processing module daemon)', async (t) => {
+    const r = await call('pm_stats', { pm: name });
+    t.equal(r.reply!.code, 0, r.reply!.message);
+    const [st] = r.reply!.value as Array<{ domid: number; name: string; vifs: Array<{ vif: number; device: string; inPackets: number }>; click: Array<{ rid: number; element: string; class: string; count: number | null }> }>;
+    t.same([st!.domid, st!.name], [domid, name]);
+    t.same(st!.vifs.map((v) => [v.vif, v.device]), [[0, `vif${domid}.0`]], 'its one vif, as dom0 names it');
+    const c = st!.click.find((x) => x.element === 'c');
+    t.same(c && [c.rid, c.class, typeof c.count], [0, 'Counter', 'number'], `Counter c read through its handler (${JSON.stringify(c)})`);
+    const direct = Number((await call('read_handler', { pm: domid, rid: 0, element: 'c', handler: 'count' })).reply!.value);
+    t.ok(direct >= c!.count!, 'read_handler agrees (the count never goes down)');
+    const all = await call('pm_stats');
+    t.same(all.reply!.value.map((p: { name: string }) => p.name), [name], 'without pm: every PM of this hostd');
+    t.equal((await call('pm_stats', { pm: `${PREFIX}-nobody` })).reply!.value.error, 'pm_not_found');
+  });
+
+  t.test('replace_config: the new router runs, the old is gone; a bad one rolls back', async (t) => {
+    const routers = async () => (await call('list_pms')).reply!.value[0].routers.map((r: { rid: number; status: string; configName: string }) => [r.rid, r.status, r.configName]);
+    const refused = await call('replace_config', { pm: domid, config: NOT_CLICK });
+    t.equal(refused.reply!.value.error, 'refused', 'the checker refuses it first');
+    t.same(await routers(), [[0, 'Running', 'fw']], 'nothing changed');
+    const rep = await call('replace_config', { pm: name, config: CONFIG, configName: 'fw2' });
+    t.equal(rep.reply!.code, 0, rep.reply!.message);
+    t.same([rep.reply!.value.rid, rep.reply!.value.replaced], [1, [0]]);
+    t.same(await routers(), [[1, 'Running', 'fw2']], 'only the new router, Running');
+    t.equal((await call('read_handler', { pm: domid, rid: 1, element: 'src', handler: 'class' })).reply!.value, 'FromDevice', 'and it answers');
+    const bad = await call('replace_config', { pm: domid, config: BAD_CONFIG, configName: 'bad' });
+    t.equal(bad.reply!.code, 1, 'ClickOS cannot initialise it');
+    t.match(bad.reply!.message, /did not start.*run again/s);
+    t.same(await routers(), [[1, 'Running', 'fw2']], 'the old router runs again, the new one is removed');
+    t.equal((await call('read_handler', { pm: domid, rid: 1, element: 'src', handler: 'class' })).reply!.value, 'FromDevice', 'and answers');
+    // Back to rid 0 named fw, as the restart test below expects.
+    const back = await call('replace_config', { pm: domid, config: CONFIG, configName: 'fw' });
+    t.same(back.reply!.value, { rid: 0, replaced: [1], confirmed: back.reply!.value.confirmed });
+    t.same(await routers(), [[0, 'Running', 'fw']]);
   });
 
   t.test('a config the guest rejects: code 1, no domain left', async (t) => {

@@ -1,7 +1,8 @@
 // A STAND-IN for hostd in resourced's unit tests: a real daemon process (createDaemon,
 // XML-RPC, tasks polled with task.status, the real registration/heartbeat code of
 // hostd/controller.ts) whose create_pm/delete_pm/list_pms/host_stats keep an in-memory
-// record instead of booting guests — real hostd needs Xen. test/lab/controller.test.ts
+// record instead of booting guests — real hostd needs Xen. Its CPU load is what the
+// test sets (options.cpuPercent, the standin_set_load command), not a measurement. test/lab/controller.test.ts
 // runs resourced against the real hostd in dom0.
 //   node dist/test/support/resourced-standin.js '<json options>'
 // Prints "listening on <url>" on stderr once it serves.
@@ -25,6 +26,11 @@ export interface StandinOptions {
   /** The Nth create_pm (1-based) fails as a guest that rejects its config would; 0 = never. */
   failCreateAt: number;
   createDelayMs: number;
+  /**
+   * STAND-IN load: the host CPU% its host_stats report (as xentop's sum would), null
+   * for none (no xentop); the standin_set_load command changes it while it runs.
+   */
+  cpuPercent?: number | null;
 }
 
 interface Pm {
@@ -46,6 +52,7 @@ const services = {
   nextDomid: 1,
   failCreateAt: o.failCreateAt,
   createDelayMs: o.createDelayMs,
+  cpuPercent: o.cpuPercent ?? null,
   stats(): HostStats {
     const used = [...this.pms.values()].reduce((a, p) => a + p.memory, 0);
     return {
@@ -54,7 +61,7 @@ const services = {
       nrCpus: o.nrCpus,
       totalMemoryMiB: o.totalMemoryMiB,
       freeMemoryMiB: o.totalMemoryMiB - o.reserveMiB - used,
-      cpuPercent: null,
+      cpuPercent: this.cpuPercent,
       dom0LoadAvg: [0, 0, 0],
       pms: this.pms.size,
       pool: null,

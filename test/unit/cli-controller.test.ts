@@ -64,8 +64,8 @@ t.test('clickos allocations, hosts, allocation-install, allocation-delete, recon
   const hosts = await clickos(['hosts']);
   t.equal(hosts.exitCode, 0, hosts.stderr);
   const hl = hosts.stdout.split('\n');
-  t.match(hl[0], /^Host\s+URL\s+Cores\s+Free\/Total MiB\s+Last seen\s+PMs$/);
-  t.match(hl[1], new RegExp(`^mh-a\\s+${standinUrl.replace(/[./]/g, '\\$&')}\\s+4\\s+640/1024\\s+\\d+\\.\\d s ago\\s+rd-1-1-c1, rd-1-2-c2$`));
+  t.match(hl[0], /^Host\s+URL\s+Cores\s+CPU\s+Usable\s+Free\/Total MiB\s+Last seen\s+PMs$/);
+  t.match(hl[1], new RegExp(`^mh-a\\s+${standinUrl.replace(/[./]/g, '\\$&')}\\s+4\\s+-\\s+4\\s+640/1024\\s+\\d+\\.\\d s ago\\s+rd-1-1-c1, rd-1-2-c2$`));
   t.equal(hl.length, 2);
   const hostsJson = await clickos(['--json', 'hosts']);
   t.equal(hostsJson.exitCode, 0, hostsJson.stderr);

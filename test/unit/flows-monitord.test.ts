@@ -48,7 +48,7 @@ t.test('get_stats: host_stats of every hostd plus switch flow and port counters'
   const rv = (await new XmlRpcClient({ url, secret: SECRET }).call('get_stats')) as unknown as { code: number; value: StatsSnapshot };
   t.equal(rv.code, 0);
   const s = rv.value;
-  t.same(s.hosts[0], { name: 'host-a', url: hostUrl, ok: true, stats: STATS });
+  t.same(s.hosts[0], { name: 'host-a', hostId: 'host-a', url: hostUrl, ok: true, stats: STATS, pmsError: 'fault -32601: no method pm_stats' }, 'a hostd without pm_stats: its host figures all the same');
   t.equal(s.hosts[1].ok, false);
   t.match(s.hosts[1].error, /ECONNREFUSED|connect/);
   t.ok(s.switch.ok);

@@ -11,6 +11,8 @@ import { pmMac, pmName } from '../../controller/resourced/installer.js';
 const OPTS = { hostLinkMbps: 1000, internalMbps: 10_000, uplinkMbps: 10_000, linkDelay: 1, internalDelay: 1, bandwidthMbps: 100 };
 const PLACE = { bandwidthMbps: 100, timeLimitMs: 200, seed: 1 };
 const demand = () => ({ cpu: 0.5, memoryMiB: 100 });
+/** Our PMs by guest name, each declaring demand()'s cores. */
+const ours = (names: string[]) => new Map(names.map((n) => [n, demand().cpu]));
 
 /** hostd's host_stats figures (hostd/api.ts hostStats): what register_host and heartbeat carry. */
 function stats(cores: number, freeMiB: number, domains: Array<{ name: string; memoryMiB: number }> = []): HostStats {
@@ -38,6 +40,8 @@ function host(id: string, cores: number, freeMiB: number, domains: Array<{ name:
     lastSeen: 0,
     heartbeats: 1,
     stats: stats(cores, freeMiB, domains),
+    statsAt: 0,
+    statsFrom: 'heartbeat',
   };
 }
 
@@ -49,18 +53,18 @@ const parse = (text: string) => parseAllocation(text, 'allocation', { knownModul
 
 t.test('capacity: cores and free memory from the heartbeat, our PMs added back', async (t) => {
   const h = host('a', 4, 1000, [{ name: 'rd-1-1-m1', memoryMiB: 100 }, { name: 'foreign', memoryMiB: 300 }]);
-  t.same(hostCapacity(h, new Set(['rd-1-1-m1'])), { cores: 4, memoryMb: 1100 }, 'a foreign guest stays counted as used');
+  t.same(hostCapacity(h, ours(['rd-1-1-m1'])), { cores: 4, memoryMb: 1100 }, 'a foreign guest stays counted as used');
 });
 
 t.test('a chain goes on one host when the delay bound asks it', async (t) => {
-  const m = buildModel([host('a', 4, 2000), host('b', 4, 2000)], new Set(), OPTS);
+  const m = buildModel([host('a', 4, 2000), host('b', 4, 2000)], ours([]), OPTS);
   const r = planAllocation(m, [], parse(chain(2, 'DELAY=5\n')), demand, PLACE);
   t.ok(r.ok);
   if (r.ok) t.equal(new Set(r.hosts.values()).size, 1, `both modules on one host: ${[...r.hosts]}`);
 });
 
 t.test('memory decides: a host with room for one PM takes at most one', async (t) => {
-  const m = buildModel([host('small', 8, 150), host('big', 8, 250)], new Set(), OPTS);
+  const m = buildModel([host('small', 8, 150), host('big', 8, 250)], ours([]), OPTS);
   const r = planAllocation(m, [], parse(chain(3)), demand, PLACE);
   t.ok(r.ok, r.ok ? '' : r.reason);
   if (r.ok) {
@@ -73,7 +77,7 @@ t.test('memory decides: a host with room for one PM takes at most one', async (t
 t.test('running allocations are pinned; the new one fits around them', async (t) => {
   // a: two PMs already on host a, which then has room for nothing else.
   const a = parse(chain(2));
-  const m = buildModel([host('a', 1, 0, [{ name: 'rd-1-1-m1', memoryMiB: 100 }, { name: 'rd-1-2-m2', memoryMiB: 100 }]), host('b', 4, 1000)], new Set(['rd-1-1-m1', 'rd-1-2-m2']), OPTS);
+  const m = buildModel([host('a', 1, 0, [{ name: 'rd-1-1-m1', memoryMiB: 100 }, { name: 'rd-1-2-m2', memoryMiB: 100 }]), host('b', 4, 1000)], ours(['rd-1-1-m1', 'rd-1-2-m2']), OPTS);
   const existing = [{ name: 'alloc-1', request: a, hosts: new Map([['m1', 'a'], ['m2', 'a']]) }];
   const r = planAllocation(m, existing, parse(chain(2)), demand, PLACE);
   t.ok(r.ok, r.ok ? '' : r.reason);
@@ -81,18 +85,18 @@ t.test('running allocations are pinned; the new one fits around them', async (t)
 });
 
 t.test('refused when nothing fits, and when no host is registered', async (t) => {
-  const m = buildModel([host('a', 4, 150)], new Set(), OPTS);
+  const m = buildModel([host('a', 4, 150)], ours([]), OPTS);
   const r = planAllocation(m, [], parse(chain(2)), demand, PLACE);
   t.notOk(r.ok);
   if (!r.ok) t.match(r.reason, /no placement on 1 host\(s\).*memory 50 MiB/);
-  const none = planAllocation(buildModel([], new Set(), OPTS), [], parse(chain(1)), demand, PLACE);
+  const none = planAllocation(buildModel([], ours([]), OPTS), [], parse(chain(1)), demand, PLACE);
   t.notOk(none.ok);
   if (!none.ok) t.match(none.reason, /no module host is registered/);
 });
 
 t.test('violations the running PMs already cause do not block a new allocation that adds none', async (t) => {
   // Host a shrank under its PM (free memory now 0 and the PM's 100 MiB over), b has room.
-  const m = buildModel([host('a', 4, -200, [{ name: 'rd-1-1-m1', memoryMiB: 100 }]), host('b', 4, 1000)], new Set(['rd-1-1-m1']), OPTS);
+  const m = buildModel([host('a', 4, -200, [{ name: 'rd-1-1-m1', memoryMiB: 100 }]), host('b', 4, 1000)], ours(['rd-1-1-m1']), OPTS);
   const existing = [{ name: 'alloc-1', request: parse(chain(1)), hosts: new Map([['m1', 'a']]) }];
   const r = planAllocation(m, existing, parse(chain(1)), demand, PLACE);
   t.ok(r.ok, r.ok ? '' : r.reason);
@@ -100,7 +104,7 @@ t.test('violations the running PMs already cause do not block a new allocation t
 });
 
 t.test('modules of existing allocations on hosts that are gone are left out of the model', async (t) => {
-  const m = buildModel([host('b', 4, 1000)], new Set(), OPTS);
+  const m = buildModel([host('b', 4, 1000)], ours([]), OPTS);
   const existing = [{ name: 'alloc-1', request: parse(chain(2)), hosts: new Map([['m1', 'gone'], ['m2', 'b']]) }];
   const r = planAllocation(m, existing, parse(chain(1)), demand, PLACE);
   t.ok(r.ok, r.ok ? '' : r.reason);
@@ -111,7 +115,7 @@ t.test('modules of existing allocations on hosts that are gone are left out of t
 
 t.test('a two-way chain: the return connections fold into the links they mirror, and it places', async (t) => {
   const two = parse('BASESYS=xen.clickos\nfwd :: FromNet("ip")\nrev :: FromNet("ip")\ntosink :: ToNet("s")\ntonet :: ToNet("n")\nfwd -> [0]a :: Fw() [1] -> [0]b :: Fw() [1] -> tosink\nrev -> [1]b[0] -> [1]a[0] -> tonet\n');
-  const m = buildModel([host('b', 4, 1000)], new Set(), OPTS);
+  const m = buildModel([host('b', 4, 1000)], ours([]), OPTS);
   const spec = serviceSpec('x', two, () => ({ cpu: 0.25, memoryMiB: 64 }), m.uplink, 100);
   t.same(spec.edges, [['fwd', 'a', 100], ['a', 'b', 200], ['b', 'tosink', 100], ['rev', 'b', 100], ['a', 'tonet', 100]], 'b → a counted on a → b: no cycle');
   const r = planAllocation(m, [], two, () => ({ cpu: 0.25, memoryMiB: 64 }), PLACE);
