@@ -6,8 +6,9 @@
 // with each heartbeat; resourced's placement (platform-model.ts cpuCapacity) then puts
 // the next module on the other host. The test first shows that, idle, the same request
 // is planned on the busy-to-be host (plan_allocation), so it fails if measured load is
-// ignored. With `monitor`, a real Monitor also polls both hostds (host_stats, pm_stats)
-// and pushes to resourced: the busy host's PM shows its vif counters in get_pm_info.
+// ignored. With `monitor`, monitord runs as its own process, polls both hostds
+// (host_stats, pm_stats) and pushes to resourced: the busy host's PM shows its vif
+// counters in get_pm_info.
 //
 // In two-host.test.ts, once "a datagram through both hosts and its echo" passed (before
 // lab host "a" is powered off):
@@ -19,8 +20,13 @@
 // `secret.monitor` and `monitor: {principals: ['monitor']}` (only needed with `monitor`).
 import type { Test } from 'tap';
 import { execa } from 'execa';
-import type { XmlRpcClient } from '../../daemon/index.js';
-import { Monitor } from '../../controller/monitord/index.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { XmlRpcClient, callApi } from '../../daemon/index.js';
+import { monitordApi } from '../../controller/monitord/api.js';
+import { projectRoot } from '../../lab/paths.js';
+import { DaemonProcess } from '../support/daemon-process.js';
 import { call } from '../lab/helpers.js';
 import { waitFor } from '../support/wait.js';
 
@@ -70,13 +76,17 @@ export async function measuredLoad(t: Test, c: MeasuredLoadContext): Promise<voi
     if (r.code !== 0) throw new Error(`plan_allocation: ${r.message}`);
     return r.value as Record<string, string>;
   };
-  let monitor: Monitor | undefined;
+  let monitor: XmlRpcClient | undefined;
+  const monitord = new DaemonProcess('monitord', join(projectRoot, 'dist', 'controller', 'monitord', 'main.js'));
+  const dir = await mkdtemp(join(tmpdir(), 'measured-load-'));
   let flood: ReturnType<typeof execa> | undefined;
   let allocation: number | undefined;
   t.teardown(async () => {
     flood?.kill('SIGKILL');
     await flood?.catch(() => {});
-    await monitor?.stop();
+    monitor?.close();
+    await monitord.stop('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
     if (allocation !== undefined) await call(c.user, 'delete_allocation', allocation).catch(() => {});
   });
 
@@ -91,14 +101,19 @@ export async function measuredLoad(t: Test, c: MeasuredLoadContext): Promise<voi
 
   if (c.monitor) {
     const m = c.monitor;
-    // monitord's core, in this process: it polls and pushes; its XML-RPC face is not needed here.
-    monitor = new Monitor({
+    // monitord as its own process: it polls both hostds and pushes to resourced (report_stats).
+    const secret = 'monitord-get-stats-0123456789';
+    const config = join(dir, 'monitord.json');
+    await writeFile(config, JSON.stringify({
+      listen: { host: '127.0.0.1', port: 0 },
+      secret: { user: secret },
+      folders: { patches: join(dir, 'patches') },
       hosts: m.hosts.map((h) => ({ url: h.url, secret: m.hostdSecret, name: h.id, hostId: h.id })),
       resourced: { url: m.resourcedUrl, secret: m.secret },
       intervalMs: 2000,
       timeoutMs: 10_000,
-    });
-    monitor.start();
+    }));
+    monitor = new XmlRpcClient({ url: await monitord.start(config), secret, timeoutMs: 30_000 });
   }
 
   // Load: the flood through the chain's guests. The busy host has one CPU for its dom0 and its guest.
@@ -123,7 +138,10 @@ export async function measuredLoad(t: Test, c: MeasuredLoadContext): Promise<voi
 
   if (c.monitor) {
     // pm_stats through monitord: the busy host's chain PM shows the flood in its vif counters.
-    const reported = await waitFor('a monitord poll pushed', async () => monitor!.latest?.reported, 20_000, 500);
+    const reported = await waitFor('a monitord poll pushed', async () => {
+      const rv = await callApi(monitor!, monitordApi, 'get_stats');
+      return rv.code === 0 ? rv.value.reported : undefined;
+    }, 20_000, 500);
     t.ok(reported.ok, `monitord pushes to resourced (${JSON.stringify(reported)})`);
     const seen = await waitFor('monitord\'s report of the busy host\'s PM traffic', async () => {
       const pm = (await info()).flatMap((a) => a.pms).find((p) => p.host === c.busy && p.traffic);
