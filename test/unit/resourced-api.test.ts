@@ -170,5 +170,5 @@ t.test('main.js: a bad config exits 2 listing the problems; a good one serves un
   const good = await run({ secret: 'a-good-secret-0123456789', listen: { port: 0 }, folders: { patches: join(dir, 'patches') }, store: { path: db } }, true);
   t.equal(good.code, 0, good.stderr);
   t.match(good.stderr, `resourced: store sqlite:${db}: 0 type(s), 0 host(s), 0 allocation(s)`, 'the default store is SQLite, at store.path');
-  t.match(good.stderr, /resourced: listening on http:\/\/127\.0\.0\.1:\d+\/RPC2 \(8 methods\)/);
+  t.match(good.stderr, /resourced: listening on http:\/\/127\.0\.0\.1:\d+\/RPC2 \(12 methods\)/);
 });
