@@ -269,3 +269,48 @@ t.test('install_allocation and delete_allocation are compound tasks of these ste
   t.same([d.code, d.message], [0, 'allocation 1 deleted (2 PM(s))']);
   t.equal(reply(await py(url, 'delete_allocation', 1, 'task')).value.error, 'no_allocation');
 });
+
+t.test('a low-level PM whose host is lost is placed again and its connections steered to it (in-process steering, hosts behind uplinks)', async (t) => {
+  const ovs = await startOvs('rlf');
+  t.teardown(() => ovs.stop());
+  const port: Record<string, number> = {};
+  for (const [name, where] of [['llnet', 'net'], ['llsink', 'sink'], ['llupa', 'a'], ['llupb', 'b']] as const) port[name] = await ovs.addVethPort(name, 'eth0', `${ovs.swNs}-${where}`);
+  const { url, rd, logs } = await startResourced(t, {
+    bridge: 'xenovs0',
+    switch: { driver: 'ofctl', target: ovs.target, uplinks: { 'mh-a': 'llupa', 'mh-b': 'llupb' } },
+    hosts: { principals: ['hosts'], defaultSecret: STANDIN_SECRET, heartbeatTimeoutMs: 1500, pollMs: 20, taskTimeoutMs: 20_000 },
+  });
+  const [ha] = await startStandins(t, url, [
+    { hostId: 'mh-a', totalMemoryMiB: 1024 },
+    { hostId: 'mh-b', totalMemoryMiB: 1024 },
+  ]);
+  await waitFor('both hosts to heartbeat', () => (rd.hosts.live().filter((h) => h.heartbeats > 0).length === 2 ? true : undefined));
+  t.equal(reply(await py(url, 'deploy_pm', { name: 'Fwd', src: FWD_SRC })).code, 0);
+  const made = (await python(url, [
+    ['create_pm', { type: 'Fwd', name: 'a', vifs: 2, host: 'mh-a' }, 'task'],
+    ['create_pm', { type: 'Fwd', name: 'b', vifs: 2, host: 'mh-b' }, 'task'],
+  ])).map(reply);
+  t.same(made.map((m) => [m.code, m.value?.host]), [[0, 'mh-a'], [0, 'mh-b']], made.map((m) => m.message).join('; '));
+  // In-process steering: the switch's name is config switch.target.
+  const wrong = reply(await py(url, 'create_connections', { switch_name: 'llsw', switch_table_id: 0, alloc: chain('llnet', 'llsink') }, 'task'));
+  t.same([wrong.value?.error, wrong.value?.switch], ['wrong_switch', ovs.target], wrong.message);
+  const conn = reply(await py(url, 'create_connections', { switch_name: ovs.target, switch_table_id: 0, alloc: chain('llnet', 'llsink') }, 'task'));
+  t.equal(conn.code, 0, conn.message);
+  const id = conn.value.id as number;
+  const flows = async () => (await execa('ovs-ofctl', ['-O', 'OpenFlow13', '--no-names', 'dump-flows', ovs.target, `cookie=${id}/-1`])).stdout.split('\n').filter((l) => l.includes('cookie='));
+  t.ok((await flows()).some((f) => f.includes(`output:${port.llupa}`)), "flows reach a through mh-a's uplink");
+
+  await ha!.stop(); // no more heartbeats
+  await waitFor('PM a to run on mh-b', () => (rd.lowPm('a')?.pms[0]?.host === 'mh-b' && !rd.lowPm('a')?.degraded ? true : undefined), 30_000);
+  t.ok(logs.some((l) => /^audit: allocation \d+ healthy again/.test(l)), 'placed again and healthy');
+  const now = await flows();
+  t.equal(now.length, 6, 'the connections keep their six flows, under their cookie');
+  t.notOk(now.some((f) => f.includes(`output:${port.llupa}`) || f.includes(`in_port=${port.llupa}`)), 'none points at the lost host');
+  t.ok(now.some((f) => f.includes(`output:${port.llupb}`)), "they reach a through mh-b's uplink now");
+  const dc = reply(await py(url, 'delete_connections', { switch_name: ovs.target, switch_table_id: 0, alloc: chain('llnet', 'llsink') }, 'task'));
+  t.equal(dc.code, 0, dc.message);
+  t.same(await flows(), [], 'deleted: no flow left');
+  const dp = (await python(url, [['delete_pm', { name: 'a' }, 'task'], ['delete_pm', { name: 'b' }, 'task']])).map(reply);
+  t.same(dp.map((r) => r.code), [0, 0], dp.map((r) => r.message).join('; '));
+  t.same(rd.allocations.list(), [], 'no record left');
+});
