@@ -319,15 +319,14 @@ export class Resourced {
   }
 
   /**
-   * Place step: parses, places against the live hosts and reserves the record, all under
-   * the placement lock (a concurrent request sees the reservation as load). `low` makes
-   * it a create_pm record; `pinned` fixes modules to hosts.
+   * install_allocation's place step: places against the live hosts and reserves the
+   * record, under the placement lock (a concurrent request sees the reservation as load).
    */
-  private async placeAndReserve(text: string, req: AllocationRequest, low: Parameters<AllocationStore['reserve']>[3] = {}, pinned?: ReadonlyMap<string, string>, what = 'install_allocation'): Promise<AllocationRecord | Failure> {
+  private async placeAndReserve(text: string, req: AllocationRequest): Promise<AllocationRecord | Failure> {
     return this.exclusive(async () => {
-      const plan = planAllocation(this.liveModel(), this.placed(), req, this.demand, { bandwidthMbps: this.config.pm.bandwidthMbps, ...this.config.placement }, pinned);
-      if (!plan.ok) return failure('refused', `${what} refused, nothing installed: ${plan.reason}`);
-      const a = await this.allocations.reserve(text, req, plan.hosts, low);
+      const plan = planAllocation(this.liveModel(), this.placed(), req, this.demand, { bandwidthMbps: this.config.pm.bandwidthMbps, ...this.config.placement });
+      if (!plan.ok) return failure('refused', `install_allocation refused, nothing installed: ${plan.reason}`);
+      const a = await this.allocations.reserve(text, req, plan.hosts);
       this.busy.add(a.id);
       return a;
     });
@@ -427,20 +426,6 @@ export class Resourced {
     return { parts, settle };
   }
 
-  /** install_allocation run here, not as a task (the compound's parts in order, then settle): for callers in-process. */
-  async installAllocation(text: string): Promise<Reply<number>> {
-    const plan = this.installPlan(text);
-    let rv: { code: number; message: string } = ok(null);
-    for (const p of plan.parts as StepPart[]) {
-      const r = await p.run();
-      if (r.code !== 0) {
-        rv = r;
-        break;
-      }
-    }
-    return (await plan.settle!(rv as Reply<null>)) as Reply<number>;
-  }
-
   // ---- The low-level API (D3.2 §2.1.2; README "Low-level API") ----
 
   /** The record of the low-level PM named `name`. */
@@ -515,12 +500,18 @@ export class Resourced {
   async deletePm(arg: { name: string }): Promise<Reply<null>> {
     const refused = this.notLeader('delete_pm');
     if (refused) return refused;
-    const a = this.lowPm(arg.name);
-    if (!a) return failure('no_pm', `delete_pm: no PM named '${arg.name}' (create_pm makes them)`);
-    const users = this.connectionsUsing(arg.name);
-    if (users.length) return failure('in_use', `delete_pm: PM '${arg.name}' carries the connections of create_connections ${users.map((u) => u.id).join(', ')}: delete_connections first; nothing deleted`, { connections: users.map((u) => u.id) });
-    if (a.state !== 'installed' || this.busy.has(a.id)) return fail(`delete_pm: PM '${arg.name}' is ${a.state}; try again when it is done`);
-    this.busy.add(a.id);
+    // Under the placement lock, as create_connections' check and reservation: no connections slip in between.
+    const checked = await this.exclusive((): AllocationRecord | Failure => {
+      const a = this.lowPm(arg.name);
+      if (!a) return failure('no_pm', `delete_pm: no PM named '${arg.name}' (create_pm makes them)`);
+      const users = this.connectionsUsing(arg.name);
+      if (users.length) return failure('in_use', `delete_pm: PM '${arg.name}' carries the connections of create_connections ${users.map((u) => u.id).join(', ')}: delete_connections first; nothing deleted`, { connections: users.map((u) => u.id) });
+      if (a.state !== 'installed' || this.busy.has(a.id)) return fail(`delete_pm: PM '${arg.name}' is ${a.state}; try again when it is done`);
+      this.busy.add(a.id);
+      return a;
+    });
+    if ('code' in checked) return checked;
+    const a = checked;
     try {
       a.state = 'deleting';
       await this.allocations.save(a);
@@ -541,7 +532,7 @@ export class Resourced {
       if (low.pm!.type !== m.type) return at(`module '${m.name}' is a ${low.pm!.type} PM, not ${m.type}`);
       const need = Math.max(m.inputs, m.outputs);
       if (need > low.pm!.vifs) return at(`module '${m.name}' uses port ${need - 1}, but its PM has ${low.pm!.vifs} vif(s) (create_pm's vifs)`);
-      if (low.state !== 'installed' || low.pms[0]?.domid == null) return at(`PM '${m.name}' is not running (${low.state})`);
+      if (low.state !== 'installed' || this.busy.has(low.id) || low.pms[0]?.domid == null) return at(`PM '${m.name}' is not running (${low.state})`);
     }
     return req;
   }
@@ -556,9 +547,9 @@ export class Resourced {
     const refused = this.notLeader('create_connections');
     if (refused) return refused;
     if (!this.steering) return failure('refused', 'create_connections: resourced steers no switch (config switch); nothing installed');
-    const req = this.connectionsRequest('create_connections', arg.alloc);
-    if ('code' in req) return req;
     const reserved = await this.exclusive(async () => {
+      const req = this.connectionsRequest('create_connections', arg.alloc);
+      if ('code' in req) return req;
       const dup = this.connectionsRecord(req, arg.switch_table_id);
       if (dup) return failure('refused', `create_connections: these connections exist already in table ${arg.switch_table_id} (id ${dup.id}); nothing installed`);
       const hosts = new Map(req.modules.map((m) => [m.name, this.lowPm(m.name)!.pms[0]!.host]));
@@ -647,20 +638,6 @@ export class Resourced {
       return rv.code === 0 ? reply! : (reply ?? fail(rv.message));
     };
     return { parts, settle };
-  }
-
-  /** delete_allocation run here, not as a task (the compound's parts in order, then settle). */
-  async deleteAllocation(id: number): Promise<Reply<null>> {
-    const plan = this.deletePlan(id);
-    let rv: { code: number; message: string } = ok(null);
-    for (const p of plan.parts as StepPart[]) {
-      const r = await p.run();
-      if (r.code !== 0) {
-        rv = r;
-        break;
-      }
-    }
-    return (await plan.settle!(rv as Reply<null>)) as Reply<null>;
   }
 
   /** "allocation 3", "PM 'fw' (record 4)", "connections 5": how messages name a record. */
