@@ -314,3 +314,57 @@ t.test('a low-level PM whose host is lost is placed again and its connections st
   t.same(dp.map((r) => r.code), [0, 0], dp.map((r) => r.message).join('; '));
   t.same(rd.allocations.list(), [], 'no record left');
 });
+
+t.test('resourced killed (SIGKILL) during create_pm: restarted, it rolls the PM back — nothing orphaned', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'resourced-lowlevel-kill-'));
+  const resourced = new DaemonProcess('resourced', join(projectRoot, 'dist', 'controller', 'resourced', 'main.js'));
+  t.teardown(async () => {
+    await resourced.stop('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  });
+  const rdConfig = join(dir, 'resourced.json');
+  await writeFile(
+    rdConfig,
+    JSON.stringify({
+      listen: { host: '127.0.0.1', port: await freePort() },
+      secret: { user: USER_SECRET, hosts: HOSTS_SECRET },
+      folders: { patches: join(dir, 'rd-patches') },
+      hosts: { principals: ['hosts'], defaultSecret: STANDIN_SECRET, heartbeatTimeoutMs: 5000, pollMs: 20, taskTimeoutMs: 20_000 },
+      pm: { memoryMiB: 64 },
+      placement: { timeLimitMs: 300 },
+      store: { kind: 'sqlite', path: join(dir, 'resourced.db') },
+    }),
+  );
+  const url = await resourced.start(rdConfig);
+  // The stand-in takes 2 s per create_pm: resourced dies while hostd is making the guest.
+  const [host] = await startStandins(t, url, [{ hostId: 'mh-k', createDelayMs: 2000 }]);
+  const journal = async (): Promise<string[]> => {
+    const c = new XmlRpcClient({ url: host!.url, secret: STANDIN_SECRET });
+    try {
+      return ((await c.call('journal')) as { value: { calls: Array<{ method: string; name: string }> } }).value.calls.map((x) => `${x.method} ${x.name}`);
+    } finally {
+      c.close();
+    }
+  };
+  await waitFor('the stand-in host to register', async () => ((reply(await py(url, 'list_hosts')).value as unknown[]).length ? true : undefined));
+  t.equal(reply(await py(url, 'deploy_pm', { name: 'Fwd', src: FWD_SRC })).code, 0);
+  t.equal(reply(await py(url, 'create_pm', { type: 'Fwd', name: 'k' })).code, -1, 'create_pm submitted (a task)');
+  await waitFor('hostd (the stand-in) to be making the guest', async () => ((await journal()).includes('create_pm rd-1-1-k') ? true : undefined));
+  t.equal(await resourced.stop('SIGKILL'), null, 'resourced killed while the host creates the PM');
+  await waitFor('the stand-in to finish the guest', async () => {
+    const c = new XmlRpcClient({ url: host!.url, secret: STANDIN_SECRET });
+    try {
+      return ((await c.call('list_pms')) as { value: unknown[] }).value.length === 1 ? true : undefined;
+    } finally {
+      c.close();
+    }
+  });
+  await resourced.start(rdConfig);
+  await waitFor('the interrupted create_pm to be rolled back', async () => ((await journal()).includes('delete_pm rd-1-1-k') && (await python(url, [['get_pm_info', null]]))[0]!.reply!.value.allocations.length === 0 ? true : undefined), 30_000);
+  t.same(await journal(), ['create_pm rd-1-1-k', 'delete_pm rd-1-1-k'], "the guest hostd was making is deleted");
+  t.match(resourced.stderr, /audit: reconcile roll_back_install allocation 1/, 'by reconciliation, with an audit line');
+  const c = new XmlRpcClient({ url: host!.url, secret: STANDIN_SECRET });
+  t.same(((await c.call('list_pms')) as { value: unknown[] }).value, [], 'the host holds no PM');
+  c.close();
+  t.equal(reply(await py(url, 'delete_pm', { name: 'k' }, 'task')).value.error, 'no_pm', 'and no record of it is left');
+});
