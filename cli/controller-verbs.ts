@@ -71,7 +71,9 @@ function table(rows: string[][], right: number[] = []): string[] {
 export function formatAllocations(allocs: Result<'get_pm_info'>['allocations']): string {
   if (allocs.length === 0) return 'no allocations';
   const out: string[] = [];
-  const head = table([['ID', 'State', 'Created', 'Note'], ...allocs.map((a) => [String(a.id), a.state, a.createdAt, a.degraded ? `degraded: ${a.degraded}` : ''])]);
+  // The low-level API's records say so (controller/resourced/README.md "Low-level API").
+  const note = (a: (typeof allocs)[number]): string => [a.kind === 'pm' ? 'create_pm' : a.kind === 'connections' ? 'create_connections' : '', a.degraded ? `degraded: ${a.degraded}` : ''].filter(Boolean).join('; ');
+  const head = table([['ID', 'State', 'Created', 'Note'], ...allocs.map((a) => [String(a.id), a.state, a.createdAt, note(a)])]);
   out.push(head[0]!);
   allocs.forEach((a, i) => {
     out.push(head[i + 1]!);
@@ -108,6 +110,11 @@ function readRequest(file: string): string {
 function allocationId(s: string): number {
   if (!/^[1-9]\d*$/.test(s)) throw new UsageError(`an allocation id is a positive integer, got ${JSON.stringify(s)}`);
   return Number(s);
+}
+
+function connectionsArg([sw, table, file]: string[]): { switch_name: string; switch_table_id: number; alloc: string } {
+  if (!/^\d{1,3}$/.test(table!)) throw new UsageError(`a switch table id is 0 to 254, got ${JSON.stringify(table)}`);
+  return { switch_name: sw!, switch_table_id: Number(table), alloc: readRequest(file!) };
 }
 
 export const controllerVerbs: Record<string, Verb> = {
@@ -150,6 +157,47 @@ export const controllerVerbs: Record<string, Verb> = {
     );
     value(rv);
     ctx.print(rv.message, { id, message: rv.message });
+  },
+
+  /** create_pm (D3.2 §2.1.2): one PM of a deployed type; prints its name. */
+  async 'pm-create'(args, ctx) {
+    const { opts, pos } = parseVerb(args, ctx, { ...CONTROLLER, name: { type: 'string' }, host: { type: 'string' }, vifs: { type: 'string' } });
+    const [type] = want(pos, 1, 'pm-create [--name NAME] [--host HOST] [--vifs N] [--controller URL] [--secret-file FILE] <type>');
+    const vifs = opts.vifs === undefined ? undefined : Number(opts.vifs);
+    if (vifs !== undefined && !Number.isInteger(vifs)) throw new UsageError(`--vifs is a number of vifs, got ${JSON.stringify(opts.vifs)}`);
+    const arg = { type: type!, ...(opts.name === undefined ? {} : { name: opts.name as string }), ...(opts.host === undefined ? {} : { host: opts.host as string }), ...(vifs === undefined ? {} : { vifs }) };
+    const rv = await withController(opts, (c, d, api) => ctx.step('create_pm', async () => d.settleTask(c, api, 'create_pm', await d.callApi(c, api, 'create_pm', arg))));
+    const pm = value(rv);
+    if (!ctx.json) console.error(rv.message);
+    ctx.print(pm.name, pm);
+  },
+
+  /** delete_pm: a PM create_pm made, by name. */
+  async 'pm-delete'(args, ctx) {
+    const { opts, pos } = parseVerb(args, ctx, CONTROLLER);
+    const [name] = want(pos, 1, 'pm-delete [--controller URL] [--secret-file FILE] <name>');
+    const rv = await withController(opts, (c, d, api) => ctx.step('delete_pm', async () => d.settleTask(c, api, 'delete_pm', await d.callApi(c, api, 'delete_pm', { name: name! }))));
+    value(rv);
+    ctx.print(rv.message, { name: name!, message: rv.message });
+  },
+
+  /** create_connections: a request file ('-': stdin) joining create_pm's PMs by name, on a switch's table; prints the cookie. */
+  async 'connections-create'(args, ctx) {
+    const { opts, pos } = parseVerb(args, ctx, CONTROLLER);
+    const arg = connectionsArg(want(pos, 3, 'connections-create [--controller URL] [--secret-file FILE] <switch> <table> <request-file>'));
+    const rv = await withController(opts, (c, d, api) => ctx.step('create_connections', async () => d.settleTask(c, api, 'create_connections', await d.callApi(c, api, 'create_connections', arg))));
+    const v = value(rv);
+    if (!ctx.json) console.error(rv.message);
+    ctx.print(String(v.id), v);
+  },
+
+  /** delete_connections: the flows create_connections installed for the same switch, table and request. */
+  async 'connections-delete'(args, ctx) {
+    const { opts, pos } = parseVerb(args, ctx, CONTROLLER);
+    const arg = connectionsArg(want(pos, 3, 'connections-delete [--controller URL] [--secret-file FILE] <switch> <table> <request-file>'));
+    const rv = await withController(opts, (c, d, api) => ctx.step('delete_connections', async () => d.settleTask(c, api, 'delete_connections', await d.callApi(c, api, 'delete_connections', arg))));
+    value(rv);
+    ctx.print(rv.message, { message: rv.message });
   },
 
   /** reconcile (--dry-run: only list): one line per action, with its outcome. */

@@ -31,6 +31,11 @@ the controller (resourced at --controller URL or $CLICKOS_CONTROLLER; same secre
   hosts                                  module hosts: cores, free/total MiB, last seen, PMs
   allocation-install <request-file>      install an allocation request ('-': stdin); prints its id
   allocation-delete <id>                 delete an allocation and its PMs
+  pm-create [--name N] [--host H] [--vifs N] <type>   create_pm: one PM; prints its name
+  pm-delete <name>                       delete_pm: a PM pm-create made
+  connections-create <switch> <table> <request-file>  create_connections between such PMs (by
+                                         name); prints its cookie
+  connections-delete <switch> <table> <request-file>  delete_connections: exactly those flows
   reconcile [--dry-run]                  records against hosts and switch; one line per action
 <dom> is a domain name or id. --json and -t may also follow the command. An argument that
 starts with '-' goes after '--' (clickos write fw1 c note -- -t). Exit code 0 on success,

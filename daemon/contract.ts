@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { XmlRpcClient } from './xmlrpc/client.js';
 import type { Encodable } from './xmlrpc/values.js';
-import type { CommandDefinition, MethodContext, Priority, TaskDefinition } from './definition.js';
+import type { CommandDefinition, CompoundPlan, MethodContext, Priority, TaskDefinition } from './definition.js';
 import { CODE_NOT_READY, CODE_SUCCESS, fail, failWith, isReturnValue, type Failure, type Success } from './return-value.js';
 import type { Infer, Schema } from './schema.js';
 import { NAME_RE } from './loader.js';
@@ -106,6 +106,29 @@ export function implement<S, M extends MethodSpec>(
 export function implementFor<S, M extends Methods>(api: Api<M, string>) {
   return <K extends keyof M & string>(name: K, run: (arg: ArgOf<M[K]>, ctx: MethodContext<S>) => Reply<ResultOf<M[K]>> | Promise<Reply<ResultOf<M[K]>>>): CommandDefinition<S> & TaskDefinition<S> =>
     implement<S, M[K]>(name, api.methods[name]!, run);
+}
+
+/**
+ * A compound task (D3.2 §3.1.1, docs/platform.md) of an API: `plan` answers its parts
+ * and a settle step for the argument, typed as the schema the daemon checked it against
+ * (definition.ts CompoundPlan). settle's reply is the task's, so it must be the API's result.
+ */
+export function compoundFor<S, M extends Methods>(api: Api<M, string>) {
+  return <K extends keyof M & string>(
+    name: K,
+    plan: (arg: ArgOf<M[K]>, ctx: MethodContext<S>) => CompoundPlan | Promise<CompoundPlan>,
+  ): TaskDefinition<S> => {
+    const spec = api.methods[name]!;
+    if (spec.kind !== 'task') throw new Error(`${api.daemon}: ${name} is a command, not a compound task`);
+    return {
+      help: spec.help,
+      params: spec.params,
+      result: spec.result,
+      ...(spec.readOnly ? { readOnly: true } : {}),
+      ...(spec.priority ? { priority: spec.priority } : {}),
+      parts: (arg, ctx) => plan(arg as ArgOf<M[K]>, ctx),
+    };
+  };
 }
 
 type ArgTuple<M extends MethodSpec> = undefined extends ArgOf<M> ? [arg?: ArgOf<M>] : [arg: ArgOf<M>];

@@ -39,6 +39,28 @@ export interface TaskPart {
   arg?: XmlRpcValue;
 }
 
+/**
+ * A part a compound task's definition runs in-process instead of loading `task` from the
+ * folders: `task` names the step (in the parts' results and messages) and `run` carries
+ * it out. Parts share what their closures share, so a later step sees what an earlier
+ * one made (an allocation placed, then its PMs created one by one).
+ */
+export interface StepPart {
+  task: string;
+  run(): ReturnValue | Promise<ReturnValue>;
+}
+
+/**
+ * What a compound definition's parts() may answer besides a list: the parts, and
+ * `settle`, which turns the compound's reply (ok(each part's result), or the first
+ * failure with the results so far) into the task's own reply — where a failed compound
+ * undoes what its earlier parts did, and a successful one answers its declared result.
+ */
+export interface CompoundPlan {
+  parts: Array<TaskPart | StepPart>;
+  settle?(rv: ReturnValue): ReturnValue | Promise<ReturnValue>;
+}
+
 export interface TaskDefinition<S = unknown> {
   help: string;
   params: Schema;
@@ -48,8 +70,8 @@ export interface TaskDefinition<S = unknown> {
   priority?: Priority;
   /** A plain task: exactly one of run and parts. */
   run?(arg: XmlRpcValue | undefined, ctx: MethodContext<S>): ReturnValue | Promise<ReturnValue>;
-  /** A compound task: the parts, run in order, stopping at the first failure. */
-  parts?(arg: XmlRpcValue | undefined, ctx: MethodContext<S>): TaskPart[];
+  /** A compound task: the parts, run in order, stopping at the first failure (with a settle step: CompoundPlan). */
+  parts?(arg: XmlRpcValue | undefined, ctx: MethodContext<S>): TaskPart[] | CompoundPlan | Promise<CompoundPlan>;
 }
 
 export const kit = { s, ok, fail, notReady, Double };

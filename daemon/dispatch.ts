@@ -18,7 +18,7 @@ import { LoadError, NAME_RE, type MethodLoader } from './loader.js';
 import { QueueFullError, type TaskQueue, type TaskRecord } from './task-queue.js';
 import { summarize, type AuditLog } from './audit.js';
 import { upgrade, upgradeParams, type UpgradeFile } from './upgrade.js';
-import type { MethodContext, Priority, TaskDefinition, TaskPart } from './definition.js';
+import type { MethodContext, Priority, StepPart, TaskDefinition, TaskPart } from './definition.js';
 
 export interface Caller {
   who: string;
@@ -207,7 +207,10 @@ export class Dispatcher<S = unknown> {
     try {
       if (def.parts) {
         if (depth >= MAX_COMPOUND_DEPTH) return fail(`compound tasks nested deeper than ${MAX_COMPOUND_DEPTH}`);
-        return await this.runParts(def.parts(arg, ctx as MethodContext<unknown>), t, depth + 1);
+        const plan = await def.parts(arg, ctx as MethodContext<unknown>);
+        if (Array.isArray(plan)) return await this.runParts(plan, t, depth + 1);
+        const rv = await this.runParts(plan.parts, t, depth + 1);
+        return plan.settle ? deliverable(await plan.settle(rv), `task ${name}`) : rv;
       }
       return deliverable(await def.run!(arg, ctx as MethodContext<unknown>), `task ${name}`);
     } catch (e) {
@@ -216,17 +219,18 @@ export class Dispatcher<S = unknown> {
   }
 
   /** Parts in order (FIFO, D3.2 §3.1.1, docs/platform.md); the first part that does not succeed stops the rest. */
-  private async runParts(parts: TaskPart[], t: TaskRecord, depth: number): Promise<ReturnValue> {
+  private async runParts(parts: Array<TaskPart | StepPart>, t: TaskRecord, depth: number): Promise<ReturnValue> {
     const done: Array<{ task: string; code: number; message: string; value: Encodable }> = [];
     for (const [i, part] of parts.entries()) {
       const where = `part ${i + 1}/${parts.length} (${part.task})`;
       let rv: ReturnValue;
       try {
-        const loaded = await this.o.loader.task(part.task);
-        if (!loaded) rv = fail(`no task ${part.task}`);
+        const loaded = 'run' in part ? undefined : await this.o.loader.task(part.task);
+        if ('run' in part) rv = deliverable(await part.run(), where);
+        else if (!loaded) rv = fail(`no task ${part.task}`);
         else {
           const e = loaded.def.params.check(part.arg, 'arg');
-          rv = e ? fail(`invalid argument: ${e}`) : await this.runTask(part.task, loaded.def, part.arg, t, depth);
+          rv = e ? fail(`invalid argument: ${e}`) : await this.runTask(part.task, loaded.def, (part as TaskPart).arg, t, depth);
         }
       } catch (e) {
         rv = fail(errorMessage(e));

@@ -9,7 +9,7 @@ import { openflowdApi, type OpenflowdError } from './api.js';
 import { FlowInstallError } from './driver.js';
 import { FlowPlanError } from './flows.js';
 import { requestText } from './request-text.js';
-import { resolveModulePorts, type SteeredAllocation, type Steering } from './steering.js';
+import { resolveModulePorts, WrongSwitchError, type SteeredAllocation, type Steering, type SwitchTable } from './steering.js';
 
 /** A failure of openflowd's other than a plan or a switch refusal; `error` is its API code, if any. */
 export class OpenflowdCallError extends Error {
@@ -40,6 +40,10 @@ export class RemoteSteering implements Steering {
     const why = `openflowd ${method}: ${rv.message}`;
     if (error === 'plan_refused') throw new FlowPlanError(why);
     if (error === 'switch_refused') throw new FlowInstallError(why, cookie ?? 0n);
+    if (error === 'wrong_switch') {
+      const actual = (rv.value as { switch?: unknown }).switch;
+      throw new WrongSwitchError(why, typeof actual === 'string' ? actual : undefined);
+    }
     throw new OpenflowdCallError(why, error);
   }
 
@@ -48,6 +52,14 @@ export class RemoteSteering implements Steering {
     const modulePorts = resolveModulePorts(a.modules, ports, this.uplinks);
     const arg = { cookie: String(a.id), request: a.text ?? requestText(a.request), module_ports: modulePorts };
     return this.value('install_flows', await callApi(this.client, openflowdApi, 'install_flows', arg), BigInt(a.id));
+  }
+
+  /** openflowd's create_connections: it checks the switch name itself (wrong_switch). */
+  async connect(a: SteeredAllocation, at: SwitchTable): Promise<number> {
+    const ports = this.value('list_ports', await callApi(this.client, openflowdApi, 'list_ports'));
+    const modulePorts = resolveModulePorts(a.modules, ports, this.uplinks);
+    const arg = { switch_name: at.name, switch_table_id: at.table, alloc: a.text ?? requestText(a.request), cookie: String(a.id), module_ports: modulePorts };
+    return this.value('create_connections', await callApi(this.client, openflowdApi, 'create_connections', arg), BigInt(a.id));
   }
 
   async remove(id: number): Promise<void> {

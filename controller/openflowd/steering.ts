@@ -7,7 +7,7 @@
 // tag (docs/two-host-lab.md).
 import type { AllocationRequest } from '../../clickos-build/allocation.js';
 import type { PortDesc } from '../openflow/model.js';
-import type { Openflowd } from './openflowd.js';
+import { Openflowd } from './openflowd.js';
 import { FlowPlanError, type VifPort } from './flows.js';
 
 /** What the steering needs of an installed allocation: the request and where each module's guest is. */
@@ -19,9 +19,29 @@ export interface SteeredAllocation {
   modules: Array<{ module: string; host: string; domid: number; vifs: number; vlans?: number[] }>;
 }
 
+/** Where D3.2 §2.1.2's create_connections puts flows: the switch it names and a table of it. */
+export interface SwitchTable {
+  name: string;
+  table: number;
+}
+
+/** create_connections named a switch other than the one steered: nothing was installed. */
+export class WrongSwitchError extends Error {
+  override name = 'WrongSwitchError';
+  constructor(
+    message: string,
+    /** The switch that is steered, when known. */
+    readonly actual?: string,
+  ) {
+    super(message);
+  }
+}
+
 export interface Steering {
   /** Installs the allocation's flows (all or none); returns how many. */
   install(a: SteeredAllocation): Promise<number>;
+  /** install() on the named switch's table `at.table` (openflowd's create_connections); a WrongSwitchError for another switch. */
+  connect(a: SteeredAllocation, at: SwitchTable): Promise<number>;
   remove(id: number): Promise<void>;
   /** The cookies of the switch's flows, each once (reconciliation finds leftovers by them). */
   cookies(): Promise<bigint[]>;
@@ -58,17 +78,32 @@ export function resolveModulePorts(modules: SteeredAllocation['modules'], ports:
 }
 
 export class FlowSteering implements Steering {
-  /** `uplinks`: host id → the switch port behind which that host's vifs are, each with its VLAN. */
+  /**
+   * `uplinks`: host id → the switch port behind which that host's vifs are, each with its
+   * VLAN; `name`: what create_connections' switch_name must say (openflowd's config
+   * switch.name; resourced passes its switch.target).
+   */
   constructor(
     readonly openflowd: Openflowd,
     readonly uplinks: Readonly<Record<string, string>> = {},
+    readonly name?: string,
   ) {}
 
-  async install(a: SteeredAllocation): Promise<number> {
+  install(a: SteeredAllocation): Promise<number> {
+    return this.installWith(this.openflowd, a);
+  }
+
+  connect(a: SteeredAllocation, at: SwitchTable): Promise<number> {
+    if (at.name !== this.name) throw new WrongSwitchError(`the switch steered here is '${this.name ?? '(unnamed)'}', not '${at.name}'`, this.name);
+    // A table of the caller's own: the same planner, that table (as openflowd's service does).
+    return this.installWith(new Openflowd(this.openflowd.driver, { ...this.openflowd.options, table: at.table }), a);
+  }
+
+  private async installWith(o: Openflowd, a: SteeredAllocation): Promise<number> {
     // asked once: the same list resolves the vifs here and the ToNet/in_port names in plan()
-    const ports = await this.openflowd.driver.ports();
+    const ports = await o.driver.ports();
     const modulePorts = resolveModulePorts(a.modules, ports, this.uplinks);
-    return (await this.openflowd.install({ id: BigInt(a.id), request: a.request, modulePorts }, ports)).length;
+    return (await o.install({ id: BigInt(a.id), request: a.request, modulePorts }, ports)).length;
   }
 
   remove(id: number): Promise<void> {

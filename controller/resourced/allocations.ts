@@ -5,8 +5,11 @@
 // before its flows go in and "installed" once they are; "deleting" is written before
 // anything is removed, and the record goes with its last PM. A restarted resourced
 // reads where each allocation stood and finishes or undoes it (reconcile.ts).
+// The low-level API's PMs and connections (D3.2 §2.1.2) are records too, of kind "pm"
+// and "connections", so they share the id space (ids are flow cookies), the store and
+// reconciliation with whole allocations.
 import { parseAllocation, type AllocationRequest } from '../../clickos-build/index.js';
-import type { ControllerStore, StoredAllocation, StoredPm } from '../store/index.js';
+import type { ControllerStore, StoredAllocation, StoredKind, StoredPm } from '../store/index.js';
 import type { SteeredAllocation } from '../openflowd/steering.js';
 
 export type PmRecord = StoredPm;
@@ -15,6 +18,12 @@ export type AllocationState = StoredAllocation['state'];
 
 export interface AllocationRecord {
   id: number;
+  /** Absent or 'allocation': install_allocation's. */
+  kind?: StoredKind;
+  /** kind 'pm': the PM create_pm asked for. */
+  pm?: { name: string; type: string; vifs: number };
+  /** kind 'connections': where create_connections put its flows. */
+  connections?: { switchName: string; table: number };
   /** The request text as submitted. */
   request: string;
   parsed: AllocationRequest;
@@ -49,6 +58,9 @@ export const steeredModules = (a: AllocationRecord): SteeredAllocation['modules'
 
 const toStored = (a: AllocationRecord): StoredAllocation => ({
   id: a.id,
+  ...(a.kind && a.kind !== 'allocation' ? { kind: a.kind } : {}),
+  ...(a.pm ? { pm: a.pm } : {}),
+  ...(a.connections ? { connections: a.connections } : {}),
   request: a.request,
   state: a.state,
   planned: Object.fromEntries(a.planned),
@@ -57,10 +69,20 @@ const toStored = (a: AllocationRecord): StoredAllocation => ({
   ...(a.degraded ? { degraded: a.degraded } : {}),
 });
 
+/**
+ * The one-module request a low-level PM stands for: no FromNet/ToNet, no connections
+ * (which parseAllocation refuses), `vifs` ports in and out, so placement counts it and
+ * the installer gives it that many vifs.
+ */
+export function pmRequest(pm: { name: string; type: string; vifs: number }, baseSystem: string): AllocationRequest {
+  const pos = { line: 1, col: 1 };
+  return { header: { BASESYS: baseSystem }, baseSystem, fromNet: [], toNet: [], connections: [], modules: [{ name: pm.name, type: pm.type, config: '', args: [], inputs: pm.vifs, outputs: pm.vifs, pos }] };
+}
+
 /** A stored allocation as resourced works with it; its request was accepted once, so it parses again. */
 export const fromStored = (s: StoredAllocation): AllocationRecord => ({
   ...s,
-  parsed: parseAllocation(s.request, 'allocation'),
+  parsed: s.pm ? pmRequest(s.pm, 'xen.clickos') : parseAllocation(s.request, 'allocation'),
   planned: new Map(Object.entries(s.planned)),
 });
 
@@ -78,9 +100,16 @@ export class AllocationStore {
     this.issuedBelow = nextId;
   }
 
-  async reserve(request: string, parsed: AllocationRequest, planned: Map<string, string>): Promise<AllocationRecord> {
-    const s = await this.store.reserveAllocation({ request, state: 'installing', planned: Object.fromEntries(planned), pms: [], createdAt: new Date().toISOString() });
-    const rec: AllocationRecord = { ...s, parsed, planned };
+  /** `low`: a low-level record's kind and what it holds (create_pm's PM, create_connections' switch). */
+  async reserve(
+    request: string,
+    parsed: AllocationRequest,
+    planned: Map<string, string>,
+    low: Pick<AllocationRecord, 'pm' | 'connections'> & { kind?: StoredKind; state?: AllocationState } = {},
+  ): Promise<AllocationRecord> {
+    const { kind = 'allocation', state = 'installing', ...held } = low;
+    const s = await this.store.reserveAllocation({ kind, ...held, request, state, planned: Object.fromEntries(planned), pms: [], createdAt: new Date().toISOString() });
+    const rec: AllocationRecord = { ...s, kind, parsed, planned };
     this.records.set(rec.id, rec);
     this.issuedBelow = Math.max(this.issuedBelow, rec.id + 1);
     return rec;

@@ -1,12 +1,13 @@
 // resourced's API: the high-level methods users call (deploy_pm, install_allocation,
-// ...) and the two hostd calls (register_host, heartbeat), with their argument and
+// ...), D3.2 §2.1.2's low-level ones (create_pm, delete_pm, create_connections,
+// delete_connections; install_allocation is composed of their steps) and the two hostd calls (register_host, heartbeat), with their argument and
 // result schemas and the error codes its failures carry. The method files implement
 // it, hostd's controller link calls through it, and the README's method table is
 // generated from it. register_host and heartbeat carry hostd's own host_stats figures
 // (hostd/api.ts), so a host's load has one shape and one spelling end to end.
 import { command, defineApi, s, task, type Infer } from '../../daemon/index.js';
 import { clickCounter, hostStats as hostdStats, pmStats, vifCounters } from '../../hostd/api.js';
-import { HOST_ID_RE, HTTP_URL_RE } from '../../toolstack/limits.js';
+import { HOST_ID_RE, HTTP_URL_RE, MAX_VIFS } from '../../toolstack/limits.js';
 
 /** An allocation request is at most this long. */
 export const MAX_REQUEST_CHARS = 256 * 1024;
@@ -15,6 +16,19 @@ const hostId = s.str({ max: 128, pattern: HOST_ID_RE });
 /** hostd's host_stats value, PM domains only (its shape is hostd's API's, outlined in hostd/README.md). */
 const hostStats = s.titled(hostdStats, 'host_stats');
 const allocationId = s.int({ min: 1 });
+
+/** A low-level PM's name: the module name create_connections' requests use for it (a Click element name, kept short for the guest name). */
+export const PM_NAME_RE = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
+const pmName = s.str({ max: 32, pattern: PM_NAME_RE });
+/** D3.2 §2.1.2's PM: a deployed type, optionally its name, the host it must run on, its number of vifs (default 1). */
+export const pmArg = s.titled(
+  s.struct({ type: s.str({ max: 64 }), name: s.optional(pmName), host: s.optional(hostId), vifs: s.optional(s.int({ min: 1, max: MAX_VIFS })) }),
+  '{type, name?, host?, vifs?}',
+);
+export type PmArg = Infer<typeof pmArg>;
+/** D3.2 §2.1.2's create_connections/delete_connections argument; `alloc` names low-level PMs as its modules. */
+export const connectionsArg = s.struct({ switch_name: s.str({ max: 255 }), switch_table_id: s.int({ min: 0, max: 254 }), alloc: s.titled(s.str({ max: MAX_REQUEST_CHARS }), 'request text') });
+export type ConnectionsArg = Infer<typeof connectionsArg>;
 
 export const registerArg = s.struct({
   host_id: hostId,
@@ -52,6 +66,30 @@ export const resourcedApi = defineApi({
       result: s.nil(),
       priority: 'high',
     }),
+    create_pm: task({
+      help: 'D3.2 §2.1.2: instantiates one processing module of a deployed type: placed by the placement engine (on `host` if given), created through that host\'s hostd, recorded. Value: the PM, whose name delete_pm and create_connections use.',
+      params: pmArg,
+      result: s.struct({ name: pmName, id: allocationId, type: s.str(), host: hostId, guest: s.str(), domid: s.either(s.int(), s.nil()), vifs: s.int() }),
+      priority: 'high',
+    }),
+    delete_pm: task({
+      help: 'D3.2 §2.1.2: removes a PM create_pm made (by name), once no connections use it.',
+      params: s.struct({ name: pmName }),
+      result: s.nil(),
+      priority: 'high',
+    }),
+    create_connections: task({
+      help: 'D3.2 §2.1.2: installs the flows of `alloc` (a request whose modules are PMs made by create_pm, by name) on the named switch\'s table, through openflowd, under a cookie of its own. Value: {id: the cookie, flows}.',
+      params: connectionsArg,
+      result: s.struct({ id: allocationId, flows: s.int() }),
+      priority: 'high',
+    }),
+    delete_connections: task({
+      help: 'D3.2 §2.1.2: removes exactly the flows create_connections installed for the same switch, table and request.',
+      params: connectionsArg,
+      result: s.nil(),
+      priority: 'high',
+    }),
     deploy_pm: command({
       help: 'Deploys a processing-module type: its name (the element class requests use) and Click source, checked by clickos-build\'s checker.',
       params: s.struct({
@@ -71,6 +109,8 @@ export const resourcedApi = defineApi({
         allocations: s.array(
           s.struct({
             id: allocationId,
+            /** A record of the low-level API (create_pm, create_connections); absent for install_allocation's. */
+            kind: s.optional(s.oneOf('pm', 'connections')),
             state: s.oneOf('installing', 'steering', 'installed', 'deleting'),
             /** Why it is not whole (a PM its host no longer has), from the last reconciliation. */
             degraded: s.optional(s.str()),
@@ -167,6 +207,10 @@ export const resourcedApi = defineApi({
     forbidden: 'the caller\'s principal may not call this method (config hosts.principals, monitor.principals)',
     refused: 'the request is malformed or cannot be placed; nothing was installed',
     no_allocation: 'no allocation has that id',
+    no_pm: 'no PM made by create_pm has that name',
+    in_use: 'the PM carries connections (details.connections: their ids); delete_connections first',
+    wrong_switch: 'switch_name is not the switch resourced steers (details.switch names it, when known)',
+    no_connections: 'no create_connections with that switch, table and request is recorded',
     not_leader: 'this resourced instance is not the elected leader (store: etcd); details.leader is the leader\'s URL, or null while none is elected',
   },
 });

@@ -3,7 +3,7 @@
 // exactly the steps before it. A rollback deletes, newest first, every PM this
 // allocation created — and, when the failing create_pm did not answer (timeout, lost
 // connection), tries the failed one too, since it may exist at the host after all.
-import { fail, ok, type Encodable, type Reply } from '../../daemon/index.js';
+import { fail, ok, type Encodable, type Failure, type Reply } from '../../daemon/index.js';
 import { MAX_VIFS } from '../../toolstack/limits.js';
 import type { AllocationRecord, PmRecord } from './allocations.js';
 import { isHostdError, isTransportFailure, type HostdClient } from './hostd-client.js';
@@ -82,73 +82,68 @@ export async function rollBack(alloc: AllocationRecord, pms: PmRecord[], deps: P
   return stuck;
 }
 
-/**
- * Creates every PM of `alloc` (or the modules in `only`: those placed again after their
- * host was lost) on its planned host, recording each in alloc.pms as it runs. On the
- * first failure, rolls back what this call created and answers CODE_FAILURE naming the step.
- */
-export async function installPms(alloc: AllocationRecord, deps: InstallDeps, only?: ReadonlySet<string>): Promise<Reply<number>> {
-  const mods = alloc.parsed.modules;
-  const before = alloc.pms.length;
-  let failed: FailedStep | undefined;
-  let maybeLeft = false;
-  for (let i = 0; i < mods.length && !failed; i++) {
-    const m = mods[i]!;
-    if (only && !only.has(m.name)) continue;
-    const host = alloc.planned.get(m.name)!;
-    const type = deps.type(m.type);
-    const name = pmName(deps.pmPrefix, alloc.id, i + 1, m.name);
-    const nVifs = Math.min(MAX_VIFS, Math.max(1, m.inputs, m.outputs));
-    const step = (message: string): FailedStep => ({ step: i + 1, module: m.name, host, message });
-    const tags = deps.vlans?.(host, nVifs);
-    if (tags && tags.length < nVifs) {
-      failed = step(`no ${nVifs} free VLAN id(s) left on ${host}'s uplink`);
-      break;
-    }
-    const vifs = Array.from({ length: nVifs }, (_, v) =>
-      tags ? { bridge: `${deps.bridge}.${tags[v]}`, mac: pmMac(alloc.id, i + 1, v), vlan: tags[v]! } : { bridge: deps.bridge, mac: pmMac(alloc.id, i + 1, v) },
-    );
-    if (!type) {
-      failed = step(`processing module type '${m.type}' is no longer deployed`);
-      break;
-    }
-    const c = deps.client(host);
-    if (typeof c === 'string') {
-      failed = step(c);
-      break;
-    }
-    // On record before hostd hears of it: a resourced killed from here on finds the name to undo.
-    const pm: PmRecord = { module: m.name, type: m.type, host, domid: null, name, vifs, status: 'creating' };
-    alloc.pms.push(pm);
-    try {
-      await deps.save();
-      deps.log(`allocation ${alloc.id}: create_pm ${name} (${m.name} :: ${m.type}) on ${host}`);
-      const rv = await c.task('create_pm', { name, memory: type.memoryMiB, vifs: vifs.map((v) => ({ bridge: v.bridge, mac: v.mac })), config: type.src, configName: m.type });
-      if (rv.code === 0) {
-        // Not written here: the next step's write carries it, and a record still saying
-        // "creating" is undone by name all the same.
-        pm.domid = rv.value.domid;
-        pm.status = 'created';
-      } else {
-        failed = step(rv.message);
-        let mayExist = false;
-        if (isTransportFailure(rv)) {
-          // No answer in time: the create may still be running at the host. Wait for it to
-          // settle (another task timeout at most) so the rollback's delete finds the guest
-          // instead of answering "no such PM" while the guest is still being made.
-          const taskId = (rv.value as Record<string, unknown>).taskId;
-          const late = typeof taskId === 'string' ? await c.settle('create_pm', taskId) : rv;
-          mayExist = late.code === 0 || isTransportFailure(late);
-        }
-        if (mayExist) maybeLeft = true;
-        else alloc.pms.pop(); // hostd answered: it made nothing (its create_pm cleans up after itself)
-      }
-    } finally {
-      c.close();
-    }
-  }
-  if (!failed) return ok(alloc.id, `allocation ${alloc.id} installed: ${alloc.pms.map((p) => `${p.module} on ${p.host}`).join(', ')}`);
+/** One create_pm step's outcome: done, or the failure (maybeLeft: hostd did not answer, the guest may exist). */
+export type StepOutcome = { ok: true; pm: PmRecord } | { ok: false; failed: FailedStep; maybeLeft: boolean };
 
+/**
+ * The create_pm step (D3.2 §2.1.2): module `i` of `alloc` on its planned host, recorded in
+ * alloc.pms as "creating" before hostd hears of it and "created" once it answered. A
+ * failure leaves in alloc.pms only a PM that may exist (hostd did not answer in time);
+ * undoing the steps before is the caller's (rollBackSteps). Both install_allocation's
+ * compound task and the low-level create_pm run this.
+ */
+export async function createPmStep(alloc: AllocationRecord, i: number, deps: InstallDeps): Promise<StepOutcome> {
+  const m = alloc.parsed.modules[i]!;
+  const host = alloc.planned.get(m.name)!;
+  const type = deps.type(m.type);
+  const name = pmName(deps.pmPrefix, alloc.id, i + 1, m.name);
+  const nVifs = Math.min(MAX_VIFS, Math.max(1, m.inputs, m.outputs));
+  const step = (message: string, maybeLeft = false): StepOutcome => ({ ok: false, failed: { step: i + 1, module: m.name, host, message }, maybeLeft });
+  const tags = deps.vlans?.(host, nVifs);
+  if (tags && tags.length < nVifs) return step(`no ${nVifs} free VLAN id(s) left on ${host}'s uplink`);
+  const vifs = Array.from({ length: nVifs }, (_, v) =>
+    tags ? { bridge: `${deps.bridge}.${tags[v]}`, mac: pmMac(alloc.id, i + 1, v), vlan: tags[v]! } : { bridge: deps.bridge, mac: pmMac(alloc.id, i + 1, v) },
+  );
+  if (!type) return step(`processing module type '${m.type}' is no longer deployed`);
+  const c = deps.client(host);
+  if (typeof c === 'string') return step(c);
+  // On record before hostd hears of it: a resourced killed from here on finds the name to undo.
+  const pm: PmRecord = { module: m.name, type: m.type, host, domid: null, name, vifs, status: 'creating' };
+  alloc.pms.push(pm);
+  try {
+    await deps.save();
+    deps.log(`allocation ${alloc.id}: create_pm ${name} (${m.name} :: ${m.type}) on ${host}`);
+    const rv = await c.task('create_pm', { name, memory: type.memoryMiB, vifs: vifs.map((v) => ({ bridge: v.bridge, mac: v.mac })), config: type.src, configName: m.type });
+    if (rv.code === 0) {
+      // Not written here: the next step's write carries it, and a record still saying
+      // "creating" is undone by name all the same.
+      pm.domid = rv.value.domid;
+      pm.status = 'created';
+      return { ok: true, pm };
+    }
+    let mayExist = false;
+    if (isTransportFailure(rv)) {
+      // No answer in time: the create may still be running at the host. Wait for it to
+      // settle (another task timeout at most) so the rollback's delete finds the guest
+      // instead of answering "no such PM" while the guest is still being made.
+      const taskId = (rv.value as Record<string, unknown>).taskId;
+      const late = typeof taskId === 'string' ? await c.settle('create_pm', taskId) : rv;
+      mayExist = late.code === 0 || isTransportFailure(late);
+    }
+    if (!mayExist) alloc.pms.pop(); // hostd answered: it made nothing (its create_pm cleans up after itself)
+    return step(rv.message, mayExist);
+  } finally {
+    c.close();
+  }
+}
+
+/**
+ * After a failed create_pm step: deletes (newest first) the PMs created since alloc.pms
+ * had `before` entries, and answers CODE_FAILURE naming the step (README "install_allocation,
+ * step by step").
+ */
+export async function rollBackSteps(alloc: AllocationRecord, before: number, f: { failed: FailedStep; maybeLeft: boolean }, deps: Pick<InstallDeps, 'client' | 'log'>): Promise<Failure> {
+  const { failed, maybeLeft } = f;
   const created = alloc.pms.slice(before);
   const stuck = await rollBack(alloc, created, deps);
   const value: Record<string, Encodable> = {
@@ -157,10 +152,29 @@ export async function installPms(alloc: AllocationRecord, deps: InstallDeps, onl
     rolledBack: created.filter((p) => !stuck.some((l) => l.pm === p)).map((p) => p.name),
     notRolledBack: stuck.map((l) => ({ name: l.pm.name, host: l.pm.host, message: l.message })),
   };
-  const total = mods.length;
+  const total = alloc.parsed.modules.length;
   let msg = `install_allocation failed at step ${failed.step}/${total}: create_pm of module '${failed.module}' on host ${failed.host}: ${failed.message}`;
   msg += created.length ? `; rolled back ${created.length - stuck.length} of ${created.length} PM(s) already created` : '; nothing had been created';
   if (maybeLeft) msg += ` (including ${created[created.length - 1]!.name}, whose create_pm answered late or not at all)`;
   if (stuck.length) msg += `; NOT deleted: ${describeLeft(stuck)}`;
   return fail(msg, value);
+}
+
+/** "allocation N installed: m on host, ...": a successful install's message. */
+export const installedMessage = (alloc: AllocationRecord): string => `allocation ${alloc.id} installed: ${alloc.pms.map((p) => `${p.module} on ${p.host}`).join(', ')}`;
+
+/**
+ * Creates every PM of `alloc` (or the modules in `only`: those placed again after their
+ * host was lost) on its planned host, one createPmStep at a time. On the first failure,
+ * rolls back what this call created and answers CODE_FAILURE naming the step.
+ */
+export async function installPms(alloc: AllocationRecord, deps: InstallDeps, only?: ReadonlySet<string>): Promise<Reply<number>> {
+  const mods = alloc.parsed.modules;
+  const before = alloc.pms.length;
+  for (let i = 0; i < mods.length; i++) {
+    if (only && !only.has(mods[i]!.name)) continue;
+    const r = await createPmStep(alloc, i, deps);
+    if (!r.ok) return rollBackSteps(alloc, before, r, deps);
+  }
+  return ok(alloc.id, installedMessage(alloc));
 }

@@ -60,7 +60,8 @@ export function planReconcile(records: readonly AllocationRecord[], busy: Readon
         continue;
       }
       // The switch lost them (restarted, its flows deleted by hand): its PMs run, so steer again.
-      if (seen.cookies && !seen.cookies.some((c) => Number(c) === a.id)) actions.push({ kind: 'restore_flows', allocation: a.id, reason: `the switch has no flow with cookie ${a.id}` });
+      // A low-level PM has no flows of its own (its connections are records with their own cookies).
+      if (a.kind !== 'pm' && seen.cookies && !seen.cookies.some((c) => Number(c) === a.id)) actions.push({ kind: 'restore_flows', allocation: a.id, reason: `the switch has no flow with cookie ${a.id}` });
       else actions.push({ kind: 'adopt', allocation: a.id, reason: a.degraded ? 'recorded and found again (no longer degraded)' : 'recorded and found' });
     }
   }

@@ -5,8 +5,10 @@
 // resourced's own code, so a module loaded from dist/ and a test running the .ts
 // sources share one state.
 import { AllocationError, ClickSyntaxError, parseAllocation, type AllocationRequest } from '../../clickos-build/index.js';
-import { fail, failWith, ok, type ArgOf, type Encodable, type Failure, type Reply, type ResultOf, type Success } from '../../daemon/index.js';
-import { AllocationStore, flowMap, fromStored, steeredModules, type AllocationRecord, type FlowMap, type PmRecord } from './allocations.js';
+import { fail, failWith, ok, type ArgOf, type CompoundPlan, type Encodable, type Failure, type Reply, type ResultOf, type StepPart } from '../../daemon/index.js';
+import { AllocationStore, flowMap, fromStored, pmRequest, steeredModules, type AllocationRecord, type FlowMap, type PmRecord } from './allocations.js';
+import { FlowPlanError } from '../openflowd/flows.js';
+import { requestText } from '../openflowd/request-text.js';
 import { MAX_VLAN_ID } from '../openflowd/flows.js';
 
 /** VLAN ids for vifs behind an uplink start here (1 is the default VLAN of most switches). */
@@ -14,12 +16,12 @@ const FIRST_UPLINK_VLAN = 2;
 import type { ResourcedConfig } from './config.js';
 import { HostdClient } from './hostd-client.js';
 import { HostTable, type HostRecord } from './hosts.js';
-import type { ResourcedApi, ResourcedError } from './api.js';
-import { deletePms, describeLeft, installPms, rollBack } from './installer.js';
+import type { ConnectionsArg, PmArg, ResourcedApi, ResourcedError } from './api.js';
+import { createPmStep, deletePms, describeLeft, installedMessage, installPms, rollBack, rollBackSteps, type InstallDeps, type StepOutcome } from './installer.js';
 import { buildModel, cpuCapacity, planAllocation, type Demand } from './platform-model.js';
 import { PmTypes, type DeployRequest } from './pm-types.js';
 import { Measurements } from './measured.js';
-import type { Steering } from '../openflowd/steering.js';
+import { WrongSwitchError, type SteeredAllocation, type Steering } from '../openflowd/steering.js';
 import { MemoryStore, SOLE_LEADER, type ControllerStore, type Leadership } from '../store/index.js';
 import { planReconcile, type Observed, type ReconcileAction, type ReconcileOutcome } from './reconcile.js';
 import { SwitchWatch } from './switch-watch.js';
@@ -197,6 +199,7 @@ export class Resourced {
           return { module: p.module, type: p.type, host: p.host, domid: p.domid, name: p.name, status: p.status, ...(traffic ? { traffic } : {}) };
         }),
         ...(this.measured.allocation(a.id) ? { switch: this.measured.allocation(a.id)! } : {}),
+        ...(a.kind && a.kind !== 'allocation' ? { kind: a.kind } : {}),
       })),
     });
   }
@@ -249,9 +252,7 @@ export class Resourced {
     await this.allocations.save(a);
     this.log(`audit: allocation ${a.id} degraded: ${a.degraded}`);
     const kept = a.pms.filter((p) => !gone.includes(p));
-    const model = buildModel(this.hosts.live(), this.ourPms(), { ...this.config.platform, bandwidthMbps: this.config.pm.bandwidthMbps });
-    const others = this.allocations.list().filter((x) => x.id !== a.id).map((x) => ({ name: `alloc-${x.id}`, request: x.parsed, hosts: x.state === 'installing' ? x.planned : new Map(x.pms.map((p) => [p.module, p.host])) }));
-    const plan = planAllocation(model, others, a.parsed, this.demand, { bandwidthMbps: this.config.pm.bandwidthMbps, ...this.config.placement }, new Map(kept.map((p) => [p.module, p.host])));
+    const plan = planAllocation(this.liveModel(), this.placed(a.id), a.parsed, this.demand, { bandwidthMbps: this.config.pm.bandwidthMbps, ...this.config.placement }, new Map(kept.map((p) => [p.module, p.host])));
     if (!plan.ok) {
       a.degraded = `host ${where} lost; its PMs cannot be placed again: ${plan.reason}`;
       await this.allocations.save(a);
@@ -276,8 +277,11 @@ export class Resourced {
     }
     if (this.steering) {
       try {
-        await this.steering.remove(a.id);
-        await this.steering.install({ id: a.id, request: a.parsed, modules: steeredModules(a) });
+        // A low-level PM's flows are its connections' records: each is steered to it again.
+        for (const r of a.kind === 'pm' ? this.connectionsUsing(a.pm!.name) : [a]) {
+          await this.steering.remove(r.id);
+          await this.steerRecord(r);
+        }
       } catch (e) {
         a.degraded = `host ${where} lost; PMs placed again but their flows failed: ${(e as Error).message}`;
         await this.allocations.save(a);
@@ -325,49 +329,208 @@ export class Resourced {
     return req;
   }
 
-  async installAllocation(text: string): Promise<Reply<number>> {
-    const refused = this.notLeader('install_allocation');
-    if (refused) return refused;
-    const req = this.parse(text);
-    if ('code' in req) return req;
-    const reserved = await this.exclusive(async () => {
+  /** The services placement counts as load: every record with PMs (connections hold none of their own), but `except`. */
+  private placed(except?: number) {
+    return this.allocations
+      .list()
+      .filter((x) => x.id !== except && x.kind !== 'connections')
+      .map((x) => ({ name: `alloc-${x.id}`, request: x.parsed, hosts: x.state === 'installing' ? x.planned : new Map(x.pms.map((p) => [p.module, p.host])) }));
+  }
+
+  private liveModel() {
+    return buildModel(this.hosts.live(), this.ourPms(), { ...this.config.platform, bandwidthMbps: this.config.pm.bandwidthMbps });
+  }
+
+  /** What the create_pm step needs, writing `alloc` to the store. */
+  private installDeps(alloc: AllocationRecord): InstallDeps {
+    return { client: this.client(true), type: (n) => this.types.get(n), bridge: this.config.bridge, pmPrefix: this.config.pmPrefix, log: this.log, save: () => this.allocations.save(alloc), vlans: this.freeVlans };
+  }
+
+  /**
+   * install_allocation's place step: places against the live hosts and reserves the
+   * record, under the placement lock (a concurrent request sees the reservation as load).
+   */
+  private async placeAndReserve(text: string, req: AllocationRequest): Promise<AllocationRecord | Failure> {
+    return this.exclusive(async () => {
       const plan = this.planNew(req);
       if (!plan.ok) return failure('refused', `install_allocation refused, nothing installed: ${plan.reason}`);
       const a = await this.allocations.reserve(text, req, plan.hosts);
       this.busy.add(a.id);
       return a;
     });
-    if ('code' in reserved) return reserved;
-    const alloc: AllocationRecord = reserved;
-    try {
-      this.log(`allocation ${alloc.id}: placed ${[...alloc.planned].map(([m, h]) => `${m}→${h}`).join(', ')}`);
-      const rv = await installPms(alloc, {
-        client: this.client(true),
-        type: (n) => this.types.get(n),
-        bridge: this.config.bridge,
-        pmPrefix: this.config.pmPrefix,
-        log: this.log,
-        save: () => this.allocations.save(alloc),
-        vlans: this.freeVlans,
+  }
+
+  /**
+   * install_allocation as a compound task (D3.2 §3.1.1, docs/platform.md) built from the
+   * low-level API's steps: place (the placement engine), one create_pm step per module in
+   * request order (createPmStep, which create_pm runs too), then create_connections
+   * (the steering's install, as create_connections' own) when a switch is configured. The
+   * parts run in order and the first failure stops the rest; settle then rolls back what
+   * the earlier parts made and answers as install_allocation always did.
+   */
+  installPlan(text: string): CompoundPlan {
+    const req = this.parse(text);
+    let alloc: AllocationRecord | undefined;
+    let placeReply: Failure | undefined;
+    let pmFailed: Extract<StepOutcome, { ok: false }> | undefined;
+    let switchFailed: string | undefined;
+    let flows: number | undefined;
+    const parts: StepPart[] = [
+      {
+        task: 'place',
+        run: async () => {
+          const refused = this.notLeader('install_allocation');
+          if (refused) return (placeReply = refused);
+          if ('code' in req) return (placeReply = req);
+          const r = await this.placeAndReserve(text, req);
+          if ('code' in r) return (placeReply = r);
+          alloc = r;
+          this.log(`allocation ${r.id}: placed ${[...r.planned].map(([m, h]) => `${m}→${h}`).join(', ')}`);
+          return ok(r.id, `allocation ${r.id} placed`);
+        },
+      },
+      ...('code' in req ? [] : req.modules).map((m, i) => ({
+        task: 'create_pm',
+        run: async () => {
+          const r = await createPmStep(alloc!, i, this.installDeps(alloc!));
+          if (!r.ok) {
+            pmFailed = r;
+            return fail(r.failed.message);
+          }
+          return ok({ module: m.name, host: r.pm.host, name: r.pm.name }, `${r.pm.name} created on ${r.pm.host}`);
+        },
+      })),
+    ];
+    if (this.steering && !('code' in req)) {
+      parts.push({
+        task: 'create_connections',
+        run: async () => {
+          const a = alloc!;
+          a.state = 'steering';
+          await this.allocations.save(a);
+          this.log(`allocation ${a.id}: installing its flows`);
+          try {
+            flows = await this.steering!.install({ id: a.id, request: a.parsed, modules: steeredModules(a) });
+            return ok(flows, `${flows} flow(s) installed`);
+          } catch (e) {
+            switchFailed = (e as Error).message;
+            // The flows may be in even though the answer is not (openflowd killed mid-call):
+            // remove them by cookie, or owe the switch a reconciliation once it answers.
+            await this.steering!.remove(a.id).catch((r: Error) => this.switchWatch.owe(`allocation ${a.id}'s flows could not be removed after a failed install (${r.message})`));
+            return fail(switchFailed);
+          }
+        },
       });
-      if (rv.code === 0 && this.steering) return await this.steer(alloc, rv);
-      if (rv.code === 0 || alloc.pms.length > 0) {
+    }
+    const settle = async (rv: { code: number; message: string }): Promise<Reply<number>> => {
+      const a = alloc;
+      if (!a) return placeReply ?? fail(rv.message);
+      try {
+        if (rv.code === 0) {
+          a.state = 'installed';
+          await this.allocations.save(a);
+          const msg = `${installedMessage(a)}${flows === undefined ? '' : `; ${flows} flow(s) installed`}`;
+          this.log(msg);
+          return ok(a.id, msg);
+        }
+        let reply: Failure;
+        if (pmFailed) reply = await rollBackSteps(a, 0, pmFailed, this.installDeps(a));
+        else {
+          const created = a.pms.length;
+          const stuck = await rollBack(a, a.pms, { client: this.client(false), log: this.log });
+          let msg = `install_allocation failed at the switch: ${switchFailed ?? rv.message}; rolled back ${created - stuck.length} of ${created} PM(s)`;
+          if (stuck.length) msg += `; NOT deleted: ${describeLeft(stuck)}`;
+          reply = fail(msg, { id: a.id, rolledBack: created - stuck.length });
+        }
         // PMs a rollback could not delete stay recorded: delete_allocation retries them
-        alloc.state = 'installed';
-        await this.allocations.save(alloc);
-      } else await this.allocations.forget(alloc.id);
-      this.log(rv.message);
-      return rv;
+        if (a.pms.length === 0) await this.allocations.forget(a.id);
+        else {
+          a.state = 'installed';
+          await this.allocations.save(a);
+        }
+        this.log(reply.message);
+        return reply;
+      } finally {
+        this.busy.delete(a.id);
+      }
+    };
+    return { parts, settle };
+  }
+
+  // ---- The low-level API (D3.2 §2.1.2; README "Low-level API") ----
+
+  /** The record of the low-level PM named `name`. */
+  lowPm(name: string): AllocationRecord | undefined {
+    return this.allocations.list().find((a) => a.kind === 'pm' && a.pm?.name === name);
+  }
+
+  /** Records of create_connections whose request uses the low-level PM `name`. */
+  private connectionsUsing(name: string): AllocationRecord[] {
+    return this.allocations.list().filter((a) => a.kind === 'connections' && a.parsed.modules.some((m) => m.name === name));
+  }
+
+  /** Where the steering finds the PMs a connections record joins: each module is the low-level PM of that name. */
+  private boundModules(a: AllocationRecord): SteeredAllocation['modules'] {
+    return a.parsed.modules.flatMap((m) => {
+      const low = this.lowPm(m.name);
+      return low ? steeredModules(low) : [];
+    });
+  }
+
+  /** The steering's install of a record: a connections record's on its switch and table, an allocation's as ever. */
+  private steerRecord(a: AllocationRecord): Promise<number> {
+    if (a.kind === 'connections') return this.steering!.connect({ id: a.id, request: a.parsed, text: a.request, modules: this.boundModules(a) }, { name: a.connections!.switchName, table: a.connections!.table });
+    return this.steering!.install({ id: a.id, request: a.parsed, modules: steeredModules(a) });
+  }
+
+  async createPm(arg: PmArg): Promise<Reply<Result<'create_pm'>>> {
+    const refused = this.notLeader('create_pm');
+    if (refused) return refused;
+    if (!this.types.get(arg.type)) return failure('refused', `create_pm: no processing module type '${arg.type}' is deployed (deploy_pm it first); nothing created`);
+    if (arg.host !== undefined && !this.hosts.get(arg.host)) return failure('refused', `create_pm: host ${arg.host} is not registered (or sends no heartbeat); nothing created`);
+    const vifs = arg.vifs ?? 1;
+    const reserved = await this.exclusive(async () => {
+      let name = arg.name;
+      if (name === undefined) {
+        // pm<next id>, or pm<next id>_<k> if a caller took that name
+        const base = `pm${this.allocations.issuedBelow}`;
+        name = base;
+        for (let k = 2; this.lowPm(name); k++) name = `${base}_${k}`;
+      } else if (this.lowPm(name)) return failure('refused', `create_pm: a PM named '${name}' exists already (delete_pm it first); nothing created`);
+      const pm = { name, type: arg.type, vifs };
+      const req = pmRequest(pm, BASE_SYSTEMS[0]!);
+      const plan = planAllocation(this.liveModel(), this.placed(), req, this.demand, { bandwidthMbps: this.config.pm.bandwidthMbps, ...this.config.placement }, arg.host ? new Map([[name, arg.host]]) : undefined);
+      if (!plan.ok) return failure('refused', `create_pm refused, nothing created: ${plan.reason}`);
+      const a = await this.allocations.reserve(`create_pm ${name} :: ${arg.type} (${vifs} vif(s))`, req, plan.hosts, { kind: 'pm', pm });
+      this.busy.add(a.id);
+      return a;
+    });
+    if ('code' in reserved) return reserved;
+    const a = reserved;
+    try {
+      const r = await createPmStep(a, 0, this.installDeps(a));
+      if (r.ok) {
+        a.state = 'installed';
+        await this.allocations.save(a);
+        const p = r.pm;
+        this.log(`audit: create_pm ${a.pm!.name} (${p.type}) is ${p.name} on ${p.host}, domid ${p.domid}`);
+        return ok({ name: a.pm!.name, id: a.id, type: p.type, host: p.host, guest: p.name, domid: p.domid, vifs: p.vifs.length }, `PM ${a.pm!.name} created: ${p.name} on ${p.host}`);
+      }
+      const f = await rollBackSteps(a, 0, r, this.installDeps(a));
+      if (a.pms.length === 0) await this.allocations.forget(a.id);
+      else {
+        a.state = 'installed'; // a guest that may exist stays recorded: delete_pm retries it
+        await this.allocations.save(a);
+      }
+      return fail(f.message.replace(/^install_allocation failed at step 1\/1: /, 'create_pm failed: '), f.value);
     } finally {
-      this.busy.delete(alloc.id);
+      this.busy.delete(a.id);
     }
   }
 
   /** Where a new request's modules would go on the live hosts, around the allocations there (pinned). */
   private planNew(req: AllocationRequest): ReturnType<typeof planAllocation> {
-    const model = buildModel(this.hosts.live(), this.ourPms(), { ...this.config.platform, bandwidthMbps: this.config.pm.bandwidthMbps });
-    const existing = this.allocations.list().map((a) => ({ name: `alloc-${a.id}`, request: a.parsed, hosts: a.state === 'installing' ? a.planned : new Map(a.pms.map((p) => [p.module, p.host])) }));
-    return planAllocation(model, existing, req, this.demand, { bandwidthMbps: this.config.pm.bandwidthMbps, ...this.config.placement });
+    return planAllocation(this.liveModel(), this.placed(), req, this.demand, { bandwidthMbps: this.config.pm.bandwidthMbps, ...this.config.placement });
   }
 
   /** plan_allocation: install_allocation's placement step alone; nothing is reserved or installed. */
@@ -380,82 +543,191 @@ export class Resourced {
     });
   }
 
-  async deleteAllocation(id: number): Promise<Reply<null>> {
-    const refused = this.notLeader('delete_allocation');
+  async deletePm(arg: { name: string }): Promise<Reply<null>> {
+    const refused = this.notLeader('delete_pm');
     if (refused) return refused;
-    const a = this.allocations.get(id);
-    if (!a) return failure('no_allocation', `no allocation ${id}`);
-    if (a.state !== 'installed' || this.busy.has(id)) return fail(`allocation ${id} is ${a.state}; try again when it is done`);
-    this.busy.add(id);
+    // Under the placement lock, as create_connections' check and reservation: no connections slip in between.
+    const checked = await this.exclusive((): AllocationRecord | Failure => {
+      const a = this.lowPm(arg.name);
+      if (!a) return failure('no_pm', `delete_pm: no PM named '${arg.name}' (create_pm makes them)`);
+      const users = this.connectionsUsing(arg.name);
+      if (users.length) return failure('in_use', `delete_pm: PM '${arg.name}' carries the connections of create_connections ${users.map((u) => u.id).join(', ')}: delete_connections first; nothing deleted`, { connections: users.map((u) => u.id) });
+      if (a.state !== 'installed' || this.busy.has(a.id)) return fail(`delete_pm: PM '${arg.name}' is ${a.state}; try again when it is done`);
+      this.busy.add(a.id);
+      return a;
+    });
+    if ('code' in checked) return checked;
+    const a = checked;
     try {
       a.state = 'deleting';
       await this.allocations.save(a);
-      return await this.removeAll(a, 'delete_allocation');
+      return await this.removeAll(a, 'delete_pm');
     } finally {
-      this.busy.delete(id);
+      this.busy.delete(a.id);
+    }
+  }
+
+  /** Checks a create_connections/delete_connections request: parsed, and each module a low-level PM of that type with the vifs its ports need. */
+  private connectionsRequest(what: string, text: string): AllocationRequest | Failure {
+    const req = this.parse(text);
+    if ('code' in req) return req;
+    for (const m of req.modules) {
+      const at = (reason: string, error: ResourcedError = 'refused') => failure(error, `allocation:${m.pos.line}:${m.pos.col}: ${reason}`, { line: m.pos.line, col: m.pos.col, reason });
+      const low = this.lowPm(m.name);
+      if (!low) return at(`module '${m.name}' is not a PM made by create_pm (${what} joins existing PMs by name)`, 'no_pm');
+      if (low.pm!.type !== m.type) return at(`module '${m.name}' is a ${low.pm!.type} PM, not ${m.type}`);
+      const need = Math.max(m.inputs, m.outputs);
+      if (need > low.pm!.vifs) return at(`module '${m.name}' uses port ${need - 1}, but its PM has ${low.pm!.vifs} vif(s) (create_pm's vifs)`);
+      if (low.state !== 'installed' || this.busy.has(low.id) || low.pms[0]?.domid == null) return at(`PM '${m.name}' is not running (${low.state})`);
+    }
+    return req;
+  }
+
+  /** The connections record for the same table and request (compared as printed back, so spacing does not matter). */
+  private connectionsRecord(req: AllocationRequest, table: number): AllocationRecord | undefined {
+    const key = requestText(req);
+    return this.allocations.list().find((a) => a.kind === 'connections' && a.connections!.table === table && requestText(a.parsed) === key);
+  }
+
+  async createConnections(arg: ConnectionsArg): Promise<Reply<Result<'create_connections'>>> {
+    const refused = this.notLeader('create_connections');
+    if (refused) return refused;
+    if (!this.steering) return failure('refused', 'create_connections: resourced steers no switch (config switch); nothing installed');
+    const reserved = await this.exclusive(async () => {
+      const req = this.connectionsRequest('create_connections', arg.alloc);
+      if ('code' in req) return req;
+      const dup = this.connectionsRecord(req, arg.switch_table_id);
+      if (dup) return failure('refused', `create_connections: these connections exist already in table ${arg.switch_table_id} (id ${dup.id}); nothing installed`);
+      const hosts = new Map(req.modules.map((m) => [m.name, this.lowPm(m.name)!.pms[0]!.host]));
+      // "steering" from the start: a resourced killed before the flows are in rolls them back (reconcile).
+      const a = await this.allocations.reserve(arg.alloc, req, hosts, { kind: 'connections', connections: { switchName: arg.switch_name, table: arg.switch_table_id }, state: 'steering' });
+      this.busy.add(a.id);
+      return a;
+    });
+    if ('code' in reserved) return reserved;
+    const a = reserved;
+    try {
+      const n = await this.steerRecord(a);
+      a.state = 'installed';
+      await this.allocations.save(a);
+      this.log(`audit: create_connections ${a.id}: ${n} flow(s) on switch ${arg.switch_name}, table ${arg.switch_table_id}`);
+      return ok({ id: a.id, flows: n }, `${n} flow(s) installed on switch ${arg.switch_name}, table ${arg.switch_table_id}, cookie ${a.id}`);
+    } catch (e) {
+      const why = (e as Error).message;
+      // All or none at the switch; removing by cookie makes sure, and only then is the record dropped.
+      try {
+        if (!(e instanceof WrongSwitchError)) await this.steering.remove(a.id);
+        await this.allocations.forget(a.id);
+      } catch (r) {
+        this.switchWatch.owe(`create_connections ${a.id}: its flows could not be removed (${(r as Error).message})`);
+      }
+      const msg = `create_connections failed, nothing installed: ${why}`;
+      if (e instanceof WrongSwitchError) return failure('wrong_switch', msg, e.actual ? { switch: e.actual } : {});
+      if (e instanceof FlowPlanError) return failure('refused', msg);
+      return fail(msg);
+    } finally {
+      this.busy.delete(a.id);
+    }
+  }
+
+  async deleteConnections(arg: ConnectionsArg): Promise<Reply<null>> {
+    const refused = this.notLeader('delete_connections');
+    if (refused) return refused;
+    const req = this.parse(arg.alloc);
+    if ('code' in req) return req;
+    const a = this.connectionsRecord(req, arg.switch_table_id);
+    if (!a) return failure('no_connections', `delete_connections: no connections of this request in table ${arg.switch_table_id}; nothing removed`);
+    if (a.connections!.switchName !== arg.switch_name) return failure('wrong_switch', `delete_connections: connections ${a.id} are on switch '${a.connections!.switchName}', not '${arg.switch_name}'; nothing removed`, { switch: a.connections!.switchName });
+    if (a.state !== 'installed' || this.busy.has(a.id)) return fail(`delete_connections: connections ${a.id} are ${a.state}; try again when done`);
+    this.busy.add(a.id);
+    try {
+      a.state = 'deleting';
+      await this.allocations.save(a);
+      return await this.removeAll(a, 'delete_connections');
+    } finally {
+      this.busy.delete(a.id);
     }
   }
 
   /**
-   * Removes an allocation whose state is on record as deleting or interrupted: flows first
+   * delete_allocation as a compound task (D3.2 §3.1.1) of the low-level API's steps:
+   * check (and mark "deleting"), delete_connections (removeFlowsStep: the allocation's
+   * flows, first, so traffic stops before its modules go), delete_pm (removePmsStep: every
+   * PM newest first, each tried). settle answers the first failure, or the success.
+   */
+  deletePlan(id: number): CompoundPlan {
+    let a: AllocationRecord | undefined;
+    let reply: Reply<null> | undefined;
+    const step = (task: string, run: () => Promise<Reply<null> | undefined>): StepPart => ({
+      task,
+      run: async () => (reply = (await run()) ?? ok(null)),
+    });
+    const parts: StepPart[] = [
+      step('check', async () => {
+        const refused = this.notLeader('delete_allocation');
+        if (refused) return refused;
+        const r = this.allocations.get(id);
+        if (!r || (r.kind ?? 'allocation') !== 'allocation') return failure('no_allocation', `no allocation ${id}`);
+        if (r.state !== 'installed' || this.busy.has(id)) return fail(`allocation ${id} is ${r.state}; try again when it is done`);
+        this.busy.add(id);
+        a = r;
+        a.state = 'deleting';
+        await this.allocations.save(a);
+        this.log(`allocation ${id}: removing it (delete_allocation), flows first`);
+        return undefined;
+      }),
+      step('delete_connections', () => this.removeFlowsStep(a!, 'delete_allocation')),
+      step('delete_pm', () => this.removePmsStep(a!, 'delete_allocation')),
+    ];
+    const settle = async (rv: { code: number; message: string }): Promise<Reply<null>> => {
+      if (a) this.busy.delete(a.id);
+      return rv.code === 0 ? reply! : (reply ?? fail(rv.message));
+    };
+    return { parts, settle };
+  }
+
+  /** "allocation 3", "PM 'fw' (record 4)", "connections 5": how messages name a record. */
+  private label(a: AllocationRecord): string {
+    return a.kind === 'pm' ? `PM '${a.pm!.name}' (record ${a.id})` : a.kind === 'connections' ? `connections ${a.id}` : `allocation ${a.id}`;
+  }
+
+  /**
+   * Removes a record whose state is on record as deleting or interrupted: flows first
    * (traffic stops before its modules go), then its PMs newest first, then the record.
-   * What could not be removed stays recorded as installed, for delete_allocation to retry.
+   * What could not be removed stays recorded as installed, for a delete to retry.
    */
   private async removeAll(a: AllocationRecord, what: string): Promise<Reply<null>> {
-    const id = a.id;
-    this.log(`allocation ${id}: removing it (${what}), flows first`);
-    if (this.steering) {
-      try {
-        await this.steering.remove(id);
-      } catch (e) {
-        a.state = 'installed';
-        await this.allocations.save(a);
-        return fail(`${what} ${id}: its flows could not be removed, nothing deleted: ${(e as Error).message}`);
-      }
+    this.log(`${this.label(a)}: removing it (${what}), flows first`);
+    return (await this.removeFlowsStep(a, what)) ?? (await this.removePmsStep(a, what));
+  }
+
+  /** The delete_connections step: the record's flows by cookie; a failure leaves it installed, nothing deleted. */
+  private async removeFlowsStep(a: AllocationRecord, what: string): Promise<Failure | undefined> {
+    // A low-level PM carries no flows of its own (its connections are records of their own).
+    if (!this.steering || a.kind === 'pm') return undefined;
+    try {
+      await this.steering.remove(a.id);
+      return undefined;
+    } catch (e) {
+      a.state = 'installed';
+      await this.allocations.save(a);
+      return fail(`${what} ${a.id}: its flows could not be removed, nothing deleted: ${(e as Error).message}`);
     }
+  }
+
+  /** The delete_pm step: every PM of the record newest first (each tried), then the record; those left stay recorded. */
+  private async removePmsStep(a: AllocationRecord, what: string): Promise<Reply<null>> {
     const before = a.pms.length;
     const left = await deletePms(a.pms, { client: this.client(false), log: this.log });
     if (left.length === 0) {
-      await this.allocations.forget(id);
-      return ok(null, `allocation ${id} deleted (${before} PM(s))`);
+      await this.allocations.forget(a.id);
+      return ok(null, a.kind === 'connections' ? `connections ${a.id} deleted` : `${this.label(a)} deleted (${before} PM(s))`);
     }
     a.pms = a.pms.filter((p) => left.some((l) => l.pm === p));
     a.state = 'installed';
     await this.allocations.save(a);
     const value: Encodable = left.map((l) => ({ name: l.pm.name, host: l.pm.host, message: l.message }));
-    return fail(`${what} ${id}: ${before - left.length} of ${before} PM(s) deleted; not deleted: ${describeLeft(left)}`, value);
-  }
-
-  /** Installs the flows of an allocation whose PMs run; a switch that refuses them rolls the PMs back. */
-  private async steer(alloc: AllocationRecord, installed: Success<number>): Promise<Reply<number>> {
-    const modules = steeredModules(alloc);
-    alloc.state = 'steering';
-    await this.allocations.save(alloc);
-    this.log(`allocation ${alloc.id}: installing its flows`);
-    try {
-      const n = await this.steering!.install({ id: alloc.id, request: alloc.parsed, modules });
-      alloc.state = 'installed';
-      await this.allocations.save(alloc);
-      const rv = { ...installed, message: `${installed.message}; ${n} flow(s) installed` };
-      this.log(rv.message);
-      return rv;
-    } catch (e) {
-      const why = (e as Error).message;
-      // The flows may be in even though the answer is not (openflowd killed mid-call):
-      // remove them by cookie, or owe the switch a reconciliation once it answers.
-      await this.steering!.remove(alloc.id).catch((r: Error) => this.switchWatch.owe(`allocation ${alloc.id}'s flows could not be removed after a failed install (${r.message})`));
-      const created = alloc.pms.length;
-      const stuck = await rollBack(alloc, alloc.pms, { client: this.client(false), log: this.log });
-      if (alloc.pms.length === 0) await this.allocations.forget(alloc.id);
-      else {
-        alloc.state = 'installed'; // delete_allocation retries the PMs left
-        await this.allocations.save(alloc);
-      }
-      let msg = `install_allocation failed at the switch: ${why}; rolled back ${created - stuck.length} of ${created} PM(s)`;
-      if (stuck.length) msg += `; NOT deleted: ${describeLeft(stuck)}`;
-      this.log(msg);
-      return fail(msg, { id: alloc.id, rolledBack: created - stuck.length });
-    }
+    return fail(`${what} ${a.id}: ${before - left.length} of ${before} PM(s) deleted; not deleted: ${describeLeft(left)}`, value);
   }
 
   /** What each host holds (list_pms) and the switch's cookies; a host that does not answer is null. */
@@ -540,7 +812,7 @@ export class Resourced {
       case 'restore_flows':
         if (!a || !this.steering) return 'no longer recorded';
         try {
-          await this.steering.install({ id: a.id, request: a.parsed, modules: steeredModules(a) });
+          await this.steerRecord(a);
           return undefined;
         } catch (e) {
           return (e as Error).message;

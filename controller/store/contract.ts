@@ -20,8 +20,21 @@ export interface StoredPm {
   vifs: Array<{ bridge: string; mac: string; vlan?: number }>;
 }
 
+/**
+ * What a record holds: an allocation of install_allocation (the default), one PM of the
+ * low-level create_pm, or the flows of one create_connections (D3.2 §2.1.2,
+ * controller/resourced/README.md "Low-level API").
+ */
+export type StoredKind = 'allocation' | 'pm' | 'connections';
+
 export interface StoredAllocation {
   id: number;
+  /** Absent: 'allocation' (records written before the low-level API). */
+  kind?: StoredKind;
+  /** kind 'pm': its module name, type and number of vifs (`request` is only a description then). */
+  pm?: { name: string; type: string; vifs: number };
+  /** kind 'connections': the switch and table create_connections named. */
+  connections?: { switchName: string; table: number };
   /** The request text as submitted (parsed again on load). */
   request: string;
   state: StoredAllocationState;

@@ -161,3 +161,39 @@ t.test('the tables: a degraded note, an install under way, a reconcile that fail
   );
   t.equal(formatReconcile([], true), 'nothing to do');
 });
+
+t.test('clickos pm-create, pm-delete, connections-create: the low-level API', async (t) => {
+  const { url, rd } = await startResourced(t);
+  await startStandins(t, url, [{ hostId: 'mh-a' }]);
+  await waitFor('the stand-in to heartbeat', () => (rd.hosts.live().some((h) => h.heartbeats > 0) ? true : undefined));
+  const dir = await mkdtemp(join(tmpdir(), 'cli-lowlevel-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const api = new XmlRpcClient({ url, secret: USER_SECRET });
+  t.teardown(() => api.close());
+  t.equal((await callApi(api, resourcedApi, 'deploy_pm', { name: 'Counting', src: COUNTING_SRC })).code, 0);
+  const clickos = (args: string[]) => execa('node', [cli, ...args], { env: { CLICKOS_CONTROLLER: url, CLICKOS_SECRET: USER_SECRET }, reject: false });
+
+  const made = await clickos(['pm-create', '--name', 'c9', '--vifs', '2', 'Counting']);
+  t.equal(made.exitCode, 0, made.stderr);
+  t.equal(made.stdout, 'c9', 'stdout is the PM\'s name');
+  t.match(made.stderr, /^PM c9 created: rd-1-1-c9 on mh-a/);
+  const json = await clickos(['pm-create', '--json', 'Counting']);
+  t.match(JSON.parse(json.stdout), { name: 'pm2', id: 2, type: 'Counting', host: 'mh-a', guest: 'rd-2-1-pm2', vifs: 1 });
+  const list = await clickos(['allocations']);
+  t.match(list.stdout.split('\n')[1], /^1\s+installed\s+\S+\s+create_pm$/, 'allocations marks the low-level records');
+
+  await writeFile(join(dir, 'c.alloc'), 'BASESYS=xen.clickos\nin :: FromNet("ip")\nout :: ToNet("t")\nin -> c9 :: Counting() -> out\n');
+  const conn = await clickos(['connections-create', 'br0', '0', join(dir, 'c.alloc')]);
+  t.equal(conn.exitCode, 1);
+  t.match(conn.stderr, /create_connections: resourced steers no switch/, 'no switch configured: refused');
+  t.equal((await clickos(['connections-create', 'br0', 'x', join(dir, 'c.alloc')])).exitCode, 2, 'a table that is no number: bad usage');
+
+  for (const name of ['c9', 'pm2']) {
+    const d = await clickos(['pm-delete', name]);
+    t.equal(d.exitCode, 0, d.stderr);
+  }
+  const gone = await clickos(['pm-delete', 'c9']);
+  t.equal(gone.exitCode, 1);
+  t.match(gone.stderr, /no PM named 'c9'/);
+  t.same(rd.allocations.list(), [], 'no record left');
+});

@@ -3,6 +3,8 @@
 // through what the tasks record (gates hold a task until the test opens them), never
 // through wall-clock time.
 import t from 'tap';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { startExample, SECRET, type Started } from '../support/daemon.js';
 import { XmlRpcClient, type ReturnValue } from '../../daemon/index.js';
 import { TaskQueue } from '../../daemon/task-queue.js';
@@ -119,6 +121,48 @@ t.test('compound tasks run their parts in order and stop at the first failure', 
   await s.daemon.tasks.idle();
   t.same(s.services.journal.splice(0), ['s1', 's2']);
   t.match(s.daemon.tasks.status(q.value as string), { code: 0 });
+});
+
+t.test('a compound definition may run its parts in-process and settle the reply (resourced\'s install_allocation)', async (t) => {
+  const s = await startExample(t, { concurrency: 4 });
+  // Steps share what their closure holds; settle sees the compound's reply and answers the task's own.
+  await writeFile(
+    join(s.dir, 'example', 'tasks', 'staged.mjs'),
+    `export default ({ s, ok, fail }) => ({
+      help: 'steps a, b, c in-process; settle undoes the done ones on a failure',
+      params: s.struct({ failAt: s.int() }),
+      parts: (arg, ctx) => {
+        const made = [];
+        const step = (n) => ({ task: 'make ' + n, run: async () => {
+          ctx.services.journal.push(n);
+          if (n === arg.failAt) return fail('cannot make ' + n);
+          made.push(n);
+          return ok(n);
+        } });
+        return {
+          parts: [1, 2, 3].map(step),
+          settle: async (rv) => {
+            if (rv.code === 0) return ok(made.length, 'made ' + made.join(', '));
+            for (const n of made.reverse()) ctx.services.journal.push('undo ' + n);
+            return fail('undone after: ' + rv.message, rv.value);
+          },
+        };
+      },
+    });
+`,
+  );
+  const run = async (failAt: number) => {
+    const q = (await s.daemon.call('staged', [{ failAt }])) as ReturnValue;
+    await s.daemon.tasks.idle();
+    return s.daemon.tasks.status(q.value as string);
+  };
+  t.match(await run(0), { code: 0, value: 3, message: 'made 1, 2, 3' }, 'all parts done: settle answers the value');
+  t.same(s.services.journal.splice(0), [1, 2, 3], 'in order');
+  const r = await run(2);
+  t.equal(r.code, 1);
+  t.equal(r.message, 'undone after: part 2/3 (make 2) failed: cannot make 2');
+  t.same((r.value as Array<{ task: string }>).map((p) => p.task), ['make 1', 'make 2'], 'the parts that ran, with their replies');
+  t.same(s.services.journal.splice(0), [1, 2, 'undo 1'], 'the third part never ran; settle undid the first');
 });
 
 t.test('TaskQueue: throwing or malformed tasks fail cleanly, old results are forgotten, a full queue refuses', async (t) => {

@@ -65,3 +65,18 @@ t.test('an installed allocation whose flows the switch lost gets them back; with
   const back = planReconcile([{ ...records[0]!, degraded: 'PM rd-4-1-a missing' }], new Set(), seen({ h1: ['rd-4-1-a'] }, [4]), 'rd', 6);
   t.match(back, [{ kind: 'adopt', reason: /no longer degraded/ }], 'a degraded allocation found whole again is adopted and its mark cleared');
 });
+
+t.test('the low-level API\'s records: a PM has no flows of its own, connections have no PMs of their own', async (t) => {
+  const lowPm = (id: number, state: AllocationRecord['state'], pms: PmRecord[]): AllocationRecord => ({ ...rec(id, state, pms), kind: 'pm', pm: { name: 'a', type: 'Fwd', vifs: 2 } });
+  const conns = (id: number, state: AllocationRecord['state']): AllocationRecord => ({ ...rec(id, state, []), kind: 'connections', connections: { switchName: 'sw', table: 0 } });
+  const plan = planReconcile(
+    [lowPm(1, 'installed', [pm('rd-1-1-a')]), lowPm(2, 'installing', [pm('rd-2-1-b', 'h1', 'creating')]), conns(3, 'installed'), conns(4, 'steering'), conns(5, 'installed')],
+    new Set(),
+    // no flow carries cookie 1 (a PM) or 5 (connections whose flows the switch lost)
+    seen({ h1: ['rd-1-1-a', 'rd-2-1-b'] }, [3, 4]),
+    'rd',
+    6,
+  );
+  t.same(plan.map((a) => [a.kind, a.allocation]), [['adopt', 1], ['roll_back_install', 2], ['adopt', 3], ['roll_back_install', 4], ['restore_flows', 5]], 'a PM is adopted without flows; interrupted create_pm/create_connections rolled back; lost connections restored');
+  t.notOk(plan.some((a) => a.kind === 'delete_orphan_pm'), 'the PMs are owned by their records');
+});
