@@ -78,7 +78,14 @@ const schema = cfg.object({
       internalDelay: cfg.int(0, 1e6).default(1),
     })
     .default({ hostLinkMbps: 1000, internalMbps: 10_000, uplinkMbps: 10_000, linkDelay: 1, internalDelay: 1 }),
-  placement: cfg.object({ timeLimitMs: cfg.int(1, 600_000).default(2000), seed: cfg.int(0, 2 ** 31 - 1).default(1) }).default({ timeLimitMs: 2000, seed: 1 }),
+  placement: cfg
+    .object({
+      timeLimitMs: cfg.int(1, 600_000).default(2000),
+      seed: cfg.int(0, 2 ** 31 - 1).default(1),
+      /** Cores from measured load (platform-model.ts cpuCapacity); false: each host's CPU count and declared demand only. */
+      measuredCpu: cfg.bool().default(true),
+    })
+    .default({ timeLimitMs: 2000, seed: 1, measuredCpu: true }),
   /** click-elements.json for deploy_pm's checker; null: syntax and structure only. Default: clickos-build's. */
   catalog: cfg.path(),
   /** Where allocations, types and hosts are kept (controller/store/): SQLite by default; memory forgets them on exit. */

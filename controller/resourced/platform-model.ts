@@ -28,6 +28,8 @@ export interface ModelOptions {
   linkDelay: number;
   internalDelay: number;
   bandwidthMbps: number;
+  /** Cores from measured load (cpuCapacity; the default) or the CPU count only. */
+  measuredCpu?: boolean;
 }
 
 export interface LiveModel {
@@ -68,11 +70,14 @@ export function cpuCapacity(stats: HostStats, ours: OurPms): { cores: number; bu
   return { cores: Math.round(cores * 100) / 100, busy: Math.round(busy * 100) / 100, standsIn: Math.round(standsIn * 100) / 100 };
 }
 
-/** Cores and memory placement may use on a host. `ours`: the PMs resourced made (anywhere). */
-export function hostCapacity(h: HostRecord, ours: OurPms): { cores: number; memoryMb: number } {
+/**
+ * Cores and memory placement may use on a host. `ours`: the PMs resourced made (anywhere).
+ * `measuredCpu` false (config placement.measuredCpu): the CPU count, declared demand only.
+ */
+export function hostCapacity(h: HostRecord, ours: OurPms, measuredCpu = true): { cores: number; memoryMb: number } {
   let memoryMb = h.stats.freeMemoryMiB;
   for (const d of h.stats.domains) if (ours.has(d.name)) memoryMb += d.memoryMiB;
-  return { cores: cpuCapacity(h.stats, ours).cores, memoryMb };
+  return { cores: measuredCpu ? cpuCapacity(h.stats, ours).cores : h.stats.nrCpus, memoryMb };
 }
 
 export function buildModel(hosts: readonly HostRecord[], ours: OurPms, o: ModelOptions): LiveModel {
@@ -82,7 +87,7 @@ export function buildModel(hosts: readonly HostRecord[], ours: OurPms, o: ModelO
   const hostOf: string[] = [];
   const serverOf = new Map<string, number>();
   for (const h of hosts) {
-    const cap = hostCapacity(h, ours);
+    const cap = hostCapacity(h, ours, o.measuredCpu !== false);
     pf.addServer(h.id, tor, { cores: cap.cores, memoryMb: cap.memoryMb, internalBandwidth: o.internalMbps, internalDelay: o.internalDelay }, { bandwidth: o.hostLinkMbps, delay: o.linkDelay });
     serverOf.set(h.id, hostOf.length);
     hostOf.push(h.id);

@@ -338,7 +338,7 @@ export class Resourced {
   }
 
   private liveModel() {
-    return buildModel(this.hosts.live(), this.ourPms(), { ...this.config.platform, bandwidthMbps: this.config.pm.bandwidthMbps });
+    return buildModel(this.hosts.live(), this.ourPms(), { ...this.config.platform, bandwidthMbps: this.config.pm.bandwidthMbps, measuredCpu: this.config.placement.measuredCpu });
   }
 
   /** What the create_pm step needs, writing `alloc` to the store. */

@@ -77,6 +77,16 @@ t.test('placement follows the measured load of stand-in hosts', async (t) => {
   t.equal((await py(url, 'plan_allocation', 'BASESYS=xen.clickos\nm :: Nope()\n')).reply!.value.error, 'refused', 'a malformed request is refused');
 });
 
+t.test('placement.measuredCpu false: declared demand and CPU counts only, whatever is measured', async (t) => {
+  const { url } = await startResourced(t, { placement: { timeLimitMs: 300, measuredCpu: false } });
+  await startStandins(t, url, [{ hostId: 'mh-x', nrCpus: 2, cpuPercent: 95 }, { hostId: 'mh-y', nrCpus: 2, cpuPercent: 0 }]);
+  await waitFor('both stand-ins to heartbeat', async () => (((await py(url, 'list_hosts')).reply!.value as Array<{ heartbeats: number }>).filter((h) => h.heartbeats > 0).length === 2 ? true : undefined));
+  t.equal((await py(url, 'deploy_pm', { name: 'Counting', src: COUNTING, cpu: 0.5 })).reply!.code, 0);
+  const x = ((await py(url, 'list_hosts')).reply!.value as Array<{ host_id: string; usable_cores: number }>).find((h) => h.host_id === 'mh-x')!;
+  t.equal(x.usable_cores, 0.1, 'list_hosts still shows what X measures (0.1 cores usable)');
+  t.same((await py(url, 'plan_allocation', MODULE)).reply!.value, { m: 'mh-x' }, 'but placement takes X as idle: its 2 cores');
+});
+
 t.test('report_stats: monitord\'s figures, its principal only; PM traffic and switch counters in get_pm_info', async (t) => {
   const { url, rd } = await startResourced(t, {
     secret: { user: USER_SECRET, hosts: HOSTS_SECRET, monitor: MONITOR_SECRET },
