@@ -28,8 +28,10 @@ export interface SwitchGroupOptions {
 
 export interface Installed {
   generation: number;
-  /** the flows installed (rules and, during an idle phase, migration flows) */
-  flows: Flow[];
+  /** under cookie('rules') */
+  rules: Flow[];
+  /** under cookie('migration'), until endIdle() */
+  migration: Flow[];
   migrating: Move[];
 }
 
@@ -85,7 +87,7 @@ export class SwitchGroup {
     if (this.generation >= 0) await this.driver.deleteFlows(this.cookie('rules'));
     this.generation = next;
     this.migrationLive = migration.length > 0;
-    return { generation: next, flows: [...migration, ...rules], migrating: moved };
+    return { generation: next, rules, migration, migrating: moved };
   }
 
   /** Ends the idle phase: what the old replicas still held now goes to the new ones. */
