@@ -19,6 +19,7 @@ def sniff(out, ifaces):
     socks = []
     for i in ifaces:
         s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+        s.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)  # SO_RCVBUFFORCE: a loaded machine must not drop counts
         s.bind((i, 0))
         socks.append(s)
     counts, seq, dump = {}, [0], [True]
