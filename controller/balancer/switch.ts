@@ -41,6 +41,8 @@ export class SwitchGroup {
   private readonly ctTable: number;
   private generation = -1;
   private migrationLive = false;
+  /** a previous generation whose delete failed: removed before anything else */
+  private stale: number | undefined;
 
   constructor(private readonly driver: SwitchDriver, o: SwitchGroupOptions) {
     this.group = o.group;
@@ -71,6 +73,7 @@ export class SwitchGroup {
    */
   async install(assignment: Assignment, ports: GroupPorts, moved: Move[] = []): Promise<Installed> {
     if (this.migrationLive) throw new BalancerInputError(`group ${this.group} is still in an idle phase: end it first`);
+    await this.dropStale();
     const next = this.generation + 1;
     const band = this.band(next);
     const rules = balancerFlows(assignment, { ...ports, priority: band + 1 });
@@ -84,10 +87,21 @@ export class SwitchGroup {
       if (migration.length) await this.driver.deleteFlows(this.cookie('migration', next)).catch(() => {});
       throw e;
     }
-    if (this.generation >= 0) await this.driver.deleteFlows(this.cookie('rules'));
+    const old = this.generation;
     this.generation = next;
     this.migrationLive = migration.length > 0;
+    if (old >= 0) {
+      // the new set decides from here on; an old set left behind is removed next time
+      this.stale = old;
+      await this.dropStale();
+    }
     return { generation: next, rules, migration, migrating: moved };
+  }
+
+  private async dropStale(): Promise<void> {
+    if (this.stale === undefined) return;
+    await this.driver.deleteFlows(this.cookie('rules', this.stale));
+    this.stale = undefined;
   }
 
   /** Ends the idle phase: what the old replicas still held now goes to the new ones. */
@@ -100,6 +114,7 @@ export class SwitchGroup {
   /** Removes every flow of the group. */
   async remove(): Promise<void> {
     if (this.generation < 0) return;
+    await this.dropStale();
     await this.driver.deleteFlows(this.cookie('migration'));
     await this.driver.deleteFlows(this.cookie('rules'));
     this.migrationLive = false;

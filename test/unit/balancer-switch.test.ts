@@ -76,8 +76,22 @@ t.test('make-before-break: the new generation first, in the other band, then the
   await t.rejects(sw.install(a0, ports, moves(a1.leaves, a0.leaves)), FlowInstallError, 'a refused generation throws');
   t.same([...d.byCookie.keys()], [sw.cookie('rules', 1)], 'and leaves the old one alone, its migration flows removed');
   t.equal(sw.current, 1);
+  // a delete that fails leaves the old generation behind; the next call removes it first
+  const del = d.deleteFlows.bind(d);
+  d.refuse = undefined;
+  let fail = true;
+  d.deleteFlows = async (c: bigint) => {
+    if (fail) {
+      fail = false;
+      throw new Error('switch gone');
+    }
+    return del(c);
+  };
+  await t.rejects(sw.install(a0, ports), /switch gone/, 'the old generation could not be removed');
+  t.equal(sw.current, 2, 'the new generation is current all the same');
+  t.same([...d.byCookie.keys()].sort(), [sw.cookie('rules', 1), sw.cookie('rules', 2)].sort(), 'both on the switch for now');
   await sw.remove();
-  t.same(d.byCookie.size, 0, 'remove() clears the group');
+  t.same(d.byCookie.size, 0, 'remove() clears the group, the stale generation included');
 });
 
 t.test('migration flows need conntrack and their own table', async (t) => {
