@@ -13,7 +13,7 @@
 //   - Two return flows per replica, matched on its port (and tag): what it sends back
 //     leaves by the other outside port.
 import { ETH_TYPE_IPV4 } from '../openflow/constants.js';
-import { flowKey, type Flow, type Match } from '../openflow/model.js';
+import { flowKey, type Action, type Flow, type Match } from '../openflow/model.js';
 import { DEFAULT_FLOW_PRIORITY, DEFAULT_VLAN_BASE, MAX_VLAN_ID, retagActions } from '../openflowd/flows.js';
 import { flowLine } from '../openflowd/ofctl-syntax.js';
 import { assignedPrefixes, type Assignment } from './balance.js';
@@ -40,6 +40,12 @@ export interface GroupPorts {
   /** VLAN of Click port 0 on a one-port replica; port 1 is vlanBase + 1 (default openflowd's) */
   vlanBase?: number;
   table?: number;
+  /**
+   * Commit every connection entering at an outside port in this conntrack zone, marked
+   * with its replica's mark (README.md "Flow migration"): what lets a later move keep
+   * established connections on their old replica. ovs-ofctl driver only.
+   */
+  conntrack?: { zone: number; marks: Record<string, number> };
 }
 
 /** Flows for `assigned` prefixes over `replicas` replicas: 2 per prefix, 2 catch-alls for the default server, 2 return flows per replica. */
@@ -47,9 +53,24 @@ export function ruleCount(assigned: number, replicas: number): number {
   return 2 * assigned + 2 + 2 * replicas;
 }
 
-interface Hop {
+export interface Hop {
   port: number;
   vlan?: number;
+}
+
+/** Where a replica takes direction k (0 forward, 1 reverse): Click port k (README.md "Rules"). */
+export function replicaHop(g: GroupPorts, server: string, k: 0 | 1): Hop {
+  const ports = g.replicas[server];
+  if (!ports) throw new BalancerInputError(`replica '${server}' has no switch port`);
+  const vlanBase = g.vlanBase ?? DEFAULT_VLAN_BASE;
+  return ports.length === 1 ? { port: ports[0]!, vlan: vlanBase + k } : { port: ports[k]! };
+}
+
+/** The mark of a replica's connections; each replica needs its own, 1..2^32-1. */
+export function replicaMark(g: GroupPorts, server: string): number {
+  const m = g.conntrack?.marks[server];
+  if (m === undefined || !Number.isInteger(m) || m < 1 || m > 0xffffffff) throw new BalancerInputError(`replica '${server}' has no conntrack mark 1..0xffffffff`);
+  return m;
 }
 
 function checkPorts(a: Assignment, g: GroupPorts): void {
@@ -62,6 +83,12 @@ function checkPorts(a: Assignment, g: GroupPorts): void {
     if (m.vlanVid !== undefined) throw new BalancerInputError(`an outside port's match may not name a VLAN: tags are the platform's own`);
     if (m.ethType !== undefined && m.ethType !== ETH_TYPE_IPV4) throw new BalancerInputError(`balanced traffic is IPv4; the match says dl_type=0x${m.ethType.toString(16)}`);
     if (m.inPort !== undefined) throw new BalancerInputError(`give the outside port as 'port', not in its match`);
+  }
+  if (g.conntrack) {
+    const z = g.conntrack.zone;
+    if (!Number.isInteger(z) || z < 0 || z > 0xffff) throw new BalancerInputError(`conntrack zone ${z} is not 0..65535`);
+    const marks = a.servers.map((s) => replicaMark(g, s.name));
+    if (new Set(marks).size !== marks.length) throw new BalancerInputError(`two replicas share a conntrack mark`);
   }
   const vb = g.vlanBase ?? DEFAULT_VLAN_BASE;
   if (!Number.isInteger(vb) || vb < 1 || vb + 1 > MAX_VLAN_ID) throw new BalancerInputError(`VLAN base ${vb} leaves no room for two tags up to ${MAX_VLAN_ID}`);
@@ -78,29 +105,26 @@ function checkPorts(a: Assignment, g: GroupPorts): void {
 export function balancerFlows(a: Assignment, g: GroupPorts): Flow[] {
   checkPorts(a, g);
   const priority = g.priority ?? DEFAULT_FLOW_PRIORITY;
-  const vlanBase = g.vlanBase ?? DEFAULT_VLAN_BASE;
   const table = g.table ?? 0;
   // Click port 0 carries the forward direction, port 1 the reverse
-  const hop = (server: string, k: 0 | 1): Hop => {
-    const ports = g.replicas[server]!;
-    return ports.length === 1 ? { port: ports[0]!, vlan: vlanBase + k } : { port: ports[k]! };
-  };
+  const hop = (server: string, k: 0 | 1): Hop => replicaHop(g, server, k);
+  const ct = g.conntrack;
   const fwdField = g.field === 'src' ? 'ipv4Src' : 'ipv4Dst';
   const revField = g.field === 'src' ? 'ipv4Dst' : 'ipv4Src';
-  const entry = (side: OutsidePort, field: 'ipv4Src' | 'ipv4Dst', p: Prefix | undefined, to: Hop, prio: number): Flow => ({
+  const entry = (side: OutsidePort, field: 'ipv4Src' | 'ipv4Dst', p: Prefix | undefined, server: string, k: 0 | 1, prio: number): Flow => ({
     table,
     priority: prio,
     match: { ...side.match, inPort: side.port, ethType: ETH_TYPE_IPV4, ...(p ? { [field]: toIpv4Prefix(p) } : {}) },
-    actions: [...retagActions(undefined, to.vlan), { type: 'output', port: to.port }],
+    actions: [...(ct ? [commitAction(ct.zone, replicaMark(g, server))] : []), ...toReplica(hop(server, k))],
   });
 
   const flows: Flow[] = [];
   for (const l of assignedPrefixes(a)) {
-    flows.push(entry(g.forward, fwdField, l.prefix, hop(l.server, 0), priority));
-    flows.push(entry(g.reverse, revField, l.prefix, hop(l.server, 1), priority));
+    flows.push(entry(g.forward, fwdField, l.prefix, l.server, 0, priority));
+    flows.push(entry(g.reverse, revField, l.prefix, l.server, 1, priority));
   }
-  flows.push(entry(g.forward, fwdField, undefined, hop(a.defaultServer, 0), priority - 1));
-  flows.push(entry(g.reverse, revField, undefined, hop(a.defaultServer, 1), priority - 1));
+  flows.push(entry(g.forward, fwdField, undefined, a.defaultServer, 0, priority - 1));
+  flows.push(entry(g.reverse, revField, undefined, a.defaultServer, 1, priority - 1));
   for (const s of a.servers) {
     for (const [k, out] of [[0, g.reverse.port], [1, g.forward.port]] as const) {
       const from = hop(s.name, k);
@@ -113,6 +137,16 @@ export function balancerFlows(a: Assignment, g: GroupPorts): Flow[] {
     }
   }
   return flows;
+}
+
+/** Into a replica's Click port: tag it if the replica is a router on a stick, output. */
+export function toReplica(to: Hop): Action[] {
+  return [...retagActions(undefined, to.vlan), { type: 'output', port: to.port }];
+}
+
+/** ct(commit) in the group's zone, marking the connection as the replica's; the action list goes on. */
+export function commitAction(zone: number, mark: number): Action {
+  return { type: 'ct', commit: true, zone, mark };
 }
 
 /** ovs-ofctl add-flows text of a group's flows, all under its cookie. */

@@ -24,3 +24,8 @@ export class OpenFlowError extends OpenFlowBaseError {
 export class ChannelClosedError extends OpenFlowBaseError {
   override name = 'ChannelClosedError';
 }
+
+/** A flow the native OpenFlow 1.3 encoder cannot say (conntrack is a Nicira extension: model.ts CONNTRACK). */
+export class OpenFlowUnsupportedError extends OpenFlowBaseError {
+  override name = 'OpenFlowUnsupportedError';
+}

@@ -8,7 +8,7 @@ import {
   FROM_SWITCH, OFP_HEADER_LEN, OFP_NO_BUFFER, OFP_VERSION, OFPAT, OFPCML_NO_BUFFER, OFPG_ANY, OFPHET_VERSIONBITMAP,
   OFPIT, OFPMP, OFPMT_OXM, OFPP, OFPT, OFPTT_ALL, OFPVID_PRESENT, OFPXMC_OPENFLOW_BASIC, OFPXMT, SIZES,
 } from './constants.js';
-import { OpenFlowDecodeError } from './errors.js';
+import { OpenFlowDecodeError, OpenFlowUnsupportedError } from './errors.js';
 import type { Action, FlowEntry, Ipv4Prefix, Match, PortDesc, PortStats, ReservedPort } from './model.js';
 
 export { OpenFlowDecodeError } from './errors.js';
@@ -169,6 +169,7 @@ const lenMask = (len: number) => u32(len === 0 ? 0 : (0xffffffff << (32 - len)) 
 
 /** OXM TLVs of a match, in the spec's field order (prerequisites before dependants). */
 export function encodeOxmFields(m: Match): Buffer {
+  if (m.ctState !== undefined || m.ctMark !== undefined) throw new OpenFlowUnsupportedError('ct_state/ct_mark matches are Nicira extensions this OpenFlow 1.3 encoder does not carry (use the ovs-ofctl driver)');
   const f: Buffer[] = [];
   if (m.inPort !== undefined) f.push(oxm(OFPXMT.IN_PORT, u32(m.inPort)));
   if (m.ethType !== undefined) f.push(oxm(OFPXMT.ETH_TYPE, u16(m.ethType)));
@@ -323,6 +324,8 @@ export function encodeAction(a: Action): Buffer {
       b.writeUInt32BE(a.group, 4);
       return b;
     }
+    case 'ct':
+      throw new OpenFlowUnsupportedError('the ct action is a Nicira extension this OpenFlow 1.3 encoder does not carry (use the ovs-ofctl driver)');
   }
 }
 

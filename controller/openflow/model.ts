@@ -25,6 +25,31 @@ export interface Match {
   tcpDst?: number;
   udpSrc?: number;
   udpDst?: number;
+  /** conntrack state bits to require set (true) or clear (false); ovs-ofctl driver only (CONNTRACK below) */
+  ctState?: CtState;
+  /** the 32-bit mark a ct(commit) left on the connection; ovs-ofctl driver only */
+  ctMark?: number;
+}
+
+/** Conntrack state flags in OVS's bit order (new 0x01 … trk 0x20), the order ovs-ofctl prints them. */
+export const CT_FLAGS = ['new', 'est', 'rel', 'rpl', 'inv', 'trk'] as const;
+export type CtFlag = (typeof CT_FLAGS)[number];
+export type CtState = Partial<Record<CtFlag, boolean>>;
+
+/**
+ * CONNTRACK: ct_state/ct_mark matches and the ct action are Nicira extensions, not
+ * OpenFlow 1.3 fields; only the ovs-ofctl drivers carry them (the native driver refuses
+ * them with ConntrackUnsupportedError). controller/balancer/README.md "Flow migration"
+ * says what uses them.
+ */
+export interface CtAction {
+  type: 'ct';
+  /** commit the connection (ct(commit)); with `mark`, set its ct_mark */
+  commit?: boolean;
+  zone?: number;
+  /** recirculate to this table with ct_state filled in (ct(table=N)); without it, the action list goes on */
+  table?: number;
+  mark?: number;
 }
 
 export type Action =
@@ -32,7 +57,8 @@ export type Action =
   | { type: 'push_vlan'; ethertype: number }
   | { type: 'pop_vlan' }
   | { type: 'set_vlan_vid'; vid: number }
-  | { type: 'group'; group: number };
+  | { type: 'group'; group: number }
+  | CtAction;
 
 export interface Flow {
   table: number;
@@ -64,7 +90,12 @@ export interface PortDesc {
   name: string;
 }
 
-export const MATCH_KEYS = ['inPort', 'ethType', 'vlanVid', 'ipProto', 'ipv4Src', 'ipv4Dst', 'tcpSrc', 'tcpDst', 'udpSrc', 'udpDst'] as const;
+export const MATCH_KEYS = ['inPort', 'ethType', 'vlanVid', 'ipProto', 'ipv4Src', 'ipv4Dst', 'tcpSrc', 'tcpDst', 'udpSrc', 'udpDst', 'ctState', 'ctMark'] as const;
+
+/** Whether a flow needs conntrack (CONNTRACK above). */
+export function usesConntrack(f: Flow): boolean {
+  return f.match.ctState !== undefined || f.match.ctMark !== undefined || f.actions.some((a) => a.type === 'ct');
+}
 
 /** Canonical one-line text of a flow (ovs-ofctl syntax, fixed field order): equal flows print equal. */
 export function flowKey(f: Flow & { cookie?: bigint }): string {
@@ -87,6 +118,11 @@ export function matchText(m: Match): string {
   const tp = (v: number | undefined, k: string) => v !== undefined && parts.push(`${k}=${v}`);
   tp(m.tcpSrc ?? m.udpSrc, 'tp_src');
   tp(m.tcpDst ?? m.udpDst, 'tp_dst');
+  if (m.ctState) {
+    const st = CT_FLAGS.filter((k) => m.ctState![k] !== undefined).map((k) => `${m.ctState![k] ? '+' : '-'}${k}`).join('');
+    if (st) parts.push(`ct_state=${st}`);
+  }
+  if (m.ctMark !== undefined) parts.push(`ct_mark=0x${m.ctMark.toString(16)}`);
   return parts.join(',');
 }
 
@@ -101,9 +137,20 @@ export function actionsText(actions: Action[]): string {
         // the OXM value: VID with OFPVID_PRESENT, as ovs-ofctl prints it for OpenFlow 1.3
         case 'set_vlan_vid': return `set_field:${a.vid | 0x1000}->vlan_vid`;
         case 'group': return `group:${a.group}`;
+        case 'ct': return ctText(a);
       }
     })
     .join(',');
+}
+
+/** ovs-ofctl's own print of a ct action: commit, table, zone, exec(...), in that order. */
+function ctText(a: CtAction): string {
+  const parts: string[] = [];
+  if (a.commit) parts.push('commit');
+  if (a.table !== undefined) parts.push(`table=${a.table}`);
+  if (a.zone !== undefined) parts.push(`zone=${a.zone}`);
+  if (a.mark !== undefined) parts.push(`exec(set_field:0x${a.mark.toString(16)}->ct_mark)`);
+  return `ct(${parts.join(',')})`;
 }
 
 /** Sorted canonical texts without counters: what "the same dump-flows" means across drivers. */

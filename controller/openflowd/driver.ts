@@ -23,3 +23,11 @@ export class FlowInstallError extends Error {
     this.name = 'FlowInstallError';
   }
 }
+
+/** A flow needing conntrack (model.ts CONNTRACK) given to the native driver: refused before anything is sent. */
+export class ConntrackUnsupportedError extends FlowInstallError {
+  constructor(cookie: bigint, flow: Flow) {
+    super(`cookie 0x${cookie.toString(16)}: the native OpenFlow 1.3 driver does not carry conntrack (ct_state, ct_mark, ct()); use the ovs-ofctl driver. Nothing was installed`, cookie, flow);
+    this.name = 'ConntrackUnsupportedError';
+  }
+}

@@ -127,6 +127,8 @@ export function planFlows(alloc: InstalledAllocation, o: FlowPlanOptions): Flow[
         throw e;
       }
       if (match.vlanVid !== undefined) throw new FlowPlanError(`FromNet '${from.name}' matches a VLAN: tags are the platform's own (D3.2 §2.2.6)`);
+      // conntrack state exists only after a ct() action, which allocations' flows never run
+      if (match.ctState !== undefined || match.ctMark !== undefined) throw new FlowPlanError(`FromNet '${from.name}' matches ct_state/ct_mark: connection tracking is the balancer's own (controller/balancer/README.md)`);
       match.inPort ??= o.networkPort;
       if (match.inPort === undefined) throw new FlowPlanError(`FromNet '${from.name}' names no in_port and no network port is configured`);
       if (owner.has(String(match.inPort))) throw new FlowPlanError(`FromNet '${from.name}' enters at port ${match.inPort}, the vif of '${owner.get(String(match.inPort))}'`);

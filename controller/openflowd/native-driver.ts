@@ -1,8 +1,8 @@
 // The native driver: our own OpenFlow 1.3 channel (controller/openflow). The switch
 // connects to us; flows are kept per cookie and re-installed when it reconnects.
 import { OpenFlowChannel, OpenFlowError, type ChannelOptions } from '../openflow/channel.js';
-import type { Flow, FlowEntry, PortDesc, PortStats } from '../openflow/model.js';
-import { FlowInstallError, type SwitchDriver } from './driver.js';
+import { usesConntrack, type Flow, type FlowEntry, type PortDesc, type PortStats } from '../openflow/model.js';
+import { ConntrackUnsupportedError, FlowInstallError, type SwitchDriver } from './driver.js';
 
 export class NativeDriver implements SwitchDriver {
   readonly channel: OpenFlowChannel;
@@ -19,6 +19,8 @@ export class NativeDriver implements SwitchDriver {
   }
 
   async addFlows(cookie: bigint, flows: Flow[]): Promise<void> {
+    const ct = flows.find(usesConntrack);
+    if (ct) throw new ConntrackUnsupportedError(cookie, ct);
     try {
       await this.channel.addFlows(cookie, flows);
     } catch (e) {

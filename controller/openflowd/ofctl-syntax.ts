@@ -3,7 +3,7 @@
 // model. FromNet("...") matches are written in this syntax too (D3.2 §2.1.4, docs/platform.md), so their
 // parser lives here.
 import { ETH_TYPE_ARP, ETH_TYPE_IPV4, IP_PROTO_ICMP, IP_PROTO_TCP, IP_PROTO_UDP } from '../openflow/constants.js';
-import { actionsText, matchText, type Action, type Flow, type FlowEntry, type Ipv4Prefix, type Match, type PortDesc, type PortStats, type ReservedPort } from '../openflow/model.js';
+import { actionsText, CT_FLAGS, matchText, type Action, type CtAction, type CtFlag, type Flow, type FlowEntry, type Ipv4Prefix, type Match, type PortDesc, type PortStats, type ReservedPort } from '../openflow/model.js';
 
 export class MatchSyntaxError extends Error {
   constructor(message: string) {
@@ -83,12 +83,24 @@ export function parseMatchText(text: string, portByName?: (name: string) => numb
         m.vlanVid = n & 0xfff;
         break;
       }
+      case 'ct_state': {
+        const st: Partial<Record<CtFlag, boolean>> = {};
+        const flags = /^(?:[+-][a-z]+)+$/.test(v) ? v.match(/[+-][a-z]+/g)! : [];
+        if (!flags.length) throw new MatchSyntaxError(`ct_state '${v}' is not +flag/-flag list`);
+        for (const f of flags) {
+          if (!(CT_FLAGS as readonly string[]).includes(f.slice(1))) throw new MatchSyntaxError(`ct_state flag '${f.slice(1)}' is not one of ${CT_FLAGS.join(', ')}`);
+          st[f.slice(1) as CtFlag] = f[0] === '+';
+        }
+        m.ctState = st;
+        break;
+      }
+      case 'ct_mark': m.ctMark = int(v, k, 0xffffffff); break;
       case 'nw_proto': case 'ip_proto': m.ipProto = int(v, k, 255); break;
       case 'nw_src': case 'ip_src': m.ipv4Src = prefix(v, k); break;
       case 'nw_dst': case 'ip_dst': m.ipv4Dst = prefix(v, k); break;
       case 'tp_src': case 'tcp_src': case 'udp_src': tp.push(['src', int(v, k, 0xffff)]); if (k !== 'tp_src') m.ipProto ??= k.startsWith('tcp') ? IP_PROTO_TCP : IP_PROTO_UDP; break;
       case 'tp_dst': case 'tcp_dst': case 'udp_dst': tp.push(['dst', int(v, k, 0xffff)]); if (k !== 'tp_dst') m.ipProto ??= k.startsWith('tcp') ? IP_PROTO_TCP : IP_PROTO_UDP; break;
-      default: throw new MatchSyntaxError(`match field '${k}' is not supported (in_port, dl_type, dl_vlan, nw_proto, nw_src, nw_dst, tp_src, tp_dst and the ip/tcp/udp/icmp/arp shorthands are)`);
+      default: throw new MatchSyntaxError(`match field '${k}' is not supported (in_port, dl_type, dl_vlan, nw_proto, nw_src, nw_dst, tp_src, tp_dst ct_state, ct_mark and the ip/tcp/udp/icmp/arp shorthands are)`);
     }
   }
   if ((m.ipv4Src || m.ipv4Dst || m.ipProto !== undefined) && m.ethType === undefined) m.ethType = ETH_TYPE_IPV4;
@@ -108,11 +120,47 @@ export function flowLine(cookie: bigint, f: Flow): string {
   return `cookie=0x${cookie.toString(16)},table=${f.table},priority=${f.priority}${match ? `,${match}` : ''},actions=${actionsText(f.actions)}`;
 }
 
+/** Splits on the commas outside parentheses (ct(commit,zone=1) is one action). */
+function splitTop(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === ',' && depth === 0) {
+      out.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(text.slice(start));
+  return out;
+}
+
+/** ct(commit,table=N,zone=N,exec(set_field:M->ct_mark)) as ovs-ofctl prints it; nothing else inside. */
+function parseCt(inner: string, whole: string): CtAction {
+  const a: CtAction = { type: 'ct' };
+  for (const p of splitTop(inner).filter(Boolean)) {
+    let m: RegExpExecArray | null;
+    if (p === 'commit') a.commit = true;
+    else if ((m = /^table=(\d+)$/.exec(p))) a.table = Number(m[1]);
+    else if ((m = /^zone=(\d+)$/.exec(p))) a.zone = Number(m[1]);
+    else if ((m = /^exec\(set_field:(0x[0-9a-f]+|\d+)->ct_mark\)$/i.exec(p))) a.mark = Number(m[1]);
+    else throw new MatchSyntaxError(`ovs-ofctl printed a ct action this controller does not model: '${whole}'`);
+  }
+  return a;
+}
+
 function parseActionsText(text: string): Action[] {
   if (text === 'drop') return [];
   const out: Action[] = [];
-  for (const a of text.split(',')) {
+  for (const a of splitTop(text)) {
     let m: RegExpExecArray | null;
+    if ((m = /^ct\((.*)\)$/.exec(a))) {
+      out.push(parseCt(m[1], a));
+      continue;
+    }
     if ((m = /^output:(\d+)$/.exec(a)) || /^\d+$/.test(a)) out.push({ type: 'output', port: Number(m ? m[1] : a) });
     else if (RESERVED.has(a as ReservedPort)) out.push({ type: 'output', port: a as ReservedPort });
     else if ((m = /^output:([A-Z_]+)$/.exec(a)) && RESERVED.has(m[1] as ReservedPort)) out.push({ type: 'output', port: m[1] as ReservedPort });

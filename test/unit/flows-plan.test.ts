@@ -91,6 +91,7 @@ t.test('refusals name what to fix', async (t) => {
   t.throws(() => planFlows({ id: 1n, request: req('ip,in_port=nope'), modulePorts: { m: [5] } }, { portByName }), /in_port 'nope' is not a port/);
   t.throws(() => planFlows({ id: 1n, request: req('ip'), modulePorts: {} }, { portByName, networkPort: 1 }), FlowPlanError);
   t.throws(() => planFlows({ id: 1n, request: req('ip,dl_vlan=5'), modulePorts: { m: [5] } }, { portByName, networkPort: 1 }), /tags are the platform's own/);
+  t.throws(() => planFlows({ id: 1n, request: req('ip,ct_state=+trk+est'), modulePorts: { m: [5] } }, { portByName, networkPort: 1 }), /connection tracking is the balancer's own/);
   t.throws(() => planFlows({ id: 1n, request: req('ip'), modulePorts: { m: [1] } }, { portByName, networkPort: 1 }), /both a vif and the network port/);
   const badTo = parseAllocation('BASESYS=x\nf :: FromNet("ip")\no :: ToNet("tun9")\nf -> m :: M() -> o\n');
   t.throws(() => planFlows({ id: 1n, request: badTo, modulePorts: { m: [5] } }, { portByName, networkPort: 1 }), /ToNet 'o' 'tun9' is not a port/);
