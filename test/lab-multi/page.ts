@@ -13,6 +13,7 @@ import { XmlRpcClient } from '../../daemon/index.js';
 import { OPERATOR_SECRET, VIEWER_SECRET, startWebd } from '../support/webd.js';
 import * as P from '../support/webd-page.js';
 import { waitFor } from '../support/wait.js';
+import { call } from '../lab/helpers.js';
 
 export interface PageCheckOptions {
   resourcedUrl: string;
@@ -61,6 +62,11 @@ export async function pageChecks(t: Test, o: PageCheckOptions): Promise<void> {
 
   t.ok((await P.typeRequest(op.page, o.request)).ok, 'the request checks');
   const id = await P.installFromPage(op.page);
+  // Whatever fails below, the lab is left as found: the caller's own chain needs the room.
+  let deleted = false;
+  t.teardown(async () => {
+    if (!deleted) await call(rd, 'delete_allocation', id).catch(() => {});
+  });
   const info = (await rd.call('get_pm_info')) as { value: { allocations: Array<{ id: number; pms: Array<{ module: string; host: string; name: string }> }> } };
   const pms = info.value.allocations.find((a) => a.id === id)!.pms;
   t.same(await P.placement(op.page, id), Object.fromEntries(pms.map((p) => [p.module, p.host])), 'the graph places each module on the host resourced put it on');
@@ -89,6 +95,7 @@ export async function pageChecks(t: Test, o: PageCheckOptions): Promise<void> {
   t.same(await P.readOnlyAttempt(ro.page, id), { controlsVisible: 0, role: 'readonly', deleteStatus: 403, installStatus: 403 }, 'a read-only user cannot act');
 
   await P.deleteFromPage(op.page, id);
+  deleted = true;
   t.pass('deleted from the page');
   t.notOk(await o.ping(), 'traffic stops');
 }
