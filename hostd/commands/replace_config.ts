@@ -28,11 +28,13 @@ export default hostdMethod('replace_config', async (a, ctx) => {
     }
     ({ confirmed } = await sv.guests.start(pm.domid, rid));
   } catch (e) {
-    await sv.guests.remove(pm.domid, rid, { force: true }).catch(() => {});
+    // Seen on real ClickOS: a router that failed to initialise is not always removed (its
+    // status reads "unknown"); the message says so rather than claiming it is gone.
+    const notRemoved = await sv.guests.remove(pm.domid, rid, { force: true }).then(() => '', (x: Error) => `; router ${rid} could NOT be removed: ${x.message}`);
     const back: string[] = [];
     for (const r of stopped) await sv.guests.start(pm.domid, r).catch((x: Error) => back.push(`router ${r}: ${x.message}`));
     const why = e instanceof GuestError ? e.message : String(e);
-    throw new Error(`replace_config ${pm.name}: the new config did not start (${why}); it was removed and the old router(s) ${stopped.join(', ') || '(none)'} ${back.length ? `could not all be restarted: ${back.join('; ')}` : 'run again'}`);
+    throw new Error(`replace_config ${pm.name}: the new config did not start (${why}); ${notRemoved ? '' : 'it was removed and '}the old router(s) ${stopped.join(', ') || '(none)'} ${back.length ? `could not all be restarted: ${back.join('; ')}` : 'run again'}${notRemoved}`);
   }
   for (const r of old) await sv.guests.remove(pm.domid, r, { force: true });
   ctx.log(`replace_config ${pm.name}: router ${rid} replaces ${old.join(', ') || 'none'}`);
