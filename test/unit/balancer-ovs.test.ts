@@ -75,13 +75,13 @@ t.test('a balanced group on a real OVS: prefix split by capacity, rebalance make
       ip route add 10.64.0.0/10 via 10.7.0.1 dev eth1 onlink; ip neigh replace 10.7.0.1 lladdr ${MAC.gen} dev eth1 nud permanent`);
   for (const [n, ifs] of [['gen', ['eth0']], ['srv', ['eth0']], ...REPLICAS.map((r) => [r, ['eth0', 'eth1']] as const)] as const)
     await ns(nsOf(n), 'python3', PY, 'nocsum', ...ifs);
-  const spawn = (n: string, ...args: string[]) => {
+  const pyIn = (n: string, ...args: string[]) => {
     const p = execa('ip', ['netns', 'exec', nsOf(n), 'python3', '-u', PY, ...args], { reject: false });
     procs.push(p);
     return p;
   };
-  spawn('srv', 'server', '10.8.0.1');
-  const sniffers = Object.fromEntries(REPLICAS.map((r) => [r, { proc: spawn(r, 'sniff', join(ovs.dir, `${r}.json`), 'eth0', 'eth1'), seq: 0 }]));
+  pyIn('srv', 'server', '10.8.0.1');
+  const sniffers = Object.fromEntries(REPLICAS.map((r) => [r, { proc: pyIn(r, 'sniff', join(ovs.dir, `${r}.json`), 'eth0', 'eth1'), seq: 0 }]));
   /** Each replica's counts since the last read, per "proto src:sport>dst:dport". */
   const readCounts = async (): Promise<Record<string, Record<string, number>>> => {
     const out: Record<string, Record<string, number>> = {};
