@@ -1,3 +1,5 @@
+// NOT CALLED YET by two-host.test.ts: under emulation, polling the hostds stalled their
+// heartbeats (see two-host.test.ts). Run it by hand from there to see the page on real guests.
 // webd's page against the two-host lab (test/lab-multi/two-host.test.ts): the checks of
 // test/unit/webd-browser.test.ts (test/support/webd-page.ts), in headless Chromium, with
 // REAL hostds and REAL ClickOS guests in place of the stand-in. monitord (in process) and
