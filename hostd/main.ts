@@ -81,12 +81,23 @@ async function main(): Promise<void> {
 
   const daemon = createHostdDaemon(config, sv, { log });
   const { url } = await daemon.start();
+  const links: ControllerLink[] = [];
+  // Before "listening" is announced: whoever waits for that line may stop us at once.
+  stopOnSignals(async (signal) => {
+    log(`${signal}: stopping (PMs keep running; idle pool guests are adopted by the next hostd)`);
+    await Promise.all(links.map((l) => l.stop()));
+    // A guest being warmed may take a boot to finish; not longer than 30 s (the next
+    // hostd's pool destroys a half-warmed guest it finds).
+    await Promise.race([sv.pool?.close(), new Promise((r) => setTimeout(r, 30_000).unref())]);
+    await daemon.close();
+    xs.close();
+    process.exit(0);
+  });
   log(`listening on ${url} (${methodNames(hostdApi).length} methods)`);
   // Warming can take minutes (a guest boot each): in the background; create_pm falls back to xl create meanwhile.
   if (sv.pool) void sv.pool.start().catch((e: unknown) => log(`pool: ${(e as Error).message}`));
 
   // One link per controller instance: each replica of a replicated resourced knows which hosts live.
-  const links: ControllerLink[] = [];
   if (config.controller) {
     const c = config.controller;
     const hostId = config.hostId ?? hostname();
@@ -105,16 +116,6 @@ async function main(): Promise<void> {
     }
   }
 
-  stopOnSignals(async (signal) => {
-    log(`${signal}: stopping (PMs keep running; idle pool guests are adopted by the next hostd)`);
-    await Promise.all(links.map((l) => l.stop()));
-    // A guest being warmed may take a boot to finish; not longer than 30 s (the next
-    // hostd's pool destroys a half-warmed guest it finds).
-    await Promise.race([sv.pool?.close(), new Promise((r) => setTimeout(r, 30_000).unref())]);
-    await daemon.close();
-    xs.close();
-    process.exit(0);
-  });
 }
 
 runMain(main, log);

@@ -29,12 +29,12 @@ async function main(): Promise<void> {
     log(`cannot listen on ${c.listen.host}:${c.listen.port}: ${(e as Error).message}`);
     process.exit(1);
   }
-  log(`listening on ${url} (polling ${c.hosts.length} host(s)${c.openflowd ? ', openflowd' : ''} every ${c.intervalMs} ms${c.resourced ? ', pushing to resourced' : ''})`);
   stopOnSignals(async (signal) => {
     log(`${signal}: stopping`);
     await m.close();
     process.exit(0);
   });
+  log(`listening on ${url} (polling ${c.hosts.length} host(s)${c.openflowd ? ', openflowd' : ''} every ${c.intervalMs} ms${c.resourced ? ', pushing to resourced' : ''})`);
 }
 
 runMain(main, log);

@@ -35,14 +35,14 @@ async function main(): Promise<void> {
     await driver.close();
     process.exit(1);
   }
-  log(`listening on ${url} (${methodNames(openflowdApi).length} methods, switch '${config.switch.name}' via ${config.switch.driver})`);
-
   stopOnSignals(async (signal) => {
     log(`${signal}: stopping`);
     await daemon.close();
     await driver.close();
     process.exit(0);
   });
+  log(`listening on ${url} (${methodNames(openflowdApi).length} methods, switch '${config.switch.name}' via ${config.switch.driver})`);
+
 }
 
 runMain(main, log);

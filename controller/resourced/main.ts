@@ -54,10 +54,6 @@ async function main(): Promise<void> {
     rd.lead(leadership);
     await leadership.start();
   }
-  log(`listening on ${url} (${methodNames(resourcedApi).length} methods)`);
-  // Hosts that do not answer yet are reconciled when they register again.
-  if (!leadership) void rd.reconcile().catch((e: Error) => log(`reconcile at start: ${e.message}`));
-
   stopOnSignals(async (signal) => {
     // PMs keep running; the store keeps their records for the next start.
     log(`${signal}: stopping (running tasks finish first)`);
@@ -68,6 +64,9 @@ async function main(): Promise<void> {
     await store.close();
     process.exit(0);
   });
+  log(`listening on ${url} (${methodNames(resourcedApi).length} methods)`);
+  // Hosts that do not answer yet are reconciled when they register again.
+  if (!leadership) void rd.reconcile().catch((e: Error) => log(`reconcile at start: ${e.message}`));
 }
 
 runMain(main, log);

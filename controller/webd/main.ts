@@ -19,12 +19,12 @@ async function main(): Promise<void> {
     log(`cannot listen on ${config.listen.host}:${config.listen.port}: ${(e as Error).message}`);
     process.exit(1);
   }
-  log(`listening on ${url}`);
   stopOnSignals(async (signal) => {
     log(`${signal}: stopping`);
     await webd.close();
     process.exit(0);
   });
+  log(`listening on ${url}`);
 }
 
 runMain(main, log);

@@ -1,5 +1,5 @@
-// resourced against the REAL hostd in dom0 on real Xen (the unit tests use stand-ins
-// for hostd; this is the test of the real thing). Both run as their own processes,
+// resourced against the REAL hostd in dom0 on real Xen, with real ClickOS guests (the
+// unit tests cannot run hostd: it needs Xen). Both run as their own processes,
 // as systemd would start them: hostd registers with resourced and heartbeats; a
 // two-module chain is installed (two guests running, seen by `xl list` and hostd's
 // list_pms), then deleted; an allocation whose second module the guest rejects

@@ -4,9 +4,10 @@
 // switches cannot share one namespace: tests run in parallel), one userspace bridge
 // (datapath_type=netdev, fail-mode secure so nothing forwards without our flows), and
 // network namespaces with veth pairs into it. Everything is torn down by stop(), which
-// is safe to call after a partial start.
+// is safe to call after a partial start. A run killed before stop() leaves its namespaces
+// behind; the next run with the same tag finds them through the owner file and removes them.
 import { execa } from 'execa';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -69,9 +70,55 @@ export async function ns(name: string, ...argv: string[]) {
 
 let links = 0;
 
+/** Where each tag's switch records its owner pid, run directory and namespaces. */
+const OWNERS = '/run/clickos-test-ovs';
+const ownerFile = (tag: string): string => join(OWNERS, `${tag}.json`);
+interface Owner {
+  pid: number;
+  dir: string;
+  namespaces: string[];
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The leftovers of an earlier run with this tag whose process is gone: its switch daemons,
+ * namespaces and run directory are removed. A tag in use by a live process is refused.
+ */
+async function reclaim(tag: string, swNs: string): Promise<void> {
+  const prev = JSON.parse(await readFile(ownerFile(tag), 'utf8').catch(() => 'null')) as Owner | null;
+  if (prev && alive(prev.pid)) throw new Error(`test switch "${tag}" is in use by process ${prev.pid}`);
+  const stale = [...(prev?.namespaces ?? []), swNs];
+  for (const n of stale) {
+    const pids = (await execa('ip', ['netns', 'pids', n], { reject: false })).stdout.split('\n').filter(Boolean);
+    for (const pid of pids) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    await execa('ip', ['netns', 'del', n], { reject: false });
+  }
+  if (prev?.dir) await rm(prev.dir, { recursive: true, force: true });
+}
+
+async function recordOwner(tag: string, o: Owner): Promise<void> {
+  await mkdir(OWNERS, { recursive: true });
+  await writeFile(ownerFile(tag), JSON.stringify(o));
+}
+
 export async function startOvs(tag: string, opts: { controllerLink?: boolean } = {}): Promise<PrivateOvs> {
-  const dir = await mkdtemp(join(tmpdir(), `ovs-${tag}-`));
   const swNs = `fl-${tag}-sw`;
+  await reclaim(tag, swNs);
+  const dir = await mkdtemp(join(tmpdir(), `ovs-${tag}-`));
   const env = { OVS_RUNDIR: dir, OVS_DBDIR: dir, OVS_LOGDIR: dir, OVS_SYSCONFDIR: dir, OVS_PKGDATADIR: '/usr/share/openvswitch' };
   const db = `unix:${join(dir, 'db.sock')}`;
   const bridge = `b${tag}`.slice(0, 15);
@@ -96,6 +143,7 @@ export async function startOvs(tag: string, opts: { controllerLink?: boolean } =
       if (!namespaces.includes(nsName)) {
         await execa('ip', ['netns', 'add', nsName]);
         namespaces.push(nsName);
+        await recordOwner(tag, { pid: process.pid, dir, namespaces });
         await ns(nsName, 'ip', 'link', 'set', 'lo', 'up');
         await ns(nsName, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1');
       }
@@ -113,9 +161,11 @@ export async function startOvs(tag: string, opts: { controllerLink?: boolean } =
       for (const n of [...namespaces, swNs]) await execa('ip', ['netns', 'del', n], { reject: false });
       if (linkName) await execa('ip', ['link', 'del', linkName], { reject: false });
       await rm(dir, { recursive: true, force: true });
+      await rm(ownerFile(tag), { force: true });
     },
   };
   try {
+    await recordOwner(tag, { pid: process.pid, dir, namespaces });
     await execa('ip', ['netns', 'add', swNs]);
     await ns(swNs, 'ip', 'link', 'set', 'lo', 'up');
     await ns(swNs, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1');

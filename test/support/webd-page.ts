@@ -33,6 +33,9 @@ export interface OpenPage {
 /** A fresh browser profile on the page, logged in with `secret`. */
 export async function openLoggedIn(browser: Browser, url: string, secret: string, viewport = DESKTOP): Promise<OpenPage> {
   const context = await browser.newContext({ viewport });
+  // npm test loads the tests with tsx, whose esbuild wraps functions in __name(); a function
+  // handed to page.evaluate carries that call into the page, which must have it too.
+  await context.addInitScript({ content: 'globalThis.__name = (f) => f;' });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (m) => {
