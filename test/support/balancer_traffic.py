@@ -98,15 +98,19 @@ def udp(dst, specs):
         s.bind((src, 0))
         socks[src] = s
         plan.append((src, int(n)))
-    # interleaved so the rate stays even: the userspace switch drops bursts
+    # interleaved and paced (8 datagrams, then a pause) so the rate stays even: the userspace
+    # switch and the sinks drop bursts when the machine is loaded
     left = dict(plan)
+    sent = 0
     while left:
         for src in list(left):
             socks[src].sendto(b'x' * 64, (dst, 9000))
             left[src] -= 1
             if not left[src]:
                 del left[src]
-        time.sleep(0.002)
+            sent += 1
+            if sent % 8 == 0:
+                time.sleep(0.001)
 
 
 def tcp(dst, seconds, srcs):
