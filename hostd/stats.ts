@@ -2,7 +2,7 @@
 // "should also provide performance figures ... about the current load of the
 // module host"): the host from `xl info`, each domain from `xl list`, CPU% from
 // `xentop -b` when it is installed (xl has no CPU-percentage verb).
-import { execa } from 'execa';
+import { runProgram } from '../toolstack/run.js';
 import { hostname, loadavg } from 'node:os';
 import type { Xl } from '../toolstack/index.js';
 import { parseXentop, type XentopDomain } from '../toolstack/xentop.js';
@@ -14,8 +14,8 @@ export type { DomainStats, HostStats } from './api.js';
 
 /** `xentop -b -i 2 -d 1`'s last frame; undefined when xentop is missing or fails (stats go on without CPU%). */
 export async function runXentop(): Promise<XentopDomain[] | undefined> {
-  const r = await execa('xentop', ['-b', '-f', '-i', '2', '-d', '1'], { timeout: 15_000, reject: false, stdin: 'ignore' });
-  if (r.failed || r.exitCode !== 0) return undefined;
+  const r = await runProgram('xentop', ['-b', '-f', '-i', '2', '-d', '1'], { timeoutMs: 15_000 });
+  if (r.exitCode !== 0) return undefined;
   try {
     return parseXentop(String(r.stdout));
   } catch {

@@ -2,7 +2,7 @@
 // Xen here), and the process control around it.
 import { readFileSync, existsSync } from 'node:fs';
 import type { LabImages } from './images.js';
-import { labDir, paths, runPaths, type RunPaths } from './paths.js';
+import { labDir, paths, projectRoot, runPaths, type RunPaths } from './paths.js';
 
 export const AGENT_PORT_IN_DOM0 = 7000;
 /** A second forward, for services the host talks to in dom0 (hostd's XML-RPC in the tests). */
@@ -31,7 +31,7 @@ function checkPath(p: string): string {
 
 export function qemuArgs(img: LabImages, o: QemuOptions): string[] {
   const run = o.run ?? runPaths();
-  const dom0Cmdline = [checkPath(img.dom0Kernel), 'console=hvc0', 'loglevel=4', `labboot=${checkPath(paths.dom0Boot)}`, `labrun=${checkPath(run.run)}`];
+  const dom0Cmdline = [checkPath(img.dom0Kernel), 'console=hvc0', 'loglevel=4', `labboot=${checkPath(paths.dom0Boot)}`, `labrun=${checkPath(run.run)}`, `labproject=${checkPath(projectRoot)}`];
   return [
     '-accel', 'tcg,thread=multi',
     '-cpu', 'qemu64,+svm',
@@ -45,6 +45,8 @@ export function qemuArgs(img: LabImages, o: QemuOptions): string[] {
     '-initrd', `${dom0Cmdline.join(' ')},${checkPath(img.dom0Initrd)}`,
     '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on',
     '-virtfs', `local,path=${checkPath(paths.xenRoot)},mount_tag=xenroot,security_model=none,readonly=on`,
+    // the project once more, cached in dom0 (lab/dom0/init.sh)
+    '-virtfs', `local,path=${checkPath(projectRoot)},mount_tag=project,security_model=none,readonly=on`,
     '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${o.hostPort}-:${AGENT_PORT_IN_DOM0},hostfwd=tcp:127.0.0.1:${o.servicePort}-:${SERVICE_PORT_IN_DOM0}`,
     '-device', 'virtio-net-pci,netdev=n0',
     ...(o.fabric ? ['-netdev', `tap,id=n1,ifname=${o.fabric.tap},script=no,downscript=no`, '-device', `virtio-net-pci,netdev=n1,mac=${o.fabric.mac}`] : []),

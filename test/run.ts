@@ -10,7 +10,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureHostPackages, HOST_PACKAGES } from '../lab/host-packages.js';
 import { ensureNativeModules } from '../lab/native-modules.js';
-import { down, exec, up } from '../lab/lab.js';
+import { down, exec, prepare, up } from '../lab/lab.js';
 import { projectRoot, labDir } from '../lab/paths.js';
 import { countsFromTap, failuresFromTap, type Counts } from './tap-counts.js';
 
@@ -160,7 +160,11 @@ async function main(): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  // The lab's downloads and its ClickOS build (minutes on a fresh machine) go on beside the
+  // unit tests; a failure here comes back from up(), which prepares again.
+  const prepared = runLab ? prepare((m) => process.stdout.write(`# lab: ${m}\n`)).catch(() => undefined) : undefined;
   let total = await unitTests();
+  await prepared;
   if (!runLab) {
     process.stdout.write('# lab tests skipped (LAB=0 / --no-lab); CI always runs them\n');
   } else {

@@ -1,7 +1,7 @@
 // The ovs-ofctl driver: each operation is one ovs-ofctl run (-O OpenFlow13, --no-names so
-// ports print as numbers). How the command runs is a Runner: execa on this machine here,
+// ports print as numbers). How the command runs is a Runner: a local process here (toolstack/run.ts),
 // ssh2 on a switch host in ssh-driver.ts; both share the commands and the parsing.
-import { execa } from 'execa';
+import { runProgram } from '../../toolstack/run.js';
 import { BRIDGE_RE } from '../../toolstack/limits.js';
 import { flowKey, type Flow, type FlowEntry, type PortDesc, type PortStats } from '../openflow/model.js';
 import { FlowInstallError, type SwitchDriver } from './driver.js';
@@ -95,11 +95,11 @@ export interface OfctlDriverOptions {
   program?: string;
 }
 
-/** ovs-ofctl on this machine via execa. */
+/** ovs-ofctl on this machine. */
 export function createOfctlDriver(o: OfctlDriverOptions): SwitchDriver {
   const runner: Runner = async (argv, stdin) => {
-    const r = await execa(argv[0], argv.slice(1), { input: stdin ?? '', reject: false, env: o.env, timeout: 60_000 });
-    return { exitCode: r.exitCode ?? 1, stdout: r.stdout, stderr: r.stderr };
+    const r = await runProgram(argv[0], argv.slice(1), { input: stdin ?? '', env: o.env ? { ...process.env, ...o.env } : undefined, timeoutMs: 60_000 });
+    return { exitCode: r.exitCode ?? 1, stdout: r.stdout, stderr: r.stderr || (r.spawnError?.message ?? (r.timedOut ? 'timed out' : '')) };
   };
   return new OfctlCommands(o.target, runner, o.program);
 }

@@ -11,4 +11,5 @@ function option(name: string): string {
 
 const port = Number(option('--port'));
 const token = readFileSync(option('--token-file'), 'utf8').trim();
-agentServer(token).listen(port, '0.0.0.0', () => console.log(`lab agent listening on ${port}`));
+// Only dom0 runs this entry point: its 9p share is cached (lab/dom0/init.sh).
+agentServer(token, { dropCaches: true }).listen(port, '0.0.0.0', () => console.log(`lab agent listening on ${port}`));

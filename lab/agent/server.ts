@@ -1,6 +1,7 @@
 // Runs inside dom0 (started by lab/dom0/boot.sh): executes the host's commands
 // with an argument vector (never a shell) and streams their output back.
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import { LineReader, type ExecMessage, type ExecRequest } from './protocol.js';
@@ -15,13 +16,16 @@ function authorised(token: Buffer, given: unknown): boolean {
   return g.length === token.length && timingSafeEqual(g, token);
 }
 
-function run(sock: Socket, req: ExecRequest): void {
+function run(sock: Socket, req: ExecRequest, dropCaches: boolean): void {
   const argv = req.argv ?? [];
   if (argv.length === 0 || !argv.every((a) => typeof a === 'string')) {
     send(sock, { t: 'error', message: 'argv must be a non-empty array of strings' });
     sock.end();
     return;
   }
+  // dom0 mounts the host's files with cache=loose (lab/dom0/init.sh): forget what was cached,
+  // so that a command sees a rebuild made since the last one.
+  if (dropCaches) writeFileSync('/proc/sys/vm/drop_caches', '3');
   const child = spawn(argv[0]!, argv.slice(1), {
     cwd: req.cwd ?? '/',
     env: { ...process.env, ...(req.env ?? {}) },
@@ -55,8 +59,11 @@ function run(sock: Socket, req: ExecRequest): void {
   });
 }
 
-/** An exec server for `token`; the caller chooses where it listens. */
-export function agentServer(token: string): Server {
+/**
+ * An exec server for `token`; the caller chooses where it listens. `dropCaches` (dom0 only)
+ * empties the kernel's caches before each command.
+ */
+export function agentServer(token: string, o: { dropCaches?: boolean } = {}): Server {
   const secret = Buffer.from(token);
   return createServer((sock) => {
     sock.on('error', () => {});
@@ -72,7 +79,7 @@ export function agentServer(token: string): Server {
         send(sock, { t: 'pong', uptime: process.uptime() });
         sock.end();
       } else {
-        run(sock, req);
+        run(sock, req, o.dropCaches ?? false);
       }
     });
     sock.on('data', (d) => {

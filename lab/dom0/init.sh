@@ -15,7 +15,7 @@ echo "LAB-STEP modules"
 while read -r m; do insmod "$m" || fail "insmod $m"; done < /usr/lib/lab-modules/load-order
 
 # shellcheck disable=SC2013 # /proc/cmdline is one line; its words are wanted
-for w in $(cat /proc/cmdline); do case "$w" in labboot=*) LABBOOT="${w#labboot=}" ;; esac; done
+for w in $(cat /proc/cmdline); do case "$w" in labboot=*) LABBOOT="${w#labboot=}" ;; labproject=*) LABPROJECT="${w#labproject=}" ;; esac; done
 [ -n "$LABBOOT" ] || fail "no labboot= on the kernel command line"
 
 echo "LAB-STEP 9p"
@@ -32,6 +32,13 @@ mount --move /host /newroot/mnt/host
 mount --move /xen /newroot/mnt/xen
 # dom0's boot.sh mounts proc, sysfs and devtmpfs afresh inside the new root.
 umount /proc /sys /dev 2>/dev/null
+# The project (dist, node_modules) again, on top, with cache=loose: without it every stat
+# of a module goes to the host (a node daemon's start makes ~1800), seconds a start under
+# emulation. The lab agent drops the caches before each command it runs, so a command sees
+# the host's files as they are then (lab/agent/server.ts).
+if [ -n "$LABPROJECT" ]; then
+  mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose project "/newroot$LABPROJECT" || fail "mount 9p project"
+fi
 [ -x "/newroot$LABBOOT" ] || fail "$LABBOOT is not in the shared root"
 echo "LAB-STEP switch-root"
 exec switch_root /newroot /usr/bin/bash "$LABBOOT"

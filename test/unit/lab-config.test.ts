@@ -15,7 +15,8 @@ t.test('QEMU boots Xen by multiboot with dom0 kernel and initramfs as modules', 
   const a = qemuArgs(images, { hostPort: 4242, servicePort: 4343, memoryMiB: 4096, dom0MemoryMiB: 1536, cpus: 2 });
   const at = (flag: string): string | undefined => a[a.indexOf(flag) + 1];
   t.equal(at('-kernel'), '/c/xen.elf');
-  t.match(at('-initrd'), /^\/c\/vmlinuz console=hvc0 .*labboot=\S+boot\.sh labrun=\S+,\/c\/initrd\.gz$/);
+  t.match(at('-initrd'), /^\/c\/vmlinuz console=hvc0 .*labboot=\S+boot\.sh labrun=\S+ labproject=\S+,\/c\/initrd\.gz$/);
+  t.ok(a.some((x) => /mount_tag=project,.*readonly=on/.test(x)), 'the project shared once more (cached in dom0), read-only');
   t.match(at('-append'), /dom0_mem=1536M,max:1536M/);
   t.match(at('-netdev'), /hostfwd=tcp:127\.0\.0\.1:4242-:7000,hostfwd=tcp:127\.0\.0\.1:4343-:7001/, 'the agent, and a service port on loopback only');
   t.match(at('-cpu'), /\+svm/, 'Xen needs SVM exposed by TCG');

@@ -11,6 +11,14 @@ t.test('output, exit code and arguments passed as a vector', async (t) => {
   t.same([r.exitCode, r.stdout, r.stderr, r.timedOut], [3, 'a b|;reboot|', 'err\n', false]);
 });
 
+t.test('input is the program stdin; without it stdin is closed', async (t) => {
+  const echo = ['-e', "process.stdin.on('data', (d) => process.stdout.write(String(d).toUpperCase())).on('end', () => process.stdout.write('|end'))"];
+  t.equal((await runProgram(process.execPath, echo, { input: 'flows\n' })).stdout, 'FLOWS\n|end');
+  t.equal((await runProgram(process.execPath, echo)).stdout, '|end');
+  const big = 'x'.repeat(1 << 20);
+  t.equal((await runProgram(process.execPath, ['-e', "let n = 0; process.stdin.on('data', (d) => (n += d.length)).on('end', () => console.log(n))"], { input: big })).stdout.trim(), String(big.length), 'a megabyte arrives whole');
+});
+
 t.test('a missing program: spawnError, no throw', async (t) => {
   const r = await runProgram('/nonexistent/xl', []);
   t.equal(r.exitCode, undefined);
