@@ -11,7 +11,6 @@
 // PM a namespace bridging its two vifs, as test/unit/resourced-flows.test.ts does.
 import t from 'tap';
 import { execa } from 'execa';
-import { createServer } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import { XmlRpcClient } from '../../daemon/index.js';
 import { projectRoot } from '../../lab/paths.js';
 import { FWD_SRC, fwdChainRequest, startVifChainLab, type VifChainLab } from '../support/flows-chain.js';
 import { DaemonProcess } from '../support/daemon-process.js';
+import { freePort } from '../support/free-port.js';
 import { flowLines, startOvs } from '../support/ovs.js';
 import { CHAIN, COUNTING_SRC, HOSTS_SECRET, STANDIN_SECRET, USER_SECRET, py, python, startResourced, startStandins, waitFor, type Rv } from '../support/resourced.js';
 
@@ -47,13 +47,6 @@ fwd -> [0]pm3 :: Fwd() [0] -> tosink
 rev -> [1]pm3[1] -> tonet
 `;
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 const reply = (r: { reply?: Rv; fault?: number; message?: string }): Rv => {
   if (!r.reply) throw new Error(`fault ${r.fault}: ${r.message}`);
