@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { XmlRpcClient } from '../../daemon/index.js';
 import { projectRoot } from '../../lab/paths.js';
 import { DaemonProcess } from '../support/daemon-process.js';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../lab/free-port.js';
 import { FWD_SRC } from '../support/flows-chain.js';
 import { flowLines } from '../support/ovs.js';
 import { addNetAndSink, hostdLive, pairSecrets, tearDownControllerPair, writeHostdConfig, writeResourcedConfig, type LabEnds } from './controller-configs.js';

@@ -3,7 +3,7 @@
 import { execa, type ResultPromise } from 'execa';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { freePort } from './free-port.js';
+import { freePort } from '../../lab/free-port.js';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 

@@ -18,7 +18,7 @@ import { XmlRpcClient } from '../../daemon/index.js';
 import { projectRoot } from '../../lab/paths.js';
 import { FWD_SRC, fwdChainRequest, startVifChainLab, type VifChainLab } from '../support/flows-chain.js';
 import { DaemonProcess } from '../support/daemon-process.js';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../lab/free-port.js';
 import { flowLines, startOvs } from '../support/ovs.js';
 import { CHAIN, COUNTING_SRC, HOSTS_SECRET, STANDIN_SECRET, USER_SECRET, py, python, startResourced, startStandins, waitFor, type Rv } from '../support/resourced.js';
 

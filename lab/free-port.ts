@@ -1,5 +1,5 @@
-// A loopback TCP port free at the time of asking, for a daemon that must come back on
-// the same port after a restart (its clients keep the URL).
+// A loopback TCP port free at the time of asking: the lab's QEMU forwards, and the tests'
+// daemons that must come back on the same port after a restart (their clients keep the URL).
 import { createServer } from 'node:net';
 
 export function freePort(): Promise<number> {
