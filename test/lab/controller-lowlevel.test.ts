@@ -28,7 +28,6 @@ const secrets = pairSecrets();
 
 const ours = async (): Promise<string[]> => (await domainNames()).filter((n) => n.startsWith(PREFIX)).sort();
 
-
 t.test('the low-level API through the real hostd and dom0 OVS', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'controller-lowlevel-'));
   const ovs = await startDom0Ovs();
