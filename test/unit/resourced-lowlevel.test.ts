@@ -47,7 +47,6 @@ fwd -> [0]pm3 :: Fwd() [0] -> tosink
 rev -> [1]pm3[1] -> tonet
 `;
 
-
 const reply = (r: { reply?: Rv; fault?: number; message?: string }): Rv => {
   if (!r.reply) throw new Error(`fault ${r.fault}: ${r.message}`);
   return r.reply;
