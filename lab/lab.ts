@@ -1,11 +1,11 @@
 // The lab's operations: up (fetch, build, boot, wait for dom0), down, status, exec.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, openSync, readSync, fstatSync, closeSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { download, extract, kernelPackage, XEN_PACKAGES } from './debian.js';
+import { freePort } from './free-port.js';
 import { buildImages } from './images.js';
 import { labClickosImage } from './clickos-image.js';
 import { ensureHostTools } from './host.js';
@@ -79,17 +79,6 @@ export function consoleTail(lines = 25, instance?: string): string {
   const { consoleLog } = runPaths(instance);
   if (!existsSync(consoleLog)) return '(no console output)';
   return readFileSync(consoleLog, 'utf8').replace(/\r/g, '').trimEnd().split('\n').slice(-lines).join('\n');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Fetches the Debian parts and builds the images and ClickOS; cached after the first run. */

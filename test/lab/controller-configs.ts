@@ -1,12 +1,17 @@
-// The config files of resourced and of one hostd as the controller lab tests run them
-// in dom0 (their own processes, as systemd would): written once here.
+// What the controller lab tests share, written once here: the config files of resourced
+// and of one hostd as they run them in dom0 (their own processes, as systemd would), the
+// pair's secrets, the outside world's net and sink on dom0's switch, waiting for hostd
+// to be live, and the teardown.
 import { execa } from 'execa';
+import { randomBytes } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { XmlRpcClient } from '../../daemon/index.js';
 import { Xl } from '../../toolstack/index.js';
 import type { DaemonProcess } from '../support/daemon-process.js';
+import { NET_IP, SINK_IP, fwdChainRequest, startEchoPair, type EchoPair } from '../support/flows-chain.js';
 import type { Dom0Ovs } from './dom0-ovs.js';
-import { CLICKOS, HOSTD_GUESTS } from './helpers.js';
+import { CLICKOS, HOSTD_GUESTS, call, waitFor } from './helpers.js';
 
 export interface PairSecrets {
   /** what resourced presents to hostd */
@@ -15,6 +20,11 @@ export interface PairSecrets {
   hosts: string;
   /** the user's (principal "user") */
   user: string;
+}
+
+/** Fresh random secrets for one test's pair. */
+export function pairSecrets(): PairSecrets {
+  return { hostd: randomBytes(24).toString('hex'), hosts: randomBytes(24).toString('hex'), user: randomBytes(24).toString('hex') };
 }
 
 /** resourced.json in `dir`: loopback, one known host, guests of the lab's size; `extra` adds or replaces keys. */
@@ -73,4 +83,33 @@ export async function tearDownControllerPair(o: {
   await o.ovs.stop();
   await execa('xenstore-rm', [`/local/domain/0/clickos-toolstack/hostd/hostd-${o.prefix}`], { reject: false });
   await rm(o.dir, { recursive: true, force: true });
+}
+
+export interface LabEnds extends EchoPair {
+  /** the bridge ports of net and sink: `<tag>net`, `<tag>sink` */
+  net: string;
+  sink: string;
+  /** fwdChainRequest between them: both ways through PMs a and b of type Fwd (FWD_SRC) */
+  request: string;
+}
+
+/**
+ * net and sink on dom0's switch (test/support/flows-chain.ts): namespaces `<tag>-net` and
+ * `<tag>-sink` behind ports `<tag>net` and `<tag>sink`, with sink's echo. The
+ * namespaces go with `ovs.stop()`; the echo with the answer's stop().
+ */
+export async function addNetAndSink(ovs: Dom0Ovs, tag: string): Promise<LabEnds> {
+  const net = `${tag}net`;
+  const sink = `${tag}sink`;
+  const nsNames = { net: `${tag}-net`, sink: `${tag}-sink` };
+  const macs = { net: await ovs.addHost(net, nsNames.net, `${NET_IP}/24`), sink: await ovs.addHost(sink, nsNames.sink, `${SINK_IP}/24`) };
+  return { ...(await startEchoPair(nsNames, macs)), net, sink, request: fwdChainRequest(net, sink) };
+}
+
+/** Waits (2 min at most) until hostd `hostId` is registered with resourced, heartbeats and has told its free memory. */
+export function hostdLive(user: XmlRpcClient, hostId: string): Promise<true> {
+  return waitFor('hostd to register and heartbeat', async () => {
+    const hosts = (await call(user, 'list_hosts')).value as Array<{ host_id: string; heartbeats: number; free_memory_mib: number | null }>;
+    return hosts.some((h) => h.host_id === hostId && h.heartbeats > 0 && h.free_memory_mib !== null) ? true : undefined;
+  }, 120_000);
 }

@@ -8,14 +8,13 @@
 //   node dist/test/lab/controller-crash.test.js        (root, in dom0)
 import t from 'tap';
 import { execa } from 'execa';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XmlRpcClient } from '../../daemon/index.js';
 import { projectRoot } from '../../lab/paths.js';
 import { DaemonProcess } from '../support/daemon-process.js';
-import { tearDownControllerPair, writeHostdConfig, writeResourcedConfig } from './controller-configs.js';
+import { pairSecrets, tearDownControllerPair, writeHostdConfig, writeResourcedConfig } from './controller-configs.js';
 import { startDom0Ovs } from './dom0-ovs.js';
 import { call, domainNames, waitFor } from './helpers.js';
 
@@ -23,7 +22,7 @@ t.setTimeout(60 * 60_000);
 
 const PREFIX = `cc-${process.pid}`;
 const HOST_ID = `${PREFIX}-host`;
-const secrets = { hostd: randomBytes(24).toString('hex'), hosts: randomBytes(24).toString('hex'), user: randomBytes(24).toString('hex') };
+const secrets = pairSecrets();
 // A fixed port: hostd keeps calling the same URL across resourced's restarts.
 const PORT = 7400 + (process.pid % 500);
 /** One vif, in and out: the chain's traffic enters and leaves each module on its vif 0. */

@@ -11,7 +11,6 @@
 // the install is rolled back, and the flows it left are reconciled away once it is back.
 //   node dist/test/lab/controller-flows.test.js        (root, in dom0)
 import t from 'tap';
-import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,8 +19,9 @@ import { XmlRpcClient } from '../../daemon/index.js';
 import { projectRoot } from '../../lab/paths.js';
 import { AnswerDroppingRelay } from '../support/answer-dropping-relay.js';
 import { DaemonProcess } from '../support/daemon-process.js';
-import { tearDownControllerPair, writeHostdConfig, writeResourcedConfig } from './controller-configs.js';
-import { ECHO, SEND } from '../support/flows-chain.js';
+import { FWD_SRC } from '../support/flows-chain.js';
+import { flowLines } from '../support/ovs.js';
+import { addNetAndSink, hostdLive, pairSecrets, tearDownControllerPair, writeHostdConfig, writeResourcedConfig, type LabEnds } from './controller-configs.js';
 import { startDom0Ovs } from './dom0-ovs.js';
 import { call, domainNames, waitFor } from './helpers.js';
 
@@ -29,19 +29,8 @@ t.setTimeout(60 * 60_000);
 
 const PREFIX = `cf-${process.pid}`;
 const HOST_ID = `${PREFIX}-host`;
-const HOSTD_SECRET = randomBytes(24).toString('hex');
-const HOSTS_SECRET = randomBytes(24).toString('hex');
-const USER_SECRET = randomBytes(24).toString('hex');
+const secrets = pairSecrets();
 const OPENFLOWD_SECRET = randomBytes(24).toString('hex');
-const FWD = 'in0 :: FromDevice(0);\nout1 :: ToDevice(1);\nin1 :: FromDevice(1);\nout0 :: ToDevice(0);\nin0 -> out1;\nin1 -> out0;\n';
-const REQUEST = `BASESYS=xen.clickos
-fwd :: FromNet("ip,in_port=cfnet,nw_dst=10.77.0.2")
-rev :: FromNet("ip,in_port=cfsink,nw_src=10.77.0.2")
-tosink :: ToNet("cfsink")
-tonet :: ToNet("cfnet")
-fwd -> [0]a :: Fwd() [1] -> [0]b :: Fwd() [1] -> tosink
-rev -> [1]b[0] -> [1]a[0] -> tonet
-`;
 
 const ours = async (): Promise<string[]> => (await domainNames()).filter((n) => n.startsWith(PREFIX)).sort();
 
@@ -53,23 +42,18 @@ t.test('an allocation steers traffic through two real guests on dom0 OVS', async
   const openflowd = new DaemonProcess('openflowd', join(projectRoot, 'dist', 'controller', 'openflowd', 'main.js'));
   let relay: AnswerDroppingRelay | undefined;
   let user: XmlRpcClient | undefined;
-  let echo: ReturnType<typeof execa> | undefined;
+  let ends: LabEnds | undefined;
   t.teardown(async () => {
     user?.close();
-    echo?.kill('SIGKILL');
-    await echo?.catch(() => {});
+    await ends?.stop();
     await relay?.stop();
     await openflowd.stop('SIGKILL');
     await tearDownControllerPair({ prefix: PREFIX, dir, hostd, resourced, ovs });
   });
 
-  const macs = { net: await ovs.addHost('cfnet', 'cf-net', '10.77.0.1/24'), sink: await ovs.addHost('cfsink', 'cf-sink', '10.77.0.2/24') };
-  await execa('ip', ['-n', 'cf-net', 'neigh', 'replace', '10.77.0.2', 'lladdr', macs.sink, 'dev', 'eth0', 'nud', 'permanent']);
-  await execa('ip', ['-n', 'cf-sink', 'neigh', 'replace', '10.77.0.1', 'lladdr', macs.net, 'dev', 'eth0', 'nud', 'permanent']);
-  echo = execa('ip', ['netns', 'exec', 'cf-sink', 'python3', '-c', ECHO], { reject: false, stdio: 'ignore' });
-  const ping = async (): Promise<boolean> => (await execa('ip', ['netns', 'exec', 'cf-net', 'python3', '-c', SEND], { reject: false })).exitCode === 0;
+  ends = await addNetAndSink(ovs, 'cf');
+  const { ping, request } = ends;
 
-  const secrets = { hostd: HOSTD_SECRET, hosts: HOSTS_SECRET, user: USER_SECRET };
   // openflowd, reached through a relay that can lose one answer
   const ofConfig = join(dir, 'openflowd.json');
   await writeFile(ofConfig, JSON.stringify({ listen: { host: '127.0.0.1', port: 0 }, secret: { resourced: OPENFLOWD_SECRET }, folders: { patches: join(dir, 'openflowd-patches') }, switch: { driver: 'ofctl', target: ovs.bridge } }));
@@ -79,17 +63,14 @@ t.test('an allocation steers traffic through two real guests on dom0 OVS', async
   const sw = { driver: 'openflowd', url: `http://127.0.0.1:${await relay.start()}/RPC2`, secret: OPENFLOWD_SECRET };
   const rdConfig = await writeResourcedConfig(dir, { prefix: PREFIX, hostId: HOST_ID, secrets, bridge: ovs.bridge, extra: { switch: sw } });
   const rdUrl = await resourced.start(rdConfig);
-  user = new XmlRpcClient({ url: rdUrl, secret: USER_SECRET, timeoutMs: 60_000 });
+  user = new XmlRpcClient({ url: rdUrl, secret: secrets.user, timeoutMs: 60_000 });
   const hdConfig = await writeHostdConfig(dir, { name: `hostd-${PREFIX}`, hostId: HOST_ID, secrets, controllerUrl: rdUrl });
   await hostd.start(hdConfig);
-  await waitFor('hostd to register and heartbeat', async () => {
-    const hosts = (await call(user!, 'list_hosts')).value as Array<{ host_id: string; heartbeats: number; free_memory_mib: number | null }>;
-    return hosts.some((h) => h.host_id === HOST_ID && h.heartbeats > 0 && h.free_memory_mib !== null) ? true : undefined;
-  }, 120_000);
-  t.equal((await call(user, 'deploy_pm', { name: 'Fwd', src: FWD })).code, 0, 'the forwarding module type is deployed');
+  await hostdLive(user, HOST_ID);
+  t.equal((await call(user, 'deploy_pm', { name: 'Fwd', src: FWD_SRC })).code, 0, 'the forwarding module type is deployed');
 
   t.notOk(await ping(), 'before the allocation: the secure-mode bridge forwards nothing');
-  const rv = await call(user, 'install_allocation', REQUEST);
+  const rv = await call(user, 'install_allocation', request);
   t.equal(rv.code, 0, rv.message);
   t.match(rv.message, /; 6 flow\(s\) installed$/);
   const id = rv.value as number;
@@ -99,7 +80,7 @@ t.test('an allocation steers traffic through two real guests on dom0 OVS', async
   t.same((await ovs.ports()).sort(), ['cfnet', 'cfsink', ...vifs].sort(), 'both guests\' two vifs are ports of the OVS bridge');
 
   t.ok(await waitFor('a datagram through both guests and back', async () => ((await ping()) ? true : undefined), 120_000), 'net → a → b → sink, and the echo back through b and a');
-  const flowsOf = async (cookie: number): Promise<string[]> => (await ovs.ofctl('--no-names', 'dump-flows', ovs.bridge, `cookie=${cookie}/-1`)).split('\n').filter((l) => l.includes('cookie='));
+  const flowsOf = (cookie: number): Promise<string[]> => flowLines(ovs.bridge, `cookie=${cookie}/-1`);
   const flows = (): Promise<string[]> => flowsOf(id);
   const all = await waitFor('every flow of the allocation to count a packet', async () => {
     const f = await flows();
@@ -118,15 +99,15 @@ t.test('an allocation steers traffic through two real guests on dom0 OVS', async
   t.ok(await waitFor('the guests to be gone', async () => ((await ours()).length === 0 ? true : undefined), 120_000));
   t.same((await ovs.ports()).sort(), ['cfnet', 'cfsink'], 'their vifs left the bridge');
 
-  const bad = await call(user, 'install_allocation', REQUEST.replace('ToNet("cfsink")', 'ToNet("nosuchport")'));
+  const bad = await call(user, 'install_allocation', request.replace('ToNet("cfsink")', 'ToNet("nosuchport")'));
   t.equal(bad.code, 1);
   t.match(bad.message, /^install_allocation failed at the switch: openflowd install_flows: .*ToNet 'tosink' 'nosuchport' is not a port of the switch; rolled back 2 of 2 PM\(s\)$/);
   t.ok(await waitFor('no guest left', async () => ((await ours()).length === 0 ? true : undefined), 120_000), 'the guests were rolled back');
-  t.same((await ovs.ofctl('--no-names', 'dump-flows', ovs.bridge)).split('\n').filter((l) => l.includes('cookie=')), [], 'no flow at all on the switch');
+  t.same(await flowLines(ovs.bridge), [], 'no flow at all on the switch');
 
   // openflowd killed mid-install: it installed the flows, its answer never came back
   const dropped = relay.dropNextAnswer(/install_flows/, () => openflowd.stop('SIGKILL'));
-  const cut = await call(user, 'install_allocation', REQUEST);
+  const cut = await call(user, 'install_allocation', request);
   t.match(await Promise.race([dropped, new Promise((r) => setTimeout(r, 1000, 'no answer was dropped'))]), /install_flows/, 'openflowd took install_flows and was killed before answering');
   t.equal(cut.code, 1, cut.message);
   t.match(cut.message, /^install_allocation failed at the switch: .*; rolled back 2 of 2 PM\(s\)$/);

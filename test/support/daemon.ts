@@ -26,6 +26,8 @@ export interface Started {
 
 export async function startExample(t: Test, opts: Partial<DaemonOptions<Services>> = {}): Promise<Started> {
   const dir = await mkdtemp(join(tmpdir(), 'daemon-test-'));
+  // first registered, so run last (tap runs teardowns newest first); also when start() fails
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
   const src = exampleFolders();
   await cp(src.common!, join(dir, 'common'), { recursive: true });
   await cp(src.daemon, join(dir, 'example'), { recursive: true });
@@ -41,10 +43,7 @@ export async function startExample(t: Test, opts: Partial<DaemonOptions<Services
     ...opts,
   });
   const { url, port } = await daemon.start();
-  t.teardown(async () => {
-    await daemon.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  t.teardown(() => daemon.close());
   return { daemon, url, port, dir, services, auditLog };
 }
 

@@ -68,6 +68,11 @@ export async function ns(name: string, ...argv: string[]) {
   return execa('ip', ['netns', 'exec', name, ...argv]);
 }
 
+/** `target`'s flows as ovs-ofctl dumps them (OpenFlow 1.3, port numbers), one line each; `filter` in its syntax, e.g. cookie=5/-1. */
+export async function flowLines(target: string, ...filter: string[]): Promise<string[]> {
+  return (await execa('ovs-ofctl', ['-O', 'OpenFlow13', '--no-names', 'dump-flows', target, ...filter])).stdout.split('\n').filter((l) => l.includes('cookie='));
+}
+
 let links = 0;
 
 /** Where each tag's switch records its owner pid, run directory and namespaces. */

@@ -3,8 +3,9 @@
 // an in-memory create_pm, since real hostd needs Xen), and Python's xmlrpc.client as
 // the user's client.
 import { createSteering } from '../../controller/resourced/switch.js';
+import { XmlRpcClient } from '../../daemon/index.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
@@ -46,6 +47,8 @@ export interface Started {
 
 export async function startResourced(t: Test, overrides: Record<string, unknown> = {}): Promise<Started> {
   const dir = await mkdtemp(join(tmpdir(), 'resourced-test-'));
+  // first registered, so run last (tap runs teardowns newest first); also when the config is refused
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
   const config = await parseConfig(
     {
       listen: { host: '127.0.0.1', port: 0 },
@@ -70,7 +73,6 @@ export async function startResourced(t: Test, overrides: Record<string, unknown>
     rd.stop();
     await daemon.close();
     await steering?.close();
-    await rm(dir, { recursive: true, force: true });
   });
   return { rd, url, config, dir, logs };
 }
@@ -97,6 +99,16 @@ export class Standin {
     return this.url;
   }
 
+  /** The stand-in's test hook: every create_pm/delete_pm it was asked, in order, and the PMs it holds. */
+  async journal(): Promise<{ calls: Array<{ method: string; name: string }>; pms: string[] }> {
+    const c = new XmlRpcClient({ url: this.url, secret: STANDIN_SECRET });
+    try {
+      return ((await c.call('journal')) as { value: { calls: Array<{ method: string; name: string }>; pms: string[] } }).value;
+    } finally {
+      c.close();
+    }
+  }
+
   async stop(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
     await this.exited;
@@ -121,44 +133,14 @@ export { sleep, waitFor } from './wait.js';
 /**
  * Python's xmlrpc.client, one process per batch of calls: [method, arg, mode] with mode
  * "call" or "task" (submit, then poll task.status until it settles). Replies as JSON.
+ * The script is a file of the source tree (tsc copies no .py into dist/), so no
+ * temporary copy is left in /tmp.
  */
-const CLIENT = String.raw`
-import json, sys, time, xmlrpc.client
-from xmlrpc_proxy import proxy
-url, secret, calls = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-
-p = proxy(url, None if secret == "-" else secret)
-out = []
-for method, arg, mode in calls:
-    params = () if arg is None else (arg,)
-    try:
-        rv = getattr(p, method)(*params)
-        seen = [rv["code"]] if isinstance(rv, dict) and "code" in rv else []
-        if mode == "task" and rv["code"] == -1:
-            tid = rv["value"]
-            deadline = time.time() + 60
-            while rv["code"] == -1:
-                if time.time() > deadline:
-                    raise SystemExit("task %s did not finish" % tid)
-                time.sleep(0.05)
-                rv = p.task.status(tid)
-                seen.append(rv["code"])
-        out.append({"reply": rv, "seen": seen})
-    except xmlrpc.client.Fault as e:
-        out.append({"fault": e.faultCode, "message": e.faultString})
-print(json.dumps(out))
-`;
-
-let clientFile: string | undefined;
+const CLIENT = join(projectRoot, 'test', 'fixtures', 'resourced', 'python_calls.py');
 
 export async function python(url: string, calls: Array<[string, unknown, ('call' | 'task')?]>, secret = USER_SECRET): Promise<PyReply[]> {
-  if (!clientFile) {
-    const d = await mkdtemp(join(tmpdir(), 'resourced-py-'));
-    clientFile = join(d, 'client.py');
-    await writeFile(clientFile, CLIENT);
-  }
   const arg = JSON.stringify(calls.map(([m, a, mode]) => [m, a ?? null, mode ?? 'call']));
-  return runPython<PyReply[]>(clientFile, [url, secret, arg], 120_000);
+  return runPython<PyReply[]>(CLIENT, [url, secret, arg], 120_000);
 }
 
 /** One call through Python. */

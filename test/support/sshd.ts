@@ -2,7 +2,8 @@
 // one authorised user key, on a free port; stop() kills it and removes its files.
 import { execa, type ResultPromise } from 'execa';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, connect, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
+import { freePort } from '../../lab/free-port.js';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,13 +15,6 @@ export interface PrivateSshd {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const p = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
 
 async function accepting(port: number): Promise<boolean> {
   return new Promise((resolve) => {

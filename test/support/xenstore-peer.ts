@@ -1,13 +1,15 @@
 // A scripted XenStore peer on a real Unix socket: the test decides exactly which
 // bytes go back and how they are cut, to exercise the client's framing.
 import { createServer, type Server, type Socket } from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode, PacketDecoder, type Packet } from '../../xenstore/wire.js';
 
 export class ScriptedPeer {
   readonly path: string;
+  /** the socket's own folder, removed by stop() */
+  private readonly dir: string;
   private readonly server: Server;
   private sock: Socket | undefined;
   private readonly decoder = new PacketDecoder();
@@ -15,7 +17,8 @@ export class ScriptedPeer {
   private waiters: (() => void)[] = [];
 
   private constructor() {
-    this.path = join(mkdtempSync(join(tmpdir(), 'xs-peer-')), 'socket');
+    this.dir = mkdtempSync(join(tmpdir(), 'xs-peer-'));
+    this.path = join(this.dir, 'socket');
     this.server = createServer((s) => {
       this.sock = s;
       s.on('data', (d: Buffer) => {
@@ -28,7 +31,15 @@ export class ScriptedPeer {
 
   static async start(): Promise<ScriptedPeer> {
     const p = new ScriptedPeer();
-    await new Promise<void>((r) => p.server.listen(p.path, r));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        p.server.once('error', reject);
+        p.server.listen(p.path, resolve);
+      });
+    } catch (e) {
+      rmSync(p.dir, { recursive: true, force: true });
+      throw e;
+    }
     return p;
   }
 
@@ -56,8 +67,10 @@ export class ScriptedPeer {
     this.sock?.destroy();
   }
 
+  /** Closes the peer and removes its folder; safe to call twice (a test may stop it early, teardown again). */
   async stop(): Promise<void> {
     this.sock?.destroy();
     await new Promise<void>((r) => this.server.close(() => r()));
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packCpio, packCpioGz } from '../../lab/cpio.js';
@@ -22,6 +22,7 @@ t.test('newc layout: magic, 4-byte alignment, trailer', async (t) => {
 
 t.test('GNU cpio reads back what we wrote', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'cpio-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const archive = join(dir, 'a.cpio');
   writeFileSync(archive, gunzipSync(packCpioGz(entries)));
   execFileSync('cpio', ['-idm', '--quiet', '-F', archive], { cwd: join(dir) });

@@ -15,6 +15,10 @@ import { createSshDriver } from '../../controller/openflowd/ssh-driver.js';
 import { startChainLab, type ChainLab } from '../support/flows-chain.js';
 import { startSshd } from '../support/sshd.js';
 
+// Two private switches and an sshd take ~25 s alone, past tap's 30 s default on a busy
+// machine; a file killed for its timeout runs no teardown and leaves its switch behind.
+t.setTimeout(120_000);
+
 const COOKIE = 0xa110cn;
 
 function alloc(lab: ChainLab) {

@@ -5,80 +5,31 @@
 // (test/support/resourced-standin.ts, domids 1, 2, ... in create order), so the
 // guests' vifs are stood in for by veths named as Xen names vifs (vif<domid>.<k>),
 // each module a namespace bridging its two vifs as the lab's ClickOS stand-in does
-// while Running. test/lab/controller-flows.test.ts does this with real guests in dom0.
+// while Running (test/support/flows-chain.ts, startVifChainLab). test/lab/controller-flows.test.ts does this with real guests in dom0.
 import t, { type Test } from 'tap';
-import { execa, type ResultPromise } from 'execa';
-import { ECHO, SEND } from '../support/flows-chain.js';
-import { XmlRpcClient } from '../../daemon/index.js';
-import { ns, startOvs, type PrivateOvs } from '../support/ovs.js';
+import { execa } from 'execa';
+import { FWD_SRC, startVifChainLab } from '../support/flows-chain.js';
+import type { PrivateOvs } from '../support/ovs.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../lab/paths.js';
 import { AnswerDroppingRelay } from '../support/answer-dropping-relay.js';
 import { DaemonProcess } from '../support/daemon-process.js';
-import { STANDIN_SECRET, py, sleep, startResourced, startStandins, waitFor, type Standin } from '../support/resourced.js';
+import { py, sleep, startResourced, startStandins, waitFor } from '../support/resourced.js';
 
 t.setTimeout(180_000);
 
-const FWD_SRC = 'in0 :: FromDevice(0);\nout1 :: ToDevice(1);\nin1 :: FromDevice(1);\nout0 :: ToDevice(0);\nin0 -> out1;\nin1 -> out0;\n';
-
-const request = (net: string, sink: string, toSink = sink, dst = '10.77.0.2'): string => `BASESYS=xen.clickos
-fwd :: FromNet("ip,in_port=${net},nw_dst=${dst}")
-rev :: FromNet("ip,in_port=${sink},nw_src=${dst}")
-tosink :: ToNet("${toSink}")
-tonet :: ToNet("${net}")
-fwd -> [0]a :: Fwd() [1] -> [0]b :: Fwd() [1] -> tosink
-rev -> [1]b[0] -> [1]a[0] -> tonet
-`;
-
-async function journal(s: Standin): Promise<Array<{ method: string; name: string }>> {
-  const c = new XmlRpcClient({ url: s.url, secret: STANDIN_SECRET });
-  try {
-    return ((await c.call('journal')) as { value: { calls: Array<{ method: string; name: string }> } }).value.calls;
-  } finally {
-    c.close();
-  }
-}
-
-/** setup()'s resourced steers `ovs` itself (ofctl) unless `sw` gives its config.switch. */
+/** setup()'s resourced steers the lab's switch itself (ofctl) unless `sw` gives its config.switch. */
 async function setup(t: Test, tag: string, sw?: (ovs: PrivateOvs) => Promise<Record<string, unknown>>, guests = 2) {
-  const ovs = await startOvs(tag);
-  let echo: ResultPromise | undefined;
-  t.teardown(async () => {
-    echo?.kill('SIGKILL');
-    await echo;
-    await ovs.stop();
-  });
-  const net = `${tag}n`;
-  const sink = `${tag}s`;
-  await ovs.addVethPort(net, 'eth0', `${ovs.swNs}-net`);
-  await ovs.addVethPort(sink, 'eth0', `${ovs.swNs}-sink`);
-  // module k's guest has domid k: its vifs vif<k>.0 and vif<k>.1, bridged inside
-  for (let d = 1; d <= guests; d++) {
-    const m = `${ovs.swNs}-m${d}`;
-    for (const k of [0, 1]) await ovs.addVethPort(`vif${d}.${k}`, `eth${k}`, m);
-    await ns(m, 'ip', 'link', 'add', 'br0', 'type', 'bridge');
-    for (const k of [0, 1]) await ns(m, 'ip', 'link', 'set', `eth${k}`, 'master', 'br0');
-    await ns(m, 'ip', 'link', 'set', 'br0', 'up');
-  }
-  const macs: Record<string, string> = {};
-  for (const [side, ip] of [['net', '10.77.0.1'], ['sink', '10.77.0.2']] as const) {
-    await ns(`${ovs.swNs}-${side}`, 'ip', 'addr', 'add', `${ip}/24`, 'dev', 'eth0');
-    macs[side] = JSON.parse((await ns(`${ovs.swNs}-${side}`, 'ip', '-j', 'link', 'show', 'eth0')).stdout)[0].address;
-  }
-  await ns(`${ovs.swNs}-net`, 'ip', 'neigh', 'replace', '10.77.0.2', 'lladdr', macs.sink!, 'dev', 'eth0', 'nud', 'permanent');
-  await ns(`${ovs.swNs}-sink`, 'ip', 'neigh', 'replace', '10.77.0.1', 'lladdr', macs.net!, 'dev', 'eth0', 'nud', 'permanent');
-  echo = execa('ip', ['netns', 'exec', `${ovs.swNs}-sink`, 'python3', '-c', ECHO], { reject: false, stdio: 'ignore' });
-  /** one UDP datagram net → sink:5000 (3 tries); true when sink's echo came back */
-  const ping = async (): Promise<boolean> => (await execa('ip', ['netns', 'exec', `${ovs.swNs}-net`, 'python3', '-c', SEND], { reject: false })).exitCode === 0;
-  const { url, rd, logs } = await startResourced(t, { switch: sw ? await sw(ovs) : { driver: 'ofctl', target: ovs.target } });
+  const lab = await startVifChainLab(tag, { guests });
+  t.teardown(() => lab.stop());
+  const { url, rd, logs } = await startResourced(t, { switch: sw ? await sw(lab.ovs) : { driver: 'ofctl', target: lab.ovs.target } });
   const [host] = await startStandins(t, url, [{ hostId: 'mh-a' }]);
   await waitFor('the host to heartbeat', () => (rd.hosts.live().some((h) => h.heartbeats > 0) ? true : undefined));
   const dep = await py(url, 'deploy_pm', { name: 'Fwd', src: FWD_SRC });
   if (dep.reply?.code !== 0) throw new Error(JSON.stringify(dep));
-  const flows = async (cookie: number) => (await execa('ovs-ofctl', ['-O', 'OpenFlow13', '--no-names', 'dump-flows', ovs.target, `cookie=${cookie}/-1`])).stdout.split('\n').filter((l) => l.includes('cookie='));
-  return { ovs, net, sink, url, host: host!, ping, flows, logs };
+  return { lab, ovs: lab.ovs, url, host: host!, ping: lab.ping, flows: lab.flows, logs };
 }
 
 t.test('install_allocation steers traffic through its modules; delete_allocation removes exactly its flows', async (t) => {
@@ -86,7 +37,7 @@ t.test('install_allocation steers traffic through its modules; delete_allocation
   await execa('ovs-ofctl', ['add-flow', s.ovs.target, 'cookie=0x77,priority=5,arp,actions=drop']);
   t.notOk(await s.ping(), 'no flows: the secure-mode bridge forwards nothing');
 
-  const r = (await py(s.url, 'install_allocation', request(s.net, s.sink), 'task')).reply!;
+  const r = (await py(s.url, 'install_allocation', s.lab.request(), 'task')).reply!;
   t.equal(r.code, 0, r.message);
   t.match(r.message, /; 6 flow\(s\) installed$/);
   const id = r.value as number;
@@ -112,15 +63,15 @@ t.test('install_allocation steers traffic through its modules; delete_allocation
   t.same(await s.flows(id), [], 'no flow of the allocation remains');
   t.equal((await s.flows(0x77)).length, 1, "another cookie's flow stays");
   t.notOk(await s.ping(), 'traffic stops');
-  t.same((await journal(s.host)).map((c) => `${c.method} ${c.name}`), ['create_pm rd-1-1-a', 'create_pm rd-1-2-b', 'delete_pm rd-1-2-b', 'delete_pm rd-1-1-a']);
+  t.same((await s.host.journal()).calls.map((c) => `${c.method} ${c.name}`), ['create_pm rd-1-1-a', 'create_pm rd-1-2-b', 'delete_pm rd-1-2-b', 'delete_pm rd-1-1-a']);
 });
 
 t.test('a switch that cannot take the flows: install fails naming why, the PMs are rolled back', async (t) => {
   const s = await setup(t, 'rfb');
-  const r = (await py(s.url, 'install_allocation', request(s.net, s.sink, 'nosuchport'), 'task')).reply!;
+  const r = (await py(s.url, 'install_allocation', s.lab.request('nosuchport'), 'task')).reply!;
   t.equal(r.code, 1);
   t.equal(r.message, "install_allocation failed at the switch: ToNet 'tosink' 'nosuchport' is not a port of the switch; rolled back 2 of 2 PM(s)");
-  t.same((await journal(s.host)).map((c) => `${c.method} ${c.name}`), ['create_pm rd-1-1-a', 'create_pm rd-1-2-b', 'delete_pm rd-1-2-b', 'delete_pm rd-1-1-a'], 'both PMs deleted, newest first');
+  t.same((await s.host.journal()).calls.map((c) => `${c.method} ${c.name}`), ['create_pm rd-1-1-a', 'create_pm rd-1-2-b', 'delete_pm rd-1-2-b', 'delete_pm rd-1-1-a'], 'both PMs deleted, newest first');
   t.same(await s.flows(1), [], 'no flow installed');
   t.same((await py(s.url, 'get_pm_info')).reply!.value.allocations, [], 'the allocation is not recorded');
 });
@@ -147,13 +98,13 @@ t.test('openflowd as its own process: resourced steers through its XML-RPC; open
     relay = new AnswerDroppingRelay({ host: '127.0.0.1', port: ofPort });
     return { driver: 'openflowd', url: `http://127.0.0.1:${await relay.start()}/RPC2`, secret };
   }, 8); // four installs of two modules each: the stand-in's domids 1-8
-  const first = (await py(s.url, 'install_allocation', request(s.net, s.sink), 'task')).reply!;
+  const first = (await py(s.url, 'install_allocation', s.lab.request(), 'task')).reply!;
   t.equal(first.code, 0, first.message);
   t.equal((await s.flows(first.value)).length, 6, 'six flows, installed by openflowd');
   t.ok(await s.ping(), 'traffic through both modules');
 
   await openflowd.stop('SIGKILL');
-  const second = (await py(s.url, 'install_allocation', request(s.net, s.sink), 'task')).reply!;
+  const second = (await py(s.url, 'install_allocation', s.lab.request(), 'task')).reply!;
   t.equal(second.code, 1);
   t.match(second.message, /^install_allocation failed at the switch: .*; rolled back 2 of 2 PM\(s\)$/, second.message);
   t.same(await s.flows(second.value.id), [], 'no flow of the failed install');
@@ -167,7 +118,7 @@ t.test('openflowd as its own process: resourced steers through its XML-RPC; open
   // Killed mid-install: openflowd carries out install_flows, then dies before its answer gets back.
   const dropped = relay!.dropNextAnswer(/install_flows/, () => openflowd.stop('SIGKILL'));
   // (another destination: flows of the same match and priority would replace allocation 1's)
-  const third = (await py(s.url, 'install_allocation', request(s.net, s.sink, s.sink, '10.77.0.3'), 'task')).reply!;
+  const third = (await py(s.url, 'install_allocation', s.lab.request(s.lab.sink, '10.77.0.3'), 'task')).reply!;
   t.match(await Promise.race([dropped, sleep(1000).then(() => 'no answer was dropped')]), /install_flows/, 'openflowd took the install and was killed before answering');
   t.equal(third.code, 1);
   t.match(third.message, /^install_allocation failed at the switch: .*; rolled back 2 of 2 PM\(s\)$/, third.message);
@@ -180,7 +131,7 @@ t.test('openflowd as its own process: resourced steers through its XML-RPC; open
 
   // The answer lost but openflowd alive: the failed install's flows are removed at once.
   const lost = relay!.dropNextAnswer(/install_flows/, () => {}, true);
-  const fourth = (await py(s.url, 'install_allocation', request(s.net, s.sink, s.sink, '10.77.0.3'), 'task')).reply!;
+  const fourth = (await py(s.url, 'install_allocation', s.lab.request(s.lab.sink, '10.77.0.3'), 'task')).reply!;
   relay!.disarm();
   t.match(await Promise.race([lost, sleep(1000).then(() => 'no answer was dropped')]), /install_flows/, 'the answer to install_flows was lost');
   t.equal(fourth.code, 1, fourth.message);
@@ -189,7 +140,7 @@ t.test('openflowd as its own process: resourced steers through its XML-RPC; open
   const d = (await py(s.url, 'delete_allocation', first.value, 'task')).reply!;
   t.equal(d.code, 0, d.message);
   t.same(await s.flows(first.value), [], 'deleted through openflowd: no flow left');
-  t.same((await journal(s.host)).map((c) => c.method).sort(), [...Array(8).fill('create_pm'), ...Array(8).fill('delete_pm')].sort(), 'every PM created was deleted');
+  t.same((await s.host.journal()).calls.map((c) => c.method).sort(), [...Array(8).fill('create_pm'), ...Array(8).fill('delete_pm')].sort(), 'every PM created was deleted');
 });
 
 t.test('config.switch is checked', async (t) => {

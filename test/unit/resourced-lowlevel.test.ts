@@ -10,34 +10,25 @@
 // guests' vifs are stood in for by veths named as Xen names vifs (vif<domid>.<k>), each
 // PM a namespace bridging its two vifs, as test/unit/resourced-flows.test.ts does.
 import t from 'tap';
-import { execa, type ResultPromise } from 'execa';
-import { createServer } from 'node:net';
+import { execa } from 'execa';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XmlRpcClient } from '../../daemon/index.js';
 import { projectRoot } from '../../lab/paths.js';
-import { ECHO, SEND } from '../support/flows-chain.js';
+import { FWD_SRC, fwdChainRequest, startVifChainLab, type VifChainLab } from '../support/flows-chain.js';
 import { DaemonProcess } from '../support/daemon-process.js';
-import { ns, startOvs } from '../support/ovs.js';
+import { freePort } from '../../lab/free-port.js';
+import { flowLines, startOvs } from '../support/ovs.js';
 import { CHAIN, COUNTING_SRC, HOSTS_SECRET, STANDIN_SECRET, USER_SECRET, py, python, startResourced, startStandins, waitFor, type Rv } from '../support/resourced.js';
 
 t.setTimeout(240_000);
 
 const TAG = 'rll';
 const SWITCH = 'llsw';
-const FWD_SRC = 'in0 :: FromDevice(0);\nout1 :: ToDevice(1);\nin1 :: FromDevice(1);\nout0 :: ToDevice(0);\nin0 -> out1;\nin1 -> out0;\n';
 const OF_SECRET = 'openflowd-secret-0123456789abcdef';
 
-/** Both directions net ⇄ sink through the low-level PMs a and b (by name). */
-const chain = (net: string, sink: string): string => `BASESYS=xen.clickos
-fwd :: FromNet("ip,in_port=${net},nw_dst=10.77.0.2")
-rev :: FromNet("ip,in_port=${sink},nw_src=10.77.0.2")
-tosink :: ToNet("${sink}")
-tonet :: ToNet("${net}")
-fwd -> [0]a :: Fwd() [1] -> [0]b :: Fwd() [1] -> tosink
-rev -> [1]b[0] -> [1]a[0] -> tonet
-`;
+// fwdChainRequest (test/support/flows-chain.ts): both directions net ⇄ sink through the low-level PMs a and b (by name).
 
 /** One way only, through a: a second set of connections, for a table of its own. */
 const oneWay = (net: string, sink: string): string => `BASESYS=xen.clickos
@@ -56,14 +47,6 @@ fwd -> [0]pm3 :: Fwd() [0] -> tosink
 rev -> [1]pm3[1] -> tonet
 `;
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
 const reply = (r: { reply?: Rv; fault?: number; message?: string }): Rv => {
   if (!r.reply) throw new Error(`fault ${r.fault}: ${r.message}`);
   return r.reply;
@@ -71,43 +54,19 @@ const reply = (r: { reply?: Rv; fault?: number; message?: string }): Rv => {
 
 t.test('the low-level API from Python: PMs, connections on a real switch through openflowd, bad input, a restart', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'resourced-lowlevel-'));
-  const ovs = await startOvs(TAG);
   const openflowd = new DaemonProcess('openflowd', join(projectRoot, 'dist', 'controller', 'openflowd', 'main.js'));
   const resourced = new DaemonProcess('resourced', join(projectRoot, 'dist', 'controller', 'resourced', 'main.js'));
-  let echo: ResultPromise | undefined;
+  let lab: VifChainLab | undefined;
   t.teardown(async () => {
-    echo?.kill('SIGKILL');
-    await echo;
     await resourced.stop('SIGKILL');
     await openflowd.stop('SIGKILL');
-    await ovs.stop();
+    await lab?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
   // The switch: net and sink ends, and the vifs of the stand-in's domids 1 and 2, bridged inside.
-  const net = `${TAG}n`;
-  const sink = `${TAG}s`;
-  await ovs.addVethPort(net, 'eth0', `${ovs.swNs}-net`);
-  await ovs.addVethPort(sink, 'eth0', `${ovs.swNs}-sink`);
-  for (const d of [1, 2]) {
-    const m = `${ovs.swNs}-m${d}`;
-    for (const k of [0, 1]) await ovs.addVethPort(`vif${d}.${k}`, `eth${k}`, m);
-    await ns(m, 'ip', 'link', 'add', 'br0', 'type', 'bridge');
-    for (const k of [0, 1]) await ns(m, 'ip', 'link', 'set', `eth${k}`, 'master', 'br0');
-    await ns(m, 'ip', 'link', 'set', 'br0', 'up');
-  }
-  const macs: Record<string, string> = {};
-  for (const [side, ip] of [['net', '10.77.0.1'], ['sink', '10.77.0.2']] as const) {
-    await ns(`${ovs.swNs}-${side}`, 'ip', 'addr', 'add', `${ip}/24`, 'dev', 'eth0');
-    macs[side] = JSON.parse((await ns(`${ovs.swNs}-${side}`, 'ip', '-j', 'link', 'show', 'eth0')).stdout)[0].address;
-  }
-  await ns(`${ovs.swNs}-net`, 'ip', 'neigh', 'replace', '10.77.0.2', 'lladdr', macs.sink!, 'dev', 'eth0', 'nud', 'permanent');
-  await ns(`${ovs.swNs}-sink`, 'ip', 'neigh', 'replace', '10.77.0.1', 'lladdr', macs.net!, 'dev', 'eth0', 'nud', 'permanent');
-  echo = execa('ip', ['netns', 'exec', `${ovs.swNs}-sink`, 'python3', '-c', ECHO], { reject: false, stdio: 'ignore' });
-  const ping = async (): Promise<boolean> => (await execa('ip', ['netns', 'exec', `${ovs.swNs}-net`, 'python3', '-c', SEND], { reject: false })).exitCode === 0;
-  const dump = async (...filter: string[]): Promise<string[]> =>
-    (await execa('ovs-ofctl', ['-O', 'OpenFlow13', '--no-names', 'dump-flows', ovs.target, ...filter])).stdout.split('\n').filter((l) => l.includes('cookie='));
-  const flows = (cookie: number) => dump(`cookie=${cookie}/-1`);
+  lab = await startVifChainLab(TAG);
+  const { ovs, net, sink, ping, dump, flows } = lab;
   await execa('ovs-ofctl', ['add-flow', ovs.target, 'cookie=0x77,priority=5,arp,actions=drop']);
 
   // openflowd, its own process, driving the switch under the name create_connections must give.
@@ -133,14 +92,7 @@ t.test('the low-level API from Python: PMs, connections on a real switch through
   );
   const url = await resourced.start(rdConfig);
   const [host] = await startStandins(t, url, [{ hostId: 'mh-a' }]);
-  const journal = async (): Promise<string[]> => {
-    const c = new XmlRpcClient({ url: host!.url, secret: STANDIN_SECRET });
-    try {
-      return ((await c.call('journal')) as { value: { calls: Array<{ method: string; name: string }> } }).value.calls.map((x) => `${x.method} ${x.name}`);
-    } finally {
-      c.close();
-    }
-  };
+  const journal = async (): Promise<string[]> => (await host!.journal()).calls.map((x) => `${x.method} ${x.name}`);
   await waitFor('the stand-in host to register', async () => ((reply(await py(url, 'list_hosts')).value as unknown[]).length ? true : undefined));
   t.equal(reply(await py(url, 'deploy_pm', { name: 'Fwd', src: FWD_SRC })).code, 0, 'type Fwd deployed');
   const records = async () => (reply(await py(url, 'get_pm_info')).value as { allocations: Array<{ id: number; kind?: string; state: string; pms: Array<{ name: string }> }> }).allocations;
@@ -160,7 +112,7 @@ t.test('the low-level API from Python: PMs, connections on a real switch through
 
   // ---- create_connections on the real switch, through openflowd ----
   t.notOk(await ping(), 'no connections yet: the secure-mode switch forwards nothing');
-  const conn = reply(await py(url, 'create_connections', { switch_name: SWITCH, switch_table_id: 0, alloc: chain(net, sink) }, 'task'));
+  const conn = reply(await py(url, 'create_connections', { switch_name: SWITCH, switch_table_id: 0, alloc: fwdChainRequest(net, sink) }, 'task'));
   t.equal(conn.code, 0, conn.message);
   t.same(conn.value, { id: 4, flows: 6 }, 'six flows, under the connections\' own cookie (4)');
   t.equal((await flows(4)).length, 6, 'the six flows are on the switch');
@@ -183,9 +135,9 @@ t.test('the low-level API from Python: PMs, connections on a real switch through
     ['create_connections', { switch_name: SWITCH, switch_table_id: 5, alloc: oneWay(net, sink).replace('[0]a :: Fwd()', '[0]c :: Fwd()') }, 'task'],
     ['create_connections', { switch_name: SWITCH, switch_table_id: 5, alloc: twoPorts(net, sink) }, 'task'],
     ['create_connections', { switch_name: SWITCH, switch_table_id: 5, alloc: oneWay(net, 'nosuchport') }, 'task'],
-    ['create_connections', { switch_name: SWITCH, switch_table_id: 0, alloc: chain(net, sink) }, 'task'],
-    ['delete_connections', { switch_name: 'other', switch_table_id: 0, alloc: chain(net, sink) }, 'task'],
-    ['delete_connections', { switch_name: SWITCH, switch_table_id: 7, alloc: chain(net, sink) }, 'task'],
+    ['create_connections', { switch_name: SWITCH, switch_table_id: 0, alloc: fwdChainRequest(net, sink) }, 'task'],
+    ['delete_connections', { switch_name: 'other', switch_table_id: 0, alloc: fwdChainRequest(net, sink) }, 'task'],
+    ['delete_connections', { switch_name: SWITCH, switch_table_id: 7, alloc: fwdChainRequest(net, sink) }, 'task'],
     ['delete_connections', { switch_name: SWITCH, switch_table_id: 0, alloc: 'BASESYS=xen.clickos\nx ::\n' }, 'task'],
   ])).map(reply);
   const errs = bad.map((r) => [r.code, r.value?.error]);
@@ -235,7 +187,7 @@ t.test('the low-level API from Python: PMs, connections on a real switch through
 
   // ---- delete_connections, then delete_pm ----
   const dc = (await python(url, [
-    ['delete_connections', { switch_name: SWITCH, switch_table_id: 0, alloc: chain(net, sink) }, 'task'],
+    ['delete_connections', { switch_name: SWITCH, switch_table_id: 0, alloc: fwdChainRequest(net, sink) }, 'task'],
     ['delete_connections', { switch_name: SWITCH, switch_table_id: 3, alloc: oneWay(net, sink) }, 'task'],
   ])).map(reply);
   t.same(dc.map((r) => r.code), [0, 0], dc.map((r) => r.message).join('; '));
@@ -292,12 +244,12 @@ t.test('a low-level PM whose host is lost is placed again and its connections st
   ])).map(reply);
   t.same(made.map((m) => [m.code, m.value?.host]), [[0, 'mh-a'], [0, 'mh-b']], made.map((m) => m.message).join('; '));
   // In-process steering: the switch's name is config switch.target.
-  const wrong = reply(await py(url, 'create_connections', { switch_name: 'llsw', switch_table_id: 0, alloc: chain('llnet', 'llsink') }, 'task'));
+  const wrong = reply(await py(url, 'create_connections', { switch_name: 'llsw', switch_table_id: 0, alloc: fwdChainRequest('llnet', 'llsink') }, 'task'));
   t.same([wrong.value?.error, wrong.value?.switch], ['wrong_switch', ovs.target], wrong.message);
-  const conn = reply(await py(url, 'create_connections', { switch_name: ovs.target, switch_table_id: 0, alloc: chain('llnet', 'llsink') }, 'task'));
+  const conn = reply(await py(url, 'create_connections', { switch_name: ovs.target, switch_table_id: 0, alloc: fwdChainRequest('llnet', 'llsink') }, 'task'));
   t.equal(conn.code, 0, conn.message);
   const id = conn.value.id as number;
-  const flows = async () => (await execa('ovs-ofctl', ['-O', 'OpenFlow13', '--no-names', 'dump-flows', ovs.target, `cookie=${id}/-1`])).stdout.split('\n').filter((l) => l.includes('cookie='));
+  const flows = () => flowLines(ovs.target, `cookie=${id}/-1`);
   t.ok((await flows()).some((f) => f.includes(`output:${port.llupa}`)), "flows reach a through mh-a's uplink");
 
   await ha!.stop(); // no more heartbeats
@@ -307,7 +259,7 @@ t.test('a low-level PM whose host is lost is placed again and its connections st
   t.equal(now.length, 6, 'the connections keep their six flows, under their cookie');
   t.notOk(now.some((f) => f.includes(`output:${port.llupa}`) || f.includes(`in_port=${port.llupa}`)), 'none points at the lost host');
   t.ok(now.some((f) => f.includes(`output:${port.llupb}`)), "they reach a through mh-b's uplink now");
-  const dc = reply(await py(url, 'delete_connections', { switch_name: ovs.target, switch_table_id: 0, alloc: chain('llnet', 'llsink') }, 'task'));
+  const dc = reply(await py(url, 'delete_connections', { switch_name: ovs.target, switch_table_id: 0, alloc: fwdChainRequest('llnet', 'llsink') }, 'task'));
   t.equal(dc.code, 0, dc.message);
   t.same(await flows(), [], 'deleted: no flow left');
   const dp = (await python(url, [['delete_pm', { name: 'a' }, 'task'], ['delete_pm', { name: 'b' }, 'task']])).map(reply);
@@ -338,14 +290,7 @@ t.test('resourced killed (SIGKILL) during create_pm: restarted, it rolls the PM 
   const url = await resourced.start(rdConfig);
   // The stand-in takes 2 s per create_pm: resourced dies while hostd is making the guest.
   const [host] = await startStandins(t, url, [{ hostId: 'mh-k', createDelayMs: 2000 }]);
-  const journal = async (): Promise<string[]> => {
-    const c = new XmlRpcClient({ url: host!.url, secret: STANDIN_SECRET });
-    try {
-      return ((await c.call('journal')) as { value: { calls: Array<{ method: string; name: string }> } }).value.calls.map((x) => `${x.method} ${x.name}`);
-    } finally {
-      c.close();
-    }
-  };
+  const journal = async (): Promise<string[]> => (await host!.journal()).calls.map((x) => `${x.method} ${x.name}`);
   await waitFor('the stand-in host to register', async () => ((reply(await py(url, 'list_hosts')).value as unknown[]).length ? true : undefined));
   t.equal(reply(await py(url, 'deploy_pm', { name: 'Fwd', src: FWD_SRC })).code, 0);
   t.equal(reply(await py(url, 'create_pm', { type: 'Fwd', name: 'k' })).code, -1, 'create_pm submitted (a task)');

@@ -7,11 +7,13 @@ import { ScriptedPeer } from '../support/xenstore-peer.js';
 
 async function setup(t: { teardown: (fn: () => unknown) => void }): Promise<{ peer: ScriptedPeer; xs: XenStore }> {
   const peer = await ScriptedPeer.start();
-  const xs = await XenStore.connect({ path: peer.path });
+  let xs: XenStore | undefined;
+  // registered before connecting: a failed connect still stops the peer and removes its folder
   t.teardown(async () => {
-    xs.close();
+    xs?.close();
     await peer.stop();
   });
+  xs = await XenStore.connect({ path: peer.path });
   return { peer, xs };
 }
 
