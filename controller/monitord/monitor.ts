@@ -48,6 +48,9 @@ export interface MonitorOptions {
 export class Monitor {
   latest: StatsSnapshot | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private looping = false;
+  /** Bumped by stop(): a poll of an older loop schedules nothing. */
+  private generation = 0;
   private running: Promise<StatsSnapshot> | null = null;
   private readonly clients: Array<{ source: HostSource; client: XmlRpcClient }>;
   private readonly openflowd: XmlRpcClient | undefined;
@@ -118,16 +121,31 @@ export class Monitor {
     }
   }
 
-  /** Polls now and then every intervalMs until stop(). */
+  /**
+   * Polls now, then intervalMs after each poll ends, until stop(). Not a fixed-rate
+   * timer: a poll slower than the interval (hostd's host_stats runs xentop and xl, seconds
+   * on a busy dom0) would be followed by the next at once, and the hosts never rest.
+   */
   start(): void {
-    if (this.timer) return;
-    void this.poll().catch(() => {});
-    this.timer = setInterval(() => void this.poll().catch(() => {}), this.o.intervalMs ?? 5000);
-    this.timer.unref();
+    if (this.looping) return;
+    this.looping = true;
+    const gen = this.generation;
+    const loop = (): void => {
+      void this.poll()
+        .catch(() => {})
+        .finally(() => {
+          if (!this.looping || gen !== this.generation) return;
+          this.timer = setTimeout(loop, this.o.intervalMs ?? 5000);
+          this.timer.unref();
+        });
+    };
+    loop();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.looping = false;
+    this.generation++;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running?.catch(() => {});
   }
