@@ -45,6 +45,8 @@ export interface MonitorOptions {
   timeoutMs?: number;
 }
 
+type Sw = StatsSnapshot['switch'];
+
 export class Monitor {
   latest: StatsSnapshot | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -75,7 +77,7 @@ export class Monitor {
     const sw: StatsSnapshot['switch'] = { ok: true, flows: [], ports: [], allocations: [] };
     if (this.o.driver || this.openflowd) {
       try {
-        [sw.flows, sw.ports] = await this.switchCounters();
+        [sw.flows, sw.ports, sw.names] = await this.switchCounters();
         const by = new Map<string, { cookie: string; flows: number; packets: number; bytes: number }>();
         for (const f of sw.flows) {
           const a = by.get(f.cookie) ?? { cookie: f.cookie, flows: 0, packets: 0, bytes: 0 };
@@ -96,14 +98,16 @@ export class Monitor {
     return snap;
   }
 
-  private async switchCounters(): Promise<[StatsSnapshot['switch']['flows'], StatsSnapshot['switch']['ports']]> {
+  private async switchCounters(): Promise<[Sw['flows'], Sw['ports'], Sw['names']]> {
     if (this.o.driver) {
-      const [flows, ports] = await Promise.all([this.o.driver.dumpFlows(), this.o.driver.portStats()]);
-      return [flows.map(flowCountersOf), ports.map(portCountersOf)];
+      const [flows, ports, names] = await Promise.all([this.o.driver.dumpFlows(), this.o.driver.portStats(), this.o.driver.ports()]);
+      return [flows.map(flowCountersOf), ports.map(portCountersOf), names.map((p) => ({ port: p.port, name: p.name }))];
     }
-    const [flows, ports] = await Promise.all([callApi(this.openflowd!, openflowdApi, 'dump_flows'), callApi(this.openflowd!, openflowdApi, 'port_stats')]);
-    if (flows.code !== 0 || ports.code !== 0) throw new Error(`openflowd: ${flows.code !== 0 ? flows.message : ports.message}`);
-    return [flows.value, ports.value];
+    const [flows, ports, names] = await Promise.all([callApi(this.openflowd!, openflowdApi, 'dump_flows'), callApi(this.openflowd!, openflowdApi, 'port_stats'), callApi(this.openflowd!, openflowdApi, 'list_ports')]);
+    if (flows.code !== 0) throw new Error(`openflowd: ${flows.message}`);
+    if (ports.code !== 0) throw new Error(`openflowd: ${ports.message}`);
+    if (names.code !== 0) throw new Error(`openflowd: ${names.message}`);
+    return [flows.value, ports.value, names.value];
   }
 
   /** Pushes a snapshot to resourced (hosts by the id they registered with; a failed switch poll sends no switch figures). */
