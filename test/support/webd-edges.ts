@@ -72,11 +72,15 @@ export async function edgeLayouts(page: Page, id: number, name: string): Promise
       });
       const s = r(svgEl);
       const outside = labels.filter((l) => l.rect.left < s.left - 0.5 || l.rect.right > s.right + 0.5 || l.rect.top < s.top - 0.5 || l.rect.bottom > s.bottom + 0.5).map((l) => l.name);
-      return { smallestTextPx: Math.min(...labels.map((l) => l.text.height)), overlaps, outside };
+      const b = r(card.querySelector('.graph-box')!);
+      // the page redraws every poll: a screenshot of the area, not of an element that may be replaced meanwhile
+      const clip = { x: b.left + window.scrollX, y: b.top + window.scrollY, width: b.width, height: b.height };
+      return { smallestTextPx: Math.min(...labels.map((l) => l.text.height)), overlaps, outside, clip };
     }, id);
     const file = join(ARTIFACTS, `${name}-graph-${label}.png`);
-    await page.locator(`.allocation[data-allocation="${id}"] .graph-box`).screenshot({ path: file });
-    out[label] = { ...m, file };
+    const { clip, ...seen } = m;
+    await page.screenshot({ path: file, fullPage: true, clip });
+    out[label] = { ...seen, file };
   }
   await page.setViewportSize(DESKTOP);
   return out;

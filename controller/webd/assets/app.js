@@ -218,11 +218,19 @@
     const depth = new Map(nodes.map((n) => [n.name, 0]));
     for (let r = 0; r < nodes.length; r++)
       links.forEach((l, i) => !back.has(i) && depth.has(l.to) && depth.has(l.from) && depth.set(l.to, Math.max(depth.get(l.to), depth.get(l.from) + 1)));
-    const maxModule = Math.max(0, ...nodes.filter((n) => n.kind === 'module').map((n) => depth.get(n.name)));
-    const col = (n) => (n.kind === 'in' ? 0 : n.kind === 'out' ? maxModule + 1 : Math.max(1, depth.get(n.name)));
+    // modules by depth; a FromNet just before the first module it feeds, a ToNet just after
+    // the last that feeds it, so no edge runs across the whole graph through other nodes
+    const mcol = new Map(nodes.filter((n) => n.kind === 'module').map((n) => [n.name, Math.max(1, depth.get(n.name))]));
+    const ends = (n, dir) => links.filter((l) => (dir > 0 ? l.from : l.to) === n.name).map((l) => mcol.get(dir > 0 ? l.to : l.from)).filter((c) => c !== undefined);
+    const maxModule = Math.max(0, ...mcol.values());
+    const col = (n) =>
+      n.kind === 'module' ? mcol.get(n.name)
+      : n.kind === 'in' ? Math.max(0, Math.min(maxModule + 1, ...ends(n, 1)) - 1)
+      : Math.max(0, ...ends(n, -1)) + 1;
     const rows = new Map();
     const pos = new Map();
-    for (const n of nodes) {
+    // modules take the top rows, the network ends below them: the chain reads along a line
+    for (const n of [...nodes].sort((x, y) => (x.kind === 'module' ? 0 : 1) - (y.kind === 'module' ? 0 : 1))) {
       const c = col(n);
       const row = rows.get(c) ?? 0;
       rows.set(c, row + 1);
@@ -319,10 +327,10 @@
     if (h.length < 2) return s;
     const t0 = Date.parse(h[0].t), t1 = Date.parse(h[h.length - 1].t) || t0 + 1;
     const max = Math.max(1, ...h.map((p) => p.packets));
-    const pts = h.map((p) => `${(((Date.parse(p.t) - t0) / Math.max(1, t1 - t0)) * (W - 4) + 2).toFixed(1)},${(H - 4 - (p.packets / max) * (H - 18)).toFixed(1)}`).join(' ');
+    const pts = h.map((p) => `${(((Date.parse(p.t) - t0) / Math.max(1, t1 - t0)) * (W - 4) + 2).toFixed(1)},${(H - 4 - (p.packets / max) * (H - 8)).toFixed(1)}`).join(' ');
     s.append(svg('polyline', { points: pts, fill: 'none', stroke: '#1f4e79', 'stroke-width': 1.5, 'vector-effect': 'non-scaling-stroke' }));
-    s.append(svg('text', { x: 4, y: 10, fill: '#5b6470', 'font-size': 9, text: `packets (max ${fmt(max)})` }));
-    return s;
+    // the caption outside the SVG: the plot stretches to the card's width, text in it would too
+    return el('div', {}, el('div', { class: 'muted small', text: `packets over the last ${h.length} polls (max ${fmt(max)})` }), s);
   }
 
   // ---- install: checked as you type -------------------------------------------------
