@@ -34,13 +34,17 @@ export async function drawnLinks(page: Page, id: number): Promise<string[]> {
   return page.evaluate((id) => [...document.querySelectorAll<SVGPathElement>(`.allocation[data-allocation="${id}"] path[data-link]`)].map((p) => p.dataset.link!), id);
 }
 
-/** Waits until every edge label shows more packets than in `than` (link → packets), sending traffic meanwhile; the labels then. */
-export async function edgesRise(page: Page, id: number, than: Record<string, number>, traffic: () => Promise<unknown>): Promise<EdgeLabel[]> {
-  return waitFor(`every edge of allocation ${id} to show more packets than ${JSON.stringify(than)}`, async () => {
+/**
+ * Waits until every edge label (or those of `links`) shows more packets than in `than`
+ * (link → packets), sending traffic meanwhile; the labels then.
+ */
+export async function edgesRise(page: Page, id: number, than: Record<string, number>, traffic: () => Promise<unknown>, links?: string[], timeoutMs = 60_000): Promise<EdgeLabel[]> {
+  return waitFor(`the edges of allocation ${id} to show more packets than ${JSON.stringify(than)}`, async () => {
     await traffic();
     const ls = await edgeLabels(page, id);
-    return ls.length > 0 && ls.every((l) => l.packets !== null && l.packets > (than[l.link] ?? 0)) ? ls : undefined;
-  }, 60_000, 300);
+    const watched = links ? ls.filter((l) => links.includes(l.link)) : ls;
+    return watched.length > 0 && watched.every((l) => l.packets !== null && l.packets > (than[l.link] ?? 0)) ? ls : undefined;
+  }, timeoutMs, 300);
 }
 
 export interface EdgeLayout {
