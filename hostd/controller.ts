@@ -7,6 +7,13 @@
 // serves its own clients whether or not a controller is up. A failed heartbeat
 // (controller restarted, host unknown) sends hostd back to registering.
 //
+// A heartbeat never waits long for its stats: collecting them runs xl and xentop, which
+// on a busy (or emulated) dom0 can take far longer than the heartbeat period, and a
+// host whose heartbeat waits for them looks dead to the controller (seen in the
+// two-host lab while a guest was being created). After statsTimeoutMs the heartbeat
+// goes without stats (statsError says why; the controller keeps the last figures), and
+// the collection carries on for the next one (hostd/stats.ts StatsSampler shares it).
+//
 // The calls follow the daemon convention of one struct parameter (daemon/README.md),
 // so heartbeat's (host_id, stats) travel as {host_id, stats}.
 import { XmlRpcClient, callApi, type Reply } from '../daemon/index.js';
@@ -26,6 +33,8 @@ export interface ControllerLinkOptions {
   timeoutMs?: number;
   /** Longest wait between registration attempts (default 60 s). */
   maxBackoffMs?: number;
+  /** How long a heartbeat waits for its stats before it goes without (default: the heartbeat period, at most 5 s). */
+  statsTimeoutMs?: number;
 }
 
 export type LinkState = 'registering' | 'registered' | 'stopped';
@@ -93,7 +102,7 @@ export class ControllerLink {
   private async heartbeat(): Promise<number> {
     try {
       // Stats that cannot be read (xl busy) are no reason to look dead to the controller.
-      const stats = await this.o.stats().then(
+      const stats = await withDeadline(this.o.stats(), this.o.statsTimeoutMs ?? Math.min(this.o.heartbeatSeconds * 1000, 5000)).then(
         (stats) => ({ stats }),
         (e: unknown) => ({ statsError: (e as Error).message.slice(0, 1024) }),
       );
@@ -107,6 +116,16 @@ export class ControllerLink {
     }
     return this.o.heartbeatSeconds * 1000;
   }
+}
+
+/** `p`, or a rejection once `ms` have passed (p carries on; its late result is dropped). */
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`host stats not ready within ${ms} ms (xl or xentop slow); the last figures stand`)), ms);
+  });
+  p.catch(() => {}); // a late failure is nobody's business
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 function succeeded<T>(rv: Reply<T> | { code: -1; message: string }): T {

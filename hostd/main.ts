@@ -18,7 +18,7 @@ import { methodNames } from '../daemon/index.js';
 import { hostdApi } from './api.js';
 import { createHostdDaemon } from './daemon.js';
 import { Registry } from './registry.js';
-import { collectStats, type HostStats } from './stats.js';
+import { statsSource, type HostStats } from './stats.js';
 import type { HostdServices } from './services.js';
 
 const log = (m: string): void => void process.stderr.write(`hostd: ${m}\n`);
@@ -55,7 +55,8 @@ async function buildServices(config: HostdConfig, xs: XenStore): Promise<HostdSe
     ...(pool ? { pool } : {}),
     registry,
     creating: new Set(),
-    stats: (o = {}) => collectStats({ xl, registry, ...(pool ? { pool } : {}), xentop: o.xentop ?? config.xentop }),
+    // every reader (host_stats, heartbeat, register_host) shares the collection running
+    stats: statsSource({ xl, registry, ...(pool ? { pool } : {}), xentop: config.xentop }),
     log,
   };
 }

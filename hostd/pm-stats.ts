@@ -45,6 +45,24 @@ export async function vifCounters(domid: number, root = SYS_CLASS_NET): Promise<
  * at most `max`. An unparsable config has none.
  */
 export function counterElements(config: string, max = MAX_CLICK_COUNTERS): Array<{ element: string; class: string }> {
+  // Parsed once per config text: pm_stats asks on every poll, and parsing and flattening
+  // a config is the costliest JS hostd runs per poll (seconds on an emulated dom0).
+  const key = `${max}\0${config}`;
+  const hit = parsed.get(key);
+  if (hit) return hit;
+  const found = parseCounters(config, max);
+  if (config.length > MAX_PARSED_CHARS) return found;
+  if (parsed.size >= MAX_PARSED) parsed.delete(parsed.keys().next().value!);
+  parsed.set(key, found);
+  return found;
+}
+
+/** Configs whose counters are remembered (oldest forgotten first). */
+const MAX_PARSED = 256;
+const MAX_PARSED_CHARS = 64 * 1024;
+const parsed = new Map<string, Array<{ element: string; class: string }>>();
+
+function parseCounters(config: string, max: number): Array<{ element: string; class: string }> {
   let router;
   try {
     router = flatten(parse(config, 'config'));

@@ -23,7 +23,39 @@ export async function runXentop(): Promise<XentopDomain[] | undefined> {
   }
 }
 
-export async function collectStats(o: { xl: Xl; registry: Registry; pool?: WarmPool; xentop: boolean }): Promise<HostStats> {
+/**
+ * One collection at a time: host_stats callers (monitord, webd, a client that timed out
+ * and asked again) and the heartbeat all share the collection that is running instead of
+ * starting their own. Each collection runs xl three times and xentop for a 1 s sample:
+ * on an emulated dom0 that takes seconds, and polls that overlapped it used to stack up
+ * xl and xentop processes until hostd's own heartbeats were a minute late
+ * (hostd/README.md "Load figures"). A caller without xentop is also answered by a
+ * running collection with it (the same figures, plus CPU%).
+ */
+export class StatsSampler {
+  private readonly running = new Map<boolean, Promise<HostStats>>();
+  /** Collections started (tests, logs). */
+  started = 0;
+
+  constructor(private readonly collect: (xentop: boolean) => Promise<HostStats>) {}
+
+  get(xentop: boolean): Promise<HostStats> {
+    const joined = this.running.get(xentop) ?? (xentop ? undefined : this.running.get(true));
+    if (joined) return joined;
+    this.started++;
+    const p = this.collect(xentop).finally(() => this.running.delete(xentop));
+    this.running.set(xentop, p);
+    return p;
+  }
+}
+
+/** hostd's stats(): collectStats behind one StatsSampler, xentop by default when `xentop` (config.xentop). */
+export function statsSource(o: { xl: Xl; registry: Pick<Registry, 'list'>; pool?: WarmPool; xentop: boolean }): (opts?: { xentop?: boolean }) => Promise<HostStats> {
+  const sampler = new StatsSampler((xentop) => collectStats({ ...o, xentop }));
+  return (opts = {}) => sampler.get(opts.xentop ?? o.xentop);
+}
+
+export async function collectStats(o: { xl: Xl; registry: Pick<Registry, 'list'>; pool?: WarmPool; xentop: boolean }): Promise<HostStats> {
   const [info, list, ours, top] = await Promise.all([o.xl.info(), o.xl.list(), o.registry.list(), o.xentop ? runXentop() : Promise.resolve(undefined)]);
   const mine = new Set(ours.map((p) => p.domid));
   const domains = list.map((d) => {

@@ -31,6 +31,8 @@ export const statsSnapshot = s.struct({
     error: s.optional(s.str()),
     flows: s.array(flowCounters),
     ports: s.array(portCounters),
+    /** The switch's port names (openflowd's list_ports): what vif<domid>.<k>, FromNet and ToNet names are on it (webd labels its graph's edges with them). */
+    names: s.optional(s.array(s.struct({ port: s.either(s.int(), s.oneOf('LOCAL')), name: s.str() }))),
     /** Per cookie (allocation): flow count and summed counters. */
     allocations: s.array(s.struct({ cookie: s.str(), flows: s.int(), packets: counter, bytes: counter })),
   }),

@@ -45,9 +45,14 @@ export interface MonitorOptions {
   timeoutMs?: number;
 }
 
+type Sw = StatsSnapshot['switch'];
+
 export class Monitor {
   latest: StatsSnapshot | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private looping = false;
+  /** Bumped by stop(): a poll of an older loop schedules nothing. */
+  private generation = 0;
   private running: Promise<StatsSnapshot> | null = null;
   private readonly clients: Array<{ source: HostSource; client: XmlRpcClient }>;
   private readonly openflowd: XmlRpcClient | undefined;
@@ -72,7 +77,7 @@ export class Monitor {
     const sw: StatsSnapshot['switch'] = { ok: true, flows: [], ports: [], allocations: [] };
     if (this.o.driver || this.openflowd) {
       try {
-        [sw.flows, sw.ports] = await this.switchCounters();
+        [sw.flows, sw.ports, sw.names] = await this.switchCounters();
         const by = new Map<string, { cookie: string; flows: number; packets: number; bytes: number }>();
         for (const f of sw.flows) {
           const a = by.get(f.cookie) ?? { cookie: f.cookie, flows: 0, packets: 0, bytes: 0 };
@@ -93,14 +98,16 @@ export class Monitor {
     return snap;
   }
 
-  private async switchCounters(): Promise<[StatsSnapshot['switch']['flows'], StatsSnapshot['switch']['ports']]> {
+  private async switchCounters(): Promise<[Sw['flows'], Sw['ports'], Sw['names']]> {
     if (this.o.driver) {
-      const [flows, ports] = await Promise.all([this.o.driver.dumpFlows(), this.o.driver.portStats()]);
-      return [flows.map(flowCountersOf), ports.map(portCountersOf)];
+      const [flows, ports, names] = await Promise.all([this.o.driver.dumpFlows(), this.o.driver.portStats(), this.o.driver.ports()]);
+      return [flows.map(flowCountersOf), ports.map(portCountersOf), names.map((p) => ({ port: p.port, name: p.name }))];
     }
-    const [flows, ports] = await Promise.all([callApi(this.openflowd!, openflowdApi, 'dump_flows'), callApi(this.openflowd!, openflowdApi, 'port_stats')]);
-    if (flows.code !== 0 || ports.code !== 0) throw new Error(`openflowd: ${flows.code !== 0 ? flows.message : ports.message}`);
-    return [flows.value, ports.value];
+    const [flows, ports, names] = await Promise.all([callApi(this.openflowd!, openflowdApi, 'dump_flows'), callApi(this.openflowd!, openflowdApi, 'port_stats'), callApi(this.openflowd!, openflowdApi, 'list_ports')]);
+    if (flows.code !== 0) throw new Error(`openflowd: ${flows.message}`);
+    if (ports.code !== 0) throw new Error(`openflowd: ${ports.message}`);
+    if (names.code !== 0) throw new Error(`openflowd: ${names.message}`);
+    return [flows.value, ports.value, names.value];
   }
 
   /** Pushes a snapshot to resourced (hosts by the id they registered with; a failed switch poll sends no switch figures). */
@@ -118,16 +125,31 @@ export class Monitor {
     }
   }
 
-  /** Polls now and then every intervalMs until stop(). */
+  /**
+   * Polls now, then intervalMs after each poll ends, until stop(). Not a fixed-rate
+   * timer: a poll slower than the interval (hostd's host_stats runs xentop and xl, seconds
+   * on a busy dom0) would be followed by the next at once, and the hosts never rest.
+   */
   start(): void {
-    if (this.timer) return;
-    void this.poll().catch(() => {});
-    this.timer = setInterval(() => void this.poll().catch(() => {}), this.o.intervalMs ?? 5000);
-    this.timer.unref();
+    if (this.looping) return;
+    this.looping = true;
+    const gen = this.generation;
+    const loop = (): void => {
+      void this.poll()
+        .catch(() => {})
+        .finally(() => {
+          if (!this.looping || gen !== this.generation) return;
+          this.timer = setTimeout(loop, this.o.intervalMs ?? 5000);
+          this.timer.unref();
+        });
+    };
+    loop();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.looping = false;
+    this.generation++;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running?.catch(() => {});
   }

@@ -1,6 +1,6 @@
-// Keeps the latest PlatformView while someone watches: polls every config.pollMs when at
-// least one page is subscribed (nobody watching, nobody polled), at once on request
-// (after an action), one poll at a time.
+// Keeps the latest PlatformView while someone watches: polls config.pollMs after the
+// previous poll ended while at least one page is subscribed (nobody watching, nobody
+// polled), at once on request (after an action), one poll at a time.
 import { buildView, type PlatformView } from './view.js';
 import type { PlatformLinks } from './links.js';
 
@@ -8,6 +8,9 @@ export class Poller {
   latest: PlatformView | null = null;
   private readonly subscribers = new Set<(v: PlatformView) => void>();
   private timer: NodeJS.Timeout | null = null;
+  private looping = false;
+  /** Bumped by stop(): a poll of an older loop schedules nothing. */
+  private generation = 0;
   private running: Promise<PlatformView> | null = null;
 
   constructor(
@@ -31,9 +34,9 @@ export class Poller {
   subscribe(fn: (v: PlatformView) => void): () => void {
     this.subscribers.add(fn);
     if (this.latest) fn(this.latest);
-    if (!this.timer) {
-      void this.poll().catch((e: Error) => this.log(`poll: ${e.message}`));
-      this.timer = setInterval(() => void this.poll().catch((e: Error) => this.log(`poll: ${e.message}`)), this.pollMs);
+    if (!this.looping) {
+      this.looping = true;
+      this.loop();
     }
     return () => {
       this.subscribers.delete(fn);
@@ -41,8 +44,20 @@ export class Poller {
     };
   }
 
+  /** A poll, then the next pollMs after it ends (not a fixed rate: a slow poll is not followed by another at once). */
+  private loop(): void {
+    const gen = this.generation;
+    void this.poll()
+      .catch((e: Error) => this.log(`poll: ${e.message}`))
+      .finally(() => {
+        if (this.looping && gen === this.generation) this.timer = setTimeout(() => this.loop(), this.pollMs);
+      });
+  }
+
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.looping = false;
+    this.generation++;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
 }

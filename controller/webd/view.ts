@@ -11,6 +11,9 @@ import type { StatsSnapshot } from '../monitord/api.js';
 import { parseAllocation } from '../../clickos-build/index.js';
 import { resourcedApi, type ResourcedApi } from '../resourced/api.js';
 import type { PlatformLinks } from './links.js';
+import { linkAnchors, linkCounters, type FlowCount, type PortNames } from './link-counters.js';
+import { parseMatchText } from '../openflowd/ofctl-syntax.js';
+import { matchText } from '../openflow/model.js';
 
 type HostRow = ResultOf<ResourcedApi['methods']['list_hosts']>[number];
 type AllocationRow = ResultOf<ResourcedApi['methods']['get_pm_info']>['allocations'][number];
@@ -30,6 +33,8 @@ export interface LinkView {
   fromPort: number;
   to: string;
   toPort: number;
+  /** Its flow's switch counters (link-counters.ts), or null when no flow can be told to be its own. */
+  counters: { packets: number; bytes: number } | null;
 }
 
 export interface AllocationView extends AllocationRow {
@@ -84,11 +89,12 @@ export async function buildView(links: PlatformLinks, pollMs: number): Promise<P
     }),
   );
 
+  const portNames: PortNames = new Map((stats?.switch.names ?? []).flatMap((p) => (typeof p.port === 'number' ? [[p.name, p.port] as const] : [])));
   const allocations = info.allocations.map((a): AllocationView => {
     const cookie = `0x${a.id.toString(16)}`;
     const flows = (stats?.switch.flows ?? []).filter((f) => f.cookie === cookie).map((f) => ({ match: f.match, actions: f.actions, packets: f.packets, bytes: f.bytes }));
     const sum = stats?.switch.allocations.find((x) => x.cookie === cookie);
-    return { ...a, graph: graphOf(a), flows, packets: sum?.packets ?? 0, bytes: sum?.bytes ?? 0 };
+    return { ...a, graph: graphOf(a, flows, portNames), flows, packets: sum?.packets ?? 0, bytes: sum?.bytes ?? 0 };
   });
   return {
     time: new Date().toISOString(),
@@ -103,19 +109,34 @@ export async function buildView(links: PlatformLinks, pollMs: number): Promise<P
   };
 }
 
-/** The allocation's graph from its request (the parser resourced itself uses), modules placed as resourced planned. */
-function graphOf(a: AllocationRow): AllocationView['graph'] {
+/**
+ * The allocation's graph from its request (the parser resourced itself uses), modules
+ * placed as resourced planned, each link with its own flow's counters when they can be told.
+ */
+function graphOf(a: AllocationRow, flows: FlowCount[], ports: PortNames): AllocationView['graph'] {
+  let r;
   try {
-    const r = parseAllocation(a.request, 'allocation');
-    return {
-      nodes: [
-        ...r.fromNet.map((f) => ({ name: f.name, kind: 'in' as const })),
-        ...r.modules.map((m) => ({ name: m.name, kind: 'module' as const, type: m.type, host: a.pms.find((p) => p.module === m.name)?.host ?? a.planned[m.name] })),
-        ...r.toNet.map((t) => ({ name: t.name, kind: 'out' as const })),
-      ],
-      links: r.connections.map((c) => ({ from: c.from, fromPort: c.fromPort, to: c.to, toPort: c.toPort })),
-    };
+    r = parseAllocation(a.request, 'allocation');
   } catch {
     return null;
   }
+  const nodes = [
+    ...r.fromNet.map((f) => ({ name: f.name, kind: 'in' as const })),
+    ...r.modules.map((m) => ({ name: m.name, kind: 'module' as const, type: m.type, host: a.pms.find((p) => p.module === m.name)?.host ?? a.planned[m.name] })),
+    ...r.toNet.map((t) => ({ name: t.name, kind: 'out' as const })),
+  ];
+  const links = r.connections.map((c) => ({ from: c.from, fromPort: c.fromPort, to: c.to, toPort: c.toPort }));
+  const modules = r.modules.map((m) => ({ name: m.name, domid: a.pms.find((p) => p.module === m.name)?.domid ?? null, ports: Math.max(m.inputs, m.outputs) }));
+  const all = linkAnchors({ fromNet: r.fromNet, toNet: r.toNet, modules }, ports, parseMatch);
+  let counters = linkCounters({ nodes, links }, flows, all);
+  // A module on another host may share a domid with a guest whose vif is on this switch:
+  // its vif anchor is then wrong and nothing matches; the ends on the network still hold.
+  if (flows.length && counters.every((c) => c === null)) counters = linkCounters({ nodes, links }, flows, linkAnchors({ fromNet: r.fromNet, toNet: r.toNet, modules: [] }, ports, parseMatch));
+  return { nodes, links: links.map((l, k) => ({ ...l, counters: counters[k] ? { packets: counters[k].packets, bytes: counters[k].bytes } : null })) };
+}
+
+/** A FromNet's match as openflowd plans and prints it (controller/openflowd/ofctl-syntax.ts, controller/openflow/model.ts). */
+function parseMatch(text: string, portByName: (name: string) => number | undefined): { text: string; inPort?: number } {
+  const m = parseMatchText(text, portByName);
+  return { text: matchText(m), ...(m.inPort !== undefined ? { inPort: m.inPort } : {}) };
 }

@@ -1,5 +1,6 @@
-// NOT CALLED YET by two-host.test.ts: under emulation, polling the hostds stalled their
-// heartbeats (see two-host.test.ts). Run it by hand from there to see the page on real guests.
+// Polling the emulated hostds once stalled their heartbeats past resourced's 60 s and a
+// host was dropped mid-install (issue 22): hostd now sends heartbeats without waiting on
+// xl/xentop and runs one stats collection at a time (hostd/README.md "Load figures").
 // webd's page against the two-host lab (test/lab-multi/two-host.test.ts): the checks of
 // test/unit/webd-browser.test.ts (test/support/webd-page.ts), in headless Chromium, with
 // REAL hostds and REAL ClickOS guests in place of the stand-in. monitord (in process) and
@@ -14,6 +15,7 @@ import { parseAllocation } from '../../clickos-build/index.js';
 import { XmlRpcClient } from '../../daemon/index.js';
 import { OPERATOR_SECRET, VIEWER_SECRET, startWebd } from '../support/webd.js';
 import * as P from '../support/webd-page.js';
+import * as E from '../support/webd-edges.js';
 import { waitFor } from '../support/wait.js';
 import { call } from '../lab/helpers.js';
 
@@ -82,6 +84,22 @@ export async function pageChecks(t: Test, o: PageCheckOptions): Promise<void> {
   const first = await P.countersMove(op.page, id, 0, o.ping);
   const second = await P.countersMove(op.page, id, first, o.ping);
   t.ok(second > first, `the page's counters move with real traffic: ${first} → ${second}`);
+
+  // each link's counters on its edge. The network's ends are always told apart (FromNet
+  // and ToNet ports by name); links between two modules behind one host's uplink may read
+  // both ways, and show "?" rather than a guess (controller/webd/README.md).
+  const links = parseAllocation(o.request, 'allocation').connections.map((c) => `${c.from}[${c.fromPort}]->[${c.toPort}]${c.to}`);
+  const ends = parseAllocation(o.request, 'allocation').connections.filter((c) => /^(fwd|rev)$/.test(c.from) || /^to/.test(c.to)).map((c) => `${c.from}[${c.fromPort}]->[${c.toPort}]${c.to}`);
+  const once = await E.edgesRise(op.page, id, {}, o.ping, ends, 120_000);
+  t.same(once.map((l) => l.link).sort(), [...links].sort(), 'a counter label on every edge');
+  t.pass(`the network's edges count real packets: ${once.map((l) => `${l.link} ${l.text}`).join('; ')}`);
+  const known = once.filter((l) => l.packets !== null).map((l) => l.link);
+  await E.edgesRise(op.page, id, Object.fromEntries(once.filter((l) => l.packets !== null).map((l) => [l.link, l.packets!])), o.ping, known, 120_000);
+  t.pass(`and rise again with traffic (${known.length} of ${links.length} edges told apart)`);
+  for (const [label, l] of Object.entries(await E.edgeLayouts(op.page, id, 'lab'))) {
+    t.ok(l.smallestTextPx >= 10, `${label}: edge labels at full size; ${l.file}`);
+    t.same(l.overlaps, [], `${label}: no edge label covers another or a node`);
+  }
 
   const guest = pms[0]!.name;
   await P.routerButton(op.page, guest, 'Stop');

@@ -147,3 +147,24 @@ t.test('stats that cannot be read still make a heartbeat', async (t) => {
   t.same(c.journal.calls.find((x) => x.method === 'heartbeat')!.arg, { host_id: 'assigned-mh1', statsError: 'xl info timed out' }, 'no stats, and why');
   t.equal(l.state, 'registered');
 });
+
+t.test('stats that hang do not hold the heartbeat: it goes without them, in time', async (t) => {
+  const c = await controller(t);
+  let asked = 0;
+  // xl or xentop stuck on a busy dom0: the stats never come
+  const { link: l } = link(t, c.url, {
+    stats: () => {
+      asked++;
+      return new Promise<never>(() => {});
+    },
+  });
+  l.start();
+  const t0 = Date.now();
+  await until('three heartbeats', () => c.journal.calls.filter((x) => x.method === 'heartbeat').length >= 3, 8000);
+  t.ok(Date.now() - t0 < 7000, `three heartbeats within ${Date.now() - t0} ms (1 s period)`);
+  const hb = c.journal.calls.find((x) => x.method === 'heartbeat')!.arg;
+  t.equal(hb.stats, undefined, 'no stats');
+  t.match(hb.statsError, /host stats not ready within 1000 ms/, 'and why');
+  t.ok(asked >= 3, 'each heartbeat asked');
+  t.equal(l.state, 'registered', 'still registered');
+});

@@ -14,6 +14,7 @@ import { ns, startOvs } from '../support/ovs.js';
 import { STANDIN_SECRET, USER_SECRET, py, startResourced, startStandins, waitFor } from '../support/resourced.js';
 import { OPERATOR_SECRET, VIEWER_SECRET, startWebd } from '../support/webd.js';
 import * as P from '../support/webd-page.js';
+import * as E from '../support/webd-edges.js';
 
 t.setTimeout(120_000);
 
@@ -116,11 +117,34 @@ t.test('webd page in headless Chromium, stand-in hostd, real OVS: hosts, install
   t.same((await P.guestsShown(op.page))['mh-a']?.sort(), [`rd-${id}-1-a`, `rd-${id}-2-b`], "the host card lists the chain's guests");
   t.equal(await op.page.locator(`.allocation[data-allocation="${id}"] path[data-link]`).count(), 6, 'six links drawn');
 
-  // --- traffic: the counters the page shows move
+  // --- each link's own counters, as a label on its edge
+  const links = parseAllocation(REQUEST, 'allocation').connections.map((c) => `${c.from}[${c.fromPort}]->[${c.toPort}]${c.to}`);
+  t.same((await E.drawnLinks(op.page, id)).sort(), [...links].sort(), 'an edge drawn for every link of the request');
+  await waitFor('the edge labels to carry the switch counters', async () => ((await E.edgeLabels(op.page, id)).every((l) => l.packets !== null) ? true : undefined), 30_000, 200);
+  const idle = await E.edgeLabels(op.page, id);
+  t.same(idle.map((l) => l.link).sort(), [...links].sort(), 'a counter label on every edge');
+  t.same(idle.map((l) => [l.packets, l.bytes, l.text]), idle.map(() => [0, 0, '0 pkt · 0 B']), 'no traffic yet: every edge says 0 pkt · 0 B');
+
+  // --- traffic: the counters the page shows move, on the totals and on every edge
   t.equal(await P.packetsShown(op.page, id), 0, 'no traffic yet: 0 packets shown');
   const first = await P.countersMove(op.page, id, 0, ping);
   const second = await P.countersMove(op.page, id, first, ping);
   t.ok(second > first, `the shown counters move with traffic: ${first} → ${second} packets`);
+  const once = await E.edgesRise(op.page, id, {}, ping);
+  t.pass(`every edge counts packets: ${once.map((l) => `${l.link} ${l.text}`).join('; ')}`);
+  const twice = await E.edgesRise(op.page, id, Object.fromEntries(once.map((l) => [l.link, l.packets!])), ping);
+  t.ok(twice.every((l, i) => l.bytes! > once[i]!.bytes!), 'and their bytes rise with them');
+  t.ok(twice.every((l) => /^\d+(\.\d k)? pkt · \d+(\.\d)? (B|kB|MB)$/.test(l.text)), `in human units: ${twice.map((l) => l.text).join(', ')}`);
+  const [shownSum, total] = await op.page.evaluate((id) => {
+    const card = document.querySelector(`.allocation[data-allocation="${id}"]`)!;
+    return [[...card.querySelectorAll<SVGGElement>('[data-edge-label]')].reduce((n, g) => n + Number(g.dataset.packets), 0), Number(card.querySelector<HTMLElement>('[data-testid=totals]')!.dataset.packets)];
+  }, id);
+  t.equal(shownSum, total, "the edges' packets add up to the allocation's total from the same snapshot: each flow on one edge");
+  for (const [label, l] of Object.entries(await E.edgeLayouts(op.page, id, 'operator'))) {
+    t.ok(l.smallestTextPx >= 10, `${label}: edge labels drawn at full size (${l.smallestTextPx.toFixed(1)} px text); ${l.file}`);
+    t.same(l.overlaps, [], `${label}: no edge label covers another or a node`);
+    t.same(l.outside, [], `${label}: every edge label inside the graph (scrolled to, not cut)`);
+  }
   t.ok(Number(await op.page.locator(`.allocation[data-allocation="${id}"] [data-testid=plot]`).getAttribute('data-points')) >= 2, 'the plot has points over time');
 
   // --- routers and handlers, through the guest's (stand-in) hostd

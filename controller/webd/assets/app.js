@@ -160,10 +160,10 @@
       el('h3', {}, el('span', { text: `Allocation ${a.id}` }), el('span', { class: `badge ${a.degraded ? 'degraded' : a.state === 'installed' ? 'ok' : 'late'}`, text: a.degraded ? 'degraded' : a.state }), el('span', { class: 'muted', text: a.createdAt })),
       a.degraded ? el('div', { class: 'degraded', text: a.degraded }) : null,
       a.graph ? graph(a) : el('div', { class: 'error', text: 'the request no longer parses' }),
-      el('div', { 'data-testid': 'totals', 'data-packets': a.packets, 'data-bytes': a.bytes, text: `switch: ${a.flows.length} flow(s) · ${fmt(a.packets)} packets · ${fmt(a.bytes)} bytes` }),
+      el('div', { 'data-testid': 'totals', 'data-packets': a.packets, 'data-bytes': a.bytes, text: `switch: ${a.flows.length} flow(s) · ${fmt(a.packets)} packets · ${fmtBytes(a.bytes)}` }),
       plot(hist),
       a.flows.length
-        ? el('div', { class: 'scroll' }, el('table', {},
+        ? flowsTable(a, el('table', {},
             el('thead', {}, el('tr', {}, el('th', { text: 'flow match' }), el('th', { text: 'actions' }), el('th', { class: 'num', text: 'packets' }), el('th', { class: 'num', text: 'bytes' }))),
             el('tbody', {}, a.flows.map((f) => el('tr', {}, el('td', { text: f.match }), el('td', { text: f.actions }), el('td', { class: 'num', text: String(f.packets) }), el('td', { class: 'num', text: String(f.bytes) })))),
           ))
@@ -172,51 +172,152 @@
     );
   }
 
+  /** The flows' table, folded (the edges carry the counters); kept open across redraws once opened. */
+  const openFlows = new Set();
+  function flowsTable(a, table) {
+    const d = el('details', { class: 'scroll', open: openFlows.has(a.id) }, el('summary', { text: `the switch's ${a.flows.length} flow(s)` }), table);
+    d.addEventListener('toggle', () => (d.open ? openFlows.add(a.id) : openFlows.delete(a.id)));
+    return d;
+  }
+
   async function deleteAllocation(id) {
     if (!window.confirm(`Delete allocation ${id} and its PMs?`)) return;
     const { data } = await act('delete', id);
     $('errors').textContent = data.ok ? '' : `delete ${id}: ${data.message}`;
   }
 
-  /** The request's graph: columns by distance from the FromNets, each module with its host. */
+  /** Bytes in SI units: 512 B, 1.5 kB, 2.0 MB. */
+  const fmtBytes = (n) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kB` : `${n} B`);
+  const linkKey = (l) => `${l.from}[${l.fromPort}]->[${l.toPort}]${l.to}`;
+
+  /**
+   * The request's graph: columns by longest path from the FromNets (links that close a
+   * loop, the way back of a two-way chain, left out), each module with its host, each
+   * port at its own height, and on each edge its flow's packets and bytes (view.ts
+   * counters; "?" when no flow can be told to be its own). Drawn 1:1 in a box that
+   * scrolls sideways, so the labels stay readable on a phone.
+   */
   function graph(a) {
     const { nodes, links } = a.graph;
-    const depth = new Map(nodes.filter((n) => n.kind === 'in').map((n) => [n.name, 0]));
-    for (let i = 0; i < nodes.length; i++)
-      for (const l of links) if (depth.has(l.from) && !depth.has(l.to)) depth.set(l.to, depth.get(l.from) + 1);
-    const maxModule = Math.max(0, ...nodes.filter((n) => n.kind === 'module').map((n) => depth.get(n.name) ?? 1));
-    const col = (n) => (n.kind === 'in' ? 0 : n.kind === 'out' ? maxModule + 1 : Math.max(1, depth.get(n.name) ?? 1));
-    const cols = new Map();
+    const NW = 104, NH = 40, GAP = 136, W = NW + GAP, H = 66, LH = 15;
+    const out = new Map(nodes.map((n) => [n.name, []]));
+    links.forEach((l, i) => out.get(l.from)?.push(i));
+    const back = new Set();
+    const seen = new Map();
+    const visit = (name) => {
+      seen.set(name, 1);
+      for (const i of out.get(name) ?? []) {
+        const s = seen.get(links[i].to);
+        if (s === 1) back.add(i);
+        else if (!s) visit(links[i].to);
+      }
+      seen.set(name, 2);
+    };
+    for (const n of nodes) if (n.kind === 'in' && !seen.has(n.name)) visit(n.name);
+    for (const n of nodes) if (!seen.has(n.name)) visit(n.name);
+    const depth = new Map(nodes.map((n) => [n.name, 0]));
+    for (let r = 0; r < nodes.length; r++)
+      links.forEach((l, i) => !back.has(i) && depth.has(l.to) && depth.has(l.from) && depth.set(l.to, Math.max(depth.get(l.to), depth.get(l.from) + 1)));
+    // modules by depth; a FromNet just before the first module it feeds, a ToNet just after
+    // the last that feeds it, so no edge runs across the whole graph through other nodes
+    const mcol = new Map(nodes.filter((n) => n.kind === 'module').map((n) => [n.name, Math.max(1, depth.get(n.name))]));
+    const ends = (n, dir) => links.filter((l) => (dir > 0 ? l.from : l.to) === n.name).map((l) => mcol.get(dir > 0 ? l.to : l.from)).filter((c) => c !== undefined);
+    const maxModule = Math.max(0, ...mcol.values());
+    const col = (n) =>
+      n.kind === 'module' ? mcol.get(n.name)
+      : n.kind === 'in' ? Math.max(0, Math.min(maxModule + 1, ...ends(n, 1)) - 1)
+      : Math.max(0, ...ends(n, -1)) + 1;
+    const rows = new Map();
     const pos = new Map();
-    const W = 120, H = 54, NW = 96, NH = 36;
-    for (const n of nodes) {
+    // modules take the top rows, the network ends below them: the chain reads along a line
+    for (const n of [...nodes].sort((x, y) => (x.kind === 'module' ? 0 : 1) - (y.kind === 'module' ? 0 : 1))) {
       const c = col(n);
-      const row = cols.get(c) ?? 0;
-      cols.set(c, row + 1);
-      pos.set(n.name, { x: 10 + c * W, y: 10 + row * H, n });
+      const row = rows.get(c) ?? 0;
+      rows.set(c, row + 1);
+      pos.set(n.name, { x: 10 + c * W, y: 10 + row * H, c, n, ins: 1, outs: 1 });
     }
-    const width = 20 + (maxModule + 1) * W + NW;
-    const height = 20 + Math.max(...cols.values()) * H - (H - NH);
-    const g = svg('svg', { class: 'graph', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': `allocation ${a.id} graph` },
-      svg('defs', {}, svg('marker', { id: `arrow${a.id}`, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto-start-reverse' }, svg('path', { d: 'M0,0 L10,5 L0,10 z', fill: '#5b6470' }))));
+    for (const l of links) {
+      const p = pos.get(l.from), q = pos.get(l.to);
+      if (p) p.outs = Math.max(p.outs, l.fromPort + 1);
+      if (q) q.ins = Math.max(q.ins, l.toPort + 1);
+    }
+    const portY = (p, k, n) => p.y + (NH * (k + 1)) / (n + 1);
+    // obstacles the labels keep off: the nodes, then each label placed
+    const boxes = [...pos.values()].map((p) => ({ x: p.x - 2, y: p.y - 2, w: NW + 4, h: NH + 4 }));
+    const hit = (b) => boxes.some((o) => b.x < o.x + o.w && o.x < b.x + b.w && b.y < o.y + o.h && o.y < b.y + b.h);
+    const edges = [];
+    const labels = [];
     for (const l of links) {
       const p = pos.get(l.from), q = pos.get(l.to);
       if (!p || !q) continue;
-      const back = q.x < p.x || (q.x === p.x && q.y < p.y);
-      const off = back ? 8 : -8;
-      const x1 = p.x + (back ? 0 : NW), x2 = q.x + (back ? NW : 0);
-      const y1 = p.y + NH / 2 + off, y2 = q.y + NH / 2 + off;
-      g.append(svg('path', { d: `M${x1},${y1} C${(x1 + x2) / 2},${y1} ${(x1 + x2) / 2},${y2} ${x2},${y2}`, fill: 'none', stroke: '#5b6470', 'stroke-width': 1.2, 'marker-end': `url(#arrow${a.id})`, 'data-link': `${l.from}[${l.fromPort}]->[${l.toPort}]${l.to}` },
+      const y1 = portY(p, l.fromPort, p.outs), y2 = portY(q, l.toPort, q.ins);
+      // where the label may go: [x, y on the curve, side (-1 above, 1 below)], best first
+      const spots = [];
+      let d;
+      if (q.c === p.c) {
+        // same column: out of the right side and back into it
+        const x1 = p.x + NW, x2 = q.x + NW, bx = x1 + GAP * 0.6;
+        d = `M${x1},${y1} C${bx},${y1} ${bx},${y2} ${x2},${y2}`;
+        spots.push([x1 + GAP * 0.45, (y1 + y2) / 2, 1], [x1 + GAP * 0.45, (y1 + y2) / 2, -1]);
+      } else {
+        const fwd = q.c > p.c;
+        // the way back runs a little lower, so it never lies on the way there between the same ports
+        const off = fwd ? 0 : 6;
+        const x1 = fwd ? p.x + NW : p.x, x2 = fwd ? q.x : q.x + NW, mx = (x1 + x2) / 2;
+        const [v1, v2] = [y1 + off, y2 + off];
+        d = `M${x1},${v1} C${mx},${v1} ${mx},${v2} ${x2},${v2}`;
+        const yAt = (lx) => {
+          let lo = 0, hi = 1, t = 0.5;
+          for (let i = 0; i < 24; i++) {
+            t = (lo + hi) / 2;
+            const x = (1 - t) ** 3 * x1 + 3 * (1 - t) * t * mx + t ** 3 * x2;
+            if ((x < lx) === fwd) lo = t; else hi = t;
+          }
+          return (1 - t) ** 3 * v1 + 3 * (1 - t) ** 2 * t * v1 + 3 * (1 - t) * t ** 2 * v2 + t ** 3 * v2;
+        };
+        // in each gap the edge crosses, the one before its target first; forward labels
+        // above their line, the way back below, then the other side
+        const side = fwd ? -1 : 1;
+        for (const s of [side, -side])
+          for (let j = 0; j < Math.abs(q.c - p.c); j++) {
+            const lx = fwd ? x2 - GAP / 2 - j * W : x2 + GAP / 2 + j * W;
+            spots.push([lx, yAt(lx), s]);
+          }
+      }
+      edges.push(svg('path', { d, fill: 'none', stroke: '#5b6470', 'stroke-width': 1.2, 'marker-end': `url(#arrow${a.id})`, 'data-link': linkKey(l) },
         svg('title', { text: `${l.from}[${l.fromPort}] → [${l.toPort}]${l.to}` })));
+      const c = l.counters;
+      const text = c ? `${fmt(c.packets)} pkt · ${fmtBytes(c.bytes)}` : a.flows.length ? '? pkt' : 'no flow';
+      const w = text.length * 6.4 + 10;
+      const at = ([x, y, s]) => ({ x: x - w / 2, y: s < 0 ? y - 3 - LH : y + 3, w, h: LH, s });
+      // the first free spot; none free: the best one, moved off what it covers
+      let b = spots.map(at).find((c) => !hit(c));
+      if (!b) for (let i = 0, c = (b = at(spots[0])); i < 50 && hit(c); i++) c.y += c.s * (LH + 2);
+      const lx = b.x + w / 2;
+      boxes.push(b);
+      labels.push(svg('g', { class: 'edge-label', 'data-edge-label': linkKey(l), 'data-packets': c ? c.packets : '', 'data-bytes': c ? c.bytes : '' },
+        svg('title', { text: c ? `${l.from} → ${l.to}: ${c.packets} packets, ${c.bytes} bytes` : `${l.from} → ${l.to}: no flow of the switch can be told to be this link's` }),
+        svg('rect', { x: b.x, y: b.y, width: w, height: LH, rx: 3 }),
+        svg('text', { x: lx, y: b.y + LH - 4, 'text-anchor': 'middle', text })));
     }
+    const right = Math.max(...boxes.map((o) => o.x + o.w)) + 10;
+    const top = Math.min(0, ...boxes.map((o) => o.y - 6));
+    const bottom = Math.max(...boxes.map((o) => o.y + o.h)) + 10;
+    const g = svg('svg', { class: 'graph', viewBox: `0 ${top} ${right} ${bottom - top}`, role: 'img', 'aria-label': `allocation ${a.id} graph` },
+      svg('defs', {}, svg('marker', { id: `arrow${a.id}`, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto-start-reverse' }, svg('path', { d: 'M0,0 L10,5 L0,10 z', fill: '#5b6470' }))),
+      edges);
     for (const { x, y, n } of pos.values()) {
       const fill = n.kind === 'module' ? '#dbe9f6' : '#eef1f4';
       g.append(svg('g', { 'data-node': n.name, 'data-host': n.host ?? '' },
         svg('rect', { x, y, width: NW, height: NH, rx: n.kind === 'module' ? 4 : 16, fill, stroke: '#1f4e79' }),
-        svg('text', { x: x + NW / 2, y: y + 15, 'text-anchor': 'middle', text: n.kind === 'module' ? `${n.name} :: ${n.type}` : n.name }),
-        svg('text', { x: x + NW / 2, y: y + 29, 'text-anchor': 'middle', fill: '#5b6470', text: n.kind === 'module' ? `on ${n.host ?? '?'}` : n.kind === 'in' ? 'FromNet' : 'ToNet' })));
+        svg('text', { x: x + NW / 2, y: y + 17, 'text-anchor': 'middle', text: n.kind === 'module' ? `${n.name} :: ${n.type}` : n.name }),
+        svg('text', { x: x + NW / 2, y: y + 32, 'text-anchor': 'middle', fill: '#5b6470', text: n.kind === 'module' ? `on ${n.host ?? '?'}` : n.kind === 'in' ? 'FromNet' : 'ToNet' })));
     }
-    return g;
+    g.append(...labels);
+    // 1:1 (through the CSSOM: the CSP refuses style attributes); the box around scrolls
+    g.style.width = `${right}px`;
+    g.style.height = `${bottom - top}px`;
+    return el('div', { class: 'graph-box' }, g);
   }
 
   /** Packets through the allocation's flows over the last polls. */
@@ -226,10 +327,10 @@
     if (h.length < 2) return s;
     const t0 = Date.parse(h[0].t), t1 = Date.parse(h[h.length - 1].t) || t0 + 1;
     const max = Math.max(1, ...h.map((p) => p.packets));
-    const pts = h.map((p) => `${(((Date.parse(p.t) - t0) / Math.max(1, t1 - t0)) * (W - 4) + 2).toFixed(1)},${(H - 4 - (p.packets / max) * (H - 18)).toFixed(1)}`).join(' ');
+    const pts = h.map((p) => `${(((Date.parse(p.t) - t0) / Math.max(1, t1 - t0)) * (W - 4) + 2).toFixed(1)},${(H - 4 - (p.packets / max) * (H - 8)).toFixed(1)}`).join(' ');
     s.append(svg('polyline', { points: pts, fill: 'none', stroke: '#1f4e79', 'stroke-width': 1.5, 'vector-effect': 'non-scaling-stroke' }));
-    s.append(svg('text', { x: 4, y: 10, fill: '#5b6470', 'font-size': 9, text: `packets (max ${fmt(max)})` }));
-    return s;
+    // the caption outside the SVG: the plot stretches to the card's width, text in it would too
+    return el('div', {}, el('div', { class: 'muted small', text: `packets over the last ${h.length} polls (max ${fmt(max)})` }), s);
   }
 
   // ---- install: checked as you type -------------------------------------------------
