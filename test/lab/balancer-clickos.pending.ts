@@ -1,5 +1,5 @@
-// NOT RUN YET (not a .test file, so test/run.ts skips it): the lab's ClickOS image has no
-// Classifier (its element list comes from lab/clickos/*.click); see issue 18's note.
+// NOT RUN YET (not a .test file, so test/run.ts skips it): lab/clickos/balancer.click now
+// puts Classifier in the lab image, but this test has not run on it yet (issue 18).
 // The balancer with two real ClickOS replicas on dom0's Open vSwitch (the lab twin of
 // test/unit/balancer-ovs.test.ts; controller/balancer/README.md "On a switch", "Flow
 // migration"). hostd (its own process) creates the replicas, each with two vifs on the
