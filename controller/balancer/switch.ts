@@ -24,7 +24,12 @@ export interface SwitchGroupOptions {
   basePriority?: number;
   /** the table the idle phase reads conntrack verdicts in (default 10) */
   ctTable?: number;
+  /** the generation on the switch already (a daemon restarted with the group recorded); default none */
+  generation?: number;
 }
+
+/** What a group needs of a switch: any openflowd driver, or resourced's steering (openflowd over XML-RPC). */
+export type GroupDriver = Pick<SwitchDriver, 'addFlows' | 'deleteFlows'>;
 
 export interface Installed {
   generation: number;
@@ -44,10 +49,11 @@ export class SwitchGroup {
   /** a previous generation whose delete failed: removed before anything else */
   private stale: number | undefined;
 
-  constructor(private readonly driver: SwitchDriver, o: SwitchGroupOptions) {
+  constructor(private readonly driver: GroupDriver, o: SwitchGroupOptions) {
     this.group = o.group;
     this.base = o.basePriority ?? 1000;
     this.ctTable = o.ctTable ?? 10;
+    this.generation = o.generation ?? -1;
     groupCookie(o.group, 'rules', 0); // checks the id
     if (!Number.isInteger(this.base) || this.base < 1 || this.base + 6 > 0xffff) throw new BalancerInputError(`base priority ${this.base} leaves no room for two bands below 65535`);
   }

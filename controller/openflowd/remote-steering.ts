@@ -9,6 +9,9 @@ import { openflowdApi, type OpenflowdError } from './api.js';
 import { FlowInstallError } from './driver.js';
 import { FlowPlanError } from './flows.js';
 import { requestText } from './request-text.js';
+import { cookieText } from './counters.js';
+import { flowLine } from './ofctl-syntax.js';
+import type { Flow, PortDesc } from '../openflow/model.js';
 import { resolveModulePorts, WrongSwitchError, type SteeredAllocation, type Steering, type SwitchTable } from './steering.js';
 
 /** A failure of openflowd's other than a plan or a switch refusal; `error` is its API code, if any. */
@@ -68,6 +71,20 @@ export class RemoteSteering implements Steering {
 
   async cookies(): Promise<bigint[]> {
     return this.value('cookies', await callApi(this.client, openflowdApi, 'cookies')).map((c) => BigInt(c));
+  }
+
+  /** openflowd's add_flows: each flow as ovs-ofctl text without the cookie (ofctl-syntax.ts parseFlowText reads it). */
+  async addFlows(cookie: bigint, flows: Flow[]): Promise<void> {
+    const text = flows.map((f) => flowLine(0n, f).replace(/^cookie=0x0,/, ''));
+    this.value('add_flows', await callApi(this.client, openflowdApi, 'add_flows', { cookie: cookieText(cookie), flows: text }), cookie);
+  }
+
+  async deleteFlows(cookie: bigint): Promise<void> {
+    this.value('remove_flows', await callApi(this.client, openflowdApi, 'remove_flows', { cookie: cookieText(cookie) }), cookie);
+  }
+
+  async ports(): Promise<PortDesc[]> {
+    return this.value('list_ports', await callApi(this.client, openflowdApi, 'list_ports'));
   }
 
   async close(): Promise<void> {

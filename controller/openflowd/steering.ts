@@ -6,7 +6,7 @@
 // its own joined to this one (`uplinks`), that host's uplink port with the vif's VLAN
 // tag (docs/two-host-lab.md).
 import type { AllocationRequest } from '../../clickos-build/allocation.js';
-import type { PortDesc } from '../openflow/model.js';
+import type { Flow, PortDesc } from '../openflow/model.js';
 import { Openflowd } from './openflowd.js';
 import { FlowPlanError, type VifPort } from './flows.js';
 
@@ -45,6 +45,15 @@ export interface Steering {
   remove(id: number): Promise<void>;
   /** The cookies of the switch's flows, each once (reconciliation finds leftovers by them). */
   cookies(): Promise<bigint[]>;
+  /**
+   * Flows the caller made, under a cookie of its own (a balanced group's generation,
+   * controller/balancer/cookies.ts), all or none: what a SwitchGroup drives.
+   */
+  addFlows(cookie: bigint, flows: Flow[]): Promise<void>;
+  /** Removes exactly the flows of that cookie. */
+  deleteFlows(cookie: bigint): Promise<void>;
+  /** The switch's ports by name (a balanced group's outside ports and its replicas' vifs). */
+  ports(): Promise<PortDesc[]>;
   /** Lets go of the switch (or of openflowd's connection). */
   close(): Promise<void>;
 }
@@ -113,6 +122,19 @@ export class FlowSteering implements Steering {
   async cookies(): Promise<bigint[]> {
     return [...new Set((await this.openflowd.driver.dumpFlows()).map((f) => f.cookie))];
   }
+
+  addFlows(cookie: bigint, flows: Flow[]): Promise<void> {
+    return this.openflowd.driver.addFlows(cookie, flows);
+  }
+
+  deleteFlows(cookie: bigint): Promise<void> {
+    return this.openflowd.driver.deleteFlows(cookie);
+  }
+
+  ports(): Promise<PortDesc[]> {
+    return this.openflowd.driver.ports();
+  }
+
   close(): Promise<void> {
     return this.openflowd.driver.close();
   }
