@@ -170,6 +170,17 @@ t.test('replicas placed as PMs, balanced by prefix rules through openflowd; roll
     t.equal(r.value.error, 'refused');
   }
   t.same(await journal(), [], 'no create_pm was sent for a refused request');
+  // openflowd's add_flows (what carries the group's rules) parses every flow before touching the switch.
+  const of = new XmlRpcClient({ url: ofUrl, secret: OF_SECRET });
+  try {
+    const bad = (await of.call('add_flows', { cookie: '0x99', flows: ['table=0,priority=5,dl_type=0x0800,actions=drop', 'priority=5,no_such_field=1,actions=drop'] })) as Rv;
+    t.equal(bad.code, 1);
+    t.equal(bad.value.error, 'plan_refused');
+    t.match(bad.message, /^flow 2: /);
+    t.notOk((await dump()).some((l) => l.includes('cookie=0x99,')), 'add_flows with a bad flow installs none');
+  } finally {
+    of.close();
+  }
   await nothingLeft('refused requests');
 
   // A create_pm failing midway (the stand-in's 2nd): the first replica is deleted again.
