@@ -62,6 +62,11 @@ export class SwitchGroup {
     return this.generation;
   }
 
+  /** The priorities the group's generations take, both bands: [base, base + 6]. */
+  get priorities(): [number, number] {
+    return [this.base, this.base + 6];
+  }
+
   cookie(kind: 'rules' | 'migration', generation = this.generation): bigint {
     return groupCookie(this.group, kind, generation);
   }
@@ -77,13 +82,19 @@ export class SwitchGroup {
    * connections until endIdle(). All or nothing: if the switch refuses any flow, the
    * new generation is removed and the old one stays.
    */
-  async install(assignment: Assignment, ports: GroupPorts, moved: Move[] = []): Promise<Installed> {
-    if (this.migrationLive) throw new BalancerInputError(`group ${this.group} is still in an idle phase: end it first`);
-    await this.dropStale();
+  /** The next generation's flows, as install() would put them on the switch (a caller may check them against the switch first). */
+  plan(assignment: Assignment, ports: GroupPorts, moved: Move[] = []): Omit<Installed, 'migrating'> {
     const next = this.generation + 1;
     const band = this.band(next);
     const rules = balancerFlows(assignment, { ...ports, priority: band + 1 });
     const migration = moved.length ? migrationFlows(moved, ports, { priority: band + 2, ctTable: this.ctTable }) : [];
+    return { generation: next, rules, migration };
+  }
+
+  async install(assignment: Assignment, ports: GroupPorts, moved: Move[] = []): Promise<Installed> {
+    if (this.migrationLive) throw new BalancerInputError(`group ${this.group} is still in an idle phase: end it first`);
+    await this.dropStale();
+    const { generation: next, rules, migration } = this.plan(assignment, ports, moved);
     // the verdict table first, then the dispatch into it, then the rules: no packet
     // reaches a flow whose next step is missing
     if (migration.length) await this.driver.addFlows(this.cookie('migration', next), migration);

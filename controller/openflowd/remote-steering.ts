@@ -12,7 +12,7 @@ import { requestText } from './request-text.js';
 import { cookieText } from './counters.js';
 import { flowLine } from './ofctl-syntax.js';
 import type { Flow, PortDesc } from '../openflow/model.js';
-import { resolveModulePorts, WrongSwitchError, type SteeredAllocation, type Steering, type SwitchTable } from './steering.js';
+import { resolveModulePorts, WrongSwitchError, type FlowPlace, type SteeredAllocation, type Steering, type SwitchTable } from './steering.js';
 
 /** A failure of openflowd's other than a plan or a switch refusal; `error` is its API code, if any. */
 export class OpenflowdCallError extends Error {
@@ -85,6 +85,11 @@ export class RemoteSteering implements Steering {
 
   async ports(): Promise<PortDesc[]> {
     return this.value('list_ports', await callApi(this.client, openflowdApi, 'list_ports'));
+  }
+
+  /** dump_flows: its match text is model.ts matchText's (counters.ts), as FlowSteering's. */
+  async flowPlaces(): Promise<FlowPlace[]> {
+    return this.value('dump_flows', await callApi(this.client, openflowdApi, 'dump_flows')).map((f) => ({ cookie: BigInt(f.cookie), table: f.table, priority: f.priority, match: f.match }));
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,7 @@
 // its own joined to this one (`uplinks`), that host's uplink port with the vif's VLAN
 // tag (docs/two-host-lab.md).
 import type { AllocationRequest } from '../../clickos-build/allocation.js';
-import type { Flow, PortDesc } from '../openflow/model.js';
+import { matchText, type Flow, type PortDesc } from '../openflow/model.js';
 import { Openflowd } from './openflowd.js';
 import { FlowPlanError, type VifPort } from './flows.js';
 
@@ -37,6 +37,15 @@ export class WrongSwitchError extends Error {
   }
 }
 
+/** A flow's place on a switch and whose it is. */
+export interface FlowPlace {
+  cookie: bigint;
+  table: number;
+  priority: number;
+  /** model.ts matchText: equal matches print equal */
+  match: string;
+}
+
 export interface Steering {
   /** Installs the allocation's flows (all or none); returns how many. */
   install(a: SteeredAllocation): Promise<number>;
@@ -54,6 +63,8 @@ export interface Steering {
   deleteFlows(cookie: bigint): Promise<void>;
   /** The switch's ports by name (a balanced group's outside ports and its replicas' vifs). */
   ports(): Promise<PortDesc[]>;
+  /** Where each flow on the switch sits (its match as model.ts matchText prints it) and its cookie: a flow added at the same place replaces it, whatever its cookie. */
+  flowPlaces(): Promise<FlowPlace[]>;
   /** Lets go of the switch (or of openflowd's connection). */
   close(): Promise<void>;
 }
@@ -133,6 +144,10 @@ export class FlowSteering implements Steering {
 
   ports(): Promise<PortDesc[]> {
     return this.openflowd.driver.ports();
+  }
+
+  async flowPlaces(): Promise<FlowPlace[]> {
+    return (await this.openflowd.driver.dumpFlows()).map((f) => ({ cookie: f.cookie, table: f.table, priority: f.priority, match: matchText(f.match) }));
   }
 
   close(): Promise<void> {

@@ -7,7 +7,8 @@
 // (openflowd) make-before-break, generation by generation.
 import type { AllocationRequest, ProcessingModule } from '../../clickos-build/index.js';
 import { balance, BalancerInputError, parsePrefix, prefixText, SwitchGroup, Traffic, type Assignment, type GroupPorts } from '../balancer/index.js';
-import { groupCookie } from '../balancer/cookies.js';
+import { cookieGroup, groupCookie } from '../balancer/cookies.js';
+import { matchText, type Flow } from '../openflow/model.js';
 import type { Leaf } from '../balancer/leaves.js';
 import type { PortDesc } from '../openflow/model.js';
 import { FlowPlanError } from '../openflowd/flows.js';
@@ -159,6 +160,19 @@ export async function installGroup(steering: Steering, groupId: number, b: Balan
     const servers = b.replicas.map((name) => ({ name, capacity: 1 }));
     const a = balance(servers, Traffic.uniform(), previous ? { previous } : {});
     const group = new SwitchGroup(steering, { group: groupId, generation: b.generation });
+    // A switch replaces a flow of the same place whatever its cookie (as openflowd.ts install
+    // refuses), and a flow of the same match in the group's other band would shadow it or
+    // be shadowed: another allocation's or group's flow of the same table and match, at any
+    // priority the group's generations use, refuses the install.
+    const next = group.plan(a, ports);
+    const [lo, hi] = group.priorities;
+    const place = (f: Flow) => `${f.table}/${matchText(f.match)}`;
+    const taken = new Map<string, bigint>();
+    for (const f of await steering.flowPlaces()) if (cookieGroup(f.cookie) !== groupId && f.priority >= lo && f.priority <= hi) taken.set(`${f.table}/${f.match}`, f.cookie);
+    for (const f of [...next.rules, ...next.migration]) {
+      const owner = taken.get(place(f));
+      if (owner !== undefined) throw new FlowPlanError(`flow table=${f.table},${matchText(f.match)} would meet the flow of cookie 0x${owner.toString(16)} (another allocation's or group's) at priorities ${lo}-${hi}: refused, nothing installed`);
+    }
     const done = await group.install(a, ports);
     b.generation = done.generation;
     b.defaultServer = a.defaultServer;

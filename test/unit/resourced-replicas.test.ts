@@ -102,13 +102,13 @@ t.test('replicas placed as PMs, balanced by prefix rules through openflowd; roll
     await rm(dir, { recursive: true, force: true });
   });
 
-  // The switch: the two outside ports, and the two vifs of each stand-in domid 1..8.
+  // The switch: the two outside ports, and the two vifs of each stand-in domid 1..10.
   const net = `${TAG}n`;
   const sink = `${TAG}s`;
   const netPort = await ovs.addVethPort(net, 'eth0', `${ovs.swNs}-net`);
   const sinkPort = await ovs.addVethPort(sink, 'eth0', `${ovs.swNs}-sink`);
   const vif: Record<string, number> = {};
-  for (let d = 1; d <= 8; d++) for (const k of [0, 1]) vif[`vif${d}.${k}`] = await ovs.addVethPort(`vif${d}.${k}`, `e${d}${k}`, `${ovs.swNs}-m`);
+  for (let d = 1; d <= 10; d++) for (const k of [0, 1]) vif[`vif${d}.${k}`] = await ovs.addVethPort(`vif${d}.${k}`, `e${d}${k}`, `${ovs.swNs}-m`);
   const dump = async (): Promise<string[]> => (await execa('ovs-ofctl', ['-O', 'OpenFlow13', '--no-names', 'dump-flows', ovs.target])).stdout.split('\n').filter((l) => l.includes('cookie='));
   /** Flows under a balancer group's cookie (tag 0xb1 in the top byte, controller/balancer/cookies.ts). */
   const groupFlows = async (): Promise<string[]> =>
@@ -259,15 +259,24 @@ t.test('replicas placed as PMs, balanced by prefix rules through openflowd; roll
   t.same(a!.pms.map((p) => p.module), ['n#1', 'n#2']);
   t.equal((await journal()).at(-1), 'delete_pm rd-3-3-n-3', "n#3's PM deleted");
 
-  // scale 2→3: a new replica (slot 3 again, domid 8) gets a share from the others.
+  // A second group on the same outside ports (at generation 0, the first one at 1: the other priority band) would shadow or take over the first one's flows: refused, rolled back.
+  const flowsOfFirst = await groupFlows();
+  const clash = reply(await py(url, 'install_allocation', request(net, sink, 'x 2'), 'task'));
+  t.equal(clash.code, 1);
+  t.match(clash.message, new RegExp(`^install_allocation failed at the switch: flow table=0,.* would meet the flow of cookie ${b.cookie} \\(another allocation's or group's\\) at priorities 1000-1006: refused, nothing installed; rolled back 2 of 2 PM\\(s\\)$`));
+  t.same(await groupFlows(), flowsOfFirst, "the first group's flows are untouched, none of the second's is left");
+  t.same((await allocations()).map((x) => x.id), [id], 'the refused allocation is not recorded');
+  t.same((await journal()).slice(-4), ['create_pm rd-4-1-n-1', 'create_pm rd-4-2-n-2', 'delete_pm rd-4-2-n-2', 'delete_pm rd-4-1-n-1']);
+
+  // scale 2→3: a new replica (slot 3 again, domid 10) gets a share from the others.
   const up = reply(await py(url, 'scale_module', { alloc: id, module: 'n', replicas: 3 }, 'task'));
   t.equal(up.code, 0, up.message);
   t.same(up.value.replicas, ['n#1', 'n#2', 'n#3']);
   t.ok(up.value.moved.every((m: { to: string }) => m.to === 'n#3'), 'only prefixes going to the new replica moved');
   [a] = await allocations();
   b = a!.balanced!;
-  t.same(a!.pms.map((p) => [p.name, p.domid]), [['rd-3-1-n-1', 5], ['rd-3-2-n-2', 6], ['rd-3-3-n-3', 8]]);
-  vifOf.set('n#3', [vif['vif8.0']!, vif['vif8.1']!]);
+  t.same(a!.pms.map((p) => [p.name, p.domid]), [['rd-3-1-n-1', 5], ['rd-3-2-n-2', 6], ['rd-3-3-n-3', 10]]);
+  vifOf.set('n#3', [vif['vif10.0']!, vif['vif10.1']!]);
   t.same(await forwardRules(), expectRules(b), 'the switch sends the new replica its prefixes');
   t.ok(b.replicas.every((r) => r.prefixes.length > 0), 'every replica has a share again');
   t.equal(reply(await py(url, 'scale_module', { alloc: id, module: 'm', replicas: 2 }, 'task')).value.error, 'refused', 'no module m with replicas: refused');
