@@ -279,6 +279,12 @@ t.test('replicas placed as PMs, balanced by prefix rules through openflowd; roll
   vifOf.set('n#3', [vif['vif10.0']!, vif['vif10.1']!]);
   t.same(await forwardRules(), expectRules(b), 'the switch sends the new replica its prefixes');
   t.ok(b.replicas.every((r) => r.prefixes.length > 0), 'every replica has a share again');
+  // the operator's view: clickos allocations lists each replica's prefixes
+  const cli = await execa('node', [join(projectRoot, 'dist', 'cli', 'main.js'), 'allocations'], { env: { CLICKOS_CONTROLLER: url, CLICKOS_SECRET: USER_SECRET }, reject: false });
+  t.equal(cli.exitCode, 0, cli.stderr);
+  const shown = cli.stdout.split('\n');
+  t.ok(shown.includes(`    n: balanced by src, generation ${b.generation}, cookie ${b.cookie}`), cli.stdout);
+  for (const r of b.replicas) t.ok(shown.some((l) => l.trim().startsWith(r.module) && l.trimEnd().endsWith(r.prefixes.join(' '))), `${r.module}'s prefixes listed`);
   t.equal(reply(await py(url, 'scale_module', { alloc: id, module: 'm', replicas: 2 }, 'task')).value.error, 'refused', 'no module m with replicas: refused');
   const tooMany = await py(url, 'scale_module', { alloc: id, module: 'n', replicas: MAX_REPLICAS + 1 }, 'task');
   t.equal(tooMany.fault, -32602, 'more than MAX_REPLICAS: invalid arguments');
