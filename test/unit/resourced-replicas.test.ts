@@ -12,7 +12,9 @@
 // The module host is a STAND-IN for hostd (test/support/resourced-standin.ts: real
 // daemon process, in-memory create_pm, domids 1, 2, ... in create order; its 2nd create
 // fails on purpose), so the guests' vifs are stood in for by veths named as Xen names
-// vifs (vif<domid>.<k>). No traffic crosses them: the checks are the switch's flows.
+// vifs (vif<domid>.<k>), their other ends in one namespace: 64 UDP datagrams from
+// sources spread over the address space, sent as raw frames into the net port, are
+// counted at each replica's vif 0 (its veth's received packets) against its prefixes.
 import t from 'tap';
 import { execa } from 'execa';
 import { createServer } from 'node:net';
@@ -34,6 +36,23 @@ t.setTimeout(240_000);
 const TAG = 'rrp';
 const FWD_SRC = 'in0 :: FromDevice(0);\nout0 :: ToDevice(0);\nin1 :: FromDevice(1);\nout1 :: ToDevice(1);\nin0 -> out0;\nin1 -> out1;\n';
 const OF_SECRET = 'openflowd-secret-0123456789abcdef';
+/** Sends one UDP datagram from each given source address to DST, as raw Ethernet frames on IFACE (the sources are no addresses of the sender). */
+const SEND_FROM = String.raw`
+import socket, struct, sys
+iface, dst, srcs = sys.argv[1], sys.argv[2], sys.argv[3:]
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((iface, 0))
+mac = s.getsockname()[4]
+def csum(b):
+    n = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    n = (n >> 16) + (n & 0xffff)
+    return ~(n + (n >> 16)) & 0xffff
+for src in srcs:
+    udp = struct.pack('!HHHH', 40000, 9000, 8 + 4, 0) + b'ping'
+    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0, socket.inet_aton(src), socket.inet_aton(dst))
+    ip = ip[:10] + struct.pack('!H', csum(ip)) + ip[12:]
+    s.send(bytes.fromhex('020000000002') + mac + bytes.fromhex('0800') + ip + udp)
+`;
 
 /** Forward net → sink through port 0 of n's replicas, balanced on `by`; the reverse through port 1. */
 const request = (net: string, sink: string, replicas: string, toSink = sink): string => `BASESYS=xen.clickos
@@ -236,6 +255,40 @@ t.test('replicas placed as PMs, balanced by prefix rules through openflowd; roll
   t.ok(rules.every((l) => l.includes(`cookie=${b.cookie},`)), 'all under the group cookie of generation 0');
   t.ok(rules.some((l) => Number(/in_port=(\d+)/.exec(l)?.[1]) === sinkPort && l.includes('nw_dst=')), 'the reverse side is matched on the destination');
 
+  // Real packets: one UDP datagram from each of 64 sources spread over the address space enters at the net port;
+  // each replica's vif 0 (its veth end in the stand-ins' namespace) receives exactly the sources in its prefixes.
+  const sources = Array.from({ length: 64 }, (_, k) => (k * 2 ** 26 + 0x123457) >>> 0);
+  const dotted = (n: number) => [24, 16, 8, 0].map((sh) => (n >>> sh) & 255).join('.');
+  const owner = (addr: number): string => {
+    for (const r of b.replicas) for (const p of r.prefixes) {
+      const q = parsePrefix(p);
+      if (addr >= q.base && addr < q.base + 2 ** (32 - q.len)) return r.module;
+    }
+    throw new Error(`${dotted(addr)} is no replica's`);
+  };
+  const rx = async (): Promise<Map<string, number>> => {
+    const m = new Map<string, number>();
+    for (const p of a!.pms) {
+      const [l] = JSON.parse((await execa('ip', ['netns', 'exec', `${ovs.swNs}-m`, 'ip', '-s', '-j', 'link', 'show', `e${p.domid}0`])).stdout);
+      m.set(p.module, l.stats64.rx.packets);
+    }
+    return m;
+  };
+  /** Sends the 64 datagrams; each replica's received count, and what its prefixes say it should get. */
+  const traffic = async (): Promise<{ got: Map<string, number>; want: Map<string, number> }> => {
+    const rxBefore = await rx();
+    await execa('ip', ['netns', 'exec', `${ovs.swNs}-net`, 'python3', '-c', SEND_FROM, 'eth0', '10.77.0.2', ...sources.map(dotted)]);
+    const want = new Map(b.replicas.map((r) => [r.module, sources.filter((x) => owner(x) === r.module).length]));
+    const got = await waitFor('every datagram to reach a replica', async () => {
+      const now = await rx();
+      const d = new Map([...now].map(([k, v]) => [k, v - rxBefore.get(k)!]));
+      return [...d.values()].reduce((x, y) => x + y, 0) >= 64 ? d : undefined;
+    });
+    return { got, want };
+  };
+  const sent = await traffic();
+  t.same(sent.got, sent.want, `each replica received the datagrams of the sources in its prefixes: ${JSON.stringify([...sent.want])}`);
+
   // monitord's figures: each replica's measured load shows in get_pm_info.
   const p1 = a!.pms[0]!;
   const rs = reply(await py(url, 'report_stats', { time: new Date().toISOString(), hosts: [{ host_id: 'mh-a', pms: [{ domid: p1.domid, name: p1.name, time: '2026-01-01T00:00:00Z', vifs: [{ vif: 0, device: `vif${p1.domid}.0`, inPackets: 10, inBytes: 1000, outPackets: 9, outBytes: 900 }, { vif: 1, device: `vif${p1.domid}.1`, inPackets: 5, inBytes: 500, outPackets: 4, outBytes: 400 }], click: [] }] }] }));
@@ -258,6 +311,8 @@ t.test('replicas placed as PMs, balanced by prefix rules through openflowd; roll
   t.ok((await groupFlows()).every((l) => l.includes(`cookie=${b.cookie},`)), 'generation 0 is gone (make-before-break)');
   t.same(a!.pms.map((p) => p.module), ['n#1', 'n#2']);
   t.equal((await journal()).at(-1), 'delete_pm rd-3-3-n-3', "n#3's PM deleted");
+  const after = await traffic();
+  t.same(after.got, after.want, `and the datagrams follow: ${JSON.stringify([...after.want])}`);
 
   // A second group on the same outside ports (at generation 0, the first one at 1: the other priority band) would shadow or take over the first one's flows: refused, rolled back.
   const flowsOfFirst = await groupFlows();
