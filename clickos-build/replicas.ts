@@ -39,11 +39,16 @@ export function readReplicas(text: string, file: string): { text: string; replic
   // the last three tokens before the current one (a declaration is `name :: Class`)
   let back: Token[] = [];
   let afterDecl: { name: string; listed: boolean } | undefined;
+  // inside an elementclass body: its elements are the class's, not the request's modules
+  let depth = 0;
   for (;;) {
     const t = lx.next();
     if (t.kind === 'eof') break;
+    if (t.kind === '{') depth++;
+    if (t.kind === '}') depth--;
     if (t.kind === 'ident' && t.text === 'x' && isCount(lx.peek())) {
       const n = lx.next();
+      if (depth > 0) fail(t.pos, 'replicas are asked for in the request itself, not inside an elementclass');
       if (!afterDecl) fail(t.pos, "a replica count ('x N') follows a named declaration, as in 'n :: NAT() x 4'");
       if (afterDecl!.listed) fail(t.pos, `replicas are asked for one element at a time ('${afterDecl!.name}' is declared in a list)`);
       if (!/^\d+$/.test(n.text)) fail(n.pos, `replica count '${n.text}' is not a whole number`);

@@ -85,6 +85,8 @@ t.test('the replica suffix: read with its field, refused with line:col when wron
   t.equal(parseError(request('p1', 'p2', 'x 2b')), "a:6:24: replica count '2b' is not a whole number");
   t.equal(parseError('BASESYS=x\nf :: FromNet("ip") x 2\nt :: ToNet("p")\nf -> m :: M() -> t\n'), "a:2:20: FromNet 'f' is where traffic enters or leaves: it has no replicas");
   t.equal(parseError('BASESYS=x\nf :: FromNet("ip")\nt :: ToNet("p")\nf -> M() x 2 -> t\n'), "a:4:10: a replica count ('x N') follows a named declaration, as in 'n :: NAT() x 4'");
+  t.equal(parseError('BASESYS=x\nelementclass E { input -> m :: M() x 2 -> output }\nf :: FromNet("ip")\nt :: ToNet("p")\nf -> E -> t\n'), 'a:2:36: replicas are asked for in the request itself, not inside an elementclass');
+  t.equal(parseError('BASESYS=x\nf :: FromNet("ip")\nt :: ToNet("p")\nf -> m :: M() x 2 -> t\nn :: M() x 2\nf -> n -> t\n').replace(/^a:\d+:\d+: /, ''), 'no error', 'two modules with replicas parse (resourced refuses more than one module)');
 });
 
 async function freePort(): Promise<number> {
