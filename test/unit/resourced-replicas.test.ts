@@ -8,7 +8,8 @@
 // both roll back to nothing; get_pm_info shows each replica's prefixes and measured
 // load; scale_module 3→2 moves only the removed replica's prefixes, 2→3 fills the new
 // one; resourced restarted keeps the records and reconciliation adopts the group's flows
-// (and restores them when the switch lost them); delete_allocation leaves no flow.
+// (and restores them when the switch lost them); delete_allocation leaves no flow; a
+// `by dst` group splits by destination.
 // The module host is a STAND-IN for hostd (test/support/resourced-standin.ts: real
 // daemon process, in-memory create_pm, domids 1, 2, ... in create order; its 2nd create
 // fails on purpose), so the guests' vifs are stood in for by veths named as Xen names
@@ -36,10 +37,10 @@ t.setTimeout(240_000);
 const TAG = 'rrp';
 const FWD_SRC = 'in0 :: FromDevice(0);\nout0 :: ToDevice(0);\nin1 :: FromDevice(1);\nout1 :: ToDevice(1);\nin0 -> out0;\nin1 -> out1;\n';
 const OF_SECRET = 'openflowd-secret-0123456789abcdef';
-/** Sends one UDP datagram from each given source address to DST, as raw Ethernet frames on IFACE (the sources are no addresses of the sender). */
+/** Sends one UDP datagram per SRC>DST pair, as raw Ethernet frames on IFACE (the addresses are none of the sender's). */
 const SEND_FROM = String.raw`
 import socket, struct, sys
-iface, dst, srcs = sys.argv[1], sys.argv[2], sys.argv[3:]
+iface, pairs = sys.argv[1], [p.split('>') for p in sys.argv[2:]]
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind((iface, 0))
 mac = s.getsockname()[4]
@@ -47,7 +48,7 @@ def csum(b):
     n = sum(struct.unpack('!%dH' % (len(b) // 2), b))
     n = (n >> 16) + (n & 0xffff)
     return ~(n + (n >> 16)) & 0xffff
-for src in srcs:
+for src, dst in pairs:
     udp = struct.pack('!HHHH', 40000, 9000, 8 + 4, 0) + b'ping'
     ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0, socket.inet_aton(src), socket.inet_aton(dst))
     ip = ip[:10] + struct.pack('!H', csum(ip)) + ip[12:]
@@ -123,13 +124,13 @@ t.test('replicas placed as PMs, balanced by prefix rules through openflowd; roll
     await rm(dir, { recursive: true, force: true });
   });
 
-  // The switch: the two outside ports, and the two vifs of each stand-in domid 1..10.
+  // The switch: the two outside ports, and the two vifs of each stand-in domid 1..12.
   const net = `${TAG}n`;
   const sink = `${TAG}s`;
   const netPort = await ovs.addVethPort(net, 'eth0', `${ovs.swNs}-net`);
   const sinkPort = await ovs.addVethPort(sink, 'eth0', `${ovs.swNs}-sink`);
   const vif: Record<string, number> = {};
-  for (let d = 1; d <= 10; d++) for (const k of [0, 1]) vif[`vif${d}.${k}`] = await ovs.addVethPort(`vif${d}.${k}`, `e${d}${k}`, `${ovs.swNs}-m`);
+  for (let d = 1; d <= 12; d++) for (const k of [0, 1]) vif[`vif${d}.${k}`] = await ovs.addVethPort(`vif${d}.${k}`, `e${d}${k}`, `${ovs.swNs}-m`);
   const dump = async (): Promise<string[]> => (await execa('ovs-ofctl', ['-O', 'OpenFlow13', '--no-names', 'dump-flows', ovs.target])).stdout.split('\n').filter((l) => l.includes('cookie='));
   /** Flows under a balancer group's cookie (tag 0xb1 in the top byte, controller/balancer/cookies.ts). */
   const groupFlows = async (): Promise<string[]> =>
@@ -261,28 +262,33 @@ t.test('replicas placed as PMs, balanced by prefix rules through openflowd; roll
   // each replica's vif 0 (its veth end in the stand-ins' namespace) receives exactly the sources in its prefixes.
   const sources = Array.from({ length: 64 }, (_, k) => (k * 2 ** 26 + 0x123457) >>> 0);
   const dotted = (n: number) => [24, 16, 8, 0].map((sh) => (n >>> sh) & 255).join('.');
-  const owner = (addr: number): string => {
+  const owner = (addr: number, b: Balanced): string => {
     for (const r of b.replicas) for (const p of r.prefixes) {
       const q = parsePrefix(p);
       if (addr >= q.base && addr < q.base + 2 ** (32 - q.len)) return r.module;
     }
     throw new Error(`${dotted(addr)} is no replica's`);
   };
-  const rx = async (): Promise<Map<string, number>> => {
+  const rx = async (pms: Array<{ module: string; domid: number }>): Promise<Map<string, number>> => {
     const m = new Map<string, number>();
-    for (const p of a!.pms) {
+    for (const p of pms) {
       const [l] = JSON.parse((await execa('ip', ['netns', 'exec', `${ovs.swNs}-m`, 'ip', '-s', '-j', 'link', 'show', `e${p.domid}0`])).stdout);
       m.set(p.module, l.stats64.rx.packets);
     }
     return m;
   };
-  /** Sends the 64 datagrams; each replica's received count, and what its prefixes say it should get. */
-  const traffic = async (): Promise<{ got: Map<string, number>; want: Map<string, number> }> => {
-    const rxBefore = await rx();
-    await execa('ip', ['netns', 'exec', `${ovs.swNs}-net`, 'python3', '-c', SEND_FROM, 'eth0', '10.77.0.2', ...sources.map(dotted)]);
-    const want = new Map(b.replicas.map((r) => [r.module, sources.filter((x) => owner(x) === r.module).length]));
+  /**
+   * Sends 64 datagrams into the net port, from the 64 addresses to 10.77.0.2 (`src`) or
+   * from 10.77.0.1 to them (`dst`); each replica's received count, and what its prefixes
+   * say it should get.
+   */
+  const traffic = async (field: 'src' | 'dst' = 'src'): Promise<{ got: Map<string, number>; want: Map<string, number> }> => {
+    const [x] = await allocations();
+    const rxBefore = await rx(x!.pms);
+    await execa('ip', ['netns', 'exec', `${ovs.swNs}-net`, 'python3', '-c', SEND_FROM, 'eth0', ...sources.map((n) => (field === 'src' ? `${dotted(n)}>10.77.0.2` : `10.77.0.1>${dotted(n)}`))]);
+    const want = new Map(x!.balanced!.replicas.map((r) => [r.module, sources.filter((n) => owner(n, x!.balanced!) === r.module).length]));
     const got = await waitFor('every datagram to reach a replica', async () => {
-      const now = await rx();
+      const now = await rx(x!.pms);
       const d = new Map([...now].map(([k, v]) => [k, v - rxBefore.get(k)!]));
       return [...d.values()].reduce((x, y) => x + y, 0) >= 64 ? d : undefined;
     });
@@ -376,4 +382,16 @@ t.test('replicas placed as PMs, balanced by prefix rules through openflowd; roll
   await nothingLeft('delete_allocation');
   t.equal((await dump()).length, 1, 'only the unrelated 0x77 flow is left on the switch');
   t.same((await journal()).slice(-3), ['delete_pm rd-3-3-n-3', 'delete_pm rd-3-2-n-2', 'delete_pm rd-3-1-n-1'], 'every replica deleted, newest first');
+
+  // by dst (a firewall's way, D3.2 §2.2.3): the forward side is matched on the destination, and the datagrams split by it.
+  const fw = reply(await py(url, 'install_allocation', request(net, sink, 'x 2 by dst'), 'task'));
+  t.equal(fw.code, 0, fw.message);
+  const [f] = await allocations();
+  t.match(f!.balanced, { module: 'n', field: 'dst', generation: 0 });
+  const fwdFlows = (await groupFlows()).filter((l) => Number(/in_port=(\d+)/.exec(l)?.[1]) === netPort);
+  t.ok(fwdFlows.some((l) => l.includes('nw_dst=')) && !fwdFlows.some((l) => l.includes('nw_src=')), 'forward rules match nw_dst, none nw_src');
+  const byDst = await traffic('dst');
+  t.same(byDst.got, byDst.want, `each replica received the datagrams to the destinations in its prefixes: ${JSON.stringify([...byDst.want])}`);
+  t.equal(reply(await py(url, 'delete_allocation', fw.value, 'task')).code, 0);
+  await nothingLeft('the by-dst allocation deleted');
 });
