@@ -81,6 +81,12 @@ export function formatAllocations(allocs: Result<'get_pm_info'>['allocations']):
     // Modules placed but with no PM on record yet (an install under way).
     for (const [m, host] of Object.entries(a.planned)) if (!a.pms.some((p) => p.module === m)) pms.push([m, '→', host, '', '', 'planned']);
     for (const line of pms.length ? table(pms) : ['(no PM)']) out.push(`    ${line}`);
+    // A module with replicas: each one's prefixes (controller/resourced/README.md "Replicas").
+    const b = a.balanced;
+    if (b) {
+      out.push(`    ${b.module}: balanced by ${b.field}, generation ${b.generation}${b.cookie ? `, cookie ${b.cookie}` : ''}${b.leaving.length ? `; leaving: ${b.leaving.join(', ')}` : ''}`);
+      for (const line of table(b.replicas.map((r) => [r.module, r.default ? 'default' : '', r.prefixes.join(' ') || '-']))) out.push(`      ${line}`);
+    }
   });
   return out.join('\n');
 }
@@ -157,6 +163,17 @@ export const controllerVerbs: Record<string, Verb> = {
     );
     value(rv);
     ctx.print(rv.message, { id, message: rv.message });
+  },
+
+  /** scale_module: the number of replicas of an allocation's balanced module; prints the message (what moved with --json). */
+  async 'module-scale'(args, ctx) {
+    const { opts, pos } = parseVerb(args, ctx, CONTROLLER);
+    const [id, module, n] = want(pos, 3, 'module-scale [--controller URL] [--secret-file FILE] <id> <module> <replicas>');
+    if (!/^[1-9]\d*$/.test(n!)) throw new UsageError(`a number of replicas is a positive integer, got ${JSON.stringify(n)}`);
+    const arg = { alloc: allocationId(id!), module: module!, replicas: Number(n) };
+    const rv = await withController(opts, (c, d, api) => ctx.step('scale_module', async () => d.settleTask(c, api, 'scale_module', await d.callApi(c, api, 'scale_module', arg))));
+    const v = value(rv);
+    ctx.print(rv.message, { replicas: v.replicas, moved: v.moved, message: rv.message });
   },
 
   /** create_pm (D3.2 §2.1.2): one PM of a deployed type; prints its name. */

@@ -2,6 +2,7 @@ import { ClickSyntaxError, type Pos } from './errors.js';
 import { flatten } from './flatten.js';
 import { parse } from './parser.js';
 import { editDistance } from './checker.js';
+import { readReplicas, type Replicas } from './replicas.js';
 
 /**
  * Allocation requests (CHANGE deliverable D3.2 §2.1.4, docs/platform.md): 'KEY=value' header lines,
@@ -25,6 +26,8 @@ export interface ProcessingModule {
   inputs: number;
   outputs: number;
   pos: Pos;
+  /** `x N [by src|dst]` after its declaration: N instances, balanced (replicas.ts) */
+  replicas?: Replicas;
 }
 
 export interface AllocationConnection {
@@ -95,7 +98,8 @@ export function parseAllocation(text: string, file = 'allocation', options: Allo
   if (!('BASESYS' in header)) fail({ line: 1, col: 1 }, "missing 'BASESYS=' header line (for example 'BASESYS=xen.clickos')");
 
   // blank the header lines so that Click positions stay those of the whole request
-  const clickText = lines.map((l, i) => (i < body ? '' : l)).join('\n');
+  const withReplicas = readReplicas(lines.map((l, i) => (i < body ? '' : l)).join('\n'), file);
+  const clickText = withReplicas.text;
   const router = flatten(parse(clickText, file));
   if (router.errors.length) fail(router.errors[0].pos, router.errors[0].message);
 
@@ -104,7 +108,9 @@ export function parseAllocation(text: string, file = 'allocation', options: Allo
   const modules: ProcessingModule[] = [];
   const known = options.knownModules ? [...options.knownModules] : null;
   for (const e of router.elements) {
+    const replicas = withReplicas.replicas.get(e.name);
     if (e.class === 'FromNet' || e.class === 'ToNet') {
+      if (replicas) fail(replicas.pos, `${e.class} '${e.name}' is where traffic enters or leaves: it has no replicas`);
       const value = e.args.length === 1 ? quoted(e.args[0]) : null;
       if (value === null || value.trim() === '')
         fail(e.pos, e.class === 'FromNet'
@@ -117,7 +123,7 @@ export function parseAllocation(text: string, file = 'allocation', options: Allo
       const near = known.filter((k) => editDistance(k, e.class) <= Math.max(1, Math.floor(e.class.length / 3)));
       fail(e.pos, `unknown processing module type '${e.class}'${near.length ? ` (did you mean '${near[0]}'?)` : ''}`);
     }
-    modules.push({ name: e.name, type: e.class, config: e.config, args: e.args, inputs: 0, outputs: 0, pos: e.pos });
+    modules.push({ name: e.name, type: e.class, config: e.config, args: e.args, inputs: 0, outputs: 0, pos: e.pos, ...(replicas ? { replicas } : {}) });
   }
   const connections: AllocationConnection[] = router.connections.map((c) => ({ ...c }));
 

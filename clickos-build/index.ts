@@ -16,3 +16,4 @@ export {
   AllocationError, parseAllocation,
   type AllocationConnection, type AllocationOptions, type AllocationRequest, type NetEndpoint, type ProcessingModule,
 } from './allocation.js';
+export { readReplicas, BALANCED_FIELDS, type BalancedField, type Replicas } from './replicas.js';

@@ -36,3 +36,6 @@ export const HTTP_URL_RE = /^https?:\/\/\S+$/;
 
 /** Daemon and principal names (they appear in XenStore paths and audit logs). */
 export const PRINCIPAL_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Replicas of one balanced processing module (`n :: NAT() x 4`, controller/balancer/README.md): each is a PM and a slot of its MACs. */
+export const MAX_REPLICAS = 32;

@@ -8,6 +8,6 @@ export { Traffic, type Atom } from './traffic.js';
 export { moves, type Leaf, type Move } from './leaves.js';
 export { parsePrefix, prefixText, type Prefix } from './prefix.js';
 export { BalancerInputError } from './errors.js';
-export { SwitchGroup, type SwitchGroupOptions, type Installed } from './switch.js';
+export { SwitchGroup, type SwitchGroupOptions, type Installed, type GroupDriver } from './switch.js';
 export { groupCookie, isGroupCookie, cookieGroup, GROUP_COOKIE_TAG } from './cookies.js';
 export { migrationFlows, type MigrationOptions } from './migration-rules.js';

@@ -24,7 +24,12 @@ export interface SwitchGroupOptions {
   basePriority?: number;
   /** the table the idle phase reads conntrack verdicts in (default 10) */
   ctTable?: number;
+  /** the generation on the switch already (a daemon restarted with the group recorded); default none */
+  generation?: number;
 }
+
+/** What a group needs of a switch: any openflowd driver, or resourced's steering (openflowd over XML-RPC). */
+export type GroupDriver = Pick<SwitchDriver, 'addFlows' | 'deleteFlows'>;
 
 export interface Installed {
   generation: number;
@@ -44,16 +49,22 @@ export class SwitchGroup {
   /** a previous generation whose delete failed: removed before anything else */
   private stale: number | undefined;
 
-  constructor(private readonly driver: SwitchDriver, o: SwitchGroupOptions) {
+  constructor(private readonly driver: GroupDriver, o: SwitchGroupOptions) {
     this.group = o.group;
     this.base = o.basePriority ?? 1000;
     this.ctTable = o.ctTable ?? 10;
+    this.generation = o.generation ?? -1;
     groupCookie(o.group, 'rules', 0); // checks the id
     if (!Number.isInteger(this.base) || this.base < 1 || this.base + 6 > 0xffff) throw new BalancerInputError(`base priority ${this.base} leaves no room for two bands below 65535`);
   }
 
   get current(): number {
     return this.generation;
+  }
+
+  /** The priorities the group's generations take, both bands: [base, base + 6]. */
+  get priorities(): [number, number] {
+    return [this.base, this.base + 6];
   }
 
   cookie(kind: 'rules' | 'migration', generation = this.generation): bigint {
@@ -71,13 +82,19 @@ export class SwitchGroup {
    * connections until endIdle(). All or nothing: if the switch refuses any flow, the
    * new generation is removed and the old one stays.
    */
-  async install(assignment: Assignment, ports: GroupPorts, moved: Move[] = []): Promise<Installed> {
-    if (this.migrationLive) throw new BalancerInputError(`group ${this.group} is still in an idle phase: end it first`);
-    await this.dropStale();
+  /** The next generation's flows, as install() would put them on the switch (a caller may check them against the switch first). */
+  plan(assignment: Assignment, ports: GroupPorts, moved: Move[] = []): Omit<Installed, 'migrating'> {
     const next = this.generation + 1;
     const band = this.band(next);
     const rules = balancerFlows(assignment, { ...ports, priority: band + 1 });
     const migration = moved.length ? migrationFlows(moved, ports, { priority: band + 2, ctTable: this.ctTable }) : [];
+    return { generation: next, rules, migration };
+  }
+
+  async install(assignment: Assignment, ports: GroupPorts, moved: Move[] = []): Promise<Installed> {
+    if (this.migrationLive) throw new BalancerInputError(`group ${this.group} is still in an idle phase: end it first`);
+    await this.dropStale();
+    const { generation: next, rules, migration } = this.plan(assignment, ports, moved);
     // the verdict table first, then the dispatch into it, then the rules: no packet
     // reaches a flow whose next step is missing
     if (migration.length) await this.driver.addFlows(this.cookie('migration', next), migration);

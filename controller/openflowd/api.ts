@@ -44,6 +44,11 @@ export const openflowdApi = defineApi({
       params: s.struct({ cookie, request, module_ports: modulePorts }),
       result: s.int(),
     }),
+    add_flows: command({
+      help: 'Installs flows the caller made (a balanced group\'s prefix rules, controller/balancer/README.md) under the cookie, all or none; each flow in ovs-ofctl syntax without its cookie (table=,priority=,match,actions=). Value: the number of flows.',
+      params: s.struct({ cookie, flows: s.array(s.str({ max: 4096 }), { max: 65_536 }) }),
+      result: s.int(),
+    }),
     remove_flows: command({
       help: 'Removes exactly the flows carrying the cookie.',
       params: s.struct({ cookie }),
@@ -86,7 +91,7 @@ export const openflowdApi = defineApi({
   },
   errors: {
     bad_cookie: 'the cookie is not 1 to 2^64-2 (0 is every flow nobody tagged, all ones is reserved by OpenFlow)',
-    plan_refused: 'the request or the module ports cannot be planned into flows (FlowPlanError, or a malformed request); nothing was installed',
+    plan_refused: 'the request or the module ports cannot be planned into flows, or an add_flows flow does not parse (FlowPlanError, or a malformed request); nothing was installed',
     switch_refused: 'the switch refused a flow (FlowInstallError); every flow of that cookie was removed again',
     wrong_switch: 'switch_name is not the switch this openflowd drives (details.switch names it)',
     switch_unreachable: 'the switch did not answer (ovs-ofctl or the OpenFlow channel failed)',

@@ -120,6 +120,26 @@ export function flowLine(cookie: bigint, f: Flow): string {
   return `cookie=0x${cookie.toString(16)},table=${f.table},priority=${f.priority}${match ? `,${match}` : ''},actions=${actionsText(f.actions)}`;
 }
 
+/**
+ * A flow as flowLine prints it, without its cookie (`table=0,priority=1001,in_port=1,...,actions=output:3`):
+ * how a flow travels in openflowd's add_flows. Throws MatchSyntaxError for anything the model does not hold.
+ */
+export function parseFlowText(text: string): Flow {
+  const at = text.startsWith('actions=') ? 0 : text.indexOf(',actions=') + 1;
+  if (at <= 0 && !text.startsWith('actions=')) throw new MatchSyntaxError(`flow '${text}' has no actions=`);
+  let table = 0;
+  let priority = 0x8000;
+  const matchParts: string[] = [];
+  for (const f of text.slice(0, Math.max(0, at - 1)).split(',').filter(Boolean)) {
+    const m = /^(table|priority)=(\d+)$/.exec(f.trim());
+    if (m) (m[1] === 'table' ? (table = Number(m[2])) : (priority = Number(m[2])));
+    else if (/^cookie=/.test(f.trim())) throw new MatchSyntaxError(`flow '${text}' names a cookie: the call's cookie is every flow's`);
+    else matchParts.push(f);
+  }
+  if (table > 254 || priority > 0xffff) throw new MatchSyntaxError(`flow '${text}': table 0..254, priority 0..65535`);
+  return { table, priority, match: parseMatchText(matchParts.join(',')), actions: parseActionsText(text.slice(at + 'actions='.length)) };
+}
+
 /** Splits on the commas outside parentheses (ct(commit,zone=1) is one action). */
 function splitTop(text: string): string[] {
   const out: string[] = [];

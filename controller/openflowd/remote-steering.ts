@@ -9,7 +9,10 @@ import { openflowdApi, type OpenflowdError } from './api.js';
 import { FlowInstallError } from './driver.js';
 import { FlowPlanError } from './flows.js';
 import { requestText } from './request-text.js';
-import { resolveModulePorts, WrongSwitchError, type SteeredAllocation, type Steering, type SwitchTable } from './steering.js';
+import { cookieText } from './counters.js';
+import { flowLine } from './ofctl-syntax.js';
+import type { Flow, PortDesc } from '../openflow/model.js';
+import { resolveModulePorts, WrongSwitchError, type FlowPlace, type SteeredAllocation, type Steering, type SwitchTable } from './steering.js';
 
 /** A failure of openflowd's other than a plan or a switch refusal; `error` is its API code, if any. */
 export class OpenflowdCallError extends Error {
@@ -68,6 +71,25 @@ export class RemoteSteering implements Steering {
 
   async cookies(): Promise<bigint[]> {
     return this.value('cookies', await callApi(this.client, openflowdApi, 'cookies')).map((c) => BigInt(c));
+  }
+
+  /** openflowd's add_flows: each flow as ovs-ofctl text without the cookie (ofctl-syntax.ts parseFlowText reads it). */
+  async addFlows(cookie: bigint, flows: Flow[]): Promise<void> {
+    const text = flows.map((f) => flowLine(0n, f).replace(/^cookie=0x0,/, ''));
+    this.value('add_flows', await callApi(this.client, openflowdApi, 'add_flows', { cookie: cookieText(cookie), flows: text }), cookie);
+  }
+
+  async deleteFlows(cookie: bigint): Promise<void> {
+    this.value('remove_flows', await callApi(this.client, openflowdApi, 'remove_flows', { cookie: cookieText(cookie) }), cookie);
+  }
+
+  async ports(): Promise<PortDesc[]> {
+    return this.value('list_ports', await callApi(this.client, openflowdApi, 'list_ports'));
+  }
+
+  /** dump_flows: its match text is model.ts matchText's (counters.ts), as FlowSteering's. */
+  async flowPlaces(): Promise<FlowPlace[]> {
+    return this.value('dump_flows', await callApi(this.client, openflowdApi, 'dump_flows')).map((f) => ({ cookie: BigInt(f.cookie), table: f.table, priority: f.priority, match: f.match }));
   }
 
   async close(): Promise<void> {

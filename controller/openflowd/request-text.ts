@@ -11,7 +11,7 @@ export function requestText(req: AllocationRequest): string {
   const lines = Object.entries(req.header).map(([k, v]) => `${k}=${v}`);
   for (const f of req.fromNet) lines.push(`${f.name} :: FromNet(${quote(f.value)});`);
   for (const t of req.toNet) lines.push(`${t.name} :: ToNet(${quote(t.value)});`);
-  for (const m of req.modules) lines.push(`${m.name} :: ${m.type}(${m.config});`);
+  for (const m of req.modules) lines.push(`${m.name} :: ${m.type}(${m.config})${m.replicas ? ` x ${m.replicas.count} by ${m.replicas.field}` : ''};`);
   for (const c of req.connections) lines.push(`${c.from} [${c.fromPort}] -> [${c.toPort}] ${c.to};`);
   return lines.join('\n') + '\n';
 }

@@ -11,6 +11,7 @@ import { cookieText, flowCountersOf, portCountersOf } from './counters.js';
 import { FlowInstallError } from './driver.js';
 import { FlowPlanError, type VifPort } from './flows.js';
 import { OfctlError } from './ofctl-driver.js';
+import { MatchSyntaxError, parseFlowText } from './ofctl-syntax.js';
 import { Openflowd } from './openflowd.js';
 
 /** Cookie 0 is every flow nobody tagged; all ones is reserved by OpenFlow. */
@@ -90,6 +91,26 @@ export class OpenflowdService {
         return (await o.install({ id, request, modulePorts })).length;
       },
       (n) => `${n} flow(s) installed under cookie ${cookie}${table === undefined ? '' : ` in table ${table}`}`,
+    );
+  }
+
+  /** Flows made by the caller (add_flows), parsed before the switch is touched, installed all or none. */
+  addFlows(cookie: string, lines: string[]): Promise<Success<number> | Failure> {
+    return answer(
+      async () => {
+        const id = parseCookie(cookie);
+        const flows = lines.map((l, i) => {
+          try {
+            return parseFlowText(l);
+          } catch (e) {
+            if (e instanceof MatchSyntaxError) throw new FlowPlanError(`flow ${i + 1}: ${e.message}`);
+            throw e;
+          }
+        });
+        await this.openflowd.driver.addFlows(id, flows);
+        return flows.length;
+      },
+      (n) => `${n} flow(s) installed under cookie ${cookie}`,
     );
   }
 

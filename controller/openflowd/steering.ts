@@ -6,7 +6,7 @@
 // its own joined to this one (`uplinks`), that host's uplink port with the vif's VLAN
 // tag (docs/two-host-lab.md).
 import type { AllocationRequest } from '../../clickos-build/allocation.js';
-import type { PortDesc } from '../openflow/model.js';
+import { matchText, type Flow, type PortDesc } from '../openflow/model.js';
 import { Openflowd } from './openflowd.js';
 import { FlowPlanError, type VifPort } from './flows.js';
 
@@ -37,6 +37,15 @@ export class WrongSwitchError extends Error {
   }
 }
 
+/** A flow's place on a switch and whose it is. */
+export interface FlowPlace {
+  cookie: bigint;
+  table: number;
+  priority: number;
+  /** model.ts matchText: equal matches print equal */
+  match: string;
+}
+
 export interface Steering {
   /** Installs the allocation's flows (all or none); returns how many. */
   install(a: SteeredAllocation): Promise<number>;
@@ -45,6 +54,17 @@ export interface Steering {
   remove(id: number): Promise<void>;
   /** The cookies of the switch's flows, each once (reconciliation finds leftovers by them). */
   cookies(): Promise<bigint[]>;
+  /**
+   * Flows the caller made, under a cookie of its own (a balanced group's generation,
+   * controller/balancer/cookies.ts), all or none: what a SwitchGroup drives.
+   */
+  addFlows(cookie: bigint, flows: Flow[]): Promise<void>;
+  /** Removes exactly the flows of that cookie. */
+  deleteFlows(cookie: bigint): Promise<void>;
+  /** The switch's ports by name (a balanced group's outside ports and its replicas' vifs). */
+  ports(): Promise<PortDesc[]>;
+  /** Where each flow on the switch sits (its match as model.ts matchText prints it) and its cookie: a flow added at the same place replaces it, whatever its cookie. */
+  flowPlaces(): Promise<FlowPlace[]>;
   /** Lets go of the switch (or of openflowd's connection). */
   close(): Promise<void>;
 }
@@ -113,6 +133,23 @@ export class FlowSteering implements Steering {
   async cookies(): Promise<bigint[]> {
     return [...new Set((await this.openflowd.driver.dumpFlows()).map((f) => f.cookie))];
   }
+
+  addFlows(cookie: bigint, flows: Flow[]): Promise<void> {
+    return this.openflowd.driver.addFlows(cookie, flows);
+  }
+
+  deleteFlows(cookie: bigint): Promise<void> {
+    return this.openflowd.driver.deleteFlows(cookie);
+  }
+
+  ports(): Promise<PortDesc[]> {
+    return this.openflowd.driver.ports();
+  }
+
+  async flowPlaces(): Promise<FlowPlace[]> {
+    return (await this.openflowd.driver.dumpFlows()).map((f) => ({ cookie: f.cookie, table: f.table, priority: f.priority, match: matchText(f.match) }));
+  }
+
   close(): Promise<void> {
     return this.openflowd.driver.close();
   }

@@ -11,6 +11,7 @@
 import { parseAllocation, type AllocationRequest } from '../../clickos-build/index.js';
 import type { ControllerStore, StoredAllocation, StoredKind, StoredPm } from '../store/index.js';
 import type { SteeredAllocation } from '../openflowd/steering.js';
+import { expandReplicas, type BalancedRecord } from './replicas.js';
 
 export type PmRecord = StoredPm;
 
@@ -26,6 +27,7 @@ export interface AllocationRecord {
   connections?: { switchName: string; table: number };
   /** The request text as submitted. */
   request: string;
+  /** The request as placed and installed: a balanced module stands as its replicas (replicas.ts expandReplicas). */
   parsed: AllocationRequest;
   state: AllocationState;
   /** Where placement put each module (the plan; `pms` are those actually created). */
@@ -34,6 +36,8 @@ export interface AllocationRecord {
   createdAt: string;
   /** Why the allocation is not whole (a PM missing at its host), from the last reconciliation. */
   degraded?: string;
+  /** A module with replicas: its members and its group's rules (replicas.ts). */
+  balanced?: BalancedRecord;
 }
 
 /** What openflowd needs to steer traffic: where each module runs and which vif carries which port. */
@@ -67,6 +71,7 @@ const toStored = (a: AllocationRecord): StoredAllocation => ({
   pms: a.pms,
   createdAt: a.createdAt,
   ...(a.degraded ? { degraded: a.degraded } : {}),
+  ...(a.balanced ? { balanced: a.balanced } : {}),
 });
 
 /**
@@ -82,7 +87,7 @@ export function pmRequest(pm: { name: string; type: string; vifs: number }, base
 /** A stored allocation as resourced works with it; its request was accepted once, so it parses again. */
 export const fromStored = (s: StoredAllocation): AllocationRecord => ({
   ...s,
-  parsed: s.pm ? pmRequest(s.pm, 'xen.clickos') : parseAllocation(s.request, 'allocation'),
+  parsed: s.pm ? pmRequest(s.pm, 'xen.clickos') : s.balanced ? expandReplicas(parseAllocation(s.request, 'allocation'), s.balanced) : parseAllocation(s.request, 'allocation'),
   planned: new Map(Object.entries(s.planned)),
 });
 
@@ -105,7 +110,7 @@ export class AllocationStore {
     request: string,
     parsed: AllocationRequest,
     planned: Map<string, string>,
-    low: Pick<AllocationRecord, 'pm' | 'connections'> & { kind?: StoredKind; state?: AllocationState } = {},
+    low: Pick<AllocationRecord, 'pm' | 'connections' | 'balanced'> & { kind?: StoredKind; state?: AllocationState } = {},
   ): Promise<AllocationRecord> {
     const { kind = 'allocation', state = 'installing', ...held } = low;
     const s = await this.store.reserveAllocation({ kind, ...held, request, state, planned: Object.fromEntries(planned), pms: [], createdAt: new Date().toISOString() });

@@ -7,7 +7,7 @@
 // (hostd/api.ts), so a host's load has one shape and one spelling end to end.
 import { command, defineApi, s, task, type Infer } from '../../daemon/index.js';
 import { clickCounter, hostStats as hostdStats, pmStats, vifCounters } from '../../hostd/api.js';
-import { HOST_ID_RE, HTTP_URL_RE, MAX_VIFS } from '../../toolstack/limits.js';
+import { HOST_ID_RE, HTTP_URL_RE, MAX_REPLICAS, MAX_VIFS } from '../../toolstack/limits.js';
 
 /** An allocation request is at most this long. */
 export const MAX_REQUEST_CHARS = 256 * 1024;
@@ -64,6 +64,12 @@ export const resourcedApi = defineApi({
       help: 'Deletes an allocation (by id) and every PM it created.',
       params: s.titled(allocationId, 'the allocation id'),
       result: s.nil(),
+      priority: 'high',
+    }),
+    scale_module: task({
+      help: 'Sets the number of replicas of an allocation\'s balanced module (`n :: NAT() x 4`): new replicas are placed and created, leaving ones taken out of the group, then deleted; the prefix rules change only where they must (an incremental rebalance, make-before-break). Value: the replicas, and each prefix that moved.',
+      params: s.struct({ alloc: allocationId, module: s.str({ max: 64 }), replicas: s.int({ min: 1, max: MAX_REPLICAS }) }),
+      result: s.struct({ replicas: s.array(s.str()), moved: s.array(s.struct({ prefix: s.str(), from: s.str(), to: s.str() })) }),
       priority: 'high',
     }),
     create_pm: task({
@@ -131,6 +137,26 @@ export const resourcedApi = defineApi({
             ),
             /** Its flows' summed switch counters (monitord's report_stats), when there are some. */
             switch: s.optional(s.struct({ time: s.str(), flows: s.int(), packets: counter, bytes: counter })),
+            /** A module with replicas: its group's rules (generation, cookie), each member's prefixes and measured load (monitord's vif counters, summed), when reported. */
+            balanced: s.optional(
+              s.struct({
+                module: s.str(),
+                field: s.oneOf('src', 'dst'),
+                generation: s.int(),
+                cookie: s.optional(s.str()),
+                leaving: s.array(s.str()),
+                replicas: s.array(
+                  s.struct({
+                    module: s.str(),
+                    pm: s.str(),
+                    host: s.str(),
+                    default: s.bool(),
+                    prefixes: s.array(s.str()),
+                    load: s.optional(s.struct({ time: s.str(), inPackets: counter, inBytes: counter, outPackets: counter, outBytes: counter })),
+                  }),
+                ),
+              }),
+            ),
           }),
         ),
       }),
@@ -143,6 +169,7 @@ export const resourcedApi = defineApi({
         s.struct({
           kind: s.oneOf('roll_back_install', 'finish_delete', 'adopt', 'degraded', 'restore_flows', 'delete_orphan_pm', 'remove_orphan_flows'),
           allocation: s.int(),
+          cookie: s.optional(s.str()),
           host: s.optional(hostId),
           pm: s.optional(s.str()),
           reason: s.str(),

@@ -8,6 +8,7 @@ import { MAX_VIFS } from '../../toolstack/limits.js';
 import type { AllocationRecord, PmRecord } from './allocations.js';
 import { isHostdError, isTransportFailure, type HostdClient } from './hostd-client.js';
 import type { PmType } from './pm-types.js';
+import { replicaSlot } from './replicas.js';
 
 export interface InstallDeps {
   client(host: string): HostdClient | string;
@@ -96,13 +97,15 @@ export async function createPmStep(alloc: AllocationRecord, i: number, deps: Ins
   const m = alloc.parsed.modules[i]!;
   const host = alloc.planned.get(m.name)!;
   const type = deps.type(m.type);
-  const name = pmName(deps.pmPrefix, alloc.id, i + 1, m.name);
+  // A replica's slot, not its place in the list, numbers it: replicas come and go (scale_module), names and MACs stay unique.
+  const slot = replicaSlot(m.name) ?? i + 1;
+  const name = pmName(deps.pmPrefix, alloc.id, slot, m.name);
   const nVifs = Math.min(MAX_VIFS, Math.max(1, m.inputs, m.outputs));
   const step = (message: string, maybeLeft = false): StepOutcome => ({ ok: false, failed: { step: i + 1, module: m.name, host, message }, maybeLeft });
   const tags = deps.vlans?.(host, nVifs);
   if (tags && tags.length < nVifs) return step(`no ${nVifs} free VLAN id(s) left on ${host}'s uplink`);
   const vifs = Array.from({ length: nVifs }, (_, v) =>
-    tags ? { bridge: `${deps.bridge}.${tags[v]}`, mac: pmMac(alloc.id, i + 1, v), vlan: tags[v]! } : { bridge: deps.bridge, mac: pmMac(alloc.id, i + 1, v) },
+    tags ? { bridge: `${deps.bridge}.${tags[v]}`, mac: pmMac(alloc.id, slot, v), vlan: tags[v]! } : { bridge: deps.bridge, mac: pmMac(alloc.id, slot, v) },
   );
   if (!type) return step(`processing module type '${m.type}' is no longer deployed`);
   const c = deps.client(host);

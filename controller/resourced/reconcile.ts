@@ -7,7 +7,14 @@
 //   installed              → adopted (a degraded mark cleared); a PM missing at a host that
 //                            answered marks it degraded; flows missing from the switch put back
 //   a PM of ours no record owns, a cookie we issued that no allocation owns → removed
+// A balanced allocation's flows carry its group's cookies (controller/balancer/cookies.ts:
+// tagged, group id = allocation id, generation): its current generation's rules are its
+// flows; any other generation of a group we issued is left over from an interrupted
+// install or rebalance, and removed.
+import { cookieGroup, groupCookie } from '../balancer/cookies.js';
+import { cookieText } from '../openflowd/counters.js';
 import type { AllocationRecord } from './allocations.js';
+import { groupRulesCookie } from './replicas.js';
 
 export type ReconcileKind = 'roll_back_install' | 'finish_delete' | 'adopt' | 'degraded' | 'restore_flows' | 'delete_orphan_pm' | 'remove_orphan_flows';
 
@@ -16,6 +23,8 @@ export type ReconcileAction = {
   kind: ReconcileKind;
   /** The allocation acted on, or the one an orphan's name or cookie points to. */
   allocation: number;
+  /** remove_orphan_flows of a balanced group: the cookie (0x-hex) to remove. */
+  cookie?: string;
   host?: string;
   pm?: string;
   reason: string;
@@ -43,7 +52,15 @@ export function allocationOfPm(prefix: string, name: string): number | undefined
  * an install or delete of this process owns them), what the hosts and switch hold, the
  * PM name prefix, and `issuedBelow` (every allocation id under it was issued by us).
  */
-export function planReconcile(records: readonly AllocationRecord[], busy: ReadonlySet<number>, seen: Observed, prefix: string, issuedBelow: number): ReconcileAction[] {
+export function planReconcile(
+  records: readonly AllocationRecord[],
+  busy: ReadonlySet<number>,
+  seen: Observed,
+  prefix: string,
+  issuedBelow: number,
+  /** every record (when `records` are those of some hosts only): a cookie is an orphan only if none of them owns it */
+  all: readonly AllocationRecord[] = records,
+): ReconcileAction[] {
   const actions: ReconcileAction[] = [];
   // By host and name: a PM placed again after its host was lost keeps its name on the new host.
   const owned = new Set(records.flatMap((a) => a.pms.map((p) => `${p.host}/${p.name}`)));
@@ -61,7 +78,8 @@ export function planReconcile(records: readonly AllocationRecord[], busy: Readon
       }
       // The switch lost them (restarted, its flows deleted by hand): its PMs run, so steer again.
       // A low-level PM has no flows of its own (its connections are records with their own cookies).
-      if (a.kind !== 'pm' && seen.cookies && !seen.cookies.some((c) => Number(c) === a.id)) actions.push({ kind: 'restore_flows', allocation: a.id, reason: `the switch has no flow with cookie ${a.id}` });
+      const want = a.balanced ? groupRulesCookie(a.id, a.balanced) : BigInt(a.id);
+      if (a.kind !== 'pm' && seen.cookies && want !== undefined && !seen.cookies.includes(want)) actions.push({ kind: 'restore_flows', allocation: a.id, reason: `the switch has no flow with cookie ${a.balanced ? `${cookieText(want)} (its group's rules)` : a.id}` });
       else actions.push({ kind: 'adopt', allocation: a.id, reason: a.degraded ? 'recorded and found again (no longer degraded)' : 'recorded and found' });
     }
   }
@@ -72,10 +90,20 @@ export function planReconcile(records: readonly AllocationRecord[], busy: Readon
       actions.push({ kind: 'delete_orphan_pm', allocation: id, host, pm: name, reason: `no allocation owns PM ${name}` });
     }
   }
-  const live = new Set(records.map((a) => a.id));
+  const live = new Set(all.map((a) => a.id));
   const cookies = [...new Set((seen.cookies ?? []).map(Number))].filter((c) => c >= 1 && c < issuedBelow).sort((a, b) => a - b);
   for (const c of cookies) {
     if (!live.has(c) && !busy.has(c)) actions.push({ kind: 'remove_orphan_flows', allocation: c, reason: `flows with cookie ${c}: allocation ${c} no longer exists` });
+  }
+  const byId = new Map(all.map((a) => [a.id, a]));
+  for (const c of [...new Set(seen.cookies ?? [])].sort((x, y) => (x < y ? -1 : 1))) {
+    const g = cookieGroup(c);
+    if (g === undefined || g >= issuedBelow || busy.has(g)) continue;
+    const b = byId.get(g)?.balanced;
+    // the current generation's rules and its idle-phase flows are the group's
+    if (b && b.generation >= 0 && (c === groupCookie(g, 'rules', b.generation) || c === groupCookie(g, 'migration', b.generation))) continue;
+    const why = b ? `generation ${Number(c & 0xffffn)} of allocation ${g}'s group, which is at generation ${b.generation}` : `allocation ${g}'s group, which no longer exists`;
+    actions.push({ kind: 'remove_orphan_flows', allocation: g, cookie: cookieText(c), reason: `flows with cookie ${cookieText(c)}: ${why}` });
   }
   return actions;
 }

@@ -25,6 +25,12 @@ import { WrongSwitchError, type SteeredAllocation, type Steering } from '../open
 import { MemoryStore, SOLE_LEADER, type ControllerStore, type Leadership } from '../store/index.js';
 import { planReconcile, type Observed, type ReconcileAction, type ReconcileOutcome } from './reconcile.js';
 import { SwitchWatch } from './switch-watch.js';
+import { balancedModule, expandReplicas, freeSlots, groupPorts, groupRulesCookie, installGroup, newBalanced, prefixesByReplica, removeGroup, replicaName, type BalancedRecord } from './replicas.js';
+import { groupCookie } from '../balancer/cookies.js';
+import { moves } from '../balancer/leaves.js';
+import { parsePrefix, prefixText } from '../balancer/prefix.js';
+import { MAX_REPLICAS } from '../../toolstack/limits.js';
+import { cookieText } from '../openflowd/counters.js';
 
 type Arg<K extends keyof ResourcedApi['methods']> = ArgOf<ResourcedApi['methods'][K]>;
 type Result<K extends keyof ResourcedApi['methods']> = ResultOf<ResourcedApi['methods'][K]>;
@@ -200,8 +206,36 @@ export class Resourced {
         }),
         ...(this.measured.allocation(a.id) ? { switch: this.measured.allocation(a.id)! } : {}),
         ...(a.kind && a.kind !== 'allocation' ? { kind: a.kind } : {}),
+        ...(a.balanced ? { balanced: this.balancedInfo(a) } : {}),
       })),
     });
+  }
+
+  /** get_pm_info's view of a balanced module: each replica's prefixes and its measured load (monitord's vif counters), if reported. */
+  private balancedInfo(a: AllocationRecord) {
+    const b = a.balanced!;
+    const prefixes = prefixesByReplica(b);
+    const cookie = groupRulesCookie(a.id, b);
+    return {
+      module: b.module,
+      field: b.field,
+      generation: b.generation,
+      ...(cookie !== undefined ? { cookie: cookieText(cookie) } : {}),
+      leaving: b.leaving,
+      replicas: b.replicas.map((r) => {
+        const pm = a.pms.find((p) => p.module === r);
+        const traffic = pm && this.measured.pm(pm.host, pm.name);
+        const sum = (k: 'inPackets' | 'inBytes' | 'outPackets' | 'outBytes') => traffic!.vifs.reduce((n, v) => n + v[k], 0);
+        return {
+          module: r,
+          pm: pm?.name ?? '',
+          host: pm?.host ?? '',
+          default: b.defaultServer === r,
+          prefixes: prefixes.get(r) ?? [],
+          ...(traffic ? { load: { time: traffic.time, inPackets: sum('inPackets'), inBytes: sum('inBytes'), outPackets: sum('outPackets'), outBytes: sum('outBytes') } } : {}),
+        };
+      }),
+    };
   }
 
   /** For openflowd: module → host/vif mapping of an installed allocation. */
@@ -329,6 +363,26 @@ export class Resourced {
     return req;
   }
 
+  /**
+   * install_allocation's and plan_allocation's parse: a module with replicas must sit
+   * between FromNet and ToNet (replicas.ts balancedModule, refused at its line:col) and
+   * stands as its replicas from here on.
+   */
+  private parseForInstall(text: string): { req: AllocationRequest; balanced?: BalancedRecord } | Failure {
+    const req = this.parse(text);
+    if ('code' in req) return req;
+    const bm = balancedModule(req);
+    if (!bm) return { req };
+    if ('reason' in bm) return failure('refused', `allocation:${bm.line}:${bm.col}: ${bm.reason}`, { ...bm });
+    if (!this.steering) {
+      const pos = bm.module.replicas!.pos;
+      const reason = `module '${bm.module.name}' has replicas, but resourced steers no switch (config switch): nothing would split its traffic`;
+      return failure('refused', `allocation:${pos.line}:${pos.col}: ${reason}`, { line: pos.line, col: pos.col, reason });
+    }
+    const balanced = newBalanced(bm.module);
+    return { req: expandReplicas(req, balanced), balanced };
+  }
+
   /** The services placement counts as load: every record with PMs (connections hold none of their own), but `except`. */
   private placed(except?: number) {
     return this.allocations
@@ -350,11 +404,11 @@ export class Resourced {
    * install_allocation's place step: places against the live hosts and reserves the
    * record, under the placement lock (a concurrent request sees the reservation as load).
    */
-  private async placeAndReserve(text: string, req: AllocationRequest): Promise<AllocationRecord | Failure> {
+  private async placeAndReserve(text: string, req: AllocationRequest, balanced?: BalancedRecord): Promise<AllocationRecord | Failure> {
     return this.exclusive(async () => {
       const plan = this.planNew(req);
       if (!plan.ok) return failure('refused', `install_allocation refused, nothing installed: ${plan.reason}`);
-      const a = await this.allocations.reserve(text, req, plan.hosts);
+      const a = await this.allocations.reserve(text, req, plan.hosts, balanced ? { balanced } : {});
       this.busy.add(a.id);
       return a;
     });
@@ -369,7 +423,8 @@ export class Resourced {
    * the earlier parts made and answers as install_allocation always did.
    */
   installPlan(text: string): CompoundPlan {
-    const req = this.parse(text);
+    const parsed = this.parseForInstall(text);
+    const req = 'code' in parsed ? parsed : parsed.req;
     let alloc: AllocationRecord | undefined;
     let placeReply: Failure | undefined;
     let pmFailed: Extract<StepOutcome, { ok: false }> | undefined;
@@ -382,7 +437,7 @@ export class Resourced {
           const refused = this.notLeader('install_allocation');
           if (refused) return (placeReply = refused);
           if ('code' in req) return (placeReply = req);
-          const r = await this.placeAndReserve(text, req);
+          const r = await this.placeAndReserve(text, req, 'code' in parsed ? undefined : parsed.balanced);
           if ('code' in r) return (placeReply = r);
           alloc = r;
           this.log(`allocation ${r.id}: placed ${[...r.planned].map(([m, h]) => `${m}→${h}`).join(', ')}`);
@@ -410,13 +465,14 @@ export class Resourced {
           await this.allocations.save(a);
           this.log(`allocation ${a.id}: installing its flows`);
           try {
-            flows = await this.steering!.install({ id: a.id, request: a.parsed, modules: steeredModules(a) });
+            // A balanced module's flows are its group's (steerRecord → steerGroup).
+            flows = await this.steerRecord(a);
             return ok(flows, `${flows} flow(s) installed`);
           } catch (e) {
             switchFailed = (e as Error).message;
             // The flows may be in even though the answer is not (openflowd killed mid-call):
             // remove them by cookie, or owe the switch a reconciliation once it answers.
-            await this.steering!.remove(a.id).catch((r: Error) => this.switchWatch.owe(`allocation ${a.id}'s flows could not be removed after a failed install (${r.message})`));
+            await this.unsteer(a).catch((r: Error) => this.switchWatch.owe(`allocation ${a.id}'s flows could not be removed after a failed install (${r.message})`));
             return fail(switchFailed);
           }
         },
@@ -479,8 +535,156 @@ export class Resourced {
 
   /** The steering's install of a record: a connections record's on its switch and table, an allocation's as ever. */
   private steerRecord(a: AllocationRecord): Promise<number> {
+    if (a.balanced) return this.steerGroup(a);
     if (a.kind === 'connections') return this.steering!.connect({ id: a.id, request: a.parsed, text: a.request, modules: this.boundModules(a) }, { name: a.connections!.switchName, table: a.connections!.table });
     return this.steering!.install({ id: a.id, request: a.parsed, modules: steeredModules(a) });
+  }
+
+  /**
+   * A balanced allocation's flows: its group's next generation over its members as they
+   * run now, make-before-break, incremental from the last (replicas.ts installGroup);
+   * the new generation and assignment are written once the switch took them.
+   */
+  private async steerGroup(a: AllocationRecord): Promise<number> {
+    const b = a.balanced!;
+    const ports = groupPorts(a.parsed, b, steeredModules(a), await this.steering!.ports(), this.config.switch?.uplinks ?? {});
+    const n = await installGroup(this.steering!, a.id, b, ports);
+    await this.allocations.save(a);
+    this.log(`allocation ${a.id}: group generation ${b.generation}, ${n} flow(s) over ${b.replicas.join(', ')}`);
+    return n;
+  }
+
+  /** Removes a record's flows: its cookie's, and a balanced group's (every generation it may have on the switch, the one being installed too). */
+  private async unsteer(a: AllocationRecord): Promise<void> {
+    await this.steering!.remove(a.id);
+    if (!a.balanced) return;
+    await removeGroup(this.steering!, a.id, a.balanced);
+    await this.steering!.deleteFlows(groupCookie(a.id, 'rules', a.balanced.generation + 1));
+  }
+
+  /**
+   * scale_module: the balanced module of an allocation to `replicas` members (README
+   * "Replicas"). Up: the new replicas are placed (the others pinned where they run) and
+   * created by the create_pm step, then the group's next generation gives them their
+   * share, taken from the others (an incremental run: only what must move moves); a
+   * failure deletes what this call created and leaves the group as it was. Down: the
+   * newest replicas leave the group first (their prefixes go to the others, make-before-
+   * break), then their PMs are deleted; one that cannot be deleted stays recorded as
+   * leaving, for delete_allocation. Value: the members, and the prefixes that moved.
+   */
+  async scaleModule(arg: Arg<'scale_module'>): Promise<Reply<Result<'scale_module'>>> {
+    const refused = this.notLeader('scale_module');
+    if (refused) return refused;
+    const checked = await this.exclusive((): AllocationRecord | Failure => {
+      const a = this.allocations.get(arg.alloc);
+      if (!a || (a.kind ?? 'allocation') !== 'allocation') return failure('no_allocation', `no allocation ${arg.alloc}`);
+      if (a.balanced?.module !== arg.module) return failure('refused', `scale_module: allocation ${a.id} has no module '${arg.module}' with replicas (a request asks for them as '${arg.module} :: Type() x N'); nothing changed`);
+      if (a.state !== 'installed' || this.busy.has(a.id)) return fail(`scale_module: allocation ${a.id} is ${a.state}; try again when it is done`);
+      this.busy.add(a.id);
+      return a;
+    });
+    if ('code' in checked) return checked;
+    const a = checked;
+    const b = a.balanced!;
+    const before = b.leaves.map((l) => ({ prefix: parsePrefix(l.prefix), server: l.server, load: 0 }));
+    const moved = () => moves(before, b.leaves.map((l) => ({ prefix: parsePrefix(l.prefix), server: l.server, load: 0 }))).map((m) => ({ prefix: prefixText(m.prefix), from: m.from, to: m.to }));
+    try {
+      const cur = b.replicas.length;
+      if (arg.replicas > cur) return await this.scaleUp(a, arg.replicas - cur, moved);
+      if (arg.replicas < cur) return await this.scaleDown(a, cur - arg.replicas, moved);
+      return ok({ replicas: [...b.replicas], moved: [] }, `allocation ${a.id}: '${b.module}' has ${cur} replica(s) already`);
+    } finally {
+      this.busy.delete(a.id);
+    }
+  }
+
+  /** The request as submitted, parsed again (it was accepted once), with the balanced module's members and leavers as its modules. */
+  private expanded(a: AllocationRecord): AllocationRequest {
+    return expandReplicas(parseAllocation(a.request, 'allocation'), a.balanced!);
+  }
+
+  private async scaleUp(a: AllocationRecord, add: number, moved: () => Array<{ prefix: string; from: string; to: string }>): Promise<Reply<Result<'scale_module'>>> {
+    const b = a.balanced!;
+    const was = { replicas: [...b.replicas], parsed: a.parsed, planned: new Map(a.planned) };
+    const undo = async () => {
+      b.replicas = was.replicas;
+      // a new replica's PM that could not be deleted stays recorded, leaving
+      const stuck = a.pms.filter((p) => !was.replicas.includes(p.module) && !b.leaving.includes(p.module)).map((p) => p.module);
+      b.leaving.push(...stuck);
+      a.parsed = this.expanded(a);
+      a.planned = new Map([...was.planned].filter(([m]) => a.parsed.modules.some((x) => x.name === m)));
+      for (const p of a.pms) a.planned.set(p.module, p.host);
+      await this.allocations.save(a);
+    };
+    const placed = await this.exclusive(async (): Promise<string[] | Failure> => {
+      const slots = freeSlots([...b.replicas, ...b.leaving], add);
+      if (!slots) return failure('refused', `scale_module: no ${add} free replica slot(s) (at most ${MAX_REPLICAS}, leaving ones included); nothing changed`);
+      const names = slots.map((s) => replicaName(b.module, s));
+      b.replicas.push(...names);
+      a.parsed = this.expanded(a);
+      const plan = planAllocation(this.liveModel(), this.placed(a.id), a.parsed, this.demand, { bandwidthMbps: this.config.pm.bandwidthMbps, ...this.config.placement }, new Map(a.pms.map((p) => [p.module, p.host])));
+      if (!plan.ok) {
+        b.replicas = was.replicas;
+        a.parsed = was.parsed;
+        return failure('refused', `scale_module refused, nothing changed: ${plan.reason}`);
+      }
+      for (const n of names) a.planned.set(n, plan.hosts.get(n)!);
+      await this.allocations.save(a);
+      return names;
+    });
+    if ('code' in placed) return placed;
+    this.log(`allocation ${a.id}: scale_module adds ${placed.map((n) => `${n}→${a.planned.get(n)}`).join(', ')}`);
+    const deps = this.installDeps(a);
+    const first = a.pms.length;
+    for (const n of placed) {
+      const r = await createPmStep(a, a.parsed.modules.findIndex((m) => m.name === n), deps);
+      if (!r.ok) {
+        const f = await rollBackSteps(a, first, r, deps);
+        await undo();
+        return fail(f.message.replace(/^install_allocation failed at step \d+\/\d+: /, 'scale_module failed: '), f.value);
+      }
+    }
+    try {
+      await this.steerGroup(a);
+    } catch (e) {
+      const made = a.pms.slice(first);
+      const stuck = await rollBack(a, made, { client: this.client(false), log: this.log });
+      await undo();
+      let msg = `scale_module failed at the switch: ${(e as Error).message}; the group is as it was; deleted ${made.length - stuck.length} of ${made.length} new PM(s)`;
+      if (stuck.length) msg += `; NOT deleted: ${describeLeft(stuck)}`;
+      return fail(msg);
+    }
+    const m = moved();
+    this.log(`audit: allocation ${a.id}: '${b.module}' scaled to ${b.replicas.length} replica(s); ${m.length} prefix(es) moved`);
+    return ok({ replicas: [...b.replicas], moved: m }, `'${b.module}' now has ${b.replicas.length} replica(s); ${m.length} prefix(es) moved`);
+  }
+
+  private async scaleDown(a: AllocationRecord, drop: number, moved: () => Array<{ prefix: string; from: string; to: string }>): Promise<Reply<Result<'scale_module'>>> {
+    const b = a.balanced!;
+    const was = [...b.replicas];
+    const gone = b.replicas.slice(-drop);
+    b.replicas = b.replicas.slice(0, -drop);
+    try {
+      // out of the group first: no traffic reaches them when they go
+      await this.steerGroup(a);
+    } catch (e) {
+      b.replicas = was;
+      return fail(`scale_module failed at the switch: ${(e as Error).message}; nothing changed`);
+    }
+    b.leaving.push(...gone);
+    await this.allocations.save(a);
+    const m = moved();
+    const pms = a.pms.filter((p) => gone.includes(p.module));
+    const left = await deletePms(pms, { client: this.client(false), log: this.log });
+    const deleted = pms.filter((p) => !left.some((l) => l.pm === p));
+    a.pms = a.pms.filter((p) => !deleted.includes(p));
+    b.leaving = b.leaving.filter((n) => !deleted.some((p) => p.module === n));
+    a.parsed = this.expanded(a);
+    for (const p of deleted) a.planned.delete(p.module);
+    await this.allocations.save(a);
+    this.log(`audit: allocation ${a.id}: '${b.module}' scaled to ${b.replicas.length} replica(s); ${m.length} prefix(es) moved; deleted ${deleted.map((p) => p.name).join(', ')}`);
+    if (left.length) return fail(`scale_module: '${b.module}' has ${b.replicas.length} replica(s) now and ${m.length} prefix(es) moved, but ${left.length} PM(s) could not be deleted (they stay recorded; delete_allocation retries them): ${describeLeft(left)}`);
+    return ok({ replicas: [...b.replicas], moved: m }, `'${b.module}' now has ${b.replicas.length} replica(s); ${m.length} prefix(es) moved`);
   }
 
   async createPm(arg: PmArg): Promise<Reply<Result<'create_pm'>>> {
@@ -535,8 +739,9 @@ export class Resourced {
 
   /** plan_allocation: install_allocation's placement step alone; nothing is reserved or installed. */
   async planOnly(text: string): Promise<Reply<Result<'plan_allocation'>>> {
-    const req = this.parse(text);
-    if ('code' in req) return req;
+    const parsed = this.parseForInstall(text);
+    if ('code' in parsed) return parsed;
+    const req = parsed.req;
     return this.exclusive(async () => {
       const plan = this.planNew(req);
       return plan.ok ? ok(Object.fromEntries(plan.hosts)) : failure('refused', `plan_allocation: ${plan.reason}`);
@@ -573,6 +778,7 @@ export class Resourced {
     if ('code' in req) return req;
     for (const m of req.modules) {
       const at = (reason: string, error: ResourcedError = 'refused') => failure(error, `allocation:${m.pos.line}:${m.pos.col}: ${reason}`, { line: m.pos.line, col: m.pos.col, reason });
+      if (m.replicas) return at(`module '${m.name}' asks for replicas: ${what} joins existing PMs; replicas are install_allocation's`);
       const low = this.lowPm(m.name);
       if (!low) return at(`module '${m.name}' is not a PM made by create_pm (${what} joins existing PMs by name)`, 'no_pm');
       if (low.pm!.type !== m.type) return at(`module '${m.name}' is a ${low.pm!.type} PM, not ${m.type}`);
@@ -706,7 +912,7 @@ export class Resourced {
     // A low-level PM carries no flows of its own (its connections are records of their own).
     if (!this.steering || a.kind === 'pm') return undefined;
     try {
-      await this.steering.remove(a.id);
+      await this.unsteer(a);
       return undefined;
     } catch (e) {
       a.state = 'installed';
@@ -771,7 +977,7 @@ export class Resourced {
       const seen = await this.observe(hosts);
       // Asked about some hosts only: the records elsewhere are not judged.
       const records = this.allocations.list().filter((a) => !o.hosts || a.pms.some((p) => hosts.includes(p.host)) || a.pms.length === 0);
-      const plan = planReconcile(records, this.busy, seen, this.config.pmPrefix, this.allocations.issuedBelow);
+      const plan = planReconcile(records, this.busy, seen, this.config.pmPrefix, this.allocations.issuedBelow, this.allocations.list());
       const out: ReconcileOutcome[] = [];
       for (const act of plan) {
         let error: string | undefined;
@@ -823,7 +1029,8 @@ export class Resourced {
       }
       case 'remove_orphan_flows':
         try {
-          await this.steering!.remove(act.allocation);
+          if (act.cookie !== undefined) await this.steering!.deleteFlows(BigInt(act.cookie));
+          else await this.steering!.remove(act.allocation);
           return undefined;
         } catch (e) {
           return (e as Error).message;

@@ -44,6 +44,28 @@ export interface StoredAllocation {
   createdAt: string;
   /** Set when a reconciliation found a recorded PM missing at its host. */
   degraded?: string;
+  /** A balanced module's replicas and its group's rules (controller/resourced/replicas.ts). */
+  balanced?: StoredBalanced;
+}
+
+/**
+ * A module asked for with replicas (`n :: NAT() x 4 by src`): its replicas are modules
+ * `n#<slot>`, each a PM; the balancer's group (id = the allocation id) splits the
+ * traffic between them by prefix rules (controller/balancer/README.md).
+ */
+export interface StoredBalanced {
+  /** the module as the request names it */
+  module: string;
+  field: 'src' | 'dst';
+  /** the group's members, `n#<slot>` */
+  replicas: string[];
+  /** replicas taken out of the group whose PM could not be deleted yet (delete_allocation retries them) */
+  leaving: string[];
+  /** the group's generation on the switch, -1 before its first */
+  generation: number;
+  /** the last assignment: the default replica and every leaf (a.b.c.d/len) with its replica */
+  defaultServer?: string;
+  leaves: Array<{ prefix: string; server: string }>;
 }
 
 export interface StoredType {

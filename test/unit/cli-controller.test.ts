@@ -94,6 +94,11 @@ t.test('clickos allocations, hosts, allocation-install, allocation-delete, recon
   t.equal(missing.exitCode, 1);
   t.match(missing.stderr, /^clickos: cannot read the request: .*ENOENT/);
 
+  // module-scale: the chain has no module with replicas (resourced-replicas.test.ts scales one on a real switch)
+  const scale = await clickos(['module-scale', '1', 'c1', '2']);
+  t.equal(scale.exitCode, 1);
+  t.equal(scale.stderr, "clickos: scale_module: allocation 1 has no module 'c1' with replicas (a request asks for them as 'c1 :: Type() x N'); nothing changed");
+
   // allocation-delete, with the URL given as --controller this time
   const del = await clickos(['allocation-delete', '--controller', url, '1'], { CLICKOS_CONTROLLER: '' });
   t.equal(del.exitCode, 0, del.stderr);
@@ -116,7 +121,7 @@ t.test('clickos allocations, hosts, allocation-install, allocation-delete, recon
   t.match(noUrl.stderr, /allocation-install <request-file>/);
   const noSecret = await clickos(['hosts'], { CLICKOS_SECRET: '' });
   t.equal(noSecret.exitCode, 2, 'no secret: bad usage');
-  for (const args of [['allocation-delete'], ['allocation-delete', 'one'], ['allocation-install'], ['hosts', 'extra'], ['reconcile', '--dry']]) {
+  for (const args of [['allocation-delete'], ['allocation-delete', 'one'], ['allocation-install'], ['hosts', 'extra'], ['reconcile', '--dry'], ['module-scale', '1', 'n'], ['module-scale', '1', 'n', '0']]) {
     const r = await clickos(args);
     t.equal(r.exitCode, 2, `clickos ${args.join(' ')}: bad usage`);
     t.match(r.stderr, /^clickos: .*\n\nusage: clickos /);

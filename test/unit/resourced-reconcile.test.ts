@@ -80,3 +80,29 @@ t.test('the low-level API\'s records: a PM has no flows of its own, connections 
   t.same(plan.map((a) => [a.kind, a.allocation]), [['adopt', 1], ['roll_back_install', 2], ['adopt', 3], ['roll_back_install', 4], ['restore_flows', 5]], 'a PM is adopted without flows; interrupted create_pm/create_connections rolled back; lost connections restored');
   t.notOk(plan.some((a) => a.kind === 'delete_orphan_pm'), 'the PMs are owned by their records');
 });
+
+t.test("a balanced group's flows: known by its cookies, restored when lost; other generations and groups without a record are orphans", async (t) => {
+  const { groupCookie } = await import('../../controller/balancer/cookies.js');
+  const balanced = (generation: number) => ({ module: 'n', field: 'src' as const, replicas: ['n#1', 'n#2'], leaving: [], generation, defaultServer: 'n#1', leaves: [{ prefix: '0.0.0.0/0', server: 'n#1' }] });
+  const grec = (id: number, generation: number): AllocationRecord => ({ ...rec(id, 'installed', [pm(`rd-${id}-1-n-1`), pm(`rd-${id}-2-n-2`)]), balanced: balanced(generation) });
+  // no host asked: only the flows are judged here
+  const cookies = (...c: bigint[]): Observed => ({ pmsByHost: new Map(), cookies: c });
+  const g = (id: number, kind: 'rules' | 'migration', gen: number) => groupCookie(id, kind, gen);
+
+  const whole = planReconcile([grec(4, 2)], new Set(), cookies(g(4, 'rules', 2), g(4, 'migration', 2)), 'rd', 6);
+  t.same(whole.map((a) => [a.kind, a.allocation]), [['adopt', 4]], "the current generation's rules and idle-phase flows are the allocation's: adopted, nothing removed");
+
+  const lost = planReconcile([grec(4, 2)], new Set(), cookies(g(4, 'rules', 1)), 'rd', 6);
+  t.same(
+    lost.map((a) => [a.kind, a.allocation, a.cookie ?? null]),
+    [['restore_flows', 4, null], ['remove_orphan_flows', 4, `0x${g(4, 'rules', 1).toString(16)}`]],
+    'its rules missing: restored; an older generation left over: removed by its cookie',
+  );
+
+  const orphan = planReconcile([], new Set(), cookies(g(3, 'rules', 0), g(9, 'rules', 0), 4n), 'rd', 6);
+  t.same(orphan.map((a) => [a.kind, a.allocation, a.cookie ?? null]), [['remove_orphan_flows', 4, null], ['remove_orphan_flows', 3, `0x${g(3, 'rules', 0).toString(16)}`]], 'group 3 has no record: removed; group 9 was never issued (ids below 6 were): left alone');
+
+  t.same(planReconcile([], new Set([3]), cookies(g(3, 'rules', 0)), 'rd', 6), [], "a group this process is working on is left alone");
+  const some = planReconcile([], new Set(), cookies(g(5, 'rules', 0), 5n), 'rd', 6, [grec(5, 0)]);
+  t.same(some, [], 'reconciling some hosts only: a record elsewhere still owns its flows (group and allocation cookies alike)');
+});
