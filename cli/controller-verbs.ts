@@ -176,6 +176,20 @@ export const controllerVerbs: Record<string, Verb> = {
     ctx.print(rv.message, { replicas: v.replicas, moved: v.moved, message: rv.message });
   },
 
+  /** deploy_pm: a processing-module type, its Click source from a file ('-': stdin), checked by resourced. */
+  async 'module-deploy'(args, ctx) {
+    const { opts, pos } = parseVerb(args, ctx, { ...CONTROLLER, cpu: { type: 'string' }, memory: { type: 'string' }, description: { type: 'string' } });
+    const [name, file] = want(pos, 2, 'module-deploy [--cpu CORES] [--memory MiB] [--description TEXT] [--controller URL] [--secret-file FILE] <type> <click-file>');
+    const cpu = opts.cpu === undefined ? undefined : Number(opts.cpu);
+    if (cpu !== undefined && !(cpu > 0)) throw new UsageError(`--cpu is a positive number of cores, got ${JSON.stringify(opts.cpu)}`);
+    const memoryMiB = opts.memory === undefined ? undefined : Number(opts.memory);
+    if (memoryMiB !== undefined && !Number.isInteger(memoryMiB)) throw new UsageError(`--memory is a whole number of MiB, got ${JSON.stringify(opts.memory)}`);
+    const arg = { name: name!, src: readRequest(file!), ...(cpu === undefined ? {} : { cpu }), ...(memoryMiB === undefined ? {} : { memoryMiB }), ...(opts.description === undefined ? {} : { description: opts.description as string }) };
+    const rv = await withController(opts, (c, d, api) => ctx.step('deploy_pm', async () => d.callApi(c, api, 'deploy_pm', arg)));
+    value(rv);
+    ctx.print(rv.message, { name: name!, message: rv.message });
+  },
+
   /** create_pm (D3.2 §2.1.2): one PM of a deployed type; prints its name. */
   async 'pm-create'(args, ctx) {
     const { opts, pos } = parseVerb(args, ctx, { ...CONTROLLER, name: { type: 'string' }, host: { type: 'string' }, vifs: { type: 'string' } });

@@ -32,6 +32,7 @@ the controller (resourced at --controller URL or $CLICKOS_CONTROLLER; same secre
   allocation-install <request-file>      install an allocation request ('-': stdin); prints its id
   allocation-delete <id>                 delete an allocation and its PMs
   module-scale <id> <module> <n>         scale_module: n replicas of a balanced module
+  module-deploy [--cpu C] [--memory MiB] <type> <click-file>  deploy_pm: a module type
   pm-create [--name N] [--host H] [--vifs N] <type>   create_pm: one PM; prints its name
   pm-delete <name>                       delete_pm: a PM pm-create made
   connections-create <switch> <table> <request-file>  create_connections between such PMs (by

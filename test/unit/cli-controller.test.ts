@@ -23,9 +23,6 @@ t.test('clickos allocations, hosts, allocation-install, allocation-delete, recon
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const api = new XmlRpcClient({ url, secret: USER_SECRET });
   t.teardown(() => api.close());
-  const deployed = await callApi(api, resourcedApi, 'deploy_pm', { name: 'Counting', src: COUNTING_SRC });
-  t.equal(deployed.code, 0, deployed.message);
-
   /** The CLI with the controller's URL and secret in the environment (`env` overrides them). */
   const clickos = (args: string[], env: Record<string, string> = {}) =>
     execa('node', [cli, ...args], { env: { CLICKOS_CONTROLLER: url, CLICKOS_SECRET: USER_SECRET, ...env }, reject: false });
@@ -34,6 +31,21 @@ t.test('clickos allocations, hosts, allocation-install, allocation-delete, recon
     if (rv.code !== 0) throw new Error(rv.message);
     return rv.value;
   };
+
+  // module-deploy: deploy_pm with the Click source from a file; a bad one is refused, nothing deployed
+  await writeFile(join(dir, 'counting.click'), COUNTING_SRC);
+  const dep = await clickos(['module-deploy', '--cpu', '0.25', 'Counting', join(dir, 'counting.click')]);
+  t.equal(dep.exitCode, 0, dep.stderr);
+  t.match((await pmInfo()).types.find((x) => x.name === 'Counting'), { cpu: 0.25, src: COUNTING_SRC }, 'the type is deployed with its cores and source');
+  await writeFile(join(dir, 'bad.click'), 'a :: NoSuchElement;\n');
+  const badDep = await clickos(['module-deploy', 'Bad', join(dir, 'bad.click')]);
+  t.equal(badDep.exitCode, 1, 'a source the checker refuses: exit 1');
+  t.match(badDep.stderr, /^clickos: pm_src of Bad refused by the checker:\s+pm\/Bad:1:1: unknown element class 'NoSuchElement'/, `resourced's reason: ${badDep.stderr.trim()}`);
+  t.notOk((await pmInfo()).types.some((x) => x.name === 'Bad'), 'nothing deployed');
+  for (const args of [['module-deploy', 'Only'], ['module-deploy', '--cpu', 'x', 'A', 'f'], ['module-deploy', '--memory', '1.5', 'A', 'f']]) {
+    const r = await clickos(args);
+    t.equal(r.exitCode, 2, `${args.join(' ')}: bad usage, exit 2 (${r.stderr.split('\n')[0]})`);
+  }
 
   // allocation-install: waits for the task, prints the id (resourced's message on stderr)
   await writeFile(join(dir, 'chain.alloc'), CHAIN);
