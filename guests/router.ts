@@ -155,16 +155,23 @@ export class ClickosControl {
     });
   }
 
+  /**
+   * The routers: every `<rid>` with a status (install writes it in the same transaction
+   * as the config). ClickOS answers every handler read under `<root>/0/elements/`,
+   * whatever the router (docs/clickos.md), so after router 0 is removed a read re-creates
+   * `<root>/0` with only `elements/` in it: that is not a router.
+   */
   async routers(domid: number): Promise<RouterInfo[]> {
     const root = await this.requireRoot(domid);
     const rids = (await this.xs.directory(root)).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
-    return Promise.all(
+    const all = await Promise.all(
       rids.map(async (rid) => ({
         rid,
-        status: await (this.xs.readOptional(`${root}/${rid}/status`).then((v) => v ?? 'unknown')),
+        status: await this.xs.readOptional(`${root}/${rid}/status`),
         configName: await this.xs.readOptional(`${root}/${rid}/config_name`),
       })),
     );
+    return all.flatMap(({ rid, status, configName }) => (status === undefined ? [] : [{ rid, status, ...(configName === undefined ? {} : { configName }) }]));
   }
 
   /** The installed configuration, joined from its chunks. */

@@ -28,8 +28,8 @@ export default hostdMethod('replace_config', async (a, ctx) => {
     }
     ({ confirmed } = await sv.guests.start(pm.domid, rid));
   } catch (e) {
-    // Seen on real ClickOS: a router that failed to initialise is not always removed (its
-    // status reads "unknown"); the message says so rather than claiming it is gone.
+    // If the failed router cannot be removed (the guest died, XenStore refused), the
+    // message says so rather than claiming it is gone.
     const notRemoved = await sv.guests.remove(pm.domid, rid, { force: true }).then(() => '', (x: Error) => `; router ${rid} could NOT be removed: ${x.message}`);
     const back: string[] = [];
     for (const r of stopped) await sv.guests.start(pm.domid, r).catch((x: Error) => back.push(`router ${r}: ${x.message}`));

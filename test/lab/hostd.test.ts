@@ -29,6 +29,8 @@ const CONFIG = 'src :: FromDevice(0);\nc :: Counter();\nsink :: ToDevice(0);\nsr
 // Valid Click ClickOS cannot initialise (Counter takes no positional argument); NOT_CLICK the checker refuses.
 const BAD_CONFIG = 'src :: FromDevice(0);\nc :: Counter(bogus);\nsink :: ToDevice(0);\nsrc -> c -> sink;\n';
 const NOT_CLICK = 'not click\n';
+/** replace_config's new config: the same forwarding, its Counter named d. */
+const REPLACED = 'src :: FromDevice(0);\nd :: Counter();\nsink :: ToDevice(0);\nsrc -> d -> sink;\n';
 const PENDING = `/local/domain/0/clickos-toolstack/hostd/${HOSTD}/pending`;
 
 /** The client: Python's xmlrpc.client, one process per call, the reply as JSON. */
@@ -224,8 +226,31 @@ t.test('hostd in dom0', async (t) => {
     t.equal((await call('pm_stats', { pm: `${PREFIX}-nobody` })).reply!.value.error, 'pm_not_found');
   });
 
-  // replace_config has no lab subtest yet: on real ClickOS a removed router was seen to stay
-  // listed with status "unknown" (hostd/README.md, known defect); its unit test stands in.
+  t.test('replace_config: the new config runs, the old router goes; one ClickOS cannot start leaves the old one running', async (t) => {
+    const routers = async () => (await call('list_pms')).reply!.value[0].routers.map((r: { rid: number; status: string; configName?: string }) => [r.rid, r.status, r.configName]);
+    const before = await routers();
+    t.equal(before.length, 1, `one router before: ${JSON.stringify(before)}`);
+    const r1 = await call('replace_config', { pm: name, config: REPLACED, configName: 'replaced' });
+    t.equal(r1.reply!.code, 0, r1.reply!.message);
+    t.same(r1.reply!.value.replaced, [before[0][0]], 'the old router is the one replaced');
+    t.ok(r1.reply!.value.confirmed, 'ClickOS confirmed the new router on its console');
+    const rid = r1.reply!.value.rid as number;
+    t.equal((await call('read_handler', { pm: name, rid, element: 'd', handler: 'class' })).reply!.value, 'Counter', 'an element only the new config has answers');
+    // a handler read after router 0 is gone re-creates <root>/0/elements (docs/clickos.md): still one router
+    t.same(await routers(), [[rid, 'Running', 'replaced']], 'only the new router is listed');
+
+    const bad = await call('replace_config', { pm: name, config: BAD_CONFIG, configName: 'bad' });
+    t.equal(bad.reply!.code, 1, 'a config ClickOS cannot initialise: code 1');
+    t.match(bad.reply!.message, /did not start .*failed to initialise/, bad.reply!.message);
+    t.same(await routers(), [[rid, 'Running', 'replaced']], 'the failed router is removed; the old one runs again');
+    t.equal((await call('read_handler', { pm: name, rid, element: 'd', handler: 'class' })).reply!.value, 'Counter', 'and answers');
+
+    const r2 = await call('replace_config', { pm: name, config: CONFIG, configName: 'config' });
+    t.equal(r2.reply!.code, 0, r2.reply!.message);
+    t.same((await routers()).map((x: unknown[]) => x.slice(1)), [['Running', 'config']], 'back to the first config, one router');
+    t.equal((await call('read_handler', { pm: name, rid: r2.reply!.value.rid, element: 'c', handler: 'class' })).reply!.value, 'Counter');
+  });
+
   t.test('a config the guest rejects: code 1, no domain left', async (t) => {
     const before = new Set((await xl.list()).map((d) => d.domid));
     const r = await task('create_pm', { name: `${PREFIX}-bad`, config: BAD_CONFIG });
@@ -247,12 +272,14 @@ t.test('hostd in dom0', async (t) => {
   });
 
   t.test('restart: the PM is found again and still answers', async (t) => {
+    const routers = (await call('list_pms')).reply!.value[0].routers;
     t.equal(await hostd.stop('SIGTERM'), 0, 'SIGTERM: a clean exit');
     t.ok((await xl.list()).some((d) => d.domid === domid), 'the PM outlives hostd');
     url = await hostd.start(configFile);
     t.match(hostd.stderr, new RegExp(`1 processing module\\(s\\) found: ${name}/${domid}`));
-    t.same((await call('list_pms')).reply!.value, [{ domid, name, routers: [{ rid: 0, status: 'Running', configName: 'fw' }] }]);
-    t.equal((await call('read_handler', { pm: name, rid: 0, element: 'src', handler: 'class' })).reply!.value, 'FromDevice');
+    t.same((await call('list_pms')).reply!.value, [{ domid, name, routers }], `its routers as before: ${JSON.stringify(routers)}`);
+    t.equal(routers.length, 1);
+    t.equal((await call('read_handler', { pm: name, rid: routers[0].rid, element: 'src', handler: 'class' })).reply!.value, 'FromDevice');
   });
 
   t.test('hostd killed mid-create: the restarted hostd leaves no orphan', async (t) => {
@@ -288,7 +315,7 @@ t.test('hostd in dom0', async (t) => {
 
   t.test('the audit log has the state-changing calls', async (t) => {
     const lines = (await readFile(auditLog, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { method?: string });
-    for (const m of ['create_pm', 'delete_pm', 'write_handler', 'stop_router', 'start_router']) t.ok(lines.some((l) => l.method === m), `${m} audited`);
+    for (const m of ['create_pm', 'delete_pm', 'write_handler', 'stop_router', 'start_router', 'replace_config']) t.ok(lines.some((l) => l.method === m), `${m} audited`);
     t.notOk(lines.some((l) => l.method === 'list_pms' || l.method === 'read_handler' || l.method === 'host_stats'), 'queries are not');
   });
 
