@@ -1,0 +1,163 @@
+// The switch side of a routing group (README.md "On the switch"), through any openflowd
+// driver:
+//   base:     ip,in_port=INGRESS                      → output:ROUTER           (priority base)
+//             in_port=ROUTER,dl_dst=NEXTHOP_MAC        → output:NEXTHOP_PORT     (base, one per next hop)
+//   prefixes: ip,in_port=INGRESS,nw_dst=P             → set eth_dst, output:NEXTHOP_PORT
+//                                                                (base + 1 + P's length)
+// The fixed flows go in under the group's base cookie; each offloaded prefix under a cookie
+// of its own (cookies.ts), so one prefix is added or removed alone and its counter read by
+// cookie. Priority grows with prefix length, so the switch, like the router, takes the
+// longest match among what it holds; a prefix it does not hold falls to the default flow
+// and the router. A change is make-before-break as in controller/balancer/switch.ts: the
+// additions land first, then the removals; a removed prefix's packets fall to the router,
+// which routes every prefix, so no packet ever meets no flow.
+import type { Flow } from '../openflow/model.js';
+import { ETH_TYPE_IPV4 } from '../openflow/constants.js';
+import type { SwitchDriver } from '../openflowd/driver.js';
+import { toIpv4Prefix } from '../balancer/prefix.js';
+import { readRoutingCookie, routingCookie } from './cookies.js';
+import { RoutingInputError } from './errors.js';
+import { checkNextHops, type NextHops } from './nexthops.js';
+import type { RouteTable } from './routes.js';
+
+/** What a routing group needs of a switch: any openflowd driver. */
+export type RoutingDriver = Pick<SwitchDriver, 'addFlows' | 'deleteFlows' | 'dumpFlows' | 'ports'>;
+
+export interface FastPathPorts {
+  /** where the traffic to route enters */
+  ingress: number | string;
+  /** the software router's vif (router on a stick: in and out on one port) */
+  router: number | string;
+  nexthops: NextHops;
+}
+
+export interface FastPathOptions {
+  /** 1..2^32-1, unique per switch */
+  group: number;
+  /** the lowest priority the group uses (default 2000); it takes base..base+33 */
+  basePriority?: number;
+  table?: number;
+}
+
+/** Per-flow packet counters of one group, as the switch has them now. */
+export interface FastPathCounters {
+  /** the default flow: packets sent to the software router */
+  toRouter: bigint;
+  /** the router's outputs, all next hops */
+  fromRouter: bigint;
+  /** offloaded prefixes by route id */
+  prefixes: Map<number, bigint>;
+}
+
+export class FastPath {
+  readonly group: number;
+  readonly base: number;
+  private readonly tableId: number;
+  private readonly hops: ReturnType<typeof checkNextHops>;
+  private resolved: { ingress: number; router: number; nexthops: Map<string, { port: number; mac: string }> } | undefined;
+  private readonly held = new Set<number>();
+
+  constructor(private readonly driver: RoutingDriver, readonly routes: RouteTable, private readonly ports: FastPathPorts, o: FastPathOptions) {
+    this.group = o.group;
+    this.base = o.basePriority ?? 2000;
+    this.tableId = o.table ?? 0;
+    routingCookie(o.group, 'base'); // checks the id
+    if (!Number.isInteger(this.base) || this.base < 1 || this.base + 33 > 0xffff) throw new RoutingInputError(`base priority ${this.base} leaves no room for 34 priorities below 65536`);
+    this.hops = checkNextHops(ports.nexthops);
+    const missing = routes.nexthops().filter((h) => !this.hops[h]);
+    if (missing.length) throw new RoutingInputError(`the route table names next hop${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which the ports do not give`);
+  }
+
+  /** Route ids the switch holds now. */
+  get offloaded(): number[] {
+    return [...this.held].sort((a, b) => a - b);
+  }
+
+  cookie(route?: number): bigint {
+    return route === undefined ? routingCookie(this.group, 'base') : routingCookie(this.group, 'prefix', route);
+  }
+
+  /** Port names resolved against the switch once; a name it lacks is refused before anything is installed. */
+  private async resolve(): Promise<NonNullable<FastPath['resolved']>> {
+    if (this.resolved) return this.resolved;
+    const names = Object.values(this.ports).some((p) => typeof p === 'string') || Object.values(this.hops).some((h) => typeof h.port === 'string') ? await this.driver.ports() : [];
+    const port = (p: number | string, what: string): number => {
+      if (typeof p === 'number') return p;
+      const d = names.find((x) => x.name === p);
+      if (!d || d.port === 'LOCAL') throw new RoutingInputError(`${what} '${p}' is not a port of the switch`);
+      return d.port;
+    };
+    const r = {
+      ingress: port(this.ports.ingress, 'ingress port'),
+      router: port(this.ports.router, 'router port'),
+      nexthops: new Map(Object.entries(this.hops).map(([n, h]) => [n, { port: port(h.port, `next hop ${n}'s port`), mac: h.mac }])),
+    };
+    if (r.ingress === r.router) throw new RoutingInputError(`the ingress and the router share port ${r.ingress}`);
+    this.resolved = r;
+    return r;
+  }
+
+  /** The fixed flows: default to the router, and the router's outputs by next-hop MAC. */
+  async baseFlows(): Promise<Flow[]> {
+    const r = await this.resolve();
+    const t = this.tableId;
+    return [
+      { table: t, priority: this.base, match: { inPort: r.ingress, ethType: ETH_TYPE_IPV4 }, actions: [{ type: 'output', port: r.router }] },
+      ...[...r.nexthops.values()].map((h): Flow => ({ table: t, priority: this.base, match: { inPort: r.router, ethDst: h.mac }, actions: [{ type: 'output', port: h.port }] })),
+    ];
+  }
+
+  /** The flow that offloads route `id`. */
+  async prefixFlow(id: number): Promise<Flow> {
+    const r = await this.resolve();
+    const route = this.routes.routes[id];
+    if (!route) throw new RoutingInputError(`route id ${id} is not in the table (0..${this.routes.size - 1})`);
+    const h = r.nexthops.get(route.nexthop)!;
+    return {
+      table: this.tableId,
+      priority: this.base + 1 + route.prefix.len,
+      match: { inPort: r.ingress, ethType: ETH_TYPE_IPV4, ipv4Dst: toIpv4Prefix(route.prefix) },
+      actions: [{ type: 'set_eth_dst', mac: h.mac }, { type: 'output', port: h.port }],
+    };
+  }
+
+  /** Installs the fixed flows: from here every routed packet goes through the software router. */
+  async install(): Promise<void> {
+    await this.driver.addFlows(this.cookie(), await this.baseFlows());
+  }
+
+  /** Offloads `added` and hands `removed` back to the router: additions first (make-before-break). */
+  async apply(added: Iterable<number>, removed: Iterable<number>): Promise<void> {
+    for (const id of added) {
+      if (this.held.has(id)) continue;
+      await this.driver.addFlows(this.cookie(id), [await this.prefixFlow(id)]);
+      this.held.add(id);
+    }
+    for (const id of removed) {
+      if (!this.held.has(id)) continue;
+      await this.driver.deleteFlows(this.cookie(id));
+      this.held.delete(id);
+    }
+  }
+
+  /** The group's counters, read from one dump of the switch. */
+  async counters(): Promise<FastPathCounters> {
+    const out: FastPathCounters = { toRouter: 0n, fromRouter: 0n, prefixes: new Map() };
+    const r = await this.resolve();
+    for (const f of await this.driver.dumpFlows()) {
+      const c = readRoutingCookie(f.cookie, this.group);
+      if (!c) continue;
+      if (c.kind === 'prefix') out.prefixes.set(c.route, (out.prefixes.get(c.route) ?? 0n) + f.packets);
+      else if (f.match.inPort === r.router) out.fromRouter += f.packets;
+      else out.toRouter += f.packets;
+    }
+    return out;
+  }
+
+  /** Removes every flow of the group. */
+  async remove(): Promise<void> {
+    for (const id of this.held) await this.driver.deleteFlows(this.cookie(id));
+    this.held.clear();
+    await this.driver.deleteFlows(this.cookie());
+  }
+}
