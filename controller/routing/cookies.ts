@@ -4,14 +4,15 @@
 // the balancer tags its cookies 0xB1 in the top byte (controller/balancer/cookies.ts). A
 // routing group's carry 0xB2 there, so neither an allocation id nor a balanced group's
 // cookie can equal one, then the group id (32 bits), the kind (4 bits: the group's fixed
-// flows, or one offloaded prefix) and the route's id (20 bits): every offloaded prefix has
-// a cookie of its own, so one can be added or removed alone and its counter read by cookie.
+// flows, one offloaded prefix, or one punt: a route kept in software under an offloaded
+// one, fastpath.ts) and the route's id (20 bits): every offloaded prefix and punt has a
+// cookie of its own, so one is added or removed alone and its counter read by cookie.
 import { GROUP_COOKIE_TAG } from '../balancer/cookies.js';
 import { RoutingInputError } from './errors.js';
 
 export const ROUTING_COOKIE_TAG: bigint = 0xb2n;
 if (ROUTING_COOKIE_TAG === (GROUP_COOKIE_TAG as bigint)) throw new Error('routing and balancer cookie tags must differ');
-const KINDS = { base: 0n, prefix: 1n } as const;
+const KINDS = { base: 0n, prefix: 1n, punt: 2n } as const;
 export type RoutingCookieKind = keyof typeof KINDS;
 /** route ids a cookie can carry: 2^20, beyond the seed's 10^6 prefixes */
 export const MAX_ROUTES = 1 << 20;

@@ -21,12 +21,12 @@ export interface LearnedBin {
   samples: number;
   /** samples skipped: another port's, not IPv4, or no route */
   skipped: number;
-  /** growth of the default flow: packets the switch sent to the router */
+  /** growth of the default flow and the punts: packets the switch sent to the router */
   toRouter: number;
 }
 
 export class BinLearner {
-  private last = new Map<number, bigint>();
+  private readonly last = { prefixes: new Map<number, bigint>(), punts: new Map<number, bigint>() };
   private lastToRouter: bigint | undefined;
   private index = 0;
 
@@ -38,15 +38,12 @@ export class BinLearner {
     const counts = new Map<number, number>();
     const add = (id: number, v: number) => counts.set(id, (counts.get(id) ?? 0) + v);
     let exact = 0;
-    for (const [id, now] of counters.prefixes) {
-      const prev = this.last.get(id) ?? 0n;
-      // a flow re-added since (a prefix removed and offloaded again) starts from zero
-      const d = Number(now >= prev ? now - prev : now);
-      this.last.set(id, now);
+    for (const [id, d] of this.deltas('prefixes', counters.prefixes)) {
       if (d > 0) add(id, d);
       exact += d;
     }
-    for (const id of [...this.last.keys()]) if (!counters.prefixes.has(id)) this.last.delete(id);
+    let punted = 0;
+    for (const [, d] of this.deltas('punts', counters.punts)) punted += d;
     let sampled = 0, used = 0, skipped = 0;
     for (const s of samples) {
       const id = s.input === this.routerIfIndex && s.dst !== undefined ? this.routes.lookup(s.dst) : undefined;
@@ -60,11 +57,24 @@ export class BinLearner {
     }
     const toRouter = this.lastToRouter === undefined || counters.toRouter < this.lastToRouter ? counters.toRouter : counters.toRouter - this.lastToRouter;
     this.lastToRouter = counters.toRouter;
-    return { bin: makeBin(this.index++, seconds, counts), exact, sampled, samples: used, skipped, toRouter: Number(toRouter) };
+    return { bin: makeBin(this.index++, seconds, counts), exact, sampled, samples: used, skipped, toRouter: Number(toRouter) + punted };
   }
 
-  /** Prefixes taken off the switch: their next flow starts from zero. */
-  forget(ids: Iterable<number>): void {
-    for (const id of ids) this.last.delete(id);
+  /** Each flow's growth since the last bin; a flow not seen last time (new, or removed and added again) counts from zero. */
+  private deltas(kind: 'prefixes' | 'punts', now: Map<number, bigint>): Array<[number, number]> {
+    const last = this.last[kind];
+    const out: Array<[number, number]> = [];
+    for (const [id, v] of now) {
+      const prev = last.get(id) ?? 0n;
+      out.push([id, Number(v >= prev ? v - prev : v)]);
+      last.set(id, v);
+    }
+    for (const id of [...last.keys()]) if (!now.has(id)) last.delete(id);
+    return out;
+  }
+
+  /** Flows taken off the switch: a later flow for the same route starts from zero. */
+  forget(ids: Iterable<number>, kind: 'prefixes' | 'punts' = 'prefixes'): void {
+    for (const id of ids) this.last[kind].delete(id);
   }
 }

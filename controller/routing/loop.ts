@@ -41,6 +41,8 @@ export interface BinReport extends LearnedBin {
   removed: number[];
   /** route ids on the switch after the bin */
   offloaded: number[];
+  /** route ids punted to the router under an offloaded prefix after the bin */
+  punts: number[];
 }
 
 export class RoutingGroup {
@@ -80,9 +82,12 @@ export class RoutingGroup {
     const u = this.tfo.update(learned.bin);
     const added = [...u.added];
     const removed = [...u.removed];
+    const puntsBefore = this.fastPath.punts;
     await this.fastPath.apply(added, removed);
     this.learner.forget(removed);
-    return { ...learned, added, removed, offloaded: this.fastPath.offloaded };
+    const puntsNow = new Set(this.fastPath.punts);
+    this.learner.forget(puntsBefore.filter((id) => !puntsNow.has(id)), 'punts');
+    return { ...learned, added, removed, offloaded: this.fastPath.offloaded, punts: this.fastPath.punts };
   }
 
   /** Ticks every binSeconds until stop(); a tick that fails is reported to `onError` and the next one still runs. */
