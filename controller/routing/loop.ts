@@ -82,9 +82,19 @@ export class RoutingGroup {
     const u = this.tfo.update(learned.bin);
     const added = [...u.added];
     const removed = [...u.removed];
+    // the switch is brought to TFO's table, not just given this bin's diff: after a change
+    // the switch refused part of (FastPath keeps what it holds exact), the next bin
+    // finishes it
+    const want = new Set(u.installed);
+    const held = new Set(this.fastPath.offloaded);
+    const drop = [...held].filter((id) => !want.has(id));
     const puntsBefore = this.fastPath.punts;
-    await this.fastPath.apply(added, removed);
-    this.learner.forget(removed);
+    try {
+      await this.fastPath.apply([...want].filter((id) => !held.has(id)), drop);
+    } finally {
+      const now = new Set(this.fastPath.offloaded);
+      this.learner.forget(drop.filter((id) => !now.has(id)));
+    }
     const puntsNow = new Set(this.fastPath.punts);
     this.learner.forget(puntsBefore.filter((id) => !puntsNow.has(id)), 'punts');
     return { ...learned, added, removed, offloaded: this.fastPath.offloaded, punts: this.fastPath.punts };

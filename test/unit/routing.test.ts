@@ -7,7 +7,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { addressRoutedBy, BinLearner, decodeSflow, FastPath, isRoutingCookie, parseRouteTable, readRoutingCookie, RouteTableError, routerConfig, ROUTER_ELEMENTS, routingCookie, RoutingInputError, SflowDecodeError } from '../../controller/routing/index.js';
+import { addressRoutedBy, BinLearner, decodeSflow, FastPath, RoutingGroup, isRoutingCookie, parseRouteTable, readRoutingCookie, RouteTableError, routerConfig, ROUTER_ELEMENTS, routingCookie, RoutingInputError, SflowDecodeError } from '../../controller/routing/index.js';
 import { groupCookie, isGroupCookie } from '../../controller/balancer/cookies.js';
 import { addressText, parseAddress } from '../../controller/balancer/prefix.js';
 import { encodeAction, encodeMatch, parseActions, parseMatch } from '../../controller/openflow/messages.js';
@@ -208,4 +208,35 @@ t.test('the bin learner: exact counter growth for offloaded prefixes, samples ×
   l.forget([0]);
   b = l.bin({ toRouter: 130n, fromRouter: 0n, punts: new Map(), prefixes: new Map([[0, 3n]]) }, [], 10);
   t.same([...b.bin.counts], [3], 'removed and offloaded again: from zero');
+});
+
+t.test('the loop: TFO picks from the learnt bin; a change the switch refused part of is finished next bin', async (t) => {
+  const ports = { ingress: 1, router: 2, nexthops: { east: { port: 3, mac: MACS.east }, west: { port: 4, mac: MACS.west }, upstream: { port: 5, mac: MACS.upstream } } };
+  let refuse: number | undefined = 2; // route 10.2.0.0/16's first install fails
+  const installed = new Set<bigint>();
+  const driver = {
+    addFlows: async (c: bigint) => {
+      const r = readRoutingCookie(c, 3)!;
+      if (r.kind === 'prefix' && r.route === refuse) {
+        refuse = undefined;
+        throw new Error('switch refused');
+      }
+      installed.add(c);
+    },
+    deleteFlows: async (c: bigint) => void installed.delete(c),
+    dumpFlows: async () => [],
+    ports: async () => [],
+  };
+  let samples: Array<{ input: number; rate: number; dst: number }> = [];
+  const group = await RoutingGroup.start({ group: 3, routes: EXAMPLE, n: 2, ports, driver, samples: { drain: () => samples }, routerIfIndex: 6 });
+  // the router's output: 10.1.7/24 and 10.2/16 heavy, 0/0 light
+  samples = [...Array(10).fill({ input: 6, rate: 4, dst: parseAddress('10.1.7.1') }), ...Array(8).fill({ input: 6, rate: 4, dst: parseAddress('10.2.0.1') }), { input: 6, rate: 4, dst: parseAddress('192.0.2.1') }];
+  await t.rejects(group.tick(), /switch refused/, 'the refusal reaches the caller');
+  t.same(group.fastPath.offloaded, [1], 'the switch holds what went in');
+  samples = [];
+  const r = await group.tick();
+  t.same(r.offloaded, [1, 2], 'the next bin finishes TFO\'s table');
+  t.same(r.added, [], 'though TFO changed nothing this bin');
+  await group.remove();
+  t.same(installed.size, 0, 'remove() leaves nothing');
 });
