@@ -165,6 +165,8 @@ const u8 = (v: number) => Buffer.from([v]);
 const u16 = (v: number) => { const b = Buffer.alloc(2); b.writeUInt16BE(v); return b; };
 const u32 = (v: number) => { const b = Buffer.alloc(4); b.writeUInt32BE(v >>> 0); return b; };
 const ipv4 = (a: string) => Buffer.from(a.split('.').map(Number));
+const macBytes = (m: string) => Buffer.from(m.split(':').map((h) => parseInt(h, 16)));
+const macText = (b: Buffer, o: number) => [...b.subarray(o, o + 6)].map((x) => x.toString(16).padStart(2, '0')).join(':');
 const lenMask = (len: number) => u32(len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0);
 
 /** OXM TLVs of a match, in the spec's field order (prerequisites before dependants). */
@@ -172,6 +174,7 @@ export function encodeOxmFields(m: Match): Buffer {
   if (m.ctState !== undefined || m.ctMark !== undefined) throw new OpenFlowUnsupportedError('ct_state/ct_mark matches are Nicira extensions this OpenFlow 1.3 encoder does not carry (use the ovs-ofctl driver)');
   const f: Buffer[] = [];
   if (m.inPort !== undefined) f.push(oxm(OFPXMT.IN_PORT, u32(m.inPort)));
+  if (m.ethDst !== undefined) f.push(oxm(OFPXMT.ETH_DST, macBytes(m.ethDst)));
   if (m.ethType !== undefined) f.push(oxm(OFPXMT.ETH_TYPE, u16(m.ethType)));
   if (m.vlanVid !== undefined) f.push(oxm(OFPXMT.VLAN_VID, u16(m.vlanVid | OFPVID_PRESENT)));
   if (m.ipProto !== undefined) f.push(oxm(OFPXMT.IP_PROTO, u8(m.ipProto)));
@@ -207,7 +210,7 @@ function maskLen(mask: number): number {
 
 /** Payload bytes of each OXM field this controller reads (doubled when masked). */
 const OXM_SIZE: Readonly<Record<number, number>> = {
-  [OFPXMT.IN_PORT]: 4, [OFPXMT.ETH_TYPE]: 2, [OFPXMT.VLAN_VID]: 2, [OFPXMT.IP_PROTO]: 1,
+  [OFPXMT.IN_PORT]: 4, [OFPXMT.ETH_DST]: 6, [OFPXMT.ETH_TYPE]: 2, [OFPXMT.VLAN_VID]: 2, [OFPXMT.IP_PROTO]: 1,
   [OFPXMT.IPV4_SRC]: 4, [OFPXMT.IPV4_DST]: 4,
   [OFPXMT.TCP_SRC]: 2, [OFPXMT.TCP_DST]: 2, [OFPXMT.UDP_SRC]: 2, [OFPXMT.UDP_DST]: 2,
 };
@@ -244,6 +247,7 @@ export function parseMatch(buf: Buffer, off: number, end = buf.length): { match:
     const addr = (o: number) => `${buf[o]}.${buf[o + 1]}.${buf[o + 2]}.${buf[o + 3]}`;
     switch (field) {
       case OFPXMT.IN_PORT: m.inPort = buf.readUInt32BE(v); break;
+      case OFPXMT.ETH_DST: m.ethDst = macText(buf, v); break;
       case OFPXMT.ETH_TYPE: m.ethType = buf.readUInt16BE(v); break;
       case OFPXMT.VLAN_VID: {
         const vid = buf.readUInt16BE(v);
@@ -317,6 +321,14 @@ export function encodeAction(a: Action): Buffer {
       field.copy(b, 4);
       return b;
     }
+    case 'set_eth_dst': {
+      const field = oxm(OFPXMT.ETH_DST, macBytes(a.mac));
+      const b = Buffer.alloc(pad8(4 + field.length));
+      b.writeUInt16BE(OFPAT.SET_FIELD, 0);
+      b.writeUInt16BE(b.length, 2);
+      field.copy(b, 4);
+      return b;
+    }
     case 'group': {
       const b = Buffer.alloc(SIZES.ACTION_HEADER_ONLY);
       b.writeUInt16BE(OFPAT.GROUP, 0);
@@ -353,8 +365,9 @@ export function parseActions(buf: Buffer, off: number, end: number): Action[] {
       case OFPAT.GROUP: out.push({ type: 'group', group: buf.readUInt32BE(off + 4) }); break;
       case OFPAT.SET_FIELD: {
         const { match } = parseMatchFields(buf, off + 4, off + len);
-        if (match.vlanVid === undefined) throw new OpenFlowDecodeError('set_field of a field other than vlan_vid is not supported');
-        out.push({ type: 'set_vlan_vid', vid: match.vlanVid });
+        if (match.vlanVid !== undefined) out.push({ type: 'set_vlan_vid', vid: match.vlanVid });
+        else if (match.ethDst !== undefined) out.push({ type: 'set_eth_dst', mac: match.ethDst });
+        else throw new OpenFlowDecodeError('set_field of a field other than vlan_vid or eth_dst is not supported');
         break;
       }
       default: throw new OpenFlowDecodeError(`action type ${type} not supported by this controller`);

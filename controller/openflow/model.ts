@@ -15,6 +15,8 @@ export interface Ipv4Prefix {
 
 export interface Match {
   inPort?: number;
+  /** destination MAC, lower-case 'aa:bb:cc:dd:ee:ff' (a software router's outputs, controller/routing) */
+  ethDst?: string;
   ethType?: number;
   /** the VLAN id of a tagged packet (0..4095); OXM carries it with OFPVID_PRESENT */
   vlanVid?: number;
@@ -57,6 +59,8 @@ export type Action =
   | { type: 'push_vlan'; ethertype: number }
   | { type: 'pop_vlan' }
   | { type: 'set_vlan_vid'; vid: number }
+  /** rewrite the destination MAC (mod_dl_dst): a prefix offloaded from a software router, controller/routing */
+  | { type: 'set_eth_dst'; mac: string }
   | { type: 'group'; group: number }
   | CtAction;
 
@@ -90,7 +94,7 @@ export interface PortDesc {
   name: string;
 }
 
-export const MATCH_KEYS = ['inPort', 'ethType', 'vlanVid', 'ipProto', 'ipv4Src', 'ipv4Dst', 'tcpSrc', 'tcpDst', 'udpSrc', 'udpDst', 'ctState', 'ctMark'] as const;
+export const MATCH_KEYS = ['inPort', 'ethDst', 'ethType', 'vlanVid', 'ipProto', 'ipv4Src', 'ipv4Dst', 'tcpSrc', 'tcpDst', 'udpSrc', 'udpDst', 'ctState', 'ctMark'] as const;
 
 /** Whether a flow needs conntrack (CONNTRACK above). */
 export function usesConntrack(f: Flow): boolean {
@@ -102,6 +106,9 @@ export function flowKey(f: Flow & { cookie?: bigint }): string {
   return `${f.cookie !== undefined ? `cookie=0x${f.cookie.toString(16)},` : ''}table=${f.table},priority=${f.priority}${matchText(f.match) ? `,${matchText(f.match)}` : ''},actions=${actionsText(f.actions)}`;
 }
 
+/** A MAC address as the model holds it: six hex pairs, lower case, colon-separated. */
+export const MAC_RE = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
+
 export function prefixText(p: Ipv4Prefix): string {
   return p.len === 32 ? p.addr : `${p.addr}/${p.len}`;
 }
@@ -110,6 +117,7 @@ export function prefixText(p: Ipv4Prefix): string {
 export function matchText(m: Match): string {
   const parts: string[] = [];
   if (m.inPort !== undefined) parts.push(`in_port=${m.inPort}`);
+  if (m.ethDst !== undefined) parts.push(`dl_dst=${m.ethDst}`);
   if (m.ethType !== undefined) parts.push(`dl_type=0x${m.ethType.toString(16).padStart(4, '0')}`);
   if (m.vlanVid !== undefined) parts.push(`dl_vlan=${m.vlanVid}`);
   if (m.ipProto !== undefined) parts.push(`nw_proto=${m.ipProto}`);
@@ -137,6 +145,7 @@ export function actionsText(actions: Action[]): string {
         // the OXM value: VID with OFPVID_PRESENT, as ovs-ofctl prints it for OpenFlow 1.3
         case 'set_vlan_vid': return `set_field:${a.vid | 0x1000}->vlan_vid`;
         case 'group': return `group:${a.group}`;
+        case 'set_eth_dst': return `set_field:${a.mac}->eth_dst`;
         case 'ct': return ctText(a);
       }
     })

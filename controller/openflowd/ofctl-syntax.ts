@@ -3,7 +3,7 @@
 // model. FromNet("...") matches are written in this syntax too (D3.2 §2.1.4, docs/platform.md), so their
 // parser lives here.
 import { ETH_TYPE_ARP, ETH_TYPE_IPV4, IP_PROTO_ICMP, IP_PROTO_TCP, IP_PROTO_UDP } from '../openflow/constants.js';
-import { actionsText, CT_FLAGS, matchText, type Action, type CtAction, type CtFlag, type Flow, type FlowEntry, type Ipv4Prefix, type Match, type PortDesc, type PortStats, type ReservedPort } from '../openflow/model.js';
+import { actionsText, CT_FLAGS, MAC_RE, matchText, type Action, type CtAction, type CtFlag, type Flow, type FlowEntry, type Ipv4Prefix, type Match, type PortDesc, type PortStats, type ReservedPort } from '../openflow/model.js';
 
 export class MatchSyntaxError extends Error {
   constructor(message: string) {
@@ -25,6 +25,12 @@ function int(v: string, what: string, max: number): number {
   const n = /^0x[0-9a-f]+$/i.test(v) ? parseInt(v, 16) : /^\d+$/.test(v) ? parseInt(v, 10) : NaN;
   if (!Number.isInteger(n) || n < 0 || n > max) throw new MatchSyntaxError(`${what} '${v}' is not a number from 0 to ${max}`);
   return n;
+}
+
+function mac(v: string, what: string): string {
+  const l = v.toLowerCase();
+  if (!MAC_RE.test(l)) throw new MatchSyntaxError(`${what} '${v}' is not a MAC address (aa:bb:cc:dd:ee:ff)`);
+  return l;
 }
 
 /** An IPv4 address or prefix ('10.0.0.0/8', '10.0.0.0/255.0.0.0', '10.1.2.3'); host bits are cleared. */
@@ -75,6 +81,7 @@ export function parseMatchText(text: string, portByName?: (name: string) => numb
         m.inPort = byName ?? int(v, 'in_port', 0xfffffeff);
         break;
       }
+      case 'dl_dst': case 'eth_dst': m.ethDst = mac(v, k); break;
       case 'dl_type': case 'eth_type': m.ethType = int(v, k, 0xffff); break;
       case 'dl_vlan': m.vlanVid = int(v, k, 4095); break;
       case 'vlan_vid': {
@@ -100,7 +107,7 @@ export function parseMatchText(text: string, portByName?: (name: string) => numb
       case 'nw_dst': case 'ip_dst': m.ipv4Dst = prefix(v, k); break;
       case 'tp_src': case 'tcp_src': case 'udp_src': tp.push(['src', int(v, k, 0xffff)]); if (k !== 'tp_src') m.ipProto ??= k.startsWith('tcp') ? IP_PROTO_TCP : IP_PROTO_UDP; break;
       case 'tp_dst': case 'tcp_dst': case 'udp_dst': tp.push(['dst', int(v, k, 0xffff)]); if (k !== 'tp_dst') m.ipProto ??= k.startsWith('tcp') ? IP_PROTO_TCP : IP_PROTO_UDP; break;
-      default: throw new MatchSyntaxError(`match field '${k}' is not supported (in_port, dl_type, dl_vlan, nw_proto, nw_src, nw_dst, tp_src, tp_dst ct_state, ct_mark and the ip/tcp/udp/icmp/arp shorthands are)`);
+      default: throw new MatchSyntaxError(`match field '${k}' is not supported (in_port, dl_dst, dl_type, dl_vlan, nw_proto, nw_src, nw_dst, tp_src, tp_dst ct_state, ct_mark and the ip/tcp/udp/icmp/arp shorthands are)`);
     }
   }
   if ((m.ipv4Src || m.ipv4Dst || m.ipProto !== undefined) && m.ethType === undefined) m.ethType = ETH_TYPE_IPV4;
@@ -189,6 +196,7 @@ function parseActionsText(text: string): Action[] {
     else if ((m = /^set_field:(\d+|0x[0-9a-f]+)->vlan_vid$/i.exec(a))) out.push({ type: 'set_vlan_vid', vid: Number(m[1]) & 0xfff });
     else if ((m = /^mod_vlan_vid:(\d+)$/.exec(a))) out.push({ type: 'set_vlan_vid', vid: Number(m[1]) });
     else if ((m = /^group:(\d+)$/.exec(a))) out.push({ type: 'group', group: Number(m[1]) });
+    else if ((m = /^set_field:([0-9a-f:]+)->eth_dst$/i.exec(a)) || (m = /^mod_dl_dst:([0-9a-f:]+)$/i.exec(a))) out.push({ type: 'set_eth_dst', mac: mac(m[1]!, 'eth_dst') });
     else throw new MatchSyntaxError(`ovs-ofctl printed an action this controller does not model: '${a}'`);
   }
   return out;
