@@ -165,6 +165,9 @@ t.test('a balanced group over two ClickOS replicas on dom0 OVS', async (t) => {
   const ct = await execa('ovs-appctl', ['dpctl/dump-conntrack', 'zone=7'], { reject: false });
   t.comment(`conntrack zone 7 (first 6 of ${ct.stdout.split('\n').filter(Boolean).length}):\n${ct.stdout.split('\n').slice(0, 6).join('\n')}`);
   const res = await tcp;
+  const snmp = (await execa('ip', ['netns', 'exec', 'bl-gen', 'cat', '/proc/net/snmp'])).stdout.split('\n').filter((l) => l.startsWith('Tcp:'));
+  const tcpStat = Object.fromEntries(snmp[0]!.split(' ').slice(1).map((k, i) => [k, snmp[1]!.split(' ')[i + 1]]));
+  t.comment(`gen's TCP: ${tcpStat.OutSegs} segments sent, ${tcpStat.RetransSegs} retransmitted (losses TCP recovered end to end)`);
   t.equal(res.exitCode, 0, res.stderr);
   for (const r of JSON.parse(res.stdout.split('\n').filter(Boolean).at(-1)!) as Array<{ src: string; sport: number; sent: number; echoed: number; error: string | null }>)
     t.ok(r.error === null && r.sent > 0 && r.echoed === r.sent, `${r.src}:${r.sport}: ${r.echoed}/${r.sent} bytes echoed, ${r.error ?? 'no reset'}`);

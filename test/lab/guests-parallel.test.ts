@@ -1,5 +1,5 @@
 // clickos-ctl issue #35: configuring many guests in parallel took minutes because
-// of conflicting XenStore transactions. Here 10 guests (LAB_PARALLEL_GUESTS; 10 keeps CI
+// of conflicting XenStore transactions. Here 6 guests (LAB_PARALLEL_GUESTS; 6 keeps CI
 // under its time: each create is ~6 s under emulation) get a router each, all at
 // once over one connection; every install must finish and every router run. Each guest is
 // capped at 1% of a CPU: a Running ClickOS router polls (docs/clickos.md).
@@ -9,7 +9,7 @@ import { XenStore } from '../../xenstore/index.js';
 import { Xl } from '../../toolstack/index.js';
 import { ClickosGuests } from '../../guests/index.js';
 
-const N = Number(process.env.LAB_PARALLEL_GUESTS ?? 10);
+const N = Number(process.env.LAB_PARALLEL_GUESTS ?? 6);
 const xl = new Xl({ timeoutMs: 600_000 });
 const PREFIX = `gp-${process.pid}`;
 

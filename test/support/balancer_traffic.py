@@ -118,7 +118,9 @@ def tcp(dst, seconds, srcs):
     for src in srcs:
         c = socket.socket()
         c.bind((src, 0))
-        c.settimeout(10)
+        # 30 s: under emulation a lost segment's retransmission backs off past 10 s
+        # (1, 2, 4, 8 s); the echo still has to arrive, whole, for the test to pass
+        c.settimeout(30)
         c.connect((dst, 9001))
         c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         conns.append({'sock': c, 'src': src, 'sport': c.getsockname()[1], 'sent': 0, 'echoed': 0, 'error': None})
