@@ -5,6 +5,6 @@ export { precopy, flowMigration, SEED_COPY, type CopyModel, type PrecopyResult }
 export { figureA, figureB, IDLE_LENGTHS_S, STATE_COUNTS } from './figure.js';
 export { planFreezeCopy, FreezeCopyPlan, type FreezeCopyRequest, type FreezeCopyResult, type ElementCopy } from './freeze-copy.js';
 export { hostdTransport, HandlerCallError, type HandlerTransport, type HandlerRef, type RouterRef } from './handler-transport.js';
-export { CODECS, arpTableCodec, switchCodec, parseArpTable, type ElementCodec, type ArpState, type ArpEntry } from './codecs/index.js';
+export { CODECS, arpTableCodec, switchCodec, parseArpTable, ARP_LINE_MAX, type ElementCodec, type ArpState, type ArpEntry } from './codecs/index.js';
 export { CLICK_SURVEY, whyNot, type ClassSurvey, type Verdict } from './click-survey.js';
 export { FreezeCopyRefused, FreezeCopyIncomplete, CodecError } from './errors.js';
