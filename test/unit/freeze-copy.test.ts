@@ -3,6 +3,12 @@
 // through a STAND-IN for ClickOS guests behind hostd (test/support/clickos-handlers-standin.ts;
 // the real guests are test/lab/freeze-copy-clickos.test.ts).
 import t from 'tap';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { XmlRpcClient, createDaemon } from '../../daemon/index.js';
+import { projectRoot } from '../../lab/paths.js';
 import {
   CodecError,
   FreezeCopyRefused,
@@ -13,6 +19,7 @@ import {
   CLICK_SURVEY,
   CODECS,
   ARP_LINE_MAX,
+  hostdTransport,
 } from '../../controller/migration/index.js';
 import { CLICKOS_MAX_WRITE_VALUE, clickosMaxReadReply } from '../../toolstack/limits.js';
 import { ClickosHandlersStandin, StandinRouter, type ArpRow } from '../support/clickos-handlers-standin.js';
@@ -167,4 +174,46 @@ t.test('a malformed or oversized state on either side writes nothing to the new 
   t.equal(tr.writes.length, 0, 'nothing written');
   t.equal(CLICKOS_MAX_WRITE_VALUE, 1008);
   t.equal(max, 1024 - 16 - 'data/clickos/0/elements/arpt/table'.length - 1);
+});
+
+// hostdTransport over real XML-RPC: a daemon (createDaemon) serving read_handler and
+// write_handler with hostd's own schemas (hostd/api.ts) — a hostd STAND-IN, since real hostd
+// needs Xen — in front of the ClickOS handlers stand-in.
+const standinMethod = (m: 'read_handler' | 'write_handler') => `// STAND-IN for hostd's ${m}: hostd's schemas, the ClickOS handlers stand-in behind.
+import { hostdApi } from '${pathToFileURL(join(projectRoot, 'dist', 'hostd', 'api.js')).href}';
+const api = hostdApi.methods.${m};
+export default ({ ok, fail }) => ({
+  help: 'stand-in ${m}', params: api.params, result: api.result, ${m === 'read_handler' ? 'readOnly: true,' : ''}
+  run: async (arg, ctx) => {
+    try { return ok(${m === 'read_handler' ? 'await ctx.services.read_handler(arg)' : '(await ctx.services.write_handler(arg), null)'}); }
+    catch (e) { return fail(e.message); }
+  },
+});
+`;
+
+t.test('hostdTransport: the copy through XML-RPC and hostd\'s schemas (a hostd stand-in)', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'freeze-copy-hostd-'));
+  await mkdir(join(dir, 'commands'));
+  for (const m of ['read_handler', 'write_handler'] as const) await writeFile(join(dir, 'commands', `${m}.mjs`), standinMethod(m));
+  const { a, b, from, to, t: clickos } = pair();
+  a.elements.set('arpt', arp('ARPTable', [['10.0.0.1', mac(1), true, 1], ['10.0.0.2', mac(2), true, 2]]));
+  b.elements.set('arpt', arp('ARPTable', []));
+  a.elements.set('c', { cls: 'Counter', count: 3 });
+  b.elements.set('c', { cls: 'Counter', count: 0 });
+  const secret = 'freeze-copy-test-secret-0123456789';
+  const hostd = createDaemon({ name: 'hostd-standin', listen: { port: 0 }, secret: { resourced: secret }, folders: { daemon: dir }, services: clickos, log: () => {} });
+  const { url } = await hostd.start();
+  const client = new XmlRpcClient({ url, secret, timeoutMs: 10_000 });
+  t.teardown(async () => {
+    client.close();
+    await hostd.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const tr = hostdTransport(client);
+  await t.rejects(planFreezeCopy(tr, { from, to, elements: ['c'] }), { name: 'FreezeCopyRefused', message: /Counter/ });
+  const r = await (await planFreezeCopy(tr, { from, to, elements: ['arpt'] })).copy();
+  t.same(r.elements.map((e) => [e.entries, e.writes]), [[2, 2]]);
+  t.equal((b.elements.get('arpt') as ReturnType<typeof arp>).rows.size, 2, 'both entries reached the new replica through XML-RPC');
+  await t.rejects(tr.read_handler({ pm: 'nosuch', rid: 0, element: 'arpt', handler: 'table' }), { name: 'HandlerCallError', message: /read arpt\.table on pm nosuch router 0: no answer/ });
+  await t.rejects(tr.write_handler({ ...to, element: 'arpt', handler: 'insert', value: '' }), /value/, "hostd's schema refuses an empty value");
 });
