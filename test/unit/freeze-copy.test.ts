@@ -216,4 +216,8 @@ t.test('hostdTransport: the copy through XML-RPC and hostd\'s schemas (a hostd s
   t.equal((b.elements.get('arpt') as ReturnType<typeof arp>).rows.size, 2, 'both entries reached the new replica through XML-RPC');
   await t.rejects(tr.read_handler({ pm: 'nosuch', rid: 0, element: 'arpt', handler: 'table' }), { name: 'HandlerCallError', message: /read arpt\.table on pm nosuch router 0: no answer/ });
   await t.rejects(tr.write_handler({ ...to, element: 'arpt', handler: 'insert', value: '' }), /value/, "hostd's schema refuses an empty value");
+  const writes = clickos.writes.length;
+  await t.rejects(tr.write_handler({ ...to, element: 'arpt', handler: 'insert', value: 'x'.repeat(CLICKOS_MAX_WRITE_VALUE + 1) }), { name: 'Fault', message: /value: longer than 1008/ }, "hostd's schema refuses a value longer than ClickOS reads (a fault: invalid params)");
+  t.ok(await tr.write_handler({ ...to, element: 'arpt', handler: 'insert', value: 'x'.repeat(CLICKOS_MAX_WRITE_VALUE) }) === undefined, 'and takes one of exactly that length');
+  t.equal(clickos.writes.length, writes + 1, 'only that one reached the guest stand-in');
 });
