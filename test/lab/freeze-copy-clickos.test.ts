@@ -48,12 +48,13 @@ t.test('freeze-and-copy of ARPTable and Switch state between two ClickOS guests 
   client = new XmlRpcClient({ url: await hostd.start(config), secret: SECRET, timeoutMs: 60_000 });
   const c = client;
   const click = await readFile(join(projectRoot, 'lab', 'clickos', 'freeze-copy.click'), 'utf8');
-  const pms: RouterRef[] = [];
-  for (const side of ['old', 'new']) {
-    const rv = await call(c, 'create_pm', { name: `${PREFIX}-${side}`, config: click, configName: 'freeze-copy' });
-    t.equal(rv.code, 0, `create_pm ${side}: ${rv.message}`);
-    pms.push({ pm: `${PREFIX}-${side}`, rid: (rv.value as { rid: number }).rid });
-  }
+  const pms: RouterRef[] = await Promise.all(
+    ['old', 'new'].map(async (side) => {
+      const rv = await call(c, 'create_pm', { name: `${PREFIX}-${side}`, config: click, configName: 'freeze-copy' });
+      if (rv.code !== 0) throw new Error(`create_pm ${side}: ${rv.message}`);
+      return { pm: `${PREFIX}-${side}`, rid: (rv.value as { rid: number }).rid };
+    }),
+  );
   const [from, to] = pms as [RouterRef, RouterRef];
   const tr = hostdTransport(c);
   // each write is followed by a read: ClickOS reads a handler's node when it handles the
