@@ -4,7 +4,7 @@
 // through elements/. Knows nothing of which guest implements the other side.
 import { XenStore, XenStoreError, type Transaction } from '../xenstore/index.js';
 import { GuestError, GuestTimeoutError } from './errors.js';
-import { ELEMENT_RE as ELEMENT, HANDLER_RE as HANDLER, MAX_ROUTERS } from '../toolstack/limits.js';
+import { CLICKOS_MAX_WRITE_VALUE, ELEMENT_RE as ELEMENT, HANDLER_RE as HANDLER, MAX_ROUTERS } from '../toolstack/limits.js';
 
 /** Chunks larger than this are refused by ClickOS's mini-os ring reader. */
 export const CHUNK_SIZE = 512;
@@ -216,6 +216,8 @@ export class ClickosControl {
   async writeHandler(domid: number, rid: number, element: string, handler: string, value: string): Promise<void> {
     checkHandler(element, handler);
     if (value === '') throw new GuestError('ClickOS ignores empty handler writes: give a value');
+    // a longer value's XS_READ reply never fits mini-os's ring: the guest's XenStore would wedge (docs/clickos.md §3 "Value sizes")
+    if (Buffer.byteLength(value) > CLICKOS_MAX_WRITE_VALUE) throw new GuestError(`a ${Buffer.byteLength(value)}-byte handler value is more than ClickOS can read (${CLICKOS_MAX_WRITE_VALUE})`);
     const root = await this.requireRoot(domid);
     await this.xs.write(`${root}/${rid}/elements/${element}/${handler}`, value);
   }

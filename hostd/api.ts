@@ -4,7 +4,7 @@
 // hostd/README.md is generated from it. Argument patterns are toolstack/limits.ts's,
 // so nothing that passes here is refused later by xl or guests/ for its form.
 import { command, defineApi, s, task, type Infer } from '../daemon/index.js';
-import { ABSOLUTE_PATH_RE, BRIDGE_RE, DOMAIN_NAME_RE, ELEMENT_RE, HANDLER_RE, MAX_DOMID, MAX_RID, MAX_VIFS, UNICAST_MAC_RE } from '../toolstack/limits.js';
+import { ABSOLUTE_PATH_RE, BRIDGE_RE, CLICKOS_MAX_WRITE_VALUE, DOMAIN_NAME_RE, ELEMENT_RE, HANDLER_RE, MAX_DOMID, MAX_RID, MAX_VIFS, UNICAST_MAC_RE } from '../toolstack/limits.js';
 
 /** The schema bound on a Click config; the configured guests.maxConfigBytes (smaller) is checked in the method. */
 export const MAX_CONFIG_CHARS = 256 * 1024;
@@ -20,7 +20,8 @@ export const rid = s.int({ min: 0, max: MAX_RID });
 export const element = s.str({ max: 128, pattern: ELEMENT_RE });
 export const handler = s.str({ max: 128, pattern: HANDLER_RE });
 /** Non-empty (ClickOS ignores empty writes), no NUL. */
-export const handlerValue = s.str({ max: 64 * 1024, pattern: /^[^\0]+$/ });
+/** ClickOS reads at most CLICKOS_MAX_WRITE_VALUE bytes (docs/clickos.md §3 "Value sizes"); guests/ checks the bytes. */
+export const handlerValue = s.str({ max: CLICKOS_MAX_WRITE_VALUE, pattern: /^[^\0]+$/ });
 /** Some non-blank text, no NUL. */
 export const clickConfig = s.str({ max: MAX_CONFIG_CHARS, pattern: /^(?=[\s\S]*\S)[^\0]*$/ });
 export const configName = s.str({ max: 64, pattern: /^[A-Za-z0-9_.-]{1,64}$/ });

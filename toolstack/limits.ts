@@ -29,6 +29,25 @@ export const MAX_VIFS = 8;
 export const ELEMENT_RE = /^[A-Za-z_@][A-Za-z0-9_@]*$/;
 export const HANDLER_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
+/**
+ * mini-os's XenStore ring (XENSTORE_RING_SIZE in mini-os's xenbus/xenbus.c): a ClickOS guest
+ * neither sends a request nor takes a reply larger than this, its 16-byte header included
+ * (docs/clickos.md §3 "Value sizes").
+ */
+export const MINIOS_XS_RING_BYTES = 1024;
+/** struct xsd_sockmsg: type, req_id, tx_id, len. */
+export const XS_MSG_HEADER_BYTES = 16;
+/** The longest value a ClickOS guest reads for a handler write: its XS_READ reply must fit the ring, or the guest never takes it. */
+export const CLICKOS_MAX_WRITE_VALUE = MINIOS_XS_RING_BYTES - XS_MSG_HEADER_BYTES;
+/**
+ * The longest read-handler result a ClickOS guest can send: its XS_WRITE of
+ * `data/clickos/0/elements/<element>/<handler>` (path and NUL, then the value) must fit the
+ * ring; a longer one hits xb_write's BUG_ON and stops the guest. Ask for a bounded size first.
+ */
+export function clickosMaxReadReply(element: string, handler: string): number {
+  return MINIOS_XS_RING_BYTES - XS_MSG_HEADER_BYTES - Buffer.byteLength(`data/clickos/0/elements/${element}/${handler}`) - 1;
+}
+
 /** A module host's id (hostd's hostId, resourced's host_id): it names the host in placement, logs and list_hosts. */
 export const HOST_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 /** A URL a daemon is called back on. */

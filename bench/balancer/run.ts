@@ -10,7 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import { assignedPrefixes, balance, moves, prefixesPerServer, ruleCount, type Server } from '../../controller/balancer/index.js';
 import { gaussian, seedDistributions, zipfDistribution } from '../../controller/balancer/synthetic.js';
-import { figureA, figureB, flowMigration, precopy, processWithStates, statesLeft } from '../../controller/migration/index.js';
+import { ARP_LINE_MAX, SEED_COPY, figureA, figureB, flowMigration, precopy, processWithStates, statesLeft } from '../../controller/migration/index.js';
 import { Rng } from '../../controller/placement/rng.js';
 
 const SEED_MS_1000 = 7;
@@ -88,6 +88,8 @@ console.log(`\n${figureB(1, 1).table}`);
 const left = statesLeft(new Rng(1), processWithStates(100_000), [1]).points[0]!;
 const pre = precopy(new Rng(2), processWithStates(100_000));
 const ours = flowMigration(new Rng(2), processWithStates(100_000), 1);
+// the same states at the size freeze-and-copy really moves: an ARPTable line (controller/migration/README.md "Downtime with real sizes")
+const oursArp = flowMigration(new Rng(2), processWithStates(100_000), 1, { ...SEED_COPY, stateBytes: ARP_LINE_MAX });
 
 console.log('');
 console.log(`RATIO balancer.time_1000_servers_vs_seed ${(Math.max(...medians) / SEED_MS_1000).toPrecision(3)}`);
@@ -105,4 +107,5 @@ console.log(`RATIO migration.states_left_1s_vs_seed ${(left.share / 0.01).toPrec
 console.log(`BENCH migration.downtime_ms.precopy_1e5 ${(pre.downtimeS * 1000).toPrecision(3)}`);
 console.log(`BENCH migration.downtime_ms.ours_1e5 ${(ours.downtimeS * 1000).toPrecision(3)}`);
 console.log(`RATIO migration.downtime_vs_precopy_1e5 ${(ours.downtimeS / pre.downtimeS).toPrecision(3)}`);
+console.log(`BENCH migration.downtime_ms.ours_1e5_arp_${ARP_LINE_MAX}B ${(oursArp.downtimeS * 1000).toPrecision(3)}`);
 console.log(`\nbench/balancer: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
