@@ -20,8 +20,8 @@ import { Xl } from '../../toolstack/index.js';
 import { ClickosGuests } from '../../guests/index.js';
 import { createOfctlDriver } from '../../controller/openflowd/ofctl-driver.js';
 import { evaluate, syntheticTrace, Tfo, type Bin } from '../../controller/offload/index.js';
-import { parseAddress } from '../../controller/balancer/prefix.js';
 import { addressRoutedBy, isRoutingCookie, parseRouteTable, RouteTableError, RoutingGroup, SflowCollector, sflowVsctlArgs } from '../../controller/routing/index.js';
+import { tallyBin } from '../support/routing-tally.js';
 import { startDom0Ovs } from './dom0-ovs.js';
 import { CLICKOS } from './helpers.js';
 
@@ -139,15 +139,7 @@ t.test('a ClickOS router and the switch\'s fast path: TFO offloads the heavy pre
     await execa('ip', ['netns', 'exec', 'rt-gen', 'python3', PY, 'send', join(dir, 'spec.json'), String(PPS)]);
     await sleep(2000);
     const got = await readCounts();
-    const m = { total, router: 0, switch: 0, toRouter: 0, misrouted: 0, received: 0 };
-    for (const h of NEXTHOPS)
-      for (const [k, v] of Object.entries(got[h] ?? {})) {
-        const [dst, path] = k.split(' ') as [string, 'router' | 'switch'];
-        const id = table.lookup(parseAddress(dst));
-        if (id === undefined || table.routes[id]!.nexthop !== h) m.misrouted += v;
-        m[path] += v;
-        m.received += v;
-      }
+    const m = tallyBin(got, table, NEXTHOPS, total);
     const r = await group.tick();
     m.toRouter = r.toRouter;
     measured.push(m);

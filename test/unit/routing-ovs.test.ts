@@ -22,6 +22,7 @@ import { evaluate, syntheticTrace, Tfo, type Bin } from '../../controller/offloa
 import { prefixText } from '../../controller/balancer/prefix.js';
 import { addressRoutedBy, FastPath, isRoutingCookie, parseRouteTable, RouteTableError, RoutingGroup, SflowCollector, sflowClearArgs, sflowVsctlArgs, type BinReport } from '../../controller/routing/index.js';
 import { ns, startOvs } from '../support/ovs.js';
+import { tallyBin } from '../support/routing-tally.js';
 
 // two private switches and ~25 s of traffic: past tap's 30 s default on a busy machine
 t.setTimeout(240_000);
@@ -143,15 +144,7 @@ t.test('router-standin + real OVS fast path: TFO offloads the heavy prefixes, ev
     // the last frames through both paths, and sFlow's export (it flushes about once a second)
     await sleep(1500);
     const got = await readCounts();
-    const m = { total, router: 0, switch: 0, toRouter: 0, misrouted: 0, received: 0 };
-    for (const h of NEXTHOPS)
-      for (const [k, v] of Object.entries(got[h] ?? {})) {
-        const [dst, path] = k.split(' ') as [string, 'router' | 'switch'];
-        const id = table.lookup(parseDst(dst));
-        if (id === undefined || table.routes[id]!.nexthop !== h) m.misrouted += v;
-        m[path] += v;
-        m.received += v;
-      }
+    const m = tallyBin(got, table, NEXTHOPS, total);
     const r = await group.tick();
     m.toRouter = r.toRouter;
     reports.push(r);
@@ -186,10 +179,6 @@ t.test('router-standin + real OVS fast path: TFO offloads the heavy prefixes, ev
   t.same((await driver.dumpFlows()).filter((f) => isRoutingCookie(f.cookie)), [], 'nothing of the group is left on the switch');
   await ovs.vsctl(...sflowClearArgs(ovs.bridge));
 });
-
-function parseDst(d: string): number {
-  return d.split('.').reduce((a, o) => a * 256 + Number(o), 0);
-}
 
 t.test('the fast path through the native OpenFlow 1.3 driver: the same flows as through ovs-ofctl (dl_dst, set_field eth_dst)', async (t) => {
   const ovs = await startOvs(`${TAG}n`, { controllerLink: true });
