@@ -1,6 +1,6 @@
-// The project's own adaptations of the pinned sources to Debian 12's gcc 12: two patches
-// (clickos-build/patches/, each with its reason at the top of patches/README.md) and the
-// C++ dialect flag. Every stage that uses one hashes it into its cache key.
+// The project's own adaptations of the pinned sources: two patches for Debian 12's gcc 12,
+// one for an upstream bug (clickos-build/patches/, each with its reason in
+// patches/README.md) and the C++ dialect flag. Every stage that uses one hashes it into its cache key.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -24,6 +24,11 @@ export const PATCHES: readonly Patch[] = [
     file: 'clickos-blkfront-persistent-grants.patch',
     tree: 'clickos',
     why: 'with blkfront persistent grants off, mini-os still calls blkfront_ptpool_avail (an inverted #ifdef) and the link fails',
+  },
+  {
+    file: 'clickos-handler-write-value.patch',
+    tree: 'clickos',
+    why: 'upstream passes a handler write\'s value as String(void *), which is String(bool): every write handler got "true"',
   },
 ];
 

@@ -11,9 +11,9 @@ import { locateSources, pin } from '../../clickos-build/build/sources.js';
 const PATCH_DIR = join(projectRoot, 'clickos-build', 'patches');
 const sources = locateSources(join(projectRoot, 'third-party', 'clickos-sources'));
 
-/** Unpacks only the files a patch touches from its tree's vendored tarball. */
-async function unpackFor(dir: string, file: string, folder: string, tarball: string): Promise<string> {
-  const touched = [...readFileSync(file, 'utf8').matchAll(/^\+\+\+ b\/(\S+)/gm)].map((m) => `${folder}/${m[1]}`);
+/** Unpacks only the files the patches touch from their tree's vendored tarball. */
+async function unpackFor(dir: string, files: string[], folder: string, tarball: string): Promise<string> {
+  const touched = files.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/^\+\+\+ b\/(\S+)/gm)].map((m) => `${folder}/${m[1]}`));
   await execa('tar', ['-xJf', join(sources.dir, tarball), '-C', dir, ...touched]);
   return join(dir, folder);
 }
@@ -21,7 +21,8 @@ async function unpackFor(dir: string, file: string, folder: string, tarball: str
 for (const p of PATCHES) {
   t.test(`${p.file} applies to the pinned ${p.tree} with patch -p1`, async (t) => {
     const { folder, tarball } = pin(p.tree);
-    const tree = await unpackFor(t.testdir(), patchPath(p), folder, tarball);
+    // every patch of the tree: applyPatches applies them all, in order
+    const tree = await unpackFor(t.testdir(), PATCHES.filter((q) => q.tree === p.tree).map(patchPath), folder, tarball);
     const dry = await execa('patch', ['-p1', '--dry-run', '--batch', '-i', patchPath(p)], { cwd: tree, reject: false, all: true });
     t.equal(dry.exitCode, 0, dry.all);
     t.notMatch(dry.all, /fuzz|offset/i, 'applies exactly');
