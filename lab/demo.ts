@@ -3,9 +3,11 @@
 // would: creates a real ClickOS guest with a vif on xenbr0, installs and starts a Click
 // configuration, shows it Running, reads its handlers, prints the boot timeline
 // (create → data/clickos → Running) and tears everything down.
-// `--keep` leaves the lab and the guest running for exploring with `clickos-lab exec`.
+// `--keep` leaves the lab and the guest running for exploring with `clickos-lab exec`, and
+// starts the controller and webd in dom0 for the platform's page (lab/demo-page.ts).
 import { join } from 'node:path';
-import { down, exec, up } from './lab.js';
+import { down, exec, readState, up } from './lab.js';
+import { startPage } from './demo-page.js';
 import { clickosKernel } from './clickos-image.js';
 import { projectRoot } from './paths.js';
 
@@ -44,6 +46,13 @@ async function clickos(...args: string[]): Promise<string> {
   return r.stdout;
 }
 
+/** The host port QEMU forwards to dom0's service port (webd listens there). */
+function servicePort(): number {
+  const p = readState()?.servicePort;
+  if (!p) throw new Error('the lab has no service port forward (an old lab state: `npx clickos-lab down` and run again)');
+  return p;
+}
+
 async function main(): Promise<void> {
   await up();
   await dom0(['sh', '-c', 'cat > /tmp/demo.cfg'], GUEST_CFG);
@@ -73,6 +82,8 @@ async function main(): Promise<void> {
   await clickos('read', NAME, 'counter', 'count');
   await clickos('list');
   if (keep) {
+    process.stdout.write(`\nstarting the controller's daemons and webd in dom0 (a minute or two under emulation)\n`);
+    process.stdout.write(`${await startPage(servicePort())}\n`);
     process.stdout.write(`\nleft running: try \`npx clickos-lab exec -- node bin/clickos.js status\`; \`npx clickos-lab down\` when done\n`);
     return;
   }
