@@ -3,13 +3,14 @@
 // xl/xentop and runs one stats collection at a time (hostd/README.md "Load figures").
 // webd's page against the two-host lab (test/lab-multi/two-host.test.ts): the checks of
 // test/unit/webd-browser.test.ts (test/support/webd-page.ts), in headless Chromium, with
-// REAL hostds and REAL ClickOS guests in place of the stand-in. monitord (in process) and
-// webd (its own process) run on the host beside resourced; webd reaches the hostds at
-// the URLs they registered with (the service ports QEMU forwards). two-host.test.ts calls
-// pageChecks() once both hosts heartbeat and Fwd is deployed, before its own install:
-// the page installs the chain, sees it on its hosts, watches its counters move with
-// real traffic, stops and starts a real router, reads a real handler, refuses a
-// read-only user, and deletes it, leaving the lab as it found it.
+// REAL hostds and REAL ClickOS guests in place of the stand-in. monitord and webd run on
+// the host beside resourced, each its own process; they reach the hostds at the URLs
+// the hostds registered with (the service ports QEMU forwards). two-host.test.ts calls
+// pageChecks() once both hosts heartbeat and Fwd is deployed: the page installs the
+// test's chain, sees it on its hosts, watches its counters move with real traffic, stops
+// and starts a real router, reads a real handler and refuses a read-only user. The chain
+// stays for the rest of two-host (one install instead of two: minutes under emulation),
+// which deletes it from the page at its end (`deleteFromPage`).
 import type { Test } from 'tap';
 import { parseAllocation } from '../../clickos-build/index.js';
 import { XmlRpcClient } from '../../daemon/index.js';
@@ -25,24 +26,30 @@ export interface PageCheckOptions {
   resourcedSecret: string;
   /** the secret every hostd takes */
   hostdSecret: string;
-  /** ovs-ofctl target of the switch resourced steers */
-  switchTarget: string;
+  /** monitord, running as its own process (its URL and a secret its config.secret takes) */
+  monitord: { url: string; secret: string };
   /** a request whose modules are of type Fwd (FromDevice(0)/(1) named in0, in1) */
   request: string;
   /** one datagram through the chain and its echo back: true when it came back */
   ping: () => Promise<boolean>;
 }
 
-export async function pageChecks(t: Test, o: PageCheckOptions): Promise<void> {
+export interface PageChain {
+  /** the allocation the page installed */
+  id: number;
+  /** deletes it with the page's Delete button, as the operator */
+  deleteFromPage(): Promise<void>;
+}
+
+export async function pageChecks(t: Test, o: PageCheckOptions): Promise<PageChain> {
   const rd = new XmlRpcClient({ url: o.resourcedUrl, secret: o.resourcedSecret, timeoutMs: 60_000 });
   t.teardown(() => rd.close());
-  const hosts = (await rd.call('list_hosts')) as { value: Array<{ host_id: string; url: string }> };
+  const hosts = (await rd.call('list_hosts')) as { value: Array<{ host_id: string }> };
   const hostIds = hosts.value.map((h) => h.host_id);
   const webd = await startWebd(t, {
     resourced: { url: o.resourcedUrl, secret: o.resourcedSecret },
-    hosts: hosts.value.map((h) => ({ name: h.host_id, url: h.url, secret: o.hostdSecret })),
     hostdSecret: o.hostdSecret,
-    switchTarget: o.switchTarget,
+    monitord: o.monitord,
     // dom0s under emulation: each host_stats runs xentop (a 1 s sample) and xl; polled
     // every 2 s beside the heartbeats, hostd fell 40 s behind with its heartbeats.
     pollMs: 6000,
@@ -66,7 +73,7 @@ export async function pageChecks(t: Test, o: PageCheckOptions): Promise<void> {
 
   t.ok((await P.typeRequest(op.page, o.request)).ok, 'the request checks');
   const id = await P.installFromPage(op.page);
-  // Whatever fails below, the lab is left as found: the caller's own chain needs the room.
+  // Whatever fails, the allocation goes: nothing left on the hosts or the switch.
   let deleted = false;
   t.teardown(async () => {
     if (!deleted) await call(rd, 'delete_allocation', id).catch(() => {});
@@ -114,8 +121,11 @@ export async function pageChecks(t: Test, o: PageCheckOptions): Promise<void> {
   const ro = await P.openLoggedIn(browser, webd.url, VIEWER_SECRET, P.PHONE);
   t.same(await P.readOnlyAttempt(ro.page, id), { controlsVisible: 0, role: 'readonly', deleteStatus: 403, installStatus: 403 }, 'a read-only user cannot act');
 
-  await P.deleteFromPage(op.page, id);
-  deleted = true;
-  t.pass('deleted from the page');
-  t.notOk(await o.ping(), 'traffic stops');
+  return {
+    id,
+    deleteFromPage: async () => {
+      await P.deleteFromPage(op.page, id);
+      deleted = true;
+    },
+  };
 }

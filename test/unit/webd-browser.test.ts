@@ -67,7 +67,7 @@ t.test('webd page in headless Chromium, stand-in hostd, real OVS: hosts, install
   const [host] = await startStandins(t, rdUrl, [{ hostId: 'mh-a' }]);
   await waitFor('the host to heartbeat', () => (rd.hosts.live().some((h) => h.heartbeats > 0) ? true : undefined));
   t.equal((await py(rdUrl, 'deploy_pm', { name: 'Fwd', src: FWD_SRC })).reply?.code, 0, 'Fwd deployed');
-  const webd = await startWebd(t, { resourced: { url: rdUrl, secret: USER_SECRET }, hosts: [{ name: 'mh-a', url: host!.url, secret: STANDIN_SECRET }], hostdSecret: STANDIN_SECRET, switchTarget: ovs.target });
+  const webd = await startWebd(t, { resourced: { url: rdUrl, secret: USER_SECRET }, hostdSecret: STANDIN_SECRET, monitord: { hosts: [{ name: 'mh-a', url: host!.url, secret: STANDIN_SECRET }], switchTarget: ovs.target } });
 
   // --- the HTTP side, before any browser: who gets in, how the session cookie is set
   const login = async (secret: string, headers: Record<string, string> = {}) => fetch(new URL('/api/login', webd.url), { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ secret }) });
