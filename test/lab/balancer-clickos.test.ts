@@ -165,7 +165,7 @@ t.test('a balanced group over two ClickOS replicas on dom0 OVS', async (t) => {
   const ct = await execa('ovs-appctl', ['dpctl/dump-conntrack', 'zone=7'], { reject: false });
   t.comment(`conntrack zone 7 (first 6 of ${ct.stdout.split('\n').filter(Boolean).length}):\n${ct.stdout.split('\n').slice(0, 6).join('\n')}`);
   const res = await tcp;
-  const snmp = (await execa('ip', ['netns', 'exec', 'bl-gen', 'cat', '/proc/net/snmp'])).stdout.split('\n').filter((l) => l.startsWith('Tcp:'));
+  const snmp = (await execa('ip', ['netns', 'exec', 'bl-gen', 'python3', '-c', "print(open('/proc/net/snmp').read(), end='')"])).stdout.split('\n').filter((l) => l.startsWith('Tcp:'));
   const tcpStat = Object.fromEntries(snmp[0]!.split(' ').slice(1).map((k, i) => [k, snmp[1]!.split(' ')[i + 1]]));
   t.comment(`gen's TCP: ${tcpStat.OutSegs} segments sent, ${tcpStat.RetransSegs} retransmitted (losses TCP recovered end to end)`);
   t.equal(res.exitCode, 0, res.stderr);
