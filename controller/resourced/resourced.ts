@@ -81,6 +81,9 @@ export class Resourced {
   }
 
   /** Loads what the store holds (types, hosts' last URLs, allocations); call once before serving. */
+  /** Bumped at each election: a reload begun before it is stale (`reload`). */
+  private electedEpoch = 0;
+
   async open(): Promise<void> {
     await this.reload(true);
   }
@@ -89,6 +92,7 @@ export class Resourced {
   lead(l: Leadership): void {
     this.leadership = l;
     l.onElected(() => {
+      this.electedEpoch++;
       this.reload()
         .then(() => this.reconcile())
         .catch((e: Error) => this.log(`taking over as leader: ${e.message}`));
@@ -102,8 +106,15 @@ export class Resourced {
     return failure('not_leader', `${method}: this resourced is not the leader; ${url ? `the leader is ${url}` : 'no leader is elected yet, try again'}`, { leader: url ?? null });
   }
 
+  /**
+   * Reloads the records from the store. A follower reloads to answer reads; one that began
+   * before this instance was elected is dropped, or it would put back what the new leader's
+   * reconcile had just removed (a rolled-back install, seen in CI: controller-etcd.test.ts).
+   */
   private async reload(verbose = false): Promise<void> {
+    const epoch = this.electedEpoch;
     const snap = await this.store.load();
+    if (epoch !== this.electedEpoch) return;
     for (const t of snap.types) this.types.restore(t);
     for (const h of snap.hosts) this.hosts.remember(h.id, h.url);
     this.allocations.restore(snap.allocations.map(fromStored), snap.nextAllocationId);
