@@ -83,6 +83,13 @@ export class Resourced {
   /** Loads what the store holds (types, hosts' last URLs, allocations); call once before serving. */
   /** Bumped at each election: a reload begun before it is stale (`reload`). */
   private electedEpoch = 0;
+  /** Elected, still loading the records: writes wait (`notLeader`), or they would be lost to the load. */
+  private takingOver = false;
+
+  /** Whether this instance acts: the leader, with the records loaded. */
+  private acting(): boolean {
+    return this.leadership.isLeader() && !this.takingOver;
+  }
 
   async open(): Promise<void> {
     await this.reload(true);
@@ -93,7 +100,9 @@ export class Resourced {
     this.leadership = l;
     l.onElected(() => {
       this.electedEpoch++;
+      this.takingOver = true;
       this.reload()
+        .finally(() => (this.takingOver = false))
         .then(() => this.reconcile())
         .catch((e: Error) => this.log(`taking over as leader: ${e.message}`));
     });
@@ -101,7 +110,8 @@ export class Resourced {
 
   /** Whether this instance may act; a refusal naming the leader if not. */
   notLeader(method: string): Failure | undefined {
-    if (this.leadership.isLeader()) return undefined;
+    if (this.acting()) return undefined;
+    if (this.leadership.isLeader()) return failure('not_leader', `${method}: this resourced was just elected and is loading the records; try again`, { leader: this.leadership.leaderUrl() ?? null });
     const url = this.leadership.leaderUrl();
     return failure('not_leader', `${method}: this resourced is not the leader; ${url ? `the leader is ${url}` : 'no leader is elected yet, try again'}`, { leader: url ?? null });
   }
@@ -201,7 +211,7 @@ export class Resourced {
    */
   async pmInfo(): Promise<Reply<Result<'get_pm_info'>>> {
     // A follower answers from the store as it is now, not from what it read last.
-    if (!this.leadership.isLeader()) await this.reload();
+    if (!this.acting()) await this.reload();
     return ok({
       types: this.types.list().map((t) => ({ name: t.name, description: t.description, cpu: t.cpu, memoryMiB: t.memoryMiB, deployedAt: t.deployedAt, src: t.src })),
       allocations: this.allocations.list().map((a) => ({
@@ -276,7 +286,7 @@ export class Resourced {
    * reconciliation deletes them as orphans. Only the leader acts.
    */
   async failover(lost: string[]): Promise<void> {
-    if (!this.leadership.isLeader()) return;
+    if (!this.acting()) return;
     await this.exclusive(async () => {
       for (const a of this.allocations.list()) {
         const gone = a.pms.filter((p) => lost.includes(p.host));
@@ -981,7 +991,7 @@ export class Resourced {
    */
   async reconcile(o: { dryRun?: boolean; hosts?: string[] } = {}): Promise<ReconcileOutcome[]> {
     // Only the leader acts; it reconciles when elected.
-    if (!o.dryRun && !this.leadership.isLeader()) return [];
+    if (!o.dryRun && !this.acting()) return [];
     return this.exclusive(async () => {
       const all = new Set([...this.hosts.known(), ...this.allocations.list().flatMap((a) => a.pms.map((p) => p.host))]);
       const hosts = o.hosts ? o.hosts.filter((h) => all.has(h) || this.hosts.get(h)) : [...all];

@@ -50,8 +50,13 @@ t.test("a follower's reload begun before its election does not bring back what t
   // elected meanwhile: the leader's own reload (let through) and reconcile roll the install back
   leader = true;
   const held = store.held;
-  store.held = undefined;
+  // the election's own reload is held too: until it lands, writes are refused, not lost to it
+  let loaded!: () => void;
+  store.held = new Promise<void>((r) => (loaded = r));
   elected!();
+  store.held = undefined;
+  t.match(rd.notLeader('install_allocation'), { code: 1, value: { error: 'not_leader' }, message: /install_allocation: this resourced was just elected and is loading the records; try again/ }, 'a write while taking over is refused, to be retried');
+  loaded();
   await waitFor('the interrupted install to be rolled back', async () => ((await store.load()).allocations.length === 0 ? true : undefined), 10_000, 20);
   t.ok(logs.some((l) => l.includes(`roll_back_install allocation ${interrupted.id}`)), 'the new leader rolled it back');
   // now the stale reload lands
