@@ -51,7 +51,8 @@ export class XmlRpcClient {
         this.url,
         {
           method: 'POST',
-          agent: this.agent,
+          // the retry below goes on a connection of its own: the pool may hold more sockets the server closed
+          agent: mayRetry ? this.agent : false,
           headers: { 'Content-Type': 'text/xml', 'Content-Length': body.length, Authorization: `Bearer ${this.o.secret}` },
         },
         (res) => {
@@ -81,7 +82,8 @@ export class XmlRpcClient {
       r.on('error', (e: NodeJS.ErrnoException) => {
         clearTimeout(timer);
         // A kept-alive socket the server closed just as we reused it: the request never
-        // reached the server (Node's documented race), so it is sent once more.
+        // reached the server (Node's documented race), so it is sent once more, on a new
+        // connection (not another pooled socket, which may be closed as well).
         if (mayRetry && r.reusedSocket && e.code === 'ECONNRESET') resolve(this.send(methodName, body, false));
         else reject(e);
       });
