@@ -1,7 +1,8 @@
-// Runs lab test files one after another in ONE node process in dom0 (test/run.ts):
+// Runs lab test files one after another in one node process in dom0 (test/run.ts runs
+// them a few files per process):
 //   node dist/test/lab/one-process.js guest.test.js vif.test.js …
 // Under TCG a node start with tap and the project's modules costs 15–25 s of dom0's CPU;
-// paid once instead of once a file. Each file's tests run in order under tap's one root
+// paid once a group instead of once a file. Each file's tests run in order under tap's one root
 // (their top-level t.test calls are collected while the file loads, and awaited before the
 // next file loads), and a `# <file> took N s` comment follows each file. Root teardowns
 // (a file's t.teardown) run at the very end.
