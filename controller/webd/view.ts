@@ -3,8 +3,9 @@
 // status and config name) and monitord (get_stats: host load, switch counters per
 // allocation cookie and per flow), and streamed to every open page (server.ts, SSE).
 // A source that fails is reported in the snapshot with its error; the others still show.
-// Balanced groups and routing offload are not part of the platform's daemons yet
-// (controller/balancer, controller/offload are libraries): the snapshot says so.
+// Balanced groups come with their allocation (get_pm_info's `balanced`: the prefix
+// assignment and each replica's measured load, controller/resourced/README.md "Replicas").
+// Routing offload is run by no daemon (controller/routing/ is a library): the snapshot says so.
 import { callApi, type ResultOf } from '../../daemon/index.js';
 import type { HostdApi, HostStats } from '../../hostd/api.js';
 import type { StatsSnapshot } from '../monitord/api.js';
@@ -53,12 +54,12 @@ export interface PlatformView {
   allocations: AllocationView[];
   types: string[];
   switch: { ok: boolean; error?: string; monitored: boolean };
-  balancing: null;
+  /** Routing offload (controller/routing/): no daemon runs it, so nothing to show. */
   offload: null;
   note: string;
 }
 
-const NOTE = 'Balanced groups and routing offload are not run by the platform\'s daemons yet: nothing to show.';
+const NOTE = 'Routing offload is not run by any daemon of the platform yet (controller/routing/ is a library): nothing to show. Balanced groups are shown with their allocation.';
 
 export async function buildView(links: PlatformLinks, pollMs: number): Promise<PlatformView> {
   const errors: Record<string, string> = {};
@@ -103,7 +104,6 @@ export async function buildView(links: PlatformLinks, pollMs: number): Promise<P
     allocations,
     types: info.types.map((t) => t.name),
     switch: stats ? { ok: stats.switch.ok, ...(stats.switch.error ? { error: stats.switch.error } : {}), monitored: true } : { ok: false, monitored: false },
-    balancing: null,
     offload: null,
     note: NOTE,
   };
@@ -122,7 +122,7 @@ function graphOf(a: AllocationRow, flows: FlowCount[], ports: PortNames): Alloca
   }
   const nodes = [
     ...r.fromNet.map((f) => ({ name: f.name, kind: 'in' as const })),
-    ...r.modules.map((m) => ({ name: m.name, kind: 'module' as const, type: m.type, host: a.pms.find((p) => p.module === m.name)?.host ?? a.planned[m.name] })),
+    ...r.modules.map((m) => ({ name: m.name, kind: 'module' as const, type: m.type, host: a.pms.find((p) => p.module === m.name)?.host ?? a.planned[m.name] ?? replicaHosts(a, m.name) })),
     ...r.toNet.map((t) => ({ name: t.name, kind: 'out' as const })),
   ];
   const links = r.connections.map((c) => ({ from: c.from, fromPort: c.fromPort, to: c.to, toPort: c.toPort }));
@@ -133,6 +133,12 @@ function graphOf(a: AllocationRow, flows: FlowCount[], ports: PortNames): Alloca
   // its vif anchor is then wrong and nothing matches; the ends on the network still hold.
   if (flows.length && counters.every((c) => c === null)) counters = linkCounters({ nodes, links }, flows, linkAnchors({ fromNet: r.fromNet, toNet: r.toNet, modules: [] }, ports, parseMatch));
   return { nodes, links: links.map((l, k) => ({ ...l, counters: counters[k] ? { packets: counters[k].packets, bytes: counters[k].bytes } : null })) };
+}
+
+/** A balanced module runs as its replicas (PMs `n#k`, controller/resourced/replicas.ts): the hosts they run on. */
+function replicaHosts(a: AllocationRow, module: string): string | undefined {
+  if (a.balanced?.module !== module) return undefined;
+  return [...new Set(a.balanced.replicas.map((r) => r.host))].join(', ');
 }
 
 /** A FromNet's match as openflowd plans and prints it (controller/openflowd/ofctl-syntax.ts, controller/openflow/model.ts). */
