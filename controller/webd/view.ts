@@ -41,7 +41,7 @@ export interface LinkView {
 export interface AllocationView extends AllocationRow {
   /** The request's graph: FromNet, modules (with their host), ToNet, and each connection. */
   graph: { nodes: Array<{ name: string; kind: 'in' | 'module' | 'out'; type?: string; host?: string }>; links: LinkView[] } | null;
-  /** The switch's flows of this allocation (cookie = id): one per connection, with counters. */
+  /** The switch's flows of this allocation (cookie = id): one per connection, with counters; a balanced group's rules too (its own cookie). */
   flows: Array<{ match: string; actions: string; packets: number; bytes: number }>;
   packets: number;
   bytes: number;
@@ -93,9 +93,14 @@ export async function buildView(links: PlatformLinks, pollMs: number): Promise<P
   const portNames: PortNames = new Map((stats?.switch.names ?? []).flatMap((p) => (typeof p.port === 'number' ? [[p.name, p.port] as const] : [])));
   const allocations = info.allocations.map((a): AllocationView => {
     const cookie = `0x${a.id.toString(16)}`;
-    const flows = (stats?.switch.flows ?? []).filter((f) => f.cookie === cookie).map((f) => ({ match: f.match, actions: f.actions, packets: f.packets, bytes: f.bytes }));
-    const sum = stats?.switch.allocations.find((x) => x.cookie === cookie);
-    return { ...a, graph: graphOf(a, flows, portNames), flows, packets: sum?.packets ?? 0, bytes: sum?.bytes ?? 0 };
+    // a balanced group's rules are under the group's cookie (controller/balancer/cookies.ts), not the allocation's
+    const cookies = [cookie, ...(a.balanced?.cookie ? [a.balanced.cookie] : [])];
+    const all = (stats?.switch.flows ?? []).filter((f) => cookies.includes(f.cookie));
+    const flows = all.map((f) => ({ match: f.match, actions: f.actions, packets: f.packets, bytes: f.bytes }));
+    const sums = stats?.switch.allocations.filter((x) => cookies.includes(x.cookie)) ?? [];
+    // edges: only the allocation's own flows, one per connection (a group's prefix rules are several per link: its edges say "?")
+    const own = all.filter((f) => f.cookie === cookie).map((f) => ({ match: f.match, actions: f.actions, packets: f.packets, bytes: f.bytes }));
+    return { ...a, graph: graphOf(a, own, portNames), flows, packets: sums.reduce((n, x) => n + x.packets, 0), bytes: sums.reduce((n, x) => n + x.bytes, 0) };
   });
   return {
     time: new Date().toISOString(),

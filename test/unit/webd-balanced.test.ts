@@ -11,6 +11,7 @@
 // of its own, STAND-IN measurements, and checks the page shows resourced's loads and
 // shares. test/unit/resourced-replicas.test.ts checks the rules against real datagrams.
 import t from 'tap';
+import { execa } from 'execa';
 import { startOvs } from '../support/ovs.js';
 import { STANDIN_SECRET, USER_SECRET, py, startResourced, startStandins, waitFor, type Rv } from '../support/resourced.js';
 import { OPERATOR_SECRET, VIEWER_SECRET, startWebd } from '../support/webd.js';
@@ -44,6 +45,7 @@ interface Balanced {
   module: string;
   field: 'src' | 'dst';
   generation: number;
+  cookie?: string;
   replicas: Replica[];
 }
 
@@ -117,6 +119,14 @@ t.test("webd page, headless Chromium: a balanced group's replicas, prefixes and 
   const nodeHost = await viewer.page.locator(`.allocation[data-allocation="${id}"] g[data-node="n"]`).getAttribute('data-host');
   t.equal(nodeHost, 'mh-b', "the graph draws the balanced module on its replicas' host");
 
+  // the group's rules are under its own cookie: the card counts them with the allocation's flows
+  const groupFlows = (await execa('ovs-ofctl', ['-O', 'OpenFlow13', 'dump-flows', ovs.target, `cookie=${group.cookie}/-1`])).stdout.split('\n').filter((l) => l.includes('cookie=')).length;
+  t.ok(groupFlows > 0, `the switch holds the group's ${groupFlows} rules (cookie ${group.cookie})`);
+  await viewer.page.waitForFunction(([id, n]) => document.querySelector(`.allocation[data-allocation="${id}"] [data-testid=totals]`)?.textContent?.startsWith(`switch: ${n} flow(s)`), [id, groupFlows] as const, { timeout: 30_000 });
+  t.pass(`the card counts the group's ${groupFlows} flows`);
+  const edges = await viewer.page.evaluate((id) => [...document.querySelectorAll<SVGGElement>(`.allocation[data-allocation="${id}"] [data-edge-label]`)].map((g) => [g.dataset.packets, g.querySelector('text')?.textContent]), id);
+  t.ok(edges.length > 0 && edges.every(([p, text]) => p === '' && text === '? pkt'), `no edge claims a prefix rule's counters as its own (each says "? pkt"): ${JSON.stringify(edges)}`);
+
   // STAND-IN measurements for two of the three replicas (two vifs each, as monitord reports hostd's pm_stats)
   const measured = group.replicas.slice(0, 2);
   const pms = (reply(await py(rdUrl, 'get_pm_info')).value.allocations as Array<{ id: number; pms: Array<{ name: string; domid: number }> }>).find((x) => x.id === id)!.pms;
@@ -150,6 +160,8 @@ t.test("webd page, headless Chromium: a balanced group's replicas, prefixes and 
   const phone = await P.openLoggedIn(browser, webd.url, OPERATOR_SECRET, P.PHONE);
   await phone.page.locator(`${card} tr[data-replica]`).nth(REPLICAS - 1).waitFor({ timeout: 30_000 });
   t.ok((await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)) <= 0, 'a page opened at phone width does not overflow sideways');
+  const fit = await phone.page.evaluate((card) => { const b = document.querySelector(`${card} .scroll`)!; return b.scrollWidth - b.clientWidth; }, card);
+  t.ok(fit <= 0, `at 390 px the group's table fits its card, no sideways scroll (${fit} px)`);
   await phone.page.locator(card).screenshot({ path: `${P.ARTIFACTS}/balanced-group-phone.png` });
   t.same(phone.problems, [], 'no console error on the phone page');
 

@@ -185,14 +185,14 @@
     return el('div', { class: 'balanced', 'data-testid': 'balanced', 'data-module': b.module },
       el('div', { class: 'small', text: `${b.module}: balanced by ${b.field} over ${b.replicas.length} replica(s) · generation ${b.generation}${b.leaving.length ? ` · leaving ${b.leaving.join(', ')}` : ''}` }),
       el('div', { class: 'scroll' }, el('table', {},
-        el('thead', {}, el('tr', {}, ['replica · PM', 'host', 'prefixes', 'load in'].map((h) => el('th', { text: h })))),
+        el('thead', {}, el('tr', {}, ['replica · PM', 'host', 'prefixes', 'load in'].map((h, k) => el('th', { class: k === 3 ? 'num' : null, text: h })))),
         el('tbody', {}, b.replicas.map((r) =>
           el('tr', { 'data-replica': r.module, 'data-pm': r.pm, 'data-host': r.host, 'data-default': String(r.default), 'data-prefixes': r.prefixes.join(' '), 'data-in-packets': r.load ? r.load.inPackets : '' },
             // the PM under its replica: two short lines keep the row narrow on a phone
             el('td', {}, el('div', { 'data-testid': 'replica', text: r.module }), el('div', { class: 'muted small', 'data-testid': 'pm', text: r.pm })),
             el('td', { 'data-testid': 'host', text: r.host }),
             el('td', { class: 'prefixes', 'data-testid': 'prefixes', title: r.default ? `the catch-all, and ${r.prefixes.length} prefix(es) of its own: ${r.prefixes.join(' ')}` : null, text: r.default ? `everything else${r.prefixes.length ? ` (${r.prefixes.join(' ')})` : ''}` : r.prefixes.join(' ') }),
-            el('td', { 'data-testid': 'load', class: r.load ? 'num' : 'num muted', title: r.load ? `measured ${r.load.time}: ${r.load.inPackets} packets, ${r.load.inBytes} bytes in; ${r.load.outPackets} packets, ${r.load.outBytes} bytes out` : null, text: load(r) }),
+            el('td', { 'data-testid': 'load', class: r.load ? 'num load' : 'num load muted', title: r.load ? `measured ${r.load.time}: ${r.load.inPackets} packets, ${r.load.inBytes} bytes in; ${r.load.outPackets} packets, ${r.load.outBytes} bytes out` : null, text: load(r) }),
           ))),
       )),
     );
