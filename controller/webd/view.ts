@@ -3,8 +3,9 @@
 // status and config name) and monitord (get_stats: host load, switch counters per
 // allocation cookie and per flow), and streamed to every open page (server.ts, SSE).
 // A source that fails is reported in the snapshot with its error; the others still show.
-// Balanced groups and routing offload are not part of the platform's daemons yet
-// (controller/balancer, controller/offload are libraries): the snapshot says so.
+// Balanced groups come with their allocation (get_pm_info's `balanced`: the prefix
+// assignment and each replica's measured load, controller/resourced/README.md "Replicas").
+// Routing offload is run by no daemon (controller/routing/ is a library): the snapshot says so.
 import { callApi, type ResultOf } from '../../daemon/index.js';
 import type { HostdApi, HostStats } from '../../hostd/api.js';
 import type { StatsSnapshot } from '../monitord/api.js';
@@ -40,7 +41,7 @@ export interface LinkView {
 export interface AllocationView extends AllocationRow {
   /** The request's graph: FromNet, modules (with their host), ToNet, and each connection. */
   graph: { nodes: Array<{ name: string; kind: 'in' | 'module' | 'out'; type?: string; host?: string }>; links: LinkView[] } | null;
-  /** The switch's flows of this allocation (cookie = id): one per connection, with counters. */
+  /** The switch's flows of this allocation (cookie = id): one per connection, with counters; a balanced group's rules too (its own cookie). */
   flows: Array<{ match: string; actions: string; packets: number; bytes: number }>;
   packets: number;
   bytes: number;
@@ -53,12 +54,12 @@ export interface PlatformView {
   allocations: AllocationView[];
   types: string[];
   switch: { ok: boolean; error?: string; monitored: boolean };
-  balancing: null;
+  /** Routing offload (controller/routing/): no daemon runs it, so nothing to show. */
   offload: null;
   note: string;
 }
 
-const NOTE = 'Balanced groups and routing offload are not run by the platform\'s daemons yet: nothing to show.';
+const NOTE = 'Routing offload is not run by any daemon of the platform yet (controller/routing/ is a library): nothing to show. Balanced groups are shown with their allocation.';
 
 export async function buildView(links: PlatformLinks, pollMs: number): Promise<PlatformView> {
   const errors: Record<string, string> = {};
@@ -92,9 +93,14 @@ export async function buildView(links: PlatformLinks, pollMs: number): Promise<P
   const portNames: PortNames = new Map((stats?.switch.names ?? []).flatMap((p) => (typeof p.port === 'number' ? [[p.name, p.port] as const] : [])));
   const allocations = info.allocations.map((a): AllocationView => {
     const cookie = `0x${a.id.toString(16)}`;
-    const flows = (stats?.switch.flows ?? []).filter((f) => f.cookie === cookie).map((f) => ({ match: f.match, actions: f.actions, packets: f.packets, bytes: f.bytes }));
-    const sum = stats?.switch.allocations.find((x) => x.cookie === cookie);
-    return { ...a, graph: graphOf(a, flows, portNames), flows, packets: sum?.packets ?? 0, bytes: sum?.bytes ?? 0 };
+    // a balanced group's rules are under the group's cookie (controller/balancer/cookies.ts), not the allocation's
+    const cookies = [cookie, ...(a.balanced?.cookie ? [a.balanced.cookie] : [])];
+    const all = (stats?.switch.flows ?? []).filter((f) => cookies.includes(f.cookie));
+    const flows = all.map((f) => ({ match: f.match, actions: f.actions, packets: f.packets, bytes: f.bytes }));
+    const sums = stats?.switch.allocations.filter((x) => cookies.includes(x.cookie)) ?? [];
+    // edges: only the allocation's own flows, one per connection (a group's prefix rules are several per link: its edges say "?")
+    const own = all.filter((f) => f.cookie === cookie).map((f) => ({ match: f.match, actions: f.actions, packets: f.packets, bytes: f.bytes }));
+    return { ...a, graph: graphOf(a, own, portNames), flows, packets: sums.reduce((n, x) => n + x.packets, 0), bytes: sums.reduce((n, x) => n + x.bytes, 0) };
   });
   return {
     time: new Date().toISOString(),
@@ -103,7 +109,6 @@ export async function buildView(links: PlatformLinks, pollMs: number): Promise<P
     allocations,
     types: info.types.map((t) => t.name),
     switch: stats ? { ok: stats.switch.ok, ...(stats.switch.error ? { error: stats.switch.error } : {}), monitored: true } : { ok: false, monitored: false },
-    balancing: null,
     offload: null,
     note: NOTE,
   };
@@ -122,7 +127,7 @@ function graphOf(a: AllocationRow, flows: FlowCount[], ports: PortNames): Alloca
   }
   const nodes = [
     ...r.fromNet.map((f) => ({ name: f.name, kind: 'in' as const })),
-    ...r.modules.map((m) => ({ name: m.name, kind: 'module' as const, type: m.type, host: a.pms.find((p) => p.module === m.name)?.host ?? a.planned[m.name] })),
+    ...r.modules.map((m) => ({ name: m.name, kind: 'module' as const, type: m.type, host: a.pms.find((p) => p.module === m.name)?.host ?? a.planned[m.name] ?? replicaHosts(a, m.name) })),
     ...r.toNet.map((t) => ({ name: t.name, kind: 'out' as const })),
   ];
   const links = r.connections.map((c) => ({ from: c.from, fromPort: c.fromPort, to: c.to, toPort: c.toPort }));
@@ -133,6 +138,12 @@ function graphOf(a: AllocationRow, flows: FlowCount[], ports: PortNames): Alloca
   // its vif anchor is then wrong and nothing matches; the ends on the network still hold.
   if (flows.length && counters.every((c) => c === null)) counters = linkCounters({ nodes, links }, flows, linkAnchors({ fromNet: r.fromNet, toNet: r.toNet, modules: [] }, ports, parseMatch));
   return { nodes, links: links.map((l, k) => ({ ...l, counters: counters[k] ? { packets: counters[k].packets, bytes: counters[k].bytes } : null })) };
+}
+
+/** A balanced module runs as its replicas (PMs `n#k`, controller/resourced/replicas.ts): the hosts they run on. */
+function replicaHosts(a: AllocationRow, module: string): string | undefined {
+  if (a.balanced?.module !== module) return undefined;
+  return [...new Set(a.balanced.replicas.map((r) => r.host))].join(', ');
 }
 
 /** A FromNet's match as openflowd plans and prints it (controller/openflowd/ofctl-syntax.ts, controller/openflow/model.ts). */

@@ -88,7 +88,7 @@ t.test('webd page in headless Chromium, stand-in hostd, real OVS: hosts, install
   t.equal(await op.page.getByTestId('who').textContent(), 'ops (operator)', 'logged in as the operator');
   await P.hostsShown(op.page, ['mh-a']);
   t.pass('the module host is shown alive, with its last heartbeat');
-  t.match(await op.page.getByTestId('note').textContent(), /not run by the platform's daemons yet/, 'balancing and offload: the page says there is nothing at platform level');
+  t.match(await op.page.getByTestId('note').textContent(), /^Routing offload is not run by any daemon/, 'routing offload: the page says no daemon runs it (balanced groups: test/unit/webd-balanced.test.ts)');
 
   // --- a bad request: the parser's error, at its place
   const bad = await P.typeRequest(op.page, BAD);

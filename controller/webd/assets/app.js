@@ -160,6 +160,7 @@
       el('h3', {}, el('span', { text: `Allocation ${a.id}` }), el('span', { class: `badge ${a.degraded ? 'degraded' : a.state === 'installed' ? 'ok' : 'late'}`, text: a.degraded ? 'degraded' : a.state }), el('span', { class: 'muted', text: a.createdAt })),
       a.degraded ? el('div', { class: 'degraded', text: a.degraded }) : null,
       a.graph ? graph(a) : el('div', { class: 'error', text: 'the request no longer parses' }),
+      a.balanced ? balancedGroup(a.balanced) : null,
       el('div', { 'data-testid': 'totals', 'data-packets': a.packets, 'data-bytes': a.bytes, text: `switch: ${a.flows.length} flow(s) · ${fmt(a.packets)} packets · ${fmtBytes(a.bytes)}` }),
       plot(hist),
       a.flows.length
@@ -169,6 +170,31 @@
           ))
         : null,
       el('div', { class: 'buttons' }, el('button', { class: 'danger operator', type: 'button', 'data-testid': 'delete', onclick: () => deleteAllocation(a.id) }, 'Delete')),
+    );
+  }
+
+  /**
+   * A balanced module's group (get_pm_info's `balanced`): field and generation, and per
+   * replica its PM, host, prefixes ("everything else" for the default: the catch-all) and
+   * measured load — packets in (its vifs, summed by resourced) and its share of the group's.
+   */
+  function balancedGroup(b) {
+    const total = b.replicas.reduce((n, r) => n + (r.load ? r.load.inPackets : 0), 0);
+    const load = (r) => !r.load ? 'not measured yet'
+      : `${fmt(r.load.inPackets)} pkt${total ? ` · ${((100 * r.load.inPackets) / total).toFixed(1)} %` : ''}`;
+    return el('div', { class: 'balanced', 'data-testid': 'balanced', 'data-module': b.module },
+      el('div', { class: 'small', text: `${b.module}: balanced by ${b.field} over ${b.replicas.length} replica(s) · generation ${b.generation}${b.leaving.length ? ` · leaving ${b.leaving.join(', ')}` : ''}` }),
+      el('div', { class: 'scroll' }, el('table', {},
+        el('thead', {}, el('tr', {}, ['replica · PM', 'host', 'prefixes', 'load in'].map((h, k) => el('th', { class: k === 3 ? 'num' : null, text: h })))),
+        el('tbody', {}, b.replicas.map((r) =>
+          el('tr', { 'data-replica': r.module, 'data-pm': r.pm, 'data-host': r.host, 'data-default': String(r.default), 'data-prefixes': r.prefixes.join(' '), 'data-in-packets': r.load ? r.load.inPackets : '' },
+            // the PM under its replica: two short lines keep the row narrow on a phone
+            el('td', {}, el('div', { 'data-testid': 'replica', text: r.module }), el('div', { class: 'muted small', 'data-testid': 'pm', text: r.pm })),
+            el('td', { 'data-testid': 'host', text: r.host }),
+            el('td', { class: 'prefixes', 'data-testid': 'prefixes', title: r.default ? `the catch-all, and ${r.prefixes.length} prefix(es) of its own: ${r.prefixes.join(' ')}` : null, text: r.default ? `everything else${r.prefixes.length ? ` (${r.prefixes.join(' ')})` : ''}` : r.prefixes.join(' ') }),
+            el('td', { 'data-testid': 'load', class: r.load ? 'num load' : 'num load muted', title: r.load ? `measured ${r.load.time}: ${r.load.inPackets} packets, ${r.load.inBytes} bytes in; ${r.load.outPackets} packets, ${r.load.outBytes} bytes out` : null, text: load(r) }),
+          ))),
+      )),
     );
   }
 
