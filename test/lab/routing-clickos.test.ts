@@ -1,6 +1,6 @@
 // Routing as a platform primitive with a REAL ClickOS software router on dom0's Open
 // vSwitch (the lab twin of test/unit/routing-ovs.test.ts, whose router is a Linux
-// stand-in). The router is one ClickOS guest with one vif on the bridge (router on a
+// namespace on the host). The router is one ClickOS guest with one vif on the bridge (router on a
 // stick) running the config controller/routing/click.ts generates for the route table;
 // the switch's fast path (controller/routing/fastpath.ts) holds the n prefixes TFO picks
 // each bin, learnt from the offloaded prefixes' flow counters and from sFlow samples of
