@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { down, exec, readState, up } from './lab.js';
 import { startPage } from './demo-page.js';
+import { ensureHostPackages, HOST_PACKAGES } from './host-packages.js';
 import { clickosKernel } from './clickos-image.js';
 import { projectRoot } from './paths.js';
 
@@ -54,6 +55,9 @@ function servicePort(): number {
 }
 
 async function main(): Promise<void> {
+  // --keep's page runs Open vSwitch in dom0 from the host's binaries (lab/demo-page.ts);
+  // up() installs only what the lab itself needs
+  if (keep) await ensureHostPackages((m) => process.stdout.write(`demo: ${m}\n`), { packages: HOST_PACKAGES.filter((p) => p.name === 'openvswitch-switch') });
   await up();
   await dom0(['sh', '-c', 'cat > /tmp/demo.cfg'], GUEST_CFG);
   await dom0(['sh', '-c', 'cat > /tmp/fwd.click'], CLICK_CONFIG);
