@@ -132,7 +132,15 @@ export const resourcedApi = defineApi({
                 name: s.str(),
                 status: s.oneOf('creating', 'created'),
                 /** Its last measured traffic (monitord's report_stats: hostd pm_stats), when there is one. */
-                traffic: s.optional(s.struct({ time: s.str(), vifs: s.array(vifCounters), click: s.array(clickCounter) })),
+                traffic: s.optional(
+                  s.struct({
+                    time: s.str(),
+                    vifs: s.array(vifCounters),
+                    click: s.array(clickCounter),
+                    /** What crossed it between monitord's last two reports (measured.ts rate), once there were two. */
+                    rate: s.optional(s.struct({ mbps: s.double(), pps: s.double(), over: s.double() })),
+                  }),
+                ),
               }),
             ),
             /** Its flows' summed switch counters (monitord's report_stats), when there are some. */
@@ -199,6 +207,9 @@ export const resourcedApi = defineApi({
           /** When the figures were measured, and who sent them (register_host, heartbeat, monitord). */
           measured_at: s.str(),
           measured_by: s.str(),
+          /** Measured traffic through its PMs (Mb/s, nil before monitord's second report) and the link placement may still reserve (platform-model.ts linkCapacity). */
+          traffic_mbps: s.either(s.double(), s.nil()),
+          usable_link_mbps: s.double(),
         }),
       ),
       readOnly: true,

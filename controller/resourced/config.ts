@@ -84,8 +84,10 @@ const schema = cfg.object({
       seed: cfg.int(0, 2 ** 31 - 1).default(1),
       /** Cores from measured load (platform-model.ts cpuCapacity); false: each host's CPU count and declared demand only. */
       measuredCpu: cfg.bool().default(true),
+      /** Host links from measured PM traffic (platform-model.ts linkCapacity); false: hostLinkMbps and declared bandwidth only. */
+      measuredTraffic: cfg.bool().default(true),
     })
-    .default({ timeLimitMs: 2000, seed: 1, measuredCpu: true }),
+    .default({ timeLimitMs: 2000, seed: 1, measuredCpu: true, measuredTraffic: true }),
   /** click-elements.json for deploy_pm's checker; null: syntax and structure only. Default: clickos-build's. */
   catalog: cfg.path(),
   /** Where allocations, types and hosts are kept (controller/store/): SQLite by default; memory forgets them on exit. */

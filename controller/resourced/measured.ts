@@ -5,6 +5,9 @@
 //    so placement's capacities (platform-model.ts) follow the measured load;
 //  - each PM's traffic (hostd pm_stats: vif and Click counters), by host, replaced
 //    whole by the host's next report, so PMs that are gone are forgotten;
+//  - each PM's through-rate (Mb/s, packets/s) from two successive reports of its vif
+//    counters (rate below), which placement's link capacities follow (platform-model.ts
+//    linkCapacity);
 //  - the switch's counters per allocation cookie.
 // get_pm_info and list_hosts show them. Nothing here is stored: a restarted resourced
 // waits for monitord's next report.
@@ -16,6 +19,14 @@ export type PmTraffic = {
   time: string;
   vifs: VifCounters[];
   click: ClickCounter[];
+};
+
+/** A PM's traffic over the interval between two reports: what crossed it, in Mb/s and packets/s. */
+export type PmRate = {
+  mbps: number;
+  pps: number;
+  /** the interval, in seconds */
+  over: number;
 };
 
 export type SwitchCounters = {
@@ -37,9 +48,35 @@ export function allocationOfCookie(cookie: string): number | undefined {
   return Number.isSafeInteger(n) && n >= 1 ? n : undefined;
 }
 
+/**
+ * A PM's through-rate between two samples of its vif counters: the larger of what its
+ * vifs took in and sent out (a forwarder's traffic enters by one vif and leaves by
+ * another, so either side alone is what crossed it; a sink or a source counts on one).
+ * Undefined when the interval is empty or a counter went back (the guest was recreated).
+ */
+export function rate(prev: PmTraffic, next: PmTraffic): PmRate | undefined {
+  const over = (Date.parse(next.time) - Date.parse(prev.time)) / 1000;
+  if (!(over > 0)) return undefined;
+  let inB = 0, outB = 0, inP = 0, outP = 0;
+  for (const v of next.vifs) {
+    const p = prev.vifs.find((q) => q.vif === v.vif);
+    if (!p) continue;
+    const d = [v.inBytes - p.inBytes, v.outBytes - p.outBytes, v.inPackets - p.inPackets, v.outPackets - p.outPackets];
+    if (d.some((x) => x < 0)) return undefined;
+    inB += d[0]!;
+    outB += d[1]!;
+    inP += d[2]!;
+    outP += d[3]!;
+  }
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return { mbps: round((Math.max(inB, outB) * 8) / over / 1e6), pps: round(Math.max(inP, outP) / over), over: round(over) };
+}
+
 export class Measurements {
   /** host id → guest name → traffic. */
   private readonly traffic = new Map<string, Map<string, PmTraffic>>();
+  /** host id → guest name → through-rate between its last two reports. */
+  private readonly rates = new Map<string, Map<string, PmRate>>();
   private readonly switchByAllocation = new Map<number, SwitchCounters>();
 
   /**
@@ -63,6 +100,15 @@ export class Measurements {
       nHosts++;
       if (h.stats) hosts.measured(h.host_id, h.stats, at);
       if (h.pms) {
+        const before = this.traffic.get(h.host_id);
+        const rates = new Map<string, PmRate>();
+        for (const p of h.pms) {
+          const prev = before?.get(p.name);
+          // The same sample twice (a repeated report) keeps the rate it had.
+          const r = prev && (prev.time === p.time ? this.rates.get(h.host_id)?.get(p.name) : rate(prev, p));
+          if (r) rates.set(p.name, r);
+        }
+        this.rates.set(h.host_id, rates);
         this.traffic.set(h.host_id, new Map(h.pms.map((p) => [p.name, { time: p.time, vifs: p.vifs, click: p.click }])));
         nPms += h.pms.length;
       }
@@ -80,6 +126,17 @@ export class Measurements {
   /** A PM's latest traffic figures, if monitord reported any. */
   pm(host: string, name: string): PmTraffic | undefined {
     return this.traffic.get(host)?.get(name);
+  }
+
+  /** A PM's through-rate between its last two reports, if there were two. */
+  rate(host: string, name: string): PmRate | undefined {
+    return this.rates.get(host)?.get(name);
+  }
+
+  /** Every measured through-rate on a host (guest name → Mb/s), or undefined before two reports. */
+  hostRates(host: string): ReadonlyMap<string, number> | undefined {
+    const r = this.rates.get(host);
+    return r && r.size > 0 ? new Map([...r].map(([name, x]) => [name, x.mbps])) : undefined;
   }
 
   /** An allocation's switch counters (its cookie's flows), if monitord reported any. */

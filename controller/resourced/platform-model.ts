@@ -10,7 +10,10 @@
 //    modelled as pinned demand, so counting them as used too would count them twice);
 //  - cores = the CPU count less the measured load that our PMs' declared demand does
 //    not already stand for (cpuCapacity below). Without a measurement (no xentop), the
-//    CPU count.
+//    CPU count;
+//  - the host's link (both directions) = hostLinkMbps less the measured traffic through
+//    its PMs that their declared bandwidth does not already stand for (linkCapacity
+//    below; monitord's vif counters, measured.ts rate). Without a measurement, hostLinkMbps.
 import type { AllocationRequest } from '../../clickos-build/index.js';
 import { Platform, Problem, evaluate, place, type ServiceSpec } from '../placement/index.js';
 import type { HostRecord } from './hosts.js';
@@ -30,6 +33,10 @@ export interface ModelOptions {
   bandwidthMbps: number;
   /** Cores from measured load (cpuCapacity; the default) or the CPU count only. */
   measuredCpu?: boolean;
+  /** Each host's measured PM through-rates (guest name → Mb/s; Measurements.hostRates), for linkCapacity. */
+  rates?: (host: string) => ReadonlyMap<string, number> | undefined;
+  /** Our PMs' declared bandwidth (guest name → Mb/s; declaredMbps). */
+  declaredMbps?: ReadonlyMap<string, number>;
 }
 
 export interface LiveModel {
@@ -80,6 +87,39 @@ export function hostCapacity(h: HostRecord, ours: OurPms, measuredCpu = true): {
   return { cores: measuredCpu ? cpuCapacity(h.stats, ours).cores : h.stats.nrCpus, memoryMb };
 }
 
+/**
+ * Mb/s placement may still reserve on a host's link, the rule measured traffic enters by
+ * (cpuCapacity's twin):
+ *
+ *   through  = Σ over the host's PMs of their measured through-rate
+ *   standsIn = Σ over our PMs on the host of min(measured, declared)
+ *   mbps     = max(0, hostLinkMbps − max(0, through − standsIn))
+ *
+ * A PM's declared bandwidth is the allocation's bandwidthMbps for each connection into
+ * it (declaredMbps), and placement adds it back as pinned load on the PM's links; what a
+ * PM carries beyond it takes the link from the next module. Traffic between two PMs of one
+ * host is counted as if it crossed the link (an upper bound: vif counters cannot tell).
+ */
+export function linkCapacity(hostLinkMbps: number, rates: ReadonlyMap<string, number> | undefined, declared: ReadonlyMap<string, number>): { mbps: number; through: number | null; standsIn: number } {
+  if (!rates) return { mbps: hostLinkMbps, through: null, standsIn: 0 };
+  let through = 0;
+  let standsIn = 0;
+  for (const [name, mbps] of rates) {
+    through += mbps;
+    const d = declared.get(name);
+    if (d !== undefined) standsIn += Math.min(mbps, d);
+  }
+  const r = (x: number) => Math.round(x * 1000) / 1000;
+  return { mbps: r(Math.max(0, hostLinkMbps - Math.max(0, through - standsIn))), through: r(through), standsIn: r(standsIn) };
+}
+
+/** Each PM's declared bandwidth: `bandwidthMbps` for every connection into its module (`parsed`: replicas stand as their own modules). */
+export function declaredMbps(allocations: ReadonlyArray<{ parsed: AllocationRequest; pms: ReadonlyArray<{ module: string; name: string }> }>, bandwidthMbps: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const a of allocations) for (const p of a.pms) out.set(p.name, bandwidthMbps * a.parsed.connections.filter((c) => c.to === p.module).length);
+  return out;
+}
+
 export function buildModel(hosts: readonly HostRecord[], ours: OurPms, o: ModelOptions): LiveModel {
   const pf = new Platform();
   const tor = pf.addTor('tor0');
@@ -88,7 +128,8 @@ export function buildModel(hosts: readonly HostRecord[], ours: OurPms, o: ModelO
   const serverOf = new Map<string, number>();
   for (const h of hosts) {
     const cap = hostCapacity(h, ours, o.measuredCpu !== false);
-    pf.addServer(h.id, tor, { cores: cap.cores, memoryMb: cap.memoryMb, internalBandwidth: o.internalMbps, internalDelay: o.internalDelay }, { bandwidth: o.hostLinkMbps, delay: o.linkDelay });
+    const link = linkCapacity(o.hostLinkMbps, o.rates?.(h.id), o.declaredMbps ?? new Map());
+    pf.addServer(h.id, tor, { cores: cap.cores, memoryMb: cap.memoryMb, internalBandwidth: o.internalMbps, internalDelay: o.internalDelay }, { bandwidth: link.mbps, delay: o.linkDelay });
     serverOf.set(h.id, hostOf.length);
     hostOf.push(h.id);
   }

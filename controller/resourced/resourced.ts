@@ -18,7 +18,7 @@ import { HostdClient } from './hostd-client.js';
 import { HostTable, type HostRecord } from './hosts.js';
 import type { ConnectionsArg, PmArg, ResourcedApi, ResourcedError } from './api.js';
 import { createPmStep, deletePms, describeLeft, installedMessage, installPms, rollBack, rollBackSteps, type InstallDeps, type StepOutcome } from './installer.js';
-import { buildModel, cpuCapacity, planAllocation, type Demand } from './platform-model.js';
+import { buildModel, cpuCapacity, declaredMbps, linkCapacity, planAllocation, type Demand } from './platform-model.js';
 import { PmTypes, type DeployRequest } from './pm-types.js';
 import { Measurements } from './measured.js';
 import { WrongSwitchError, type SteeredAllocation, type Steering } from '../openflowd/steering.js';
@@ -172,6 +172,7 @@ export class Resourced {
   listHosts(): Reply<Result<'list_hosts'>> {
     const now = Date.now();
     const ours = this.ourPms();
+    const declared = this.declaredMbps();
     return ok(
       this.hosts.live().map((h) => ({
         host_id: h.id,
@@ -184,6 +185,7 @@ export class Resourced {
         last_seen_ms_ago: now - h.lastSeen,
         pms: this.allocations.list().flatMap((a) => a.pms.filter((p) => p.host === h.id).map((p) => p.name)),
         ...measuredFields(h, ours),
+        ...measuredLink(linkCapacity(this.config.platform.hostLinkMbps, this.config.placement.measuredTraffic ? this.measured.hostRates(h.id) : undefined, declared)),
       })),
     );
   }
@@ -223,7 +225,8 @@ export class Resourced {
         planned: Object.fromEntries(a.planned),
         pms: a.pms.map((p) => {
           const traffic = this.measured.pm(p.host, p.name);
-          return { module: p.module, type: p.type, host: p.host, domid: p.domid, name: p.name, status: p.status, ...(traffic ? { traffic } : {}) };
+          const rate = this.measured.rate(p.host, p.name);
+          return { module: p.module, type: p.type, host: p.host, domid: p.domid, name: p.name, status: p.status, ...(traffic ? { traffic: { ...traffic, ...(rate ? { rate } : {}) } } : {}) };
         }),
         ...(this.measured.allocation(a.id) ? { switch: this.measured.allocation(a.id)! } : {}),
         ...(a.kind && a.kind !== 'allocation' ? { kind: a.kind } : {}),
@@ -354,6 +357,10 @@ export class Resourced {
     return new Map(this.allocations.list().flatMap((a) => a.pms.map((p) => [p.name, this.demand(p.type).cpu] as const)));
   }
 
+  private declaredMbps(): Map<string, number> {
+    return declaredMbps(this.allocations.list(), this.config.pm.bandwidthMbps);
+  }
+
   private demand = (type: string): Demand => {
     const t = this.types.get(type);
     return { cpu: t?.cpu ?? this.config.pm.cpu, memoryMiB: t?.memoryMiB ?? this.config.pm.memoryMiB };
@@ -413,7 +420,8 @@ export class Resourced {
   }
 
   private liveModel() {
-    return buildModel(this.hosts.live(), this.ourPms(), { ...this.config.platform, bandwidthMbps: this.config.pm.bandwidthMbps, measuredCpu: this.config.placement.measuredCpu });
+    const traffic = this.config.placement.measuredTraffic ? { rates: (h: string) => this.measured.hostRates(h), declaredMbps: this.declaredMbps() } : {};
+    return buildModel(this.hosts.live(), this.ourPms(), { ...this.config.platform, bandwidthMbps: this.config.pm.bandwidthMbps, measuredCpu: this.config.placement.measuredCpu, ...traffic });
   }
 
   /** What the create_pm step needs, writing `alloc` to the store. */
@@ -1066,6 +1074,11 @@ export class Resourced {
     this.placing = run.catch(() => {});
     return run;
   }
+}
+
+/** list_hosts' measured link figures of a host (platform-model.ts linkCapacity is the rule). */
+function measuredLink(l: ReturnType<typeof linkCapacity>) {
+  return { traffic_mbps: l.through, usable_link_mbps: l.mbps };
 }
 
 /** list_hosts' measured figures of a host (platform-model.ts cpuCapacity is the rule). */

@@ -7,7 +7,8 @@
 // monitord's report_stats: only its principal, newest figures win, PM traffic and
 // switch counters in get_pm_info, and a real monitord pushing to resourced.
 import t from 'tap';
-import { cpuCapacity } from '../../controller/resourced/platform-model.js';
+import { cpuCapacity, linkCapacity } from '../../controller/resourced/platform-model.js';
+import { rate } from '../../controller/resourced/measured.js';
 import { createMonitord } from '../../controller/monitord/index.js';
 import { XmlRpcClient } from '../../daemon/index.js';
 import type { HostStats, PmStats } from '../../hostd/api.js';
@@ -33,6 +34,21 @@ t.test('the capacity rule: cores = nrCpus − max(0, busy − Σ min(measured, d
   t.same(cpuCapacity(stats(2, 25, [{ name: 'foreign', cpuPercent: 50 }]), ours).cores, 1.5, 'a guest that is not ours is load like any other');
   t.same(cpuCapacity(stats(1, 100), new Map()).cores, 0, 'saturated: nothing left');
   t.same(cpuCapacity(stats(1, 250), new Map()).cores, 0, 'never below 0');
+});
+
+t.test('the link rule: mbps = hostLinkMbps − max(0, through − Σ min(measured, declared) of our PMs)', async (t) => {
+  const declared = new Map([['pm1', 10], ['pm2', 10]]);
+  t.same(linkCapacity(100, undefined, declared), { mbps: 100, through: null, standsIn: 0 }, 'no measurement yet: the configured link');
+  t.same(linkCapacity(100, new Map([['pm1', 4]]), declared), { mbps: 100, through: 4, standsIn: 4 }, 'a PM under its declared bandwidth takes nothing more');
+  t.same(linkCapacity(100, new Map([['pm1', 70], ['pm2', 5]]), declared), { mbps: 40, through: 75, standsIn: 15 }, 'pm1 carrying 60 beyond its declared 10: 60 gone');
+  t.same(linkCapacity(100, new Map([['foreign', 30]]), declared), { mbps: 70, through: 30, standsIn: 0 }, 'a guest that is not ours is load like any other');
+  t.same(linkCapacity(100, new Map([['pm1', 500]]), declared).mbps, 0, 'never below 0');
+
+  const at = (s: number, inBytes: number, outBytes: number, vif = 0) => ({ time: new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString(), click: [], vifs: [{ vif, device: `vif1.${vif}`, inPackets: inBytes / 1000, inBytes, outPackets: outBytes / 1000, outBytes }] });
+  t.same(rate(at(0, 0, 0), at(2, 2_500_000, 2_000_000)), { mbps: 10, pps: 1250, over: 2 }, 'through-rate: the larger side, 2.5 MB in 2 s = 10 Mb/s');
+  t.equal(rate(at(2, 5, 5), at(2, 9, 9)), undefined, 'no interval, no rate');
+  t.equal(rate(at(0, 9000, 9000), at(1, 1000, 1000)), undefined, 'a counter that went back (the guest was recreated): no rate');
+  t.same(rate(at(0, 0, 0, 0), at(1, 1000, 1000, 1)), { mbps: 0, pps: 0, over: 1 }, 'a vif that was not there before counts from its next sample');
 });
 
 const MODULE = 'BASESYS=xen.clickos\nin :: FromNet("ip")\nout :: ToNet("tun1")\nm :: Counting()\nin -> m -> out\n';
@@ -133,6 +149,56 @@ t.test('report_stats: monitord\'s figures, its principal only; PM traffic and sw
   t.equal(rd.hosts.get('mh-z')!.stats.cpuPercent, 75, 'an older report does not replace newer figures');
   const bad = await as(MONITOR_SECRET, 'report_stats', { ...report, time: 'yesterday' });
   t.same([bad.code, bad.value.error], [1, 'refused'], bad.message);
+});
+
+t.test('placement follows the measured traffic through a host\'s PMs (host links)', async (t) => {
+  // Links of 30 Mb/s, 10 declared per connection: a module between two outside ports
+  // takes 10 each way on its host's link (in and out), so X could take two more.
+  const { url, rd } = await startResourced(t, {
+    secret: { user: USER_SECRET, hosts: HOSTS_SECRET, monitor: MONITOR_SECRET },
+    monitor: { principals: ['monitor'] },
+    hosts: { principals: ['hosts'], defaultSecret: STANDIN_SECRET, heartbeatTimeoutMs: 60_000, pollMs: 20, taskTimeoutMs: 20_000 },
+    platform: { hostLinkMbps: 30 },
+    pm: { memoryMiB: 64, bandwidthMbps: 10 },
+    placement: { timeLimitMs: 300, measuredCpu: false },
+  });
+  await startStandins(t, url, [{ hostId: 'mh-x', nrCpus: 4, cpuPercent: 0, heartbeatMs: 30_000 }, { hostId: 'mh-y', nrCpus: 4, cpuPercent: 0, heartbeatMs: 30_000 }]);
+  await waitFor('both stand-ins to register', async () => (rd.hosts.get('mh-x') && rd.hosts.get('mh-y') ? true : undefined));
+  t.equal((await py(url, 'deploy_pm', { name: 'Counting', src: COUNTING, cpu: 0.5 })).reply!.code, 0);
+  const inst = (await py(url, 'install_allocation', MODULE, 'task')).reply!;
+  t.equal(inst.code, 0, inst.message);
+  const pm = rd.allocations.get(inst.value)!.pms[0]!;
+  t.equal(pm.host, 'mh-x', 'the first module goes to X');
+  t.same((await py(url, 'plan_allocation', MODULE)).reply!.value, { m: 'mh-x' }, 'and so would the next: 20 of X\'s 30 Mb/s');
+  const as = async (arg: unknown) => {
+    const c = new XmlRpcClient({ url, secret: MONITOR_SECRET });
+    try {
+      return (await c.call('report_stats', arg as never)) as unknown as { code: number; message: string };
+    } finally {
+      c.close();
+    }
+  };
+  // Two monitord reports 2 s apart: 6.25 MB entered the PM, 25 Mb/s through it.
+  const base = Date.now() - 10_000;
+  const report = (s: number, bytes: number) => ({
+    time: new Date(base + s * 1000).toISOString(),
+    hosts: [{ host_id: 'mh-x', pms: [{ domid: pm.domid!, name: pm.name, time: new Date(base + s * 1000).toISOString(), click: [], vifs: [{ vif: 0, device: `vif${pm.domid}.0`, inPackets: bytes / 1250, inBytes: bytes, outPackets: bytes / 1250, outBytes: bytes }] }] }],
+  });
+  t.equal((await as(report(0, 1_000_000))).code, 0);
+  type Host = { host_id: string; traffic_mbps: number | null; usable_link_mbps: number };
+  const x = async () => ((await py(url, 'list_hosts')).reply!.value as Host[]).find((h) => h.host_id === 'mh-x')!;
+  t.match(await x(), { traffic_mbps: null, usable_link_mbps: 30 }, 'one report: counters, no rate yet');
+  t.equal((await as(report(2, 7_250_000))).code, 0);
+  t.match(await x(), { traffic_mbps: 25, usable_link_mbps: 15 }, 'list_hosts: 25 Mb/s through its PM, 15 beyond the PM\'s 10 declared: 30 − 15 = 15 usable');
+  const info = (await py(url, 'get_pm_info')).reply!.value.allocations[0];
+  t.same(info.pms[0].traffic.rate, { mbps: 25, pps: 2500, over: 2 }, 'get_pm_info: the PM\'s measured rate');
+  t.same((await py(url, 'plan_allocation', MODULE)).reply!.value, { m: 'mh-y' }, 'the next module goes to Y: X\'s link is busy though declared bandwidth leaves room');
+  const second = (await py(url, 'install_allocation', MODULE, 'task')).reply!;
+  t.equal(second.code, 0, second.message);
+  t.equal(rd.allocations.get(second.value)!.pms[0]!.host, 'mh-y', 'and install_allocation puts it there');
+  t.equal((await as(report(4, 7_250_000))).code, 0);
+  t.match(await x(), { traffic_mbps: 0, usable_link_mbps: 30 }, 'the traffic stops: X\'s link is free again');
+  t.same((await py(url, 'plan_allocation', MODULE)).reply!.value, { m: 'mh-x' }, 'X again');
 });
 
 t.test('a real monitord polls the hosts and pushes to resourced', async (t) => {
