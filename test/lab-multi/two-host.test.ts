@@ -4,13 +4,15 @@
 // resourced, openflowd and monitord run on the host as their own processes; resourced
 // steers that switch through openflowd's XML-RPC only, and takes monitord's figures. One allocation's two-module chain
 // of real ClickOS guests spans both hosts, and a datagram from the "net" namespace
-// reaches "sink" through both and its echo comes back. Then lab host "a" is powered off:
+// reaches "sink" through both and its echo comes back. Measured load reaches placement:
+// real traffic through a second allocation's ClickOS guest on "a" makes a request that
+// would go to "a" go to "b" (busyHostGoesElsewhere). Then lab host "a" is powered off:
 // resourced notices the missed heartbeats, reports the allocation degraded, places its
 // PM again on "b", steers the flows there, and reports it healthy; traffic flows again.
 // Deleting it leaves no domain, vif or XenStore node on "b" and no flow on the switch.
 // Runs on the host (test/run.ts, between the lab rounds: it boots its own two labs).
 //   node dist/test/lab-multi/two-host.test.js
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { execa, type ResultPromise } from 'execa';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -51,6 +53,76 @@ tonet :: ToNet("thnet")
 fwd -> [0]a :: Fwd() [1] -> [0]b :: Fwd() [1] -> tosink
 rev -> [1]b[0] -> [1]a[0] -> tonet
 `;
+
+// Measured load into placement (controller/resourced/README.md "Measured load"). Host
+// links of 8 Mb/s, 1 declared per connection. A one-module allocation X (a light Probe
+// between the two outside ports, both ways) is installed and lands on "a" beside the
+// chain's module: "a"'s link out then carries 3 (the chain's two connections out and the
+// reverse one, mirrored) + 2 (X's), and a probe of X's shape (2 each way) still fits on
+// "a" while X idles (7 ≤ 8). Datagrams to X's address cross X only (the chain's module
+// on "b" carries none of them): once X carries M Mb/s, 2 of which it declared, a's link
+// has 10 − M left, and above 3 Mb/s the probe goes to "b". 1400-byte datagrams at up to
+// 1000/s; a ClickOS guest under emulation forwards about 5–6 Mb/s of them.
+const LINK_MBPS = 8;
+const X_ADDR = '10.77.0.9';
+const oneModule = (name: string, addr: string): string => `BASESYS=xen.clickos
+${name}_in :: FromNet("ip,in_port=thnet,nw_dst=${addr}")
+${name}_rev :: FromNet("ip,in_port=thsink,nw_src=${addr}")
+${name}_out :: ToNet("thsink")
+${name}_back :: ToNet("thnet")
+${name}_in -> [0]${name} :: Probe() [1] -> ${name}_out
+${name}_rev -> [1]${name}[0] -> ${name}_back
+`;
+const FLOOD = `import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+data = b'x' * 1400
+end = time.time() + float(sys.argv[1])
+n = 0
+while time.time() < end:
+    s.sendto(data, (sys.argv[2], 9))
+    n += 1
+    if n % 20 == 0:
+        time.sleep(0.02)
+print(n)
+`;
+
+async function busyHostGoesElsewhere(t: Test, user: XmlRpcClient, nsNet: string, sinkMac: string): Promise<void> {
+  type Host = { host_id: string; traffic_mbps: number | null; usable_link_mbps: number };
+  type Info = { allocations: Array<{ id: number; pms: Array<{ name: string; host: string; traffic?: { rate?: { mbps: number } } }> }> };
+  const hostA = async () => ((await call(user, 'list_hosts')).value as Host[]).find((h) => h.host_id === HOSTS[0].id)!;
+  const probe = oneModule('p', '10.77.0.10');
+  const plan = async () => (await call(user, 'plan_allocation', probe)).value as Record<string, string>;
+  t.equal((await call(user, 'deploy_pm', { name: 'Probe', src: FWD, cpu: 0.1 })).code, 0, 'a light module type');
+  const x = await call(user, 'install_allocation', oneModule('x', X_ADDR));
+  t.equal(x.code, 0, `allocation X installed: ${x.message}`);
+  const xPm = async () => ((await call(user, 'get_pm_info')).value as Info).allocations.find((a) => a.id === x.value)!.pms[0]!;
+  t.equal((await xPm()).host, HOSTS[0].id, `X's module goes to ${HOSTS[0].id}, beside the chain's`);
+  const idle = await waitFor('a\'s measured traffic to be low', async () => {
+    const a = await hostA();
+    return a.traffic_mbps !== null && a.traffic_mbps < 1 ? a : undefined;
+  }, 120_000, 1000);
+  t.same(await plan(), { p: HOSTS[0].id }, `X idle (${idle.traffic_mbps} Mb/s through a's guests, ${idle.usable_link_mbps} of ${LINK_MBPS} usable): plan_allocation puts a probe of X's shape on ${HOSTS[0].id} too`);
+  await execa('ip', ['-n', nsNet, 'neigh', 'replace', X_ADDR, 'lladdr', sinkMac, 'dev', 'eth0', 'nud', 'permanent']);
+  const flood = execa('ip', ['netns', 'exec', nsNet, 'python3', '-c', FLOOD, '240', X_ADDR], { reject: false });
+  try {
+    const busy = await waitFor('a\'s measured traffic to pass 4 Mb/s', async () => {
+      const a = await hostA();
+      return a.traffic_mbps !== null && a.traffic_mbps > 4 ? a : undefined;
+    }, 150_000, 1000);
+    t.pass(`real traffic through X's ClickOS guest on ${HOSTS[0].id}: ${(await xPm()).traffic?.rate?.mbps} Mb/s measured through it, ${busy.traffic_mbps} Mb/s through a's guests, ${busy.usable_link_mbps} Mb/s of its link usable`);
+    t.same(await plan(), { p: HOSTS[1].id }, `busy: the probe goes to ${HOSTS[1].id}, though declared bandwidth alone leaves room on ${HOSTS[0].id}`);
+  } finally {
+    flood.kill('SIGKILL');
+    await flood;
+  }
+  const calm = await waitFor('a\'s measured traffic to fall', async () => {
+    const a = await hostA();
+    return a.traffic_mbps !== null && a.traffic_mbps < 1 ? a : undefined;
+  }, 120_000, 1000);
+  t.same(await plan(), { p: HOSTS[0].id }, `the traffic stopped (${calm.traffic_mbps} Mb/s): ${HOSTS[0].id} again`);
+  const del = await call(user, 'delete_allocation', x.value);
+  t.equal(del.code, 0, `allocation X deleted: ${del.message}`);
+}
 
 const inDom0 = async (lab: string, script: string, timeoutMs = 300_000): Promise<string> => {
   const r = await exec(['sh', '-c', script], { instance: lab, timeoutMs });
@@ -107,7 +179,8 @@ t.test('a chain across two lab hosts; one host powered off; its PM placed again 
       folders: { patches: join(dir, 'resourced-patches') },
       // 60 s: two emulated hosts and a headless Chromium share two cores; a heartbeat was 43 s late.
       hosts: { principals: ['hosts'], defaultSecret: SECRETS.hostd, heartbeatTimeoutMs: 60_000, callTimeoutMs: 60_000, taskTimeoutMs: 15 * 60_000, pollMs: 500 },
-      pm: { memoryMiB: 16, cpu: 0.1 },
+      pm: { memoryMiB: 16, cpu: 0.1, bandwidthMbps: 1 },
+      platform: { hostLinkMbps: LINK_MBPS },
       placement: { measuredCpu: false },
       pmPrefix: PREFIX,
       bridge: BRIDGE,
@@ -185,6 +258,9 @@ t.test('a chain across two lab hosts; one host powered off; its PM placed again 
   const before = await flows();
   t.ok(before.some((f) => f.includes(`in_port=${netPort}`) && /push_vlan/.test(f)), 'traffic from net enters lab host a tagged with its vif VLAN');
   t.ok(await waitFor('a datagram through both hosts and its echo', async () => ((await ping()) ? true : undefined), 120_000, 1000), 'net → a (lab a) → b (lab b) → sink, and back');
+
+  // real traffic through a ClickOS guest on lab host "a" takes its link: the next module goes to "b"
+  await busyHostGoesElsewhere(t, user, nsNet, macs[nsSink]!);
 
   // Power lab host "a" off: QEMU goes, with its dom0, hostd and guest (and its tap).
   const lostPort = await ovs.portNumber(HOSTS[0].tap);

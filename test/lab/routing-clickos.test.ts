@@ -9,9 +9,9 @@
 // they receive per destination and path. About 40 s of traffic.
 //   node dist/lab/cli.js up
 //   node dist/lab/cli.js exec --cwd /work/main --timeout 1200 -- env TAP_TIMEOUT=1100 LAB_DIR=/work/main/.lab node dist/test/lab/routing-clickos.test.js
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { execa, type ResultPromise } from 'execa';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../lab/paths.js';
@@ -19,13 +19,29 @@ import { XenStore } from '../../xenstore/index.js';
 import { Xl } from '../../toolstack/index.js';
 import { ClickosGuests } from '../../guests/index.js';
 import { createOfctlDriver } from '../../controller/openflowd/ofctl-driver.js';
-import { evaluate, syntheticTrace, Tfo, type Bin } from '../../controller/offload/index.js';
+import { captureBins, evaluate, formatIpv4, syntheticTrace, Tfo, type Bin } from '../../controller/offload/index.js';
 import { addressRoutedBy, isRoutingCookie, parseRouteTable, RouteTableError, RoutingGroup, SflowCollector, sflowVsctlArgs } from '../../controller/routing/index.js';
 import { tallyBin } from '../support/routing-tally.js';
 import { startDom0Ovs } from './dom0-ovs.js';
 import { CLICKOS } from './helpers.js';
 
 t.setTimeout(20 * 60_000);
+
+/** The first bins of the replay are captured at the generator and read back as a trace. */
+const CAPTURED_BINS = 2;
+
+async function checkCapture(t: Test, capture: ResultPromise, file: string, sentTo: ReadonlyMap<string, number>): Promise<void> {
+  capture.kill('SIGTERM');
+  await capture;
+  const buf = new Uint8Array(await readFile(file));
+  const trace = captureBins(buf, 3600, 32);
+  const got = new Map<string, number>();
+  for (const b of trace.bins) b.ids.forEach((id, i) => got.set(formatIpv4(trace.prefixes[id]!), (got.get(formatIpv4(trace.prefixes[id]!)) ?? 0) + b.counts[i]!));
+  t.same(Object.fromEntries([...got].sort()), Object.fromEntries([...sentTo].sort()), `the generator's capture (${[...got.values()].reduce((a, n) => a + n, 0)} frames, ${buf.length} bytes) read by controller/offload's pcap reader: per destination, exactly what the first ${CAPTURED_BINS} bins sent`);
+  await mkdir(ARTIFACTS, { recursive: true });
+  await copyFile(file, join(ARTIFACTS, 'gen.pcap'));
+}
+const ARTIFACTS = join(projectRoot, 'dist', 'test-artifacts', 'routing');
 
 const NAME = `rt-clickos-${process.pid}`;
 const PY = join(projectRoot, 'test', 'support', 'routing_traffic.py');
@@ -131,10 +147,17 @@ t.test('a ClickOS router and the switch\'s fast path: TFO offloads the heavy pre
 
   const bins: Bin[] = [...syntheticTrace(TRACE)];
   const measured: Array<{ total: number; router: number; switch: number; toRouter: number; misrouted: number; received: number }> = [];
+  // A capture of the trace as the generator sends it, for controller/offload's pcap reader
+  // (a user's own capture takes this path); test/fixtures/offload/lab-gen.pcap is one.
+  const capture = execa('ip', ['netns', 'exec', 'rt-gen', 'python3', PY, 'capture', join(dir, 'gen.pcap'), 'eth0'], { reject: false });
+  t.teardown(() => void capture.kill('SIGKILL'));
+  const sentTo = new Map<string, number>();
   for (const bin of bins) {
+    if (bin.index === CAPTURED_BINS) await checkCapture(t, capture, join(dir, 'gen.pcap'), sentTo);
     const spec: Array<[string, number]> = [];
     bin.ids.forEach((id, i) => spec.push([dsts[id]!, bin.counts[i]!]));
     const total = spec.reduce((a, [, n]) => a + n, 0);
+    if (bin.index < CAPTURED_BINS) for (const [d, n] of spec) sentTo.set(d, (sentTo.get(d) ?? 0) + n);
     await writeFile(join(dir, 'spec.json'), JSON.stringify(spec));
     await execa('ip', ['netns', 'exec', 'rt-gen', 'python3', PY, 'send', join(dir, 'spec.json'), String(PPS)]);
     await sleep(2000);

@@ -7,6 +7,9 @@
                               {"seq": n, "counts": {...}} to OUT and counts afresh
   send SPEC PPS               UDP datagrams to DST:9000 for each [dst, n] of the JSON file SPEC,
                               interleaved in a seeded random order, about PPS per second
+  capture OUT IFACE           the IPv4 frames IFACE sends (its namespace's own traffic: the
+                              trace as replayed) as a pcap file (Ethernet, first 64 bytes of
+                              each frame), written to OUT on SIGTERM
   nocsum IFACE...             transmit checksum offload off (balancer_traffic.py's)
 """
 import json, os, random, select, signal, socket, struct, sys, time
@@ -50,6 +53,31 @@ def take(s, counts, rmac):
     counts[k] = counts.get(k, 0) + 1
 
 
+def capture(out, iface):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+    s.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)  # SO_RCVBUFFORCE: keep every frame of a burst
+    s.bind((iface, 0))
+    frames, stop = [], [False]
+    signal.signal(signal.SIGTERM, lambda *_: stop.__setitem__(0, True))
+    while not stop[0]:
+        try:
+            ready, _, _ = select.select([s], [], [], 0.05)
+        except InterruptedError:
+            continue
+        while ready:
+            data, addr = s.recvfrom(65535)
+            if addr[2] == socket.PACKET_OUTGOING and len(data) >= 34 and data[12:14] == b'\x08\x00':
+                frames.append((time.time(), data))
+            ready = select.select([s], [], [], 0)[0]
+    with open(out + '.tmp', 'wb') as f:
+        f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 64, 1))
+        for ts, data in frames:
+            cut = data[:64]
+            f.write(struct.pack('<IIII', int(ts), int((ts % 1) * 1e6), len(cut), len(data)))
+            f.write(cut)
+    os.rename(out + '.tmp', out)
+
+
 def send(spec, pps):
     pairs = json.load(open(spec))
     seq = [d for d, n in pairs for _ in range(n)]
@@ -71,6 +99,8 @@ if __name__ == '__main__':
         count(*args)
     elif cmd == 'send':
         send(args[0], args[1])
+    elif cmd == 'capture':
+        capture(*args)
     elif cmd == 'nocsum':
         nocsum(args)
     else:
