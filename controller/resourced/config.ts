@@ -24,6 +24,8 @@ export type SwitchConfig = (
    * ports of this switch itself.
    */
   uplinks: Record<string, string>;
+  /** ovs-vsctl for the sFlow export balancer.learn turns on (ofctl, ssh): the bridge (default the target, when it is a bridge name) and ovsdb socket; openflowd has its own (controller/README.md "Sampling"). */
+  vsctl?: { bridge?: string; db?: string };
 };
 
 const secrets = () => cfg.map(cfg.secret(), HOST_ID_RE, `host ids are ${HOST_ID_RE.source}`);
@@ -68,6 +70,7 @@ const schema = cfg.object({
     privateKeyFile: cfg.path(),
     hostKeyFile: cfg.path(),
     uplinks: cfg.map(cfg.str(BRIDGE_RE, 'a port name (1-15 of A-Za-z0-9_.-)'), HOST_ID_RE, `host ids are ${HOST_ID_RE.source}`).default({}),
+    vsctl: cfg.object({ bridge: cfg.str(BRIDGE_RE, 'a bridge name'), db: cfg.str(/^(unix|tcp|ssl):\S{1,4000}$/, 'unix:PATH, tcp:HOST:PORT or ssl:HOST:PORT') }),
   }),
   platform: cfg
     .object({
@@ -170,11 +173,16 @@ export async function parseConfig(raw: unknown, configPath = DEFAULT_CONFIG_PATH
             sw.driver === 'openflowd'
               ? { driver: 'openflowd' as const, url: sw.url!, secret: sw.secret!, uplinks: sw.uplinks }
               : sw.driver === 'ofctl'
-              ? { driver: 'ofctl' as const, target: sw.target!, uplinks: sw.uplinks }
-              : { driver: 'ssh' as const, target: sw.target!, host: sw.host!, port: sw.port, username: sw.username!, privateKeyFile: sw.privateKeyFile!, ...(sw.hostKeyFile ? { hostKeyFile: sw.hostKeyFile } : {}), uplinks: sw.uplinks },
+              ? { driver: 'ofctl' as const, target: sw.target!, uplinks: sw.uplinks, ...vsctlOf(sw.vsctl) }
+              : { driver: 'ssh' as const, target: sw.target!, host: sw.host!, port: sw.port, username: sw.username!, privateKeyFile: sw.privateKeyFile!, ...(sw.hostKeyFile ? { hostKeyFile: sw.hostKeyFile } : {}), uplinks: sw.uplinks, ...vsctlOf(sw.vsctl) },
         }
       : {}),
   };
+}
+
+/** switch.vsctl without its unset keys. */
+function vsctlOf(v: { bridge?: string; db?: string } | undefined): { vsctl?: { bridge?: string; db?: string } } {
+  return v ? { vsctl: { ...(v.bridge ? { bridge: v.bridge } : {}), ...(v.db ? { db: v.db } : {}) } } : {};
 }
 
 /** Reads and checks the file; JSON syntax errors are ConfigErrors too. */
