@@ -30,6 +30,8 @@ export interface LearningHooks {
   log: (m: string) => void;
   /** The balanced allocations installed now. */
   groups(): AllocationRecord[];
+  /** Whether this instance acts (the leader): a follower leaves the switch's sampling to the leader. */
+  acting(): boolean;
   /** The OpenFlow port a group's forward traffic enters at (replicas.ts groupPorts). */
   forwardPort(a: AllocationRecord): Promise<number>;
   /** Installs the group's next generation with learned() traffic (resourced's steerGroup); false if the group is busy. */
@@ -86,6 +88,16 @@ export class BalancedLearning {
 
   private async syncNow(): Promise<void> {
     if (this.closed) return;
+    if (!this.h.acting()) {
+      // no longer (or not yet) the leader: the leader owns the switch's export; only our socket goes
+      this.groups.clear();
+      this.target = undefined;
+      this.collectorAt = undefined;
+      const col = this.collector;
+      this.collector = undefined;
+      await col?.close();
+      return;
+    }
     const live = this.h.groups().filter((a) => a.balanced && a.state === 'installed' && a.balanced.generation >= 0);
     for (const id of this.groups.keys()) if (!live.some((a) => a.id === id)) this.groups.delete(id);
     const c = this.h.config;

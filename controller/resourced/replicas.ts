@@ -94,6 +94,12 @@ export function recordedAssignment(b: BalancedRecord): Assignment | undefined {
 export interface GroupTraffic {
   traffic?: Traffic;
   maxImbalance?: number;
+  /**
+   * Put the recorded assignment back as it is while its replicas are all members (restore_flows,
+   * a failover's new vifs): a learned assignment is unbalanced under uniform traffic, and
+   * only a change of members or a learned rebalance may move prefixes.
+   */
+  keep?: boolean;
 }
 
 /**
@@ -166,7 +172,8 @@ export function groupPorts(req: AllocationRequest, b: BalancedRecord, modules: S
 export async function installGroup(steering: Steering, groupId: number, b: BalancedRecord, ports: GroupPorts, learned: GroupTraffic = {}): Promise<number> {
   try {
     const previous = recordedAssignment(b);
-    const a = balance(replicaServers(b), learned.traffic ?? Traffic.uniform(), { ...(previous ? { previous } : {}), ...(learned.maxImbalance !== undefined ? { maxImbalance: learned.maxImbalance } : {}) });
+    const kept = learned.keep && previous && b.replicas.includes(previous.defaultServer) && previous.leaves.every((l) => b.replicas.includes(l.server));
+    const a = kept ? previous : balance(replicaServers(b), learned.traffic ?? Traffic.uniform(), { ...(previous ? { previous } : {}), ...(learned.maxImbalance !== undefined ? { maxImbalance: learned.maxImbalance } : {}) });
     const group = new SwitchGroup(steering, { group: groupId, generation: b.generation });
     // A switch replaces a flow of the same place whatever its cookie (as openflowd.ts install
     // refuses), and a flow of the same match in the group's other band would shadow it or

@@ -86,7 +86,8 @@ export class Resourced {
         steering,
         config: config.balancer,
         log,
-        groups: () => (this.acting() ? this.allocations.list().filter((a) => a.balanced) : []),
+        groups: () => this.allocations.list().filter((a) => a.balanced),
+        acting: () => this.acting(),
         forwardPort: async (a) => groupPorts(a.parsed, a.balanced!, steeredModules(a), await steering.ports(), config.switch?.uplinks ?? {}).forward.port,
         rebalance: (id) => this.relearn(id),
       });
@@ -575,7 +576,8 @@ export class Resourced {
 
   /** The steering's install of a record: a connections record's on its switch and table, an allocation's as ever. */
   private steerRecord(a: AllocationRecord): Promise<number> {
-    if (a.balanced) return this.steerGroup(a);
+    // restore_flows, a failover: the group's recorded assignment as it is (replicas.ts GroupTraffic.keep)
+    if (a.balanced) return this.steerGroup(a, true);
     if (a.kind === 'connections') return this.steering!.connect({ id: a.id, request: a.parsed, text: a.request, modules: this.boundModules(a) }, { name: a.connections!.switchName, table: a.connections!.table });
     return this.steering!.install({ id: a.id, request: a.parsed, modules: steeredModules(a) });
   }
@@ -585,10 +587,10 @@ export class Resourced {
    * run now, make-before-break, incremental from the last (replicas.ts installGroup);
    * the new generation and assignment are written once the switch took them.
    */
-  private async steerGroup(a: AllocationRecord): Promise<number> {
+  private async steerGroup(a: AllocationRecord, keep = false): Promise<number> {
     const b = a.balanced!;
     const ports = groupPorts(a.parsed, b, steeredModules(a), await this.steering!.ports(), this.config.switch?.uplinks ?? {});
-    const n = await installGroup(this.steering!, a.id, b, ports, this.learning?.learned(a.id));
+    const n = await installGroup(this.steering!, a.id, b, ports, { ...this.learning?.learned(a.id), ...(keep ? { keep } : {}) });
     await this.allocations.save(a);
     this.log(`allocation ${a.id}: group generation ${b.generation}, ${n} flow(s) over ${b.replicas.join(', ')}`);
     return n;

@@ -16,7 +16,8 @@
 //     switch's rules follow, and a counted burst of the same traffic reaches the replicas
 //     within the maximum imbalance; the same traffic then moves nothing more (hysteresis);
 //   - resourced stopped (SIGTERM): sampling off; started again: on again for the recorded
-//     group; delete_allocation: sampling off, the sFlow row and the collector gone, no
+//     group; the switch losing the group's rules: reconciliation puts the learned assignment
+//     back as it is (the restarted resourced has no estimate yet); delete_allocation: sampling off, the sFlow row and the collector gone, no
 //     group flow left.
 // The module host is a STAND-IN for hostd (test/support/resourced-standin.ts: real
 // daemon, in-memory create_pm, domids 1, 2, ... in create order) because real hostd needs
@@ -306,13 +307,26 @@ t.test('resourced rebalances a balanced module from the switch\'s sFlow samples;
   });
   t.pass(`the restarted resourced samples for the recorded group, toward ${collectorAgain}`);
 
+  // the switch loses the group's rules: reconciliation, in a resourced that has learned nothing yet
+  // (restarted, no traffic), puts back the learned assignment as it is, not a uniform split
+  // the stand-in registers again, which queues a reconciliation of its own: a dry run waits for it
+  await waitFor('the stand-in to register again', async () => ((await py(url, 'list_hosts')).reply?.value?.length ? true : undefined));
+  t.same(reply(await py(url, 'reconcile', { dry_run: true }, 'task')).value.map((x: { kind: string }) => x.kind), ['adopt'], 'restarted: the group adopted');
+  await execa('ovs-ofctl', ['-O', 'OpenFlow13', 'del-flows', ovs.target, `cookie=${held.cookie}/-1`]);
+  const rc = reply(await py(url, 'reconcile', { dry_run: false }, 'task'));
+  t.match(rc.value, [{ kind: 'restore_flows', allocation: id, done: true }], rc.message);
+  const restored = (await balanced())!;
+  t.equal(restored.generation, held.generation + 1, 'put back as the next generation');
+  t.same(restored.replicas.map((r) => [r.module, r.prefixes]), held.replicas.map((r) => [r.module, r.prefixes]), 'with the learned prefixes, not a uniform split');
+
   const del = reply(await py(url, 'delete_allocation', id, 'task'));
   t.equal(del.code, 0, del.message);
   await waitFor('sampling off after delete_allocation', async () => ((await sflowRows()) === 0 ? true : undefined));
   t.equal(await bridgeSflow(), '[]', 'the bridge has no sFlow');
   t.same(await groupFlows(), [], 'no group flow left');
+  // resourced logs once openflowd answered, then closes its socket
+  await waitFor('resourced to say sampling is off', () => (/audit: balancer learning: no balanced allocation left/.test(resourced.stderr) ? true : undefined));
   const port2 = Number(/:(\d+)"/.exec(collectorAgain)![1]);
-  const listening = (await execa('ss', ['-Hulnp'])).stdout;
-  t.notOk(listening.includes(`${ovs.controllerHost}:${port2} `), "resourced's collector socket is closed");
-  t.match(resourced.stderr, /audit: balancer learning: no balanced allocation left/);
+  const open = await waitFor("resourced's collector socket to close", async () => ((await execa('ss', ['-Hulnp'])).stdout.includes(`${ovs.controllerHost}:${port2} `) ? undefined : true));
+  t.ok(open, "resourced's collector socket is closed");
 });
