@@ -270,6 +270,11 @@ t.test('resourced rebalances a balanced module from the switch\'s sFlow samples;
   t.ok(after <= MAX_IMBALANCE, `the test's traffic under the new assignment: ${after.toFixed(2)} ≤ ${MAX_IMBALANCE} (was ${before.toFixed(2)})`);
   t.ok(b1.learned && b1.learned.samples > 0 && b1.learned.windows >= 2, `get_pm_info shows the learning: ${JSON.stringify(b1.learned)}`);
   t.ok(b1.replicas.every((r) => typeof r.share === 'number'), `and each replica's share of the estimate: ${b1.replicas.map((r) => `${r.module} ${r.share?.toFixed(2)}`).join(', ')}`);
+  // the operator's view: clickos allocations shows the last window and each replica's share
+  const cli = await execa('node', [join(projectRoot, 'dist', 'cli', 'main.js'), 'allocations'], { env: { CLICKOS_CONTROLLER: url, CLICKOS_SECRET: USER_SECRET }, reject: false });
+  t.equal(cli.exitCode, 0, cli.stderr);
+  t.match(cli.stdout, /\n {6}learned: imbalance \d\.\d{3}, (balanced|confirming|too-soon|rebalance|busy) \(window \d+, \d+ samples, /, cli.stdout);
+  t.ok(cli.stdout.split('\n').some((l) => /^\s+n#1\s.*\d+\.\d%/.test(l)), "n#1's share listed");
   t.match(resourced.stderr, new RegExp(`audit: allocation ${id}: 'n' rebalanced from measured traffic: generation 1, ${mv.length} prefix\\(es\\) moved`), 'the audit log says so');
 
   // the switch carries the new rules: each source's forward rule leads to its new owner's vif 0
