@@ -85,7 +85,9 @@ export function formatAllocations(allocs: Result<'get_pm_info'>['allocations']):
     const b = a.balanced;
     if (b) {
       out.push(`    ${b.module}: balanced by ${b.field}, generation ${b.generation}${b.cookie ? `, cookie ${b.cookie}` : ''}${b.leaving.length ? `; leaving: ${b.leaving.join(', ')}` : ''}`);
-      for (const line of table(b.replicas.map((r) => [r.module, r.default ? 'default' : '', r.prefixes.join(' ') || '-']))) out.push(`      ${line}`);
+      // learning on (resourced README "Learning the traffic"): the last window and each replica's share of the estimate
+      if (b.learned) out.push(`      learned: imbalance ${b.learned.imbalance.toFixed(3)}, ${b.learned.verdict} (window ${b.learned.windows}, ${b.learned.samples} samples, ${b.learned.time})`);
+      for (const line of table(b.replicas.map((r) => [r.module, r.default ? 'default' : '', ...(r.share !== undefined ? [`${(100 * r.share).toFixed(1)}%`] : []), r.prefixes.join(' ') || '-']))) out.push(`      ${line}`);
     }
   });
   return out.join('\n');

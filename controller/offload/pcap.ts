@@ -80,8 +80,8 @@ export function* readPcapRecords(buf: Uint8Array, header: PcapHeader = readPcapH
   }
 }
 
-/** The IPv4 destination of a captured frame, or undefined for anything else (ARP, IPv6, runts). */
-export function ipv4Destination(linktype: number, frame: Uint8Array): number | undefined {
+/** The IPv4 source and destination of a frame of this link type (Ethernet with any 802.1Q/802.1ad tags, or raw IP), or undefined for one that is not IPv4. */
+export function ipv4Addresses(linktype: number, frame: Uint8Array): { src: number; dst: number } | undefined {
   let off = 0;
   if (linktype === LINKTYPE_ETHERNET) {
     off = 12;
@@ -97,7 +97,13 @@ export function ipv4Destination(linktype: number, frame: Uint8Array): number | u
     throw new PcapError(`link type ${linktype} not supported (Ethernet ${LINKTYPE_ETHERNET}, raw IP ${LINKTYPE_RAW} or ${LINKTYPE_IPV4})`);
   }
   if (frame.length < off + 20 || frame[off]! >> 4 !== 4 || (frame[off]! & 15) < 5) return undefined;
-  return ((frame[off + 16]! << 24) | (frame[off + 17]! << 16) | (frame[off + 18]! << 8) | frame[off + 19]!) >>> 0;
+  const at = (o: number) => ((frame[o]! << 24) | (frame[o + 1]! << 16) | (frame[o + 2]! << 8) | frame[o + 3]!) >>> 0;
+  return { src: at(off + 12), dst: at(off + 16) };
+}
+
+/** The IPv4 destination of a frame (ipv4Addresses' dst), or undefined. */
+export function ipv4Destination(linktype: number, frame: Uint8Array): number | undefined {
+  return ipv4Addresses(linktype, frame)?.dst;
 }
 
 export interface PcapWriteOptions {

@@ -82,6 +82,11 @@ export const openflowdApi = defineApi({
       result: s.array(portCounters),
       readOnly: true,
     }),
+    set_sampling: command({
+      help: 'Turns the steered bridge\'s sFlow export on toward a collector ("host:port"), sampling 1 in rate packets at every port\'s ingress (replacing any export), or off without collector; idempotent. ovs-vsctl where ovs-ofctl runs (the native driver: only with config switch.vsctl). Value: the bridge, whether it exports, and each port\'s OpenFlow number with the ifindex sFlow reports it by.',
+      params: s.struct({ collector: s.optional(s.str({ max: 260, pattern: /^[A-Za-z0-9.-]{1,253}:\d{1,5}$/ })), rate: s.optional(s.int({ min: 1, max: 1 << 30 })), header: s.optional(s.int({ min: 18, max: 512 })), agent: s.optional(s.str({ max: 64, pattern: /^[A-Za-z0-9_.:-]{1,64}$/ })) }),
+      result: s.struct({ bridge: s.str(), enabled: s.bool(), collector: s.optional(s.str()), rate: s.optional(s.int()), ports: s.array(s.struct({ port: s.int(), name: s.str(), ifindex: s.int() })) }),
+    }),
     cookies: command({
       help: 'The cookies of the switch\'s flows, each once, as 0x-hex.',
       params: s.optional(s.nil()),
@@ -95,6 +100,7 @@ export const openflowdApi = defineApi({
     switch_refused: 'the switch refused a flow (FlowInstallError); every flow of that cookie was removed again',
     wrong_switch: 'switch_name is not the switch this openflowd drives (details.switch names it)',
     switch_unreachable: 'the switch did not answer (ovs-ofctl or the OpenFlow channel failed)',
+    no_sampling: 'this openflowd cannot configure sFlow: the native driver speaks OpenFlow only (config switch.vsctl names a bridge for ovs-vsctl on this machine), or an ofctl/ssh target that is no bridge name without switch.vsctl.bridge',
   },
 });
 

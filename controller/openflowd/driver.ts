@@ -2,6 +2,7 @@
 // or our own OpenFlow 1.3 channel. All three return the same normalised flows (model.ts),
 // so callers and tests compare dumps across drivers with normaliseDump().
 import type { Flow, FlowEntry, PortDesc, PortStats } from '../openflow/model.js';
+import type { SflowExport } from './sflow-export.js';
 
 export interface SwitchDriver {
   /** Installs flows under one cookie; if the switch refuses any, removes that cookie's flows again and throws FlowInstallError. */
@@ -14,6 +15,8 @@ export interface SwitchDriver {
   /** Port numbers by name, to resolve ToNet("name") and module vifs. */
   ports(): Promise<PortDesc[]>;
   close(): Promise<void>;
+  /** The bridge's sFlow export (ovs-vsctl, sflow-export.ts), when this driver can reach its OVSDB: openflowd's set_sampling. */
+  sflow?: SflowExport;
 }
 
 /** An install the switch refused, after rollback; `flow` is the refused one when known. */

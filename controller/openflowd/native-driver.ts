@@ -3,10 +3,13 @@
 import { OpenFlowChannel, OpenFlowError, type ChannelOptions } from '../openflow/channel.js';
 import { usesConntrack, type Flow, type FlowEntry, type PortDesc, type PortStats } from '../openflow/model.js';
 import { ConntrackUnsupportedError, FlowInstallError, type SwitchDriver } from './driver.js';
+import type { SflowExport } from './sflow-export.js';
 
 export class NativeDriver implements SwitchDriver {
   readonly channel: OpenFlowChannel;
   port = 0;
+  /** OpenFlow cannot configure sFlow: only set when openflowd's config names a bridge for ovs-vsctl here (connect.ts) */
+  sflow?: SflowExport;
 
   constructor(options: ChannelOptions = {}) {
     this.channel = new OpenFlowChannel(options);

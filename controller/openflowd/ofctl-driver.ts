@@ -5,6 +5,7 @@ import { runProgram } from '../../toolstack/run.js';
 import { BRIDGE_RE } from '../../toolstack/limits.js';
 import { flowKey, type Flow, type FlowEntry, type PortDesc, type PortStats } from '../openflow/model.js';
 import { FlowInstallError, type SwitchDriver } from './driver.js';
+import { bridgeOfTarget, SflowExport, type SflowExportOptions } from './sflow-export.js';
 import { flowLine, parseDumpFlows, parseDumpPorts, parsePortsDesc, refusedFlow, refusedFlowText } from './ofctl-syntax.js';
 
 export interface RunResult {
@@ -34,9 +35,13 @@ export function checkTarget(target: string): string {
 
 export class OfctlCommands implements SwitchDriver {
   private readonly target: string;
+  sflow?: SflowExport;
 
-  constructor(target: string, private readonly run: Runner, private readonly program = 'ovs-ofctl', private readonly onClose?: () => Promise<void>) {
+  constructor(target: string, private readonly run: Runner, private readonly program = 'ovs-ofctl', private readonly onClose?: () => Promise<void>, vsctl?: Partial<SflowExportOptions>) {
     this.target = checkTarget(target);
+    // ovs-vsctl through the same runner, on the target's bridge unless named (a unix: target names none)
+    const bridge = vsctl?.bridge ?? bridgeOfTarget(target);
+    if (bridge) this.sflow = new SflowExport(run, { ...vsctl, bridge });
   }
 
   private async ofctl(args: string[], stdin?: string): Promise<RunResult> {
@@ -93,13 +98,19 @@ export interface OfctlDriverOptions {
   /** extra environment, e.g. OVS_RUNDIR for a private ovs-vswitchd */
   env?: Record<string, string>;
   program?: string;
+  /** ovs-vsctl for the sFlow export: the bridge (default the target, when it is a bridge name) and ovsdb socket */
+  vsctl?: Partial<SflowExportOptions>;
+}
+
+/** Runs programs on this machine (ovs-ofctl, ovs-vsctl), with `env` added. */
+export function localRunner(env?: Record<string, string>): Runner {
+  return async (argv, stdin) => {
+    const r = await runProgram(argv[0]!, argv.slice(1), { input: stdin ?? '', env: env ? { ...process.env, ...env } : undefined, timeoutMs: 60_000 });
+    return { exitCode: r.exitCode ?? 1, stdout: r.stdout, stderr: r.stderr || (r.spawnError?.message ?? (r.timedOut ? 'timed out' : '')) };
+  };
 }
 
 /** ovs-ofctl on this machine. */
 export function createOfctlDriver(o: OfctlDriverOptions): SwitchDriver {
-  const runner: Runner = async (argv, stdin) => {
-    const r = await runProgram(argv[0], argv.slice(1), { input: stdin ?? '', env: o.env ? { ...process.env, ...o.env } : undefined, timeoutMs: 60_000 });
-    return { exitCode: r.exitCode ?? 1, stdout: r.stdout, stderr: r.stderr || (r.spawnError?.message ?? (r.timedOut ? 'timed out' : '')) };
-  };
-  return new OfctlCommands(o.target, runner, o.program);
+  return new OfctlCommands(o.target, localRunner(o.env), o.program, undefined, o.vsctl);
 }

@@ -12,6 +12,7 @@ import { requestText } from './request-text.js';
 import { cookieText } from './counters.js';
 import { flowLine } from './ofctl-syntax.js';
 import type { Flow, PortDesc } from '../openflow/model.js';
+import { SamplingUnsupportedError, type SamplingOn, type SamplingState } from './sflow-export.js';
 import { resolveModulePorts, WrongSwitchError, type FlowPlace, type SteeredAllocation, type Steering, type SwitchTable } from './steering.js';
 
 /** A failure of openflowd's other than a plan or a switch refusal; `error` is its API code, if any. */
@@ -43,6 +44,7 @@ export class RemoteSteering implements Steering {
     const why = `openflowd ${method}: ${rv.message}`;
     if (error === 'plan_refused') throw new FlowPlanError(why);
     if (error === 'switch_refused') throw new FlowInstallError(why, cookie ?? 0n);
+    if (error === 'no_sampling') throw new SamplingUnsupportedError(why);
     if (error === 'wrong_switch') {
       const actual = (rv.value as { switch?: unknown }).switch;
       throw new WrongSwitchError(why, typeof actual === 'string' ? actual : undefined);
@@ -90,6 +92,12 @@ export class RemoteSteering implements Steering {
   /** dump_flows: its match text is model.ts matchText's (counters.ts), as FlowSteering's. */
   async flowPlaces(): Promise<FlowPlace[]> {
     return this.value('dump_flows', await callApi(this.client, openflowdApi, 'dump_flows')).map((f) => ({ cookie: BigInt(f.cookie), table: f.table, priority: f.priority, match: f.match }));
+  }
+
+  /** set_sampling: on toward the collector, or off. */
+  async sampling(on: SamplingOn | null): Promise<SamplingState> {
+    const arg = on ? { collector: on.collector, rate: on.rate, ...(on.header !== undefined ? { header: on.header } : {}), ...(on.agent !== undefined ? { agent: on.agent } : {}) } : {};
+    return this.value('set_sampling', await callApi(this.client, openflowdApi, 'set_sampling', arg));
   }
 
   async close(): Promise<void> {

@@ -13,6 +13,8 @@ import { FlowPlanError, type VifPort } from './flows.js';
 import { OfctlError } from './ofctl-driver.js';
 import { MatchSyntaxError, parseFlowText } from './ofctl-syntax.js';
 import { Openflowd } from './openflowd.js';
+import type { SamplingOn, SamplingState } from './sflow-export.js';
+import { SflowInputError } from '../sflow/sflow.js';
 
 /** Cookie 0 is every flow nobody tagged; all ones is reserved by OpenFlow. */
 const MAX_COOKIE = (1n << 64n) - 2n;
@@ -41,7 +43,7 @@ export function parseCookie(text: string): bigint {
 function refusal(e: unknown): Failure {
   if (e instanceof Refusal) return failWith(e.error, e.message);
   const code: OpenflowdError | undefined =
-    e instanceof FlowPlanError || e instanceof ClickSyntaxError ? 'plan_refused'
+    e instanceof FlowPlanError || e instanceof ClickSyntaxError || e instanceof SflowInputError ? 'plan_refused'
     : e instanceof FlowInstallError ? 'switch_refused'
     : e instanceof OfctlError || e instanceof OpenFlowBaseError ? 'switch_unreachable'
     : undefined;
@@ -134,6 +136,20 @@ export class OpenflowdService {
 
   portStats(): Promise<Success<PortCounters[]> | Failure> {
     return answer(async () => (await this.openflowd.driver.portStats()).map(portCountersOf));
+  }
+
+  /** set_sampling: the bridge's sFlow export on (toward `collector`) or off; refused where no ovs-vsctl can reach the bridge. */
+  sampling(arg: { collector?: string; rate?: number; header?: number; agent?: string }): Promise<Success<SamplingState & Record<string, Encodable>> | Failure> {
+    return answer(
+      async () => {
+        const sflow = this.openflowd.driver.sflow;
+        if (!sflow) throw new Refusal('no_sampling', 'set_sampling: this switch driver cannot configure sFlow (the native driver speaks OpenFlow only: give config switch.vsctl.bridge for ovs-vsctl on this machine; an ofctl/ssh target that is no bridge name: give switch.vsctl.bridge)');
+        if (arg.collector === undefined && (arg.rate !== undefined || arg.header !== undefined || arg.agent !== undefined)) throw new Refusal('plan_refused', 'set_sampling: rate, header and agent go with a collector (without one, sampling is turned off)');
+        const on: SamplingOn | null = arg.collector === undefined ? null : { collector: arg.collector, rate: arg.rate ?? 100, ...(arg.header !== undefined ? { header: arg.header } : {}), ...(arg.agent !== undefined ? { agent: arg.agent } : {}) };
+        return (await sflow.set(on)) as SamplingState & Record<string, Encodable>;
+      },
+      (v) => (v.enabled ? `bridge ${v.bridge} samples 1 in ${v.rate} toward ${v.collector}` : `bridge ${v.bridge} exports no sFlow`),
+    );
   }
 
   cookies(): Promise<Success<string[]> | Failure> {

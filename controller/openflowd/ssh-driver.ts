@@ -5,6 +5,7 @@
 import type { ConnectConfig } from 'ssh2';
 import type { SwitchDriver } from './driver.js';
 import { OfctlCommands, OfctlError, type Runner } from './ofctl-driver.js';
+import type { SflowExportOptions } from './sflow-export.js';
 
 export interface SshDriverOptions {
   host: string;
@@ -17,6 +18,8 @@ export interface SshDriverOptions {
   target: string;
   program?: string;
   readyTimeoutMs?: number;
+  /** ovs-vsctl on the switch host for the sFlow export (default bridge: the target, when it is a bridge name) */
+  vsctl?: Partial<SflowExportOptions>;
 }
 
 export function shellQuote(arg: string): string {
@@ -61,7 +64,13 @@ export async function createSshDriver(o: SshDriverOptions): Promise<SwitchDriver
         stream.end(stdin ?? '');
       });
     });
-  return new OfctlCommands(o.target, runner, o.program, async () => {
-    client.end();
-  });
+  return new OfctlCommands(
+    o.target,
+    runner,
+    o.program,
+    async () => {
+      client.end();
+    },
+    o.vsctl,
+  );
 }

@@ -9,6 +9,7 @@ import type { AllocationRequest } from '../../clickos-build/allocation.js';
 import { matchText, type Flow, type PortDesc } from '../openflow/model.js';
 import { Openflowd } from './openflowd.js';
 import { FlowPlanError, type VifPort } from './flows.js';
+import { SamplingUnsupportedError, type SamplingOn, type SamplingState } from './sflow-export.js';
 
 /** What the steering needs of an installed allocation: the request and where each module's guest is. */
 export interface SteeredAllocation {
@@ -65,6 +66,8 @@ export interface Steering {
   ports(): Promise<PortDesc[]>;
   /** Where each flow on the switch sits (its match as model.ts matchText prints it) and its cookie: a flow added at the same place replaces it, whatever its cookie. */
   flowPlaces(): Promise<FlowPlace[]>;
+  /** The bridge's sFlow export toward a collector, or off with null (openflowd's set_sampling); SamplingUnsupportedError where it cannot be set. */
+  sampling(on: SamplingOn | null): Promise<SamplingState>;
   /** Lets go of the switch (or of openflowd's connection). */
   close(): Promise<void>;
 }
@@ -148,6 +151,12 @@ export class FlowSteering implements Steering {
 
   async flowPlaces(): Promise<FlowPlace[]> {
     return (await this.openflowd.driver.dumpFlows()).map((f) => ({ cookie: f.cookie, table: f.table, priority: f.priority, match: matchText(f.match) }));
+  }
+
+  sampling(on: SamplingOn | null): Promise<SamplingState> {
+    const sflow = this.openflowd.driver.sflow;
+    if (!sflow) return Promise.reject(new SamplingUnsupportedError('this switch driver cannot configure sFlow (its target is no bridge name)'));
+    return sflow.set(on);
   }
 
   close(): Promise<void> {

@@ -161,8 +161,12 @@ export const resourcedApi = defineApi({
                     default: s.bool(),
                     prefixes: s.array(s.str()),
                     load: s.optional(s.struct({ time: s.str(), inPackets: counter, inBytes: counter, outPackets: counter, outBytes: counter })),
+                    /** With config balancer.learn: the fraction of the estimated traffic its prefixes carry (balanced-learning.ts). */
+                    share: s.optional(s.double()),
                   }),
                 ),
+                /** With config balancer.learn: the last sampling window closed (time, samples from the forward port), the imbalance it showed and the trigger's verdict. */
+                learned: s.optional(s.struct({ time: s.str(), windows: s.int(), samples: s.int(), imbalance: s.double(), verdict: s.oneOf('balanced', 'confirming', 'too-soon', 'rebalance', 'busy') })),
               }),
             ),
           }),

@@ -24,6 +24,8 @@ export type SwitchConfig = (
    * ports of this switch itself.
    */
   uplinks: Record<string, string>;
+  /** ovs-vsctl for the sFlow export balancer.learn turns on (ofctl, ssh): the bridge (default the target, when it is a bridge name) and ovsdb socket; openflowd has its own (controller/README.md "Sampling"). */
+  vsctl?: { bridge?: string; db?: string };
 };
 
 const secrets = () => cfg.map(cfg.secret(), HOST_ID_RE, `host ids are ${HOST_ID_RE.source}`);
@@ -68,6 +70,7 @@ const schema = cfg.object({
     privateKeyFile: cfg.path(),
     hostKeyFile: cfg.path(),
     uplinks: cfg.map(cfg.str(BRIDGE_RE, 'a port name (1-15 of A-Za-z0-9_.-)'), HOST_ID_RE, `host ids are ${HOST_ID_RE.source}`).default({}),
+    vsctl: cfg.object({ bridge: cfg.str(BRIDGE_RE, 'a bridge name'), db: cfg.str(/^(unix|tcp|ssl):\S{1,4000}$/, 'unix:PATH, tcp:HOST:PORT or ssl:HOST:PORT') }),
   }),
   platform: cfg
     .object({
@@ -88,6 +91,33 @@ const schema = cfg.object({
       measuredTraffic: cfg.bool().default(true),
     })
     .default({ timeLimitMs: 2000, seed: 1, measuredCpu: true, measuredTraffic: true }),
+  /**
+   * Learning a balanced module's traffic (balanced-learning.ts, README "Learning the traffic"):
+   * off by default. On: resourced runs an sFlow collector at collector.host:port, asks the
+   * switch (openflowd's set_sampling) to sample 1 in samplingRate packets toward it while a
+   * balanced allocation is installed, and each intervalMs closes a window and asks the trigger.
+   */
+  balancer: cfg
+    .object({
+      learn: cfg.bool().default(false),
+      samplingRate: cfg.int(1, 1 << 30).default(100),
+      intervalMs: cfg.int(100, 3_600_000).default(10_000),
+      maxImbalance: cfg.num(1, 100).default(1.1),
+      /** what a rebalance aims for; default halfway between 1 and maxImbalance (controller/balancer trigger.ts) */
+      targetImbalance: cfg.num(1, 100),
+      confirmations: cfg.int(1, 1000).default(2),
+      minIntervalMs: cfg.int(0, 86_400_000).default(30_000),
+      /** counters per /depth prefix of the balanced field */
+      depth: cfg.int(1, 24).default(16),
+      smoothing: cfg.num(0.01, 1).default(0.5),
+      /** where the collector listens; the switch must reach it (e.g. a controller link's address) */
+      collector: cfg.object({ host: cfg.str(/^[A-Za-z0-9.-]{1,253}$/, 'an IPv4 address or host name').default('127.0.0.1'), port: cfg.int(0, 65535).default(0) }).default({ host: '127.0.0.1', port: 0 }),
+      /** the interface whose address the switch's datagrams carry as agent; default: the switch picks */
+      agent: cfg.str(/^[A-Za-z0-9_.:-]{1,64}$/, 'an interface name or address'),
+      /** bytes of each sampled frame the switch sends */
+      header: cfg.int(18, 512).default(64),
+    })
+    .default({ learn: false, samplingRate: 100, intervalMs: 10_000, maxImbalance: 1.1, confirmations: 2, minIntervalMs: 30_000, depth: 16, smoothing: 0.5, collector: { host: '127.0.0.1', port: 0 }, header: 64 }),
   /** click-elements.json for deploy_pm's checker; null: syntax and structure only. Default: clickos-build's. */
   catalog: cfg.path(),
   /** Where allocations, types and hosts are kept (controller/store/): SQLite by default; memory forgets them on exit. */
@@ -125,6 +155,8 @@ export async function parseConfig(raw: unknown, configPath = DEFAULT_CONFIG_PATH
     if (p && p.some((u) => !(u in c.secret))) problems.push('config.hosts.principals: expected an array of principals named in config.secret');
     if (c.monitor.principals.some((u) => !(u in c.secret))) problems.push('config.monitor.principals: expected an array of principals named in config.secret');
     if (c.store.kind === 'etcd' && !c.store.endpoints?.length) problems.push('config.store: the etcd store needs endpoints');
+    if (c.balancer.learn && !c.switch) problems.push('config.balancer.learn: learning steers a switch: give config.switch');
+    if (c.balancer.targetImbalance !== undefined && c.balancer.targetImbalance > c.balancer.maxImbalance) problems.push('config.balancer.targetImbalance: above maxImbalance, a rebalance would fire again at once');
     if (c.switch?.driver === 'ssh' && (!c.switch.host || !c.switch.username || !c.switch.privateKeyFile)) problems.push('config.switch: the ssh driver needs host, username and privateKeyFile');
     if (c.switch && c.switch.driver !== 'openflowd' && !c.switch.target) problems.push(`config.switch: the ${c.switch.driver} driver needs target`);
     if (c.switch?.driver === 'openflowd' && (!c.switch.url || !c.switch.secret)) problems.push('config.switch: the openflowd driver needs url and secret');
@@ -143,11 +175,16 @@ export async function parseConfig(raw: unknown, configPath = DEFAULT_CONFIG_PATH
             sw.driver === 'openflowd'
               ? { driver: 'openflowd' as const, url: sw.url!, secret: sw.secret!, uplinks: sw.uplinks }
               : sw.driver === 'ofctl'
-              ? { driver: 'ofctl' as const, target: sw.target!, uplinks: sw.uplinks }
-              : { driver: 'ssh' as const, target: sw.target!, host: sw.host!, port: sw.port, username: sw.username!, privateKeyFile: sw.privateKeyFile!, ...(sw.hostKeyFile ? { hostKeyFile: sw.hostKeyFile } : {}), uplinks: sw.uplinks },
+              ? { driver: 'ofctl' as const, target: sw.target!, uplinks: sw.uplinks, ...vsctlOf(sw.vsctl) }
+              : { driver: 'ssh' as const, target: sw.target!, host: sw.host!, port: sw.port, username: sw.username!, privateKeyFile: sw.privateKeyFile!, ...(sw.hostKeyFile ? { hostKeyFile: sw.hostKeyFile } : {}), uplinks: sw.uplinks, ...vsctlOf(sw.vsctl) },
         }
       : {}),
   };
+}
+
+/** switch.vsctl without its unset keys. */
+function vsctlOf(v: { bridge?: string; db?: string } | undefined): { vsctl?: { bridge?: string; db?: string } } {
+  return v ? { vsctl: { ...(v.bridge ? { bridge: v.bridge } : {}), ...(v.db ? { db: v.db } : {}) } } : {};
 }
 
 /** Reads and checks the file; JSON syntax errors are ConfigErrors too. */

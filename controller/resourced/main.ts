@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   stopOnSignals(async (signal) => {
     // PMs keep running; the store keeps their records for the next start.
     log(`${signal}: stopping (running tasks finish first)`);
-    rd.stop();
+    await rd.stop();
     await daemon.close();
     await steering?.close();
     await leadership?.close();

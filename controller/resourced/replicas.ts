@@ -80,11 +80,26 @@ export function expandReplicas(req: AllocationRequest, b: BalancedRecord): Alloc
   };
 }
 
-/** The recorded assignment, for an incremental run (undefined before the first). */
-function previousAssignment(b: BalancedRecord): Assignment | undefined {
+/** The group's members as the balancer's servers: capacities 1, the record keeps none (every replica is the same PM type). */
+export const replicaServers = (b: BalancedRecord) => b.replicas.map((name) => ({ name, capacity: 1 }));
+
+/** The recorded assignment over the members (an incremental run starts from it; the trigger measures against it), undefined before the first. */
+export function recordedAssignment(b: BalancedRecord): Assignment | undefined {
   if (!b.leaves.length || !b.defaultServer) return undefined;
   const leaves: Leaf[] = b.leaves.map((l) => ({ prefix: parsePrefix(l.prefix), server: l.server, load: 0 }));
-  return { defaultServer: b.defaultServer, leaves, servers: [], total: 0, maxImbalance: 1, imbalance: 1, met: true };
+  return { defaultServer: b.defaultServer, leaves, servers: replicaServers(b).map((s) => ({ ...s, load: 0, share: 0 })), total: 0, maxImbalance: 1, imbalance: 1, met: true };
+}
+
+/** What a run balances: the learned estimate and the trigger's target (balanced-learning.ts), or uniform traffic at the balancer's default imbalance. */
+export interface GroupTraffic {
+  traffic?: Traffic;
+  maxImbalance?: number;
+  /**
+   * Put the recorded assignment back as it is while its replicas are all members (restore_flows,
+   * a failover's new vifs): a learned assignment is unbalanced under uniform traffic, and
+   * only a change of members or a learned rebalance may move prefixes.
+   */
+  keep?: boolean;
 }
 
 /**
@@ -148,17 +163,17 @@ export function groupPorts(req: AllocationRequest, b: BalancedRecord, modules: S
 }
 
 /**
- * Balances over the group's members now (uniform traffic: the estimate monitord's
- * figures would feed is issue 18 item 2's), incrementally from the recorded assignment,
+ * Balances over the group's members now (uniform traffic, or the estimate learned from
+ * the switch's samples when config balancer.learn is on), incrementally from the recorded assignment,
  * so a replica that comes or goes moves only what must move (controller/balancer/README.md
  * "Incremental runs"), and installs it as the group's next generation, make-before-break.
  * Updates `b` (generation, assignment) only once the switch took it; answers the flows.
  */
-export async function installGroup(steering: Steering, groupId: number, b: BalancedRecord, ports: GroupPorts): Promise<number> {
+export async function installGroup(steering: Steering, groupId: number, b: BalancedRecord, ports: GroupPorts, learned: GroupTraffic = {}): Promise<number> {
   try {
-    const previous = previousAssignment(b);
-    const servers = b.replicas.map((name) => ({ name, capacity: 1 }));
-    const a = balance(servers, Traffic.uniform(), previous ? { previous } : {});
+    const previous = recordedAssignment(b);
+    const kept = learned.keep && previous && b.replicas.includes(previous.defaultServer) && previous.leaves.every((l) => b.replicas.includes(l.server));
+    const a = kept ? previous : balance(replicaServers(b), learned.traffic ?? Traffic.uniform(), { ...(previous ? { previous } : {}), ...(learned.maxImbalance !== undefined ? { maxImbalance: learned.maxImbalance } : {}) });
     const group = new SwitchGroup(steering, { group: groupId, generation: b.generation });
     // A switch replaces a flow of the same place whatever its cookie (as openflowd.ts install
     // refuses), and a flow of the same match in the group's other band would shadow it or

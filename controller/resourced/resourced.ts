@@ -31,6 +31,7 @@ import { moves } from '../balancer/leaves.js';
 import { parsePrefix, prefixText } from '../balancer/prefix.js';
 import { MAX_REPLICAS } from '../../toolstack/limits.js';
 import { cookieText } from '../openflowd/counters.js';
+import { BalancedLearning } from './balanced-learning.js';
 
 type Arg<K extends keyof ResourcedApi['methods']> = ArgOf<ResourcedApi['methods'][K]>;
 type Result<K extends keyof ResourcedApi['methods']> = ResultOf<ResourcedApi['methods'][K]>;
@@ -53,6 +54,8 @@ export class Resourced {
   private placing: Promise<unknown> = Promise.resolve();
   /** Flows the switch may hold that no record owns (a lost install answer): reconciled once it answers. */
   readonly switchWatch: SwitchWatch;
+  /** config.balancer.learn: balanced groups rebalanced from the switch's samples (balanced-learning.ts). */
+  readonly learning?: BalancedLearning;
 
   /** `steering` installs an allocation's switch flows once its PMs run (config.switch); without it, PMs only. */
   constructor(
@@ -78,6 +81,16 @@ export class Resourced {
       intervalMs: Math.max(1000, h.pollMs * 4),
       log,
     });
+    if (config.balancer.learn && steering)
+      this.learning = new BalancedLearning({
+        steering,
+        config: config.balancer,
+        log,
+        groups: () => this.allocations.list().filter((a) => a.balanced),
+        acting: () => this.acting(),
+        forwardPort: async (a) => groupPorts(a.parsed, a.balanced!, steeredModules(a), await steering.ports(), config.switch?.uplinks ?? {}).forward.port,
+        rebalance: (id) => this.relearn(id),
+      });
   }
 
   /** Loads what the store holds (types, hosts' last URLs, allocations); call once before serving. */
@@ -134,11 +147,14 @@ export class Resourced {
 
   start(): void {
     this.hosts.start();
+    this.learning?.start();
   }
 
-  stop(): void {
+  /** Stops the timers; with learning, turns the switch's sampling off (awaited by main.ts before the steering closes). */
+  async stop(): Promise<void> {
     this.hosts.stop();
     this.switchWatch.stop();
+    await this.learning?.close();
   }
 
   /** Whether `who` may speak for a module host (register_host, heartbeat). */
@@ -240,6 +256,7 @@ export class Resourced {
     const b = a.balanced!;
     const prefixes = prefixesByReplica(b);
     const cookie = groupRulesCookie(a.id, b);
+    const learned = this.learning?.info(a);
     return {
       module: b.module,
       field: b.field,
@@ -257,8 +274,10 @@ export class Resourced {
           default: b.defaultServer === r,
           prefixes: prefixes.get(r) ?? [],
           ...(traffic ? { load: { time: traffic.time, inPackets: sum('inPackets'), inBytes: sum('inBytes'), outPackets: sum('outPackets'), outBytes: sum('outBytes') } } : {}),
+          ...(learned ? { share: learned.shares.get(r) ?? 0 } : {}),
         };
       }),
+      ...(learned?.learned ? { learned: learned.learned } : {}),
     };
   }
 
@@ -516,6 +535,7 @@ export class Resourced {
           await this.allocations.save(a);
           const msg = `${installedMessage(a)}${flows === undefined ? '' : `; ${flows} flow(s) installed`}`;
           this.log(msg);
+          if (a.balanced) void this.learning?.sync();
           return ok(a.id, msg);
         }
         let reply: Failure;
@@ -564,7 +584,8 @@ export class Resourced {
 
   /** The steering's install of a record: a connections record's on its switch and table, an allocation's as ever. */
   private steerRecord(a: AllocationRecord): Promise<number> {
-    if (a.balanced) return this.steerGroup(a);
+    // restore_flows, a failover: the group's recorded assignment as it is (replicas.ts GroupTraffic.keep)
+    if (a.balanced) return this.steerGroup(a, true);
     if (a.kind === 'connections') return this.steering!.connect({ id: a.id, request: a.parsed, text: a.request, modules: this.boundModules(a) }, { name: a.connections!.switchName, table: a.connections!.table });
     return this.steering!.install({ id: a.id, request: a.parsed, modules: steeredModules(a) });
   }
@@ -574,13 +595,34 @@ export class Resourced {
    * run now, make-before-break, incremental from the last (replicas.ts installGroup);
    * the new generation and assignment are written once the switch took them.
    */
-  private async steerGroup(a: AllocationRecord): Promise<number> {
+  private async steerGroup(a: AllocationRecord, keep = false): Promise<number> {
     const b = a.balanced!;
     const ports = groupPorts(a.parsed, b, steeredModules(a), await this.steering!.ports(), this.config.switch?.uplinks ?? {});
-    const n = await installGroup(this.steering!, a.id, b, ports);
+    const n = await installGroup(this.steering!, a.id, b, ports, { ...this.learning?.learned(a.id), ...(keep ? { keep } : {}) });
     await this.allocations.save(a);
     this.log(`allocation ${a.id}: group generation ${b.generation}, ${n} flow(s) over ${b.replicas.join(', ')}`);
     return n;
+  }
+
+  /**
+   * The learned rebalance (balanced-learning.ts): the group's next generation from the
+   * estimate, through steerGroup as scale_module's (incremental: only what must move);
+   * false when the allocation is being changed (the trigger fires again next window).
+   */
+  private async relearn(id: number): Promise<boolean> {
+    const a = this.allocations.get(id);
+    if (!a?.balanced || a.state !== 'installed' || this.busy.has(id) || !this.acting()) return false;
+    this.busy.add(id);
+    try {
+      const b = a.balanced;
+      const before = b.leaves.map((l) => ({ prefix: parsePrefix(l.prefix), server: l.server, load: 0 }));
+      await this.steerGroup(a);
+      const moved = moves(before, b.leaves.map((l) => ({ prefix: parsePrefix(l.prefix), server: l.server, load: 0 })));
+      this.log(`audit: allocation ${id}: '${b.module}' rebalanced from measured traffic: generation ${b.generation}, ${moved.length} prefix(es) moved${moved.length ? `: ${moved.slice(0, 8).map((m) => `${prefixText(m.prefix)} ${m.from}→${m.to}`).join(', ')}${moved.length > 8 ? ', …' : ''}` : ''}`);
+      return true;
+    } finally {
+      this.busy.delete(id);
+    }
   }
 
   /** Removes a record's flows: its cookie's, and a balanced group's (every generation it may have on the switch, the one being installed too). */
@@ -916,6 +958,7 @@ export class Resourced {
     ];
     const settle = async (rv: { code: number; message: string }): Promise<Reply<null>> => {
       if (a) this.busy.delete(a.id);
+      if (a?.balanced) void this.learning?.sync();
       return rv.code === 0 ? reply! : (reply ?? fail(rv.message));
     };
     return { parts, settle };

@@ -9,7 +9,7 @@ import type { SwitchConfig } from './config.js';
 
 export async function createSteering(sw: SwitchConfig): Promise<Steering> {
   if (sw.driver === 'openflowd') return new RemoteSteering({ url: sw.url, secret: sw.secret, timeoutMs: 60_000 }, sw.uplinks);
-  if (sw.driver === 'ofctl') return new FlowSteering(new Openflowd(createOfctlDriver({ target: sw.target })), sw.uplinks, sw.target);
+  if (sw.driver === 'ofctl') return new FlowSteering(new Openflowd(createOfctlDriver({ target: sw.target, ...(sw.vsctl ? { vsctl: sw.vsctl } : {}) })), sw.uplinks, sw.target);
   const driver = await createSshDriver({
     host: sw.host,
     port: sw.port,
@@ -17,6 +17,7 @@ export async function createSteering(sw: SwitchConfig): Promise<Steering> {
     privateKey: await readFile(sw.privateKeyFile),
     ...(sw.hostKeyFile ? { hostKey: await readFile(sw.hostKeyFile, 'utf8') } : {}),
     target: sw.target,
+    ...(sw.vsctl ? { vsctl: sw.vsctl } : {}),
   });
   return new FlowSteering(new Openflowd(driver), sw.uplinks, sw.target);
 }

@@ -5,6 +5,6 @@ export { checkNextHops, type NextHop, type NextHops } from './nexthops.js';
 export { routerConfig, ROUTER_ELEMENTS, type RouterConfigOptions } from './click.js';
 export { routingCookie, isRoutingCookie, readRoutingCookie, ROUTING_COOKIE_TAG } from './cookies.js';
 export { FastPath, type FastPathPorts, type FastPathOptions, type FastPathCounters, type RoutingDriver } from './fastpath.js';
-export { decodeSflow, SflowCollector, SflowDecodeError, sflowVsctlArgs, sflowClearArgs, type FlowSample } from './sflow.js';
+export { decodeSflow, SflowCollector, SflowDecodeError, sflowVsctlArgs, sflowClearArgs, type FlowSample } from '../sflow/sflow.js';
 export { BinLearner, type LearnedBin } from './learn.js';
 export { RoutingGroup, type RoutingGroupOptions, type BinReport } from './loop.js';

@@ -9,7 +9,7 @@
 import { makeBin, type Bin } from '../offload/bin.js';
 import type { FastPathCounters } from './fastpath.js';
 import type { RouteTable } from './routes.js';
-import type { FlowSample } from './sflow.js';
+import type { FlowSample } from '../sflow/sflow.js';
 
 export interface LearnedBin {
   bin: Bin;

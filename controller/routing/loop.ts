@@ -9,7 +9,7 @@ import { routerConfig } from './click.js';
 import { FastPath, type FastPathPorts, type RoutingDriver } from './fastpath.js';
 import { BinLearner, type LearnedBin } from './learn.js';
 import { parseRouteTable, type RouteTable } from './routes.js';
-import type { FlowSample } from './sflow.js';
+import type { FlowSample } from '../sflow/sflow.js';
 import { RoutingInputError } from './errors.js';
 
 export interface RoutingGroupOptions {

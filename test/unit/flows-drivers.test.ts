@@ -1,9 +1,11 @@
 // The three drivers against real Open vSwitch: the native OpenFlow 1.3 channel (the
 // switch connects to us; restarting ovs-vswitchd brings the flows back) and ovs-ofctl over
 // SSH to a real sshd; both dump the same flows as local ovs-ofctl, and a flow the switch
-// refuses rolls back every flow of its cookie.
+// refuses rolls back every flow of its cookie. Over SSH also the bridge's sFlow export
+// (ovs-vsctl on the same connection: openflowd's set_sampling).
 import t, { type Test } from 'tap';
 import { once } from 'node:events';
+import { join } from 'node:path';
 import { parseAllocation } from '../../clickos-build/allocation.js';
 import { normaliseDump, type Flow } from '../../controller/openflow/model.js';
 import { FlowInstallError, type SwitchDriver } from '../../controller/openflowd/driver.js';
@@ -104,4 +106,16 @@ t.test('ovs-ofctl over SSH and locally give the same dump; refusals roll back', 
   await ssh.deleteFlows(COOKIE);
   t.same(await ofctl.dumpFlows(), []);
   t.notOk(await lab.ping(), 'traffic stops');
+
+  // the sFlow export (openflowd's set_sampling) runs ovs-vsctl over the same SSH connection
+  t.equal(ssh.sflow, undefined, 'a unix: target names no bridge: no sFlow export without vsctl.bridge');
+  const withVsctl = await createSshDriver({ host: '127.0.0.1', port: sshd.port, username: sshd.username, privateKey: sshd.privateKey, hostKey: sshd.hostKey, target: lab.ovs.target, vsctl: { bridge: lab.ovs.bridge, db: `unix:${join(lab.ovs.dir, 'db.sock')}` } });
+  t.teardown(() => withVsctl.close());
+  const on = await withVsctl.sflow!.set({ collector: '127.0.0.1:6343', rate: 7 });
+  t.match(on, { bridge: lab.ovs.bridge, enabled: true, collector: '127.0.0.1:6343', rate: 7 });
+  t.ok(on.ports.some((p) => p.port === lab.ports.net && p.ifindex > 0), 'each port with its ifindex');
+  const row = (await lab.ovs.vsctl('get', 'bridge', lab.ovs.bridge, 'sflow')).trim();
+  t.equal((await lab.ovs.vsctl('get', 'sflow', row, 'sampling')).trim(), '7', "over SSH: the bridge's sFlow row is set");
+  t.match(await withVsctl.sflow!.set(null), { enabled: false });
+  t.equal((await lab.ovs.vsctl('get', 'bridge', lab.ovs.bridge, 'sflow')).trim(), '[]', 'and cleared');
 });

@@ -186,7 +186,7 @@ function datagram(dsts: string[], input: number, rate: number): Buffer {
 
 t.test('sFlow v5: flow samples decoded, counter samples skipped, bad datagrams refused', async (t) => {
   const d = datagram(['10.1.7.9', '10.2.0.1'], 6, 4);
-  t.same(decodeSflow(d), [{ input: 6, rate: 4, dst: parseAddress('10.1.7.9') }, { input: 6, rate: 4, dst: parseAddress('10.2.0.1') }]);
+  t.same(decodeSflow(d), [{ input: 6, rate: 4, dst: parseAddress('10.1.7.9'), src: 0 }, { input: 6, rate: 4, dst: parseAddress('10.2.0.1'), src: 0 }], 'the frames carry source 0.0.0.0');
   t.throws(() => decodeSflow(d.subarray(0, d.length - 10)), SflowDecodeError, 'a truncated datagram');
   const v4 = Buffer.from(d);
   v4.writeUInt32BE(4, 0);

@@ -1,12 +1,21 @@
-// A small sFlow v5 collector (README.md "Learning"): Open vSwitch samples 1 in N packets at
+// A small sFlow v5 collector (README.md here): Open vSwitch samples 1 in N packets at
 // each port's ingress and exports the first bytes of each sampled frame over UDP. We decode
 // flow samples (compact and expanded) and their raw-packet-header records into (input
-// ifindex, sampling rate, IPv4 destination); counter samples and other records are
-// skipped. The frame is read by controller/offload's capture reader (ipv4Destination), so
-// a sampled frame and a captured one are read alike.
+// ifindex, sampling rate, IPv4 source and destination); counter samples and other records
+// are skipped. The frame is read by controller/offload's capture reader (ipv4Addresses), so
+// a sampled frame and a captured one are read alike. Shared by routing (destinations, the
+// router's bins), resourced's balanced groups (the field a group splits on) and openflowd
+// (the ovs-vsctl arguments that turn the export on and off).
 import dgram from 'node:dgram';
-import { ipv4Destination } from '../offload/pcap.js';
-import { RoutingInputError } from './errors.js';
+import { ipv4Addresses } from '../offload/pcap.js';
+
+/** Bad arguments for the export (a sampling rate that is no whole number ≥ 1). */
+export class SflowInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SflowInputError';
+  }
+}
 
 /** One sampled packet. */
 export interface FlowSample {
@@ -16,6 +25,8 @@ export interface FlowSample {
   rate: number;
   /** IPv4 destination (unsigned 32-bit), or undefined for a frame that is not IPv4 */
   dst: number | undefined;
+  /** IPv4 source, likewise (a balanced group split by source reads it) */
+  src?: number;
 }
 
 export class SflowDecodeError extends Error {
@@ -88,8 +99,8 @@ export function decodeSflow(buf: Buffer): FlowSample[] {
           u32(); // stripped
           const hl = u32();
           if (off + hl > rend) throw new SflowDecodeError(`sampled header of ${hl} bytes overruns its record`);
-          const dst = proto === HEADER_PROTOCOL_ETHERNET ? ipv4Destination(LINKTYPE_ETHERNET, buf.subarray(off, off + hl)) : undefined;
-          out.push({ input, rate, dst });
+          const ip = proto === HEADER_PROTOCOL_ETHERNET ? ipv4Addresses(LINKTYPE_ETHERNET, buf.subarray(off, off + hl)) : undefined;
+          out.push({ input, rate, dst: ip?.dst, ...(ip ? { src: ip.src } : {}) });
         }
         off = rend;
       }
@@ -147,7 +158,7 @@ export class SflowCollector {
 
 /** The ovs-vsctl arguments that make `bridge` export sFlow to `target` ("host:port"), sampling 1 in `sampling`, first `header` bytes, no counter polling. */
 export function sflowVsctlArgs(bridge: string, target: string, o: { sampling: number; header?: number; agent?: string }): string[] {
-  if (!Number.isInteger(o.sampling) || o.sampling < 1) throw new RoutingInputError(`sampling ${o.sampling} is not a whole number ≥ 1`);
+  if (!Number.isInteger(o.sampling) || o.sampling < 1) throw new SflowInputError(`sampling ${o.sampling} is not a whole number ≥ 1`);
   return ['--', '--id=@s', 'create', 'sflow', ...(o.agent ? [`agent=${o.agent}`] : []), `target="${target}"`, `sampling=${o.sampling}`, `header=${o.header ?? 64}`, 'polling=0', '--', 'set', 'bridge', bridge, 'sflow=@s'];
 }
 
