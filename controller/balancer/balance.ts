@@ -7,7 +7,7 @@
 // where it was unless its server left or is overloaded, so a rebalance moves only what
 // must move (README.md "Incremental runs").
 import { BalancerInputError, checkNumber } from './errors.js';
-import { IdHeap } from './heap.js';
+import { KeyHeap } from './heap.js';
 import { mergeSiblings, sortedCover, type Leaf } from './leaves.js';
 import { Nodes } from './nodes.js';
 import { MAX_LEN, ROOT } from './prefix.js';
@@ -100,15 +100,14 @@ export function balance(servers: Server[], traffic: Traffic, o: BalanceOptions =
   const held: number[][] = servers.map(() => []);
   // the default server's leaves: those it just received (from a server that left or shed) before those it already had, so
   // that a rerun moves what must move and not something else of the same size; then the largest first, ties by address
-  const pool = new IdHeap((x, y) => {
-    if (nodes.kept[x] !== nodes.kept[y]) return nodes.kept[x]! < nodes.kept[y]!;
-    const lx = nodes.load[x]!;
-    const ly = nodes.load[y]!;
-    return lx > ly || (lx === ly && nodes.base[x]! < nodes.base[y]!) || (lx === ly && nodes.base[x] === nodes.base[y] && nodes.len[x]! < nodes.len[y]!);
-  }, 4 * n + 64);
+  // (two heaps keyed by load: the just received, then the kept)
+  const byAddress = (x: number, y: number): boolean => nodes.base[x]! < nodes.base[y]! || (nodes.base[x] === nodes.base[y] && nodes.len[x]! < nodes.len[y]!);
+  const received = new KeyHeap(byAddress, 4 * n + 64);
+  const kept = new KeyHeap(byAddress, 64);
+  const toPool = (leaf: number): void => (nodes.kept[leaf] ? kept : received).push(leaf, nodes.load[leaf]!);
   const give = (leaf: number, to: number): void => {
     load[to]! += nodes.load[leaf]!;
-    if (to === d) pool.push(leaf);
+    if (to === d) toPool(leaf);
     else held[to]!.push(leaf);
   };
 
@@ -187,32 +186,41 @@ export function balance(servers: Server[], traffic: Traffic, o: BalanceOptions =
   }
 
   // the other servers, the one with the most unused capacity first
-  const others = new IdHeap((x, y) => {
-    const sx = share[x]! - load[x]!;
-    const sy = share[y]! - load[y]!;
-    return sx > sy || (sx === sy && x < y);
-  }, n);
-  for (let c = 0; c < n; c++) if (c !== d) others.push(c);
+  const others = new KeyHeap((x, y) => x < y, n);
+  for (let c = 0; c < n; c++) if (c !== d) others.push(c, share[c]! - load[c]!);
   // leaves the default server keeps whatever happens: single addresses that fit nowhere
   const parked: number[] = [];
 
-  while (load[d]! > bound[d]! + eps && pool.size && others.size) {
-    const leaf = pool.peek();
+  // no server can ever take more than this: loads only grow in the loop below, the first server in `others` has the most
+  // unused share, and below the chunk threshold a server takes up to its bound, (maxImbalance − 1) × its share more
+  let largestShare = 0;
+  for (let c = 0; c < n; c++) if (c !== d) largestShare = Math.max(largestShare, share[c]!);
+  const slack = (maxImbalance - 1) * largestShare + eps;
+  /** Splits the leaf, and at once its halves that will never fit anywhere either (the loop would pop and split them next): the pool sees only pieces that may fit. */
+  const split = (leaf: number, most: number): void => {
+    const a = nodes.split(leaf);
+    for (let h = a; h <= a + 1; h++) {
+      if (nodes.load[h]! > most && nodes.len[h]! < MAX_LEN) split(h, most);
+      else toPool(h);
+    }
+  };
+
+  while (load[d]! > bound[d]! + eps && others.size) {
+    const heap = received.size ? received : kept;
+    if (!heap.size) break;
+    const leaf = heap.peek();
     const size = nodes.load[leaf]!;
     if (size <= eps) break;
     const c = others.peek();
     const room = (size >= threshold ? share[c]! : bound[c]!) - load[c]!;
-    pool.pop();
+    heap.pop();
     if (size <= room + eps) {
       held[c]!.push(leaf);
       load[c]! += size;
       load[d]! -= size;
-      others.updateTop();
-    } else if (nodes.len[leaf]! < MAX_LEN) {
-      const a = nodes.split(leaf);
-      pool.push(a);
-      pool.push(a + 1);
-    } else parked.push(leaf);
+      others.updateTop(share[c]! - load[c]!);
+    } else if (nodes.len[leaf]! < MAX_LEN) split(leaf, share[c]! - load[c]! + slack);
+    else parked.push(leaf);
   }
 
   // the leaves in address order, each with its server, siblings of one server merged
@@ -220,14 +228,14 @@ export function balance(servers: Server[], traffic: Traffic, o: BalanceOptions =
   const final: number[] = [];
   const result = servers.map((s, c) => {
     let sum = 0;
-    for (const l of c === d ? [...pool.ids(), ...parked] : held[c]!) {
+    for (const l of c === d ? [...received.ids(), ...kept.ids(), ...parked] : held[c]!) {
       owner[l] = c;
       final.push(l);
       sum += nodes.load[l]!;
     }
     return { name: s.name, capacity: s.capacity, load: sum, share: share[c]! };
   });
-  const merged = mergeSiblings(Array.from(nodes.byAddress(final), (l) => ({ prefix: { base: nodes.base[l]!, len: nodes.len[l]! }, server: servers[owner[l]!]!.name, load: nodes.load[l]! })));
+  const merged = nodes.leaves(nodes.byAddress(final), owner, servers.map((s) => s.name));
   const imb = imbalance(result);
   return { defaultServer: servers[d]!.name, leaves: merged, servers: result, total, maxImbalance, imbalance: imb, met: imb <= maxImbalance * (1 + 1e-9) };
 }

@@ -1,7 +1,8 @@
 // The tree's nodes while one balancer run builds it, as a struct of typed arrays: a run
 // on 1000 servers splits thousands of nodes, and one object each was most of its time
 // (README.md "Measured").
-import { MAX_LEN } from './prefix.js';
+import type { Leaf } from './leaves.js';
+import { SIZES as SIZE } from './prefix.js';
 import type { Traffic } from './traffic.js';
 
 /** Node ids below this fit beside a 32-bit address in a double's 53 bits. */
@@ -33,7 +34,7 @@ export class Nodes {
   add(base: number, len: number, kept = 0): number {
     const t = this.traffic;
     const lo = t.firstAtOrAfter(base);
-    const hi = t.firstAtOrAfter(base + 2 ** (MAX_LEN - len));
+    const hi = t.firstAtOrAfter(base + SIZE[len]!);
     const i = this.put(base, len, lo, hi, t.container(base, len, lo));
     this.kept[i] = kept;
     return i;
@@ -56,7 +57,7 @@ export class Nodes {
     const t = this.traffic;
     const len = this.len[i]! + 1;
     const base = this.base[i]!;
-    const mid = base + 2 ** (MAX_LEN - len);
+    const mid = base + SIZE[len]!;
     const host = this.host[i]!;
     const kept = this.kept[i]!;
     if (host >= 0) {
@@ -82,6 +83,41 @@ export class Nodes {
     keys.sort();
     const out = new Int32Array(ids.length);
     for (let k = 0; k < keys.length; k++) out[k] = keys[k]! % ID_SPACE;
+    return out;
+  }
+
+  /**
+   * The leaves `sorted` (by address) as Leaf objects, leaf l with server `names[owner[l]]`, siblings of one server
+   * merged repeatedly (leaves.ts mergeSiblings, done on numbers so that only the merged leaves become objects).
+   */
+  leaves(sorted: ArrayLike<number>, owner: Int32Array, names: string[]): Leaf[] {
+    const m = sorted.length;
+    const base = new Float64Array(m);
+    const len = new Uint8Array(m);
+    const who = new Int32Array(m);
+    const load = new Float64Array(m);
+    let top = 0;
+    for (let k = 0; k < m; k++) {
+      const l = sorted[k]!;
+      let b = this.base[l]!;
+      let n = this.len[l]!;
+      let sum = this.load[l]!;
+      const o = owner[l]!;
+      // the last one kept and this one are the two halves of one prefix of the same server: that prefix instead
+      while (top > 0 && who[top - 1] === o && len[top - 1] === n && n > 0 && base[top - 1]! + SIZE[n]! === b && base[top - 1]! % (2 * SIZE[n]!) === 0) {
+        top--;
+        b = base[top]!;
+        n--;
+        sum = load[top]! + sum;
+      }
+      base[top] = b;
+      len[top] = n;
+      who[top] = o;
+      load[top] = sum;
+      top++;
+    }
+    const out: Leaf[] = new Array(top);
+    for (let k = 0; k < top; k++) out[k] = { prefix: { base: base[k]!, len: len[k]! }, server: names[who[k]!]!, load: load[k]! };
     return out;
   }
 
