@@ -83,6 +83,9 @@ export function balance(servers: Server[], traffic: Traffic, o: BalanceOptions =
   const share = servers.map((s) => (total * s.capacity) / capacity);
   const bound = share.map((s) => s * maxImbalance);
   const threshold = (chunk * total) / n;
+  // a chunk (a leaf at or above the threshold) fits when it keeps its server within its share plus the threshold; a
+  // smaller leaf when it keeps it within the bound; never beyond the bound (README.md "The algorithm")
+  const chunkRoom = share.map((s, c) => Math.min(bound[c]!, s + threshold));
   // shedding splits no piece below this (2.5 % of the average share)
   const smallestPiece = total / n / 40;
   // float sums of many leaves: compare loads with this much slack
@@ -145,7 +148,7 @@ export function balance(servers: Server[], traffic: Traffic, o: BalanceOptions =
       for (const c of donors) {
         const want = share[u]! - load[u]!;
         if (want <= eps) break;
-        if (load[c]! > hi * share[c]! + eps) shed(c, Math.max(hi * share[c]!, load[c]! - want), () => u);
+        if (load[c]! > hi * share[c]! + eps) shed(c, Math.max(hi * share[c]!, load[c]! - want), () => u, share[c]! / maxImbalance);
       }
     }
   } else give(nodes.add(ROOT.base, ROOT.len), d);
@@ -159,7 +162,7 @@ export function balance(servers: Server[], traffic: Traffic, o: BalanceOptions =
   }
 
   /** Server c hands leaves to `dest(leaf)` (the default server: back to the pool) until its load is down to `to` (README.md "Incremental runs"). */
-  function shed(c: number, to: number, dest: (leaf: number) => number): void {
+  function shed(c: number, to: number, dest: (leaf: number) => number, floor = Infinity): void {
     const mine = held[c]!;
     const release = (k: number): void => {
       const [leaf] = mine.splice(k, 1);
@@ -180,6 +183,8 @@ export function balance(servers: Server[], traffic: Traffic, o: BalanceOptions =
         const k = mine.findIndex((l) => nodes.load[l]! <= excess + eps);
         if (k >= 0) release(k);
         else if (load[c]! > bound[c]! + eps) release(mine.length - 1);
+        // every piece left is larger than the excess: give the smallest anyway when the server keeps 1/maxImbalance of its share
+        else if (load[c]! - nodes.load[mine[mine.length - 1]!]! >= floor - eps) release(mine.length - 1);
         else break;
       }
     }
@@ -212,7 +217,7 @@ export function balance(servers: Server[], traffic: Traffic, o: BalanceOptions =
     const size = nodes.load[leaf]!;
     if (size <= eps) break;
     const c = others.peek();
-    const room = (size >= threshold ? share[c]! : bound[c]!) - load[c]!;
+    const room = (size >= threshold ? chunkRoom[c]! : bound[c]!) - load[c]!;
     heap.pop();
     if (size <= room + eps) {
       held[c]!.push(leaf);
