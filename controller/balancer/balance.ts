@@ -61,23 +61,24 @@ export function imbalanceUnder(a: Assignment, traffic: Traffic): number {
   return imbalance(a.servers.map((s) => ({ load: load.get(s.name)!, share: (traffic.total * s.capacity) / cap })));
 }
 
-function checkServers(servers: Server[]): void {
+/** Each server's position by name, once the servers are checked. */
+function checkServers(servers: Server[]): Map<string, number> {
   if (!servers.length) throw new BalancerInputError('no servers to balance over');
-  const seen = new Set<string>();
-  for (const s of servers) {
+  const index = new Map<string, number>();
+  servers.forEach((s, i) => {
     if (typeof s.name !== 'string' || !s.name) throw new BalancerInputError('a server has no name');
-    if (seen.has(s.name)) throw new BalancerInputError(`server '${s.name}' is listed twice`);
-    seen.add(s.name);
-    checkNumber(s.capacity, `capacity of server '${s.name}'`, 0, true);
-  }
+    if (index.has(s.name)) throw new BalancerInputError(`server '${s.name}' is listed twice`);
+    index.set(s.name, i);
+    checkNumber(s.capacity, () => `capacity of server '${s.name}'`, 0, true);
+  });
+  return index;
 }
 
 export function balance(servers: Server[], traffic: Traffic, o: BalanceOptions = {}): Assignment {
-  checkServers(servers);
+  const index = checkServers(servers);
   const maxImbalance = checkNumber(o.maxImbalance ?? DEFAULT_MAX_IMBALANCE, 'maximum imbalance', 1);
   const chunk = checkNumber(o.chunkThreshold ?? DEFAULT_CHUNK_THRESHOLD, 'chunk threshold', 0);
   const n = servers.length;
-  const index = new Map(servers.map((s, i) => [s.name, i]));
   const total = traffic.total;
   const capacity = servers.reduce((t, s) => t + s.capacity, 0);
   const share = servers.map((s) => (total * s.capacity) / capacity);
@@ -230,17 +231,15 @@ export function balance(servers: Server[], traffic: Traffic, o: BalanceOptions =
 
   // the leaves in address order, each with its server, siblings of one server merged
   const owner = new Int32Array(nodes.count);
-  const final: number[] = [];
   const result = servers.map((s, c) => {
     let sum = 0;
     for (const l of c === d ? [...received.ids(), ...kept.ids(), ...parked] : held[c]!) {
       owner[l] = c;
-      final.push(l);
       sum += nodes.load[l]!;
     }
     return { name: s.name, capacity: s.capacity, load: sum, share: share[c]! };
   });
-  const merged = nodes.leaves(nodes.byAddress(final), owner, servers.map((s) => s.name));
+  const merged = nodes.leaves(nodes.inOrder(), owner, servers.map((s) => s.name));
   const imb = imbalance(result);
   return { defaultServer: servers[d]!.name, leaves: merged, servers: result, total, maxImbalance, imbalance: imb, met: imb <= maxImbalance * (1 + 1e-9) };
 }

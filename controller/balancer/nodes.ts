@@ -18,7 +18,11 @@ export class Nodes {
   host: Int32Array;
   /** 1: the default server held it before this run (split halves inherit it) */
   kept: Uint8Array;
+  /** the first half's id once the node is split (the second's is one more), else -1: a leaf */
+  first: Int32Array;
   count = 0;
+  /** nodes made by add(), not by splitting: the tops of the run's trees */
+  private readonly roots: number[] = [];
 
   constructor(private readonly traffic: Traffic, capacity: number) {
     this.base = new Float64Array(capacity);
@@ -28,6 +32,7 @@ export class Nodes {
     this.hi = new Int32Array(capacity);
     this.host = new Int32Array(capacity);
     this.kept = new Uint8Array(capacity);
+    this.first = new Int32Array(capacity);
   }
 
   /** A node for any prefix (its atoms found from scratch). */
@@ -37,6 +42,7 @@ export class Nodes {
     const hi = t.firstAtOrAfter(base + SIZE[len]!);
     const i = this.put(base, len, lo, hi, t.container(base, len, lo));
     this.kept[i] = kept;
+    this.roots.push(i);
     return i;
   }
 
@@ -48,6 +54,7 @@ export class Nodes {
     this.lo[i] = lo;
     this.hi[i] = hi;
     this.host[i] = host;
+    this.first[i] = -1;
     this.load[i] = host >= 0 ? this.traffic.part(host, len) : this.traffic.sum(lo, hi);
     return i;
   }
@@ -60,19 +67,41 @@ export class Nodes {
     const mid = base + SIZE[len]!;
     const host = this.host[i]!;
     const kept = this.kept[i]!;
+    let a: number;
     if (host >= 0) {
-      const a = this.put(base, len, 0, 0, host);
+      a = this.put(base, len, 0, 0, host);
       this.put(mid, len, 0, 0, host);
-      this.kept[a] = this.kept[a + 1] = kept;
-      return a;
+    } else {
+      const lo = this.lo[i]!;
+      const hi = this.hi[i]!;
+      const cut = t.firstAtOrAfter(mid, lo, hi);
+      a = this.put(base, len, lo, cut, t.host(base, len, lo, cut));
+      this.put(mid, len, cut, hi, t.host(mid, len, cut, hi));
     }
-    const lo = this.lo[i]!;
-    const hi = this.hi[i]!;
-    const cut = t.firstAtOrAfter(mid, lo, hi);
-    const a = this.put(base, len, lo, cut, t.host(base, len, lo, cut));
-    this.put(mid, len, cut, hi, t.host(mid, len, cut, hi));
     this.kept[a] = this.kept[a + 1] = kept;
+    this.first[i] = a;
     return a;
+  }
+
+  /** Every leaf (unsplit node), in address order: the trees walked from their roots, first halves first (no sort). */
+  inOrder(): Int32Array {
+    const out = new Int32Array(this.count);
+    const stack = new Int32Array(this.count);
+    let m = 0;
+    for (const root of this.byAddress(this.roots)) {
+      let top = 0;
+      stack[top++] = root;
+      while (top > 0) {
+        const i = stack[--top]!;
+        const a = this.first[i]!;
+        if (a < 0) out[m++] = i;
+        else {
+          stack[top++] = a + 1;
+          stack[top++] = a;
+        }
+      }
+    }
+    return out.subarray(0, m);
   }
 
   /** Ids sorted by address (a numeric sort of base·2²¹ + id: exact in a double, no comparator). */
@@ -137,6 +166,8 @@ export class Nodes {
     host.set(this.host);
     const kept = new Uint8Array(n);
     kept.set(this.kept);
-    Object.assign(this, { base, len, load, lo, hi, host, kept });
+    const first = new Int32Array(n);
+    first.set(this.first);
+    Object.assign(this, { base, len, load, lo, hi, host, kept, first });
   }
 }
