@@ -101,7 +101,8 @@ export function balance(servers: Server[], traffic: Traffic, o: BalanceOptions =
 
   const load = new Float64Array(n);
   const nodes = new Nodes(traffic, 8 * n + 64);
-  const held: number[][] = servers.map(() => []);
+  // each server's leaves, for an incremental run's shedding (a fresh run needs only nodes.owner)
+  const held: number[][] = o.previous ? servers.map(() => []) : [];
   // the default server's leaves: those it just received (from a server that left or shed) before those it already had, so
   // that a rerun moves what must move and not something else of the same size; then the largest first, ties by address
   // (two heaps keyed by load: the just received, then the kept)
@@ -111,6 +112,7 @@ export function balance(servers: Server[], traffic: Traffic, o: BalanceOptions =
   const toPool = (leaf: number): void => (nodes.kept[leaf] ? kept : received).push(leaf, nodes.load[leaf]!);
   const give = (leaf: number, to: number): void => {
     load[to]! += nodes.load[leaf]!;
+    nodes.owner[leaf] = to;
     if (to === d) toPool(leaf);
     else held[to]!.push(leaf);
   };
@@ -194,8 +196,6 @@ export function balance(servers: Server[], traffic: Traffic, o: BalanceOptions =
   // the other servers, the one with the most unused capacity first
   const others = new KeyHeap((x, y) => x < y, n);
   for (let c = 0; c < n; c++) if (c !== d) others.push(c, share[c]! - load[c]!);
-  // leaves the default server keeps whatever happens: single addresses that fit nowhere
-  const parked: number[] = [];
 
   // no server can ever take more than this: loads only grow in the loop below, the first server in `others` has the most
   // unused share, and below the chunk threshold a server takes up to its bound, (maxImbalance − 1) × its share more
@@ -221,25 +221,20 @@ export function balance(servers: Server[], traffic: Traffic, o: BalanceOptions =
     const room = (size >= threshold ? chunkRoom[c]! : bound[c]!) - load[c]!;
     heap.pop();
     if (size <= room + eps) {
-      held[c]!.push(leaf);
+      nodes.owner[leaf] = c;
       load[c]! += size;
       load[d]! -= size;
       others.updateTop(share[c]! - load[c]!);
     } else if (nodes.len[leaf]! < MAX_LEN) split(leaf, share[c]! - load[c]! + slack);
-    else parked.push(leaf);
+    // else a single address that fits nowhere: the default server keeps it
   }
 
   // the leaves in address order, each with its server, siblings of one server merged
-  const owner = new Int32Array(nodes.count);
-  const result = servers.map((s, c) => {
-    let sum = 0;
-    for (const l of c === d ? [...received.ids(), ...kept.ids(), ...parked] : held[c]!) {
-      owner[l] = c;
-      sum += nodes.load[l]!;
-    }
-    return { name: s.name, capacity: s.capacity, load: sum, share: share[c]! };
-  });
-  const merged = nodes.leaves(nodes.inOrder(), owner, servers.map((s) => s.name));
+  const leaves = nodes.inOrder();
+  const sum = new Float64Array(n);
+  for (const l of leaves) sum[nodes.owner[l]!]! += nodes.load[l]!;
+  const result = servers.map((s, c) => ({ name: s.name, capacity: s.capacity, load: sum[c]!, share: share[c]! }));
+  const merged = nodes.leaves(leaves, nodes.owner, servers.map((s) => s.name));
   const imb = imbalance(result);
   return { defaultServer: servers[d]!.name, leaves: merged, servers: result, total, maxImbalance, imbalance: imb, met: imb <= maxImbalance * (1 + 1e-9) };
 }

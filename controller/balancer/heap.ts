@@ -4,12 +4,12 @@
 // allocates nothing and compares numbers, calling the caller's tie-break only on equal
 // keys (README.md "Measured").
 export class KeyHeap {
-  private ids_: Int32Array;
+  private ids: Int32Array;
   private keys: Float64Array;
   private n = 0;
   /** `tie(x, y)`: of two ids with equal keys, x comes out first. */
   constructor(private readonly tie: (x: number, y: number) => boolean, capacity = 64) {
-    this.ids_ = new Int32Array(Math.max(4, capacity));
+    this.ids = new Int32Array(Math.max(4, capacity));
     this.keys = new Float64Array(Math.max(4, capacity));
   }
 
@@ -18,15 +18,15 @@ export class KeyHeap {
   }
   /** The first id; only when size > 0. */
   peek(): number {
-    return this.ids_[0]!;
+    return this.ids[0]!;
   }
   /** The first id's key; only when size > 0. */
   peekKey(): number {
     return this.keys[0]!;
   }
   push(x: number, key: number): void {
-    if (this.n === this.ids_.length) this.grow();
-    const ids = this.ids_;
+    if (this.n === this.ids.length) this.grow();
+    const ids = this.ids;
     const keys = this.keys;
     let i = this.n++;
     while (i > 0) {
@@ -41,22 +41,18 @@ export class KeyHeap {
     keys[i] = key;
   }
   pop(): number {
-    const top = this.ids_[0]!;
+    const top = this.ids[0]!;
     this.n--;
-    if (this.n > 0) this.sift(this.ids_[this.n]!, this.keys[this.n]!);
+    if (this.n > 0) this.sift(this.ids[this.n]!, this.keys[this.n]!);
     return top;
   }
   /** The first id's key is now `key`. */
   updateTop(key: number): void {
-    this.sift(this.ids_[0]!, key);
-  }
-  /** Every id, in no order. */
-  ids(): Int32Array {
-    return this.ids_.subarray(0, this.n);
+    this.sift(this.ids[0]!, key);
   }
   /** Puts (x, key) at the root and moves it down to its place. */
   private sift(x: number, key: number): void {
-    const ids = this.ids_;
+    const ids = this.ids;
     const keys = this.keys;
     const n = this.n;
     let i = 0;
@@ -80,11 +76,11 @@ export class KeyHeap {
     keys[i] = key;
   }
   private grow(): void {
-    const ids = new Int32Array(this.ids_.length * 2);
-    ids.set(this.ids_);
+    const ids = new Int32Array(this.ids.length * 2);
+    ids.set(this.ids);
     const keys = new Float64Array(this.keys.length * 2);
     keys.set(this.keys);
-    this.ids_ = ids;
+    this.ids = ids;
     this.keys = keys;
   }
 }

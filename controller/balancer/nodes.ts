@@ -18,6 +18,8 @@ export class Nodes {
   host: Int32Array;
   /** 1: the default server held it before this run (split halves inherit it) */
   kept: Uint8Array;
+  /** the server holding the leaf (set by the balancer; halves inherit it) */
+  owner: Int32Array;
   /** the first half's id once the node is split (the second's is one more), else -1: a leaf */
   first: Int32Array;
   count = 0;
@@ -33,6 +35,7 @@ export class Nodes {
     this.host = new Int32Array(capacity);
     this.kept = new Uint8Array(capacity);
     this.first = new Int32Array(capacity);
+    this.owner = new Int32Array(capacity);
   }
 
   /** A node for any prefix (its atoms found from scratch). */
@@ -79,6 +82,7 @@ export class Nodes {
       this.put(mid, len, cut, hi, t.host(mid, len, cut, hi));
     }
     this.kept[a] = this.kept[a + 1] = kept;
+    this.owner[a] = this.owner[a + 1] = this.owner[i]!;
     this.first[i] = a;
     return a;
   }
@@ -168,6 +172,8 @@ export class Nodes {
     kept.set(this.kept);
     const first = new Int32Array(n);
     first.set(this.first);
-    Object.assign(this, { base, len, load, lo, hi, host, kept, first });
+    const owner = new Int32Array(n);
+    owner.set(this.owner);
+    Object.assign(this, { base, len, load, lo, hi, host, kept, first, owner });
   }
 }
