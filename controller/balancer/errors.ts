@@ -7,9 +7,9 @@ export class BalancerInputError extends Error {
   }
 }
 
-/** A finite number of at least `min` (strictly above when `strict`), else a BalancerInputError naming `what` (a function: built only for the error). */
-export function checkNumber(v: number, what: string | (() => string), min: number, strict = false): number {
+/** A finite number of at least `min` (strictly above when `strict`), else a BalancerInputError naming `what`. */
+export function checkNumber(v: number, what: string, min: number, strict = false): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || (strict ? v <= min : v < min))
-    throw new BalancerInputError(`${typeof what === 'function' ? what() : what} must be a finite number ${strict ? 'above' : 'of at least'} ${min}, not ${String(v)}`);
+    throw new BalancerInputError(`${what} must be a finite number ${strict ? 'above' : 'of at least'} ${min}, not ${String(v)}`);
   return v;
 }
