@@ -215,6 +215,14 @@ export function balance(servers: Server[], traffic: Traffic, o: BalanceOptions =
   const slack = (maxImbalance - 1) * largestShare + eps;
   /** Splits the leaf, and at once its halves that will never fit anywhere either (the loop would pop and split them next): the pool sees only pieces that may fit. */
   const split = (leaf: number, most: number): void => {
+    if (nodes.host[leaf]! >= 0) {
+      // inside one atom every piece of a level weighs the same: go straight to the first level that may fit
+      let bits = 1;
+      for (let piece = nodes.load[leaf]! / 2; piece > most && nodes.len[leaf]! + bits < MAX_LEN; piece /= 2) bits++;
+      const a = nodes.splitEven(leaf, bits);
+      for (let h = a; h < a + 2 ** bits; h++) toPool(h);
+      return;
+    }
     const a = nodes.split(leaf);
     for (let h = a; h <= a + 1; h++) {
       if (nodes.load[h]! > most && nodes.len[h]! < MAX_LEN) split(h, most);

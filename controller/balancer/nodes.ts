@@ -20,8 +20,9 @@ export class Nodes {
   kept: Uint8Array;
   /** the server holding the leaf (set by the balancer; halves inherit it) */
   owner: Int32Array;
-  /** the first half's id once the node is split (the second's is one more), else -1: a leaf */
+  /** the first piece's id once the node is split, else -1: a leaf; the node's 2^fan pieces are first, first + 1, … */
   first: Int32Array;
+  fan: Uint8Array;
   count = 0;
   /** nodes made by add(), not by splitting: the tops of the run's trees */
   private readonly roots: number[] = [];
@@ -35,6 +36,7 @@ export class Nodes {
     this.host = new Int32Array(capacity);
     this.kept = new Uint8Array(capacity);
     this.first = new Int32Array(capacity);
+    this.fan = new Uint8Array(capacity);
     this.owner = new Int32Array(capacity);
   }
 
@@ -84,6 +86,30 @@ export class Nodes {
     this.kept[a] = this.kept[a + 1] = kept;
     this.owner[a] = this.owner[a + 1] = this.owner[i]!;
     this.first[i] = a;
+    this.fan[i] = 1;
+    return a;
+  }
+
+  /**
+   * Node i, which lies inside one atom (host ≥ 0: its traffic is even), cut at once into its 2^bits pieces `bits`
+   * longer, all of the same load: ids a … a + 2^bits − 1 in address order (a returned). What `bits` rounds of split()
+   * give, without the nodes in between.
+   */
+  splitEven(i: number, bits: number): number {
+    const len = this.len[i]! + bits;
+    const host = this.host[i]!;
+    const step = SIZE[len]!;
+    const base = this.base[i]!;
+    const kept = this.kept[i]!;
+    const owner = this.owner[i]!;
+    const a = this.count;
+    for (let j = 0; j < 2 ** bits; j++) {
+      const x = this.put(base + j * step, len, 0, 0, host);
+      this.kept[x] = kept;
+      this.owner[x] = owner;
+    }
+    this.first[i] = a;
+    this.fan[i] = bits;
     return a;
   }
 
@@ -99,10 +125,7 @@ export class Nodes {
         const i = stack[--top]!;
         const a = this.first[i]!;
         if (a < 0) out[m++] = i;
-        else {
-          stack[top++] = a + 1;
-          stack[top++] = a;
-        }
+        else for (let j = 2 ** this.fan[i]! - 1; j >= 0; j--) stack[top++] = a + j;
       }
     }
     return out.subarray(0, m);
@@ -174,6 +197,8 @@ export class Nodes {
     first.set(this.first);
     const owner = new Int32Array(n);
     owner.set(this.owner);
-    Object.assign(this, { base, len, load, lo, hi, host, kept, first, owner });
+    const fan = new Uint8Array(n);
+    fan.set(this.fan);
+    Object.assign(this, { base, len, load, lo, hi, host, kept, first, owner, fan });
   }
 }
