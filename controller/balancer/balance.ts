@@ -7,7 +7,7 @@
 // where it was unless its server left or is overloaded, so a rebalance moves only what
 // must move (README.md "Incremental runs").
 import { BalancerInputError, checkNumber } from './errors.js';
-import { IdHeap } from './heap.js';
+import { KeyHeap } from './heap.js';
 import { mergeSiblings, sortedCover, type Leaf } from './leaves.js';
 import { Nodes } from './nodes.js';
 import { MAX_LEN, ROOT } from './prefix.js';
@@ -61,28 +61,40 @@ export function imbalanceUnder(a: Assignment, traffic: Traffic): number {
   return imbalance(a.servers.map((s) => ({ load: load.get(s.name)!, share: (traffic.total * s.capacity) / cap })));
 }
 
-function checkServers(servers: Server[]): void {
+/** Each server's position by name, once the servers are checked. */
+function checkServers(servers: Server[]): Map<string, number> {
   if (!servers.length) throw new BalancerInputError('no servers to balance over');
-  const seen = new Set<string>();
-  for (const s of servers) {
+  const index = new Map<string, number>();
+  for (let i = 0; i < servers.length; i++) {
+    const s = servers[i]!;
     if (typeof s.name !== 'string' || !s.name) throw new BalancerInputError('a server has no name');
-    if (seen.has(s.name)) throw new BalancerInputError(`server '${s.name}' is listed twice`);
-    seen.add(s.name);
-    checkNumber(s.capacity, `capacity of server '${s.name}'`, 0, true);
+    if (index.has(s.name)) throw new BalancerInputError(`server '${s.name}' is listed twice`);
+    index.set(s.name, i);
+    // (the message only when it is needed: a run checks a thousand servers)
+    if (!(s.capacity > 0 && Number.isFinite(s.capacity))) checkNumber(s.capacity, `capacity of server '${s.name}'`, 0, true);
   }
+  return index;
 }
 
 export function balance(servers: Server[], traffic: Traffic, o: BalanceOptions = {}): Assignment {
-  checkServers(servers);
+  const index = checkServers(servers);
   const maxImbalance = checkNumber(o.maxImbalance ?? DEFAULT_MAX_IMBALANCE, 'maximum imbalance', 1);
   const chunk = checkNumber(o.chunkThreshold ?? DEFAULT_CHUNK_THRESHOLD, 'chunk threshold', 0);
   const n = servers.length;
-  const index = new Map(servers.map((s, i) => [s.name, i]));
   const total = traffic.total;
-  const capacity = servers.reduce((t, s) => t + s.capacity, 0);
-  const share = servers.map((s) => (total * s.capacity) / capacity);
-  const bound = share.map((s) => s * maxImbalance);
+  let capacity = 0;
+  for (const s of servers) capacity += s.capacity;
   const threshold = (chunk * total) / n;
+  const share = new Float64Array(n);
+  const bound = new Float64Array(n);
+  // a chunk (a leaf at or above the threshold) fits when it keeps its server within its share plus the threshold; a
+  // smaller leaf when it keeps it within the bound; never beyond the bound (README.md "The algorithm")
+  const chunkRoom = new Float64Array(n);
+  for (let c = 0; c < n; c++) {
+    share[c] = (total * servers[c]!.capacity) / capacity;
+    bound[c] = share[c]! * maxImbalance;
+    chunkRoom[c] = Math.min(bound[c]!, share[c]! + threshold);
+  }
   // shedding splits no piece below this (2.5 % of the average share)
   const smallestPiece = total / n / 40;
   // float sums of many leaves: compare loads with this much slack
@@ -93,22 +105,26 @@ export function balance(servers: Server[], traffic: Traffic, o: BalanceOptions =
   if (named !== undefined) {
     if (!index.has(named)) throw new BalancerInputError(`default server '${named}' is not one of the servers`);
     d = index.get(named)!;
-  } else d = servers.reduce((best, s, i) => (s.capacity > servers[best]!.capacity ? i : best), 0);
+  } else {
+    d = 0;
+    for (let c = 1; c < n; c++) if (servers[c]!.capacity > servers[d]!.capacity) d = c;
+  }
 
   const load = new Float64Array(n);
   const nodes = new Nodes(traffic, 8 * n + 64);
-  const held: number[][] = servers.map(() => []);
+  // each server's leaves, for an incremental run's shedding (a fresh run needs only nodes.owner)
+  const held: number[][] = o.previous ? servers.map(() => []) : [];
   // the default server's leaves: those it just received (from a server that left or shed) before those it already had, so
   // that a rerun moves what must move and not something else of the same size; then the largest first, ties by address
-  const pool = new IdHeap((x, y) => {
-    if (nodes.kept[x] !== nodes.kept[y]) return nodes.kept[x]! < nodes.kept[y]!;
-    const lx = nodes.load[x]!;
-    const ly = nodes.load[y]!;
-    return lx > ly || (lx === ly && nodes.base[x]! < nodes.base[y]!) || (lx === ly && nodes.base[x] === nodes.base[y] && nodes.len[x]! < nodes.len[y]!);
-  }, 4 * n + 64);
+  // (two heaps keyed by load: the just received, then the kept)
+  const byAddress = (x: number, y: number): boolean => nodes.base[x]! < nodes.base[y]! || (nodes.base[x] === nodes.base[y] && nodes.len[x]! < nodes.len[y]!);
+  const received = new KeyHeap(byAddress, 4 * n + 64);
+  const kept = new KeyHeap(byAddress, 64);
+  const toPool = (leaf: number): void => (nodes.kept[leaf] ? kept : received).push(leaf, nodes.load[leaf]!);
   const give = (leaf: number, to: number): void => {
     load[to]! += nodes.load[leaf]!;
-    if (to === d) pool.push(leaf);
+    nodes.owner[leaf] = to;
+    if (to === d) toPool(leaf);
     else held[to]!.push(leaf);
   };
 
@@ -146,7 +162,7 @@ export function balance(servers: Server[], traffic: Traffic, o: BalanceOptions =
       for (const c of donors) {
         const want = share[u]! - load[u]!;
         if (want <= eps) break;
-        if (load[c]! > hi * share[c]! + eps) shed(c, Math.max(hi * share[c]!, load[c]! - want), () => u);
+        if (load[c]! > hi * share[c]! + eps) shed(c, Math.max(hi * share[c]!, load[c]! - want), () => u, share[c]! / maxImbalance);
       }
     }
   } else give(nodes.add(ROOT.base, ROOT.len), d);
@@ -160,7 +176,7 @@ export function balance(servers: Server[], traffic: Traffic, o: BalanceOptions =
   }
 
   /** Server c hands leaves to `dest(leaf)` (the default server: back to the pool) until its load is down to `to` (README.md "Incremental runs"). */
-  function shed(c: number, to: number, dest: (leaf: number) => number): void {
+  function shed(c: number, to: number, dest: (leaf: number) => number, floor = Infinity): void {
     const mine = held[c]!;
     const release = (k: number): void => {
       const [leaf] = mine.splice(k, 1);
@@ -181,53 +197,63 @@ export function balance(servers: Server[], traffic: Traffic, o: BalanceOptions =
         const k = mine.findIndex((l) => nodes.load[l]! <= excess + eps);
         if (k >= 0) release(k);
         else if (load[c]! > bound[c]! + eps) release(mine.length - 1);
+        // every piece left is larger than the excess: give the smallest anyway when the server keeps 1/maxImbalance of its share
+        else if (load[c]! - nodes.load[mine[mine.length - 1]!]! >= floor - eps) release(mine.length - 1);
         else break;
       }
     }
   }
 
   // the other servers, the one with the most unused capacity first
-  const others = new IdHeap((x, y) => {
-    const sx = share[x]! - load[x]!;
-    const sy = share[y]! - load[y]!;
-    return sx > sy || (sx === sy && x < y);
-  }, n);
-  for (let c = 0; c < n; c++) if (c !== d) others.push(c);
-  // leaves the default server keeps whatever happens: single addresses that fit nowhere
-  const parked: number[] = [];
+  const others = new KeyHeap((x, y) => x < y, n);
+  for (let c = 0; c < n; c++) if (c !== d) others.push(c, share[c]! - load[c]!);
 
-  while (load[d]! > bound[d]! + eps && pool.size && others.size) {
-    const leaf = pool.peek();
+  // no server can ever take more than this: loads only grow in the loop below, the first server in `others` has the most
+  // unused share, and below the chunk threshold a server takes up to its bound, (maxImbalance − 1) × its share more
+  let largestShare = 0;
+  for (let c = 0; c < n; c++) if (c !== d) largestShare = Math.max(largestShare, share[c]!);
+  const slack = (maxImbalance - 1) * largestShare + eps;
+  /** Splits the leaf, and at once its halves that will never fit anywhere either (the loop would pop and split them next): the pool sees only pieces that may fit. */
+  const split = (leaf: number, most: number): void => {
+    if (nodes.host[leaf]! >= 0) {
+      // inside one atom every piece of a level weighs the same: go straight to the first level that may fit
+      let bits = 1;
+      for (let piece = nodes.load[leaf]! / 2; piece > most && nodes.len[leaf]! + bits < MAX_LEN; piece /= 2) bits++;
+      const a = nodes.splitEven(leaf, bits);
+      for (let h = a; h < a + 2 ** bits; h++) toPool(h);
+      return;
+    }
+    const a = nodes.split(leaf);
+    for (let h = a; h <= a + 1; h++) {
+      if (nodes.load[h]! > most && nodes.len[h]! < MAX_LEN) split(h, most);
+      else toPool(h);
+    }
+  };
+
+  while (load[d]! > bound[d]! + eps && others.size) {
+    const heap = received.size ? received : kept;
+    if (!heap.size) break;
+    const leaf = heap.peek();
     const size = nodes.load[leaf]!;
     if (size <= eps) break;
     const c = others.peek();
-    const room = (size >= threshold ? share[c]! : bound[c]!) - load[c]!;
-    pool.pop();
+    const room = (size >= threshold ? chunkRoom[c]! : bound[c]!) - load[c]!;
+    heap.pop();
     if (size <= room + eps) {
-      held[c]!.push(leaf);
+      nodes.owner[leaf] = c;
       load[c]! += size;
       load[d]! -= size;
-      others.updateTop();
-    } else if (nodes.len[leaf]! < MAX_LEN) {
-      const a = nodes.split(leaf);
-      pool.push(a);
-      pool.push(a + 1);
-    } else parked.push(leaf);
+      others.updateTop(share[c]! - load[c]!);
+    } else if (nodes.len[leaf]! < MAX_LEN) split(leaf, share[c]! - load[c]! + slack);
+    // else a single address that fits nowhere: the default server keeps it
   }
 
   // the leaves in address order, each with its server, siblings of one server merged
-  const owner = new Int32Array(nodes.count);
-  const final: number[] = [];
-  const result = servers.map((s, c) => {
-    let sum = 0;
-    for (const l of c === d ? [...pool.ids(), ...parked] : held[c]!) {
-      owner[l] = c;
-      final.push(l);
-      sum += nodes.load[l]!;
-    }
-    return { name: s.name, capacity: s.capacity, load: sum, share: share[c]! };
-  });
-  const merged = mergeSiblings(Array.from(nodes.byAddress(final), (l) => ({ prefix: { base: nodes.base[l]!, len: nodes.len[l]! }, server: servers[owner[l]!]!.name, load: nodes.load[l]! })));
+  const leaves = nodes.inOrder();
+  const sum = new Float64Array(n);
+  for (const l of leaves) sum[nodes.owner[l]!]! += nodes.load[l]!;
+  const result = servers.map((s, c) => ({ name: s.name, capacity: s.capacity, load: sum[c]!, share: share[c]! }));
+  const merged = nodes.leaves(leaves, nodes.owner, servers.map((s) => s.name));
   const imb = imbalance(result);
   return { defaultServer: servers[d]!.name, leaves: merged, servers: result, total, maxImbalance, imbalance: imb, met: imb <= maxImbalance * (1 + 1e-9) };
 }

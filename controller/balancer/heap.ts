@@ -1,12 +1,16 @@
-// A binary heap of integer ids under a caller's order: the balancer pops "the leaf with
-// the most traffic" and "the server with the most unused capacity" (D3.2 §2.2.4)
-// thousands of times per run. Ids, not objects, so the hot loop allocates nothing.
-export class IdHeap {
-  private a: Int32Array;
+// A binary max-heap of integer ids, each with a numeric key kept beside it: the balancer
+// pops "the leaf with the most traffic" and "the server with the most unused capacity"
+// (D3.2 §2.2.4) thousands of times per run. Ids and keys in typed arrays, so the hot loop
+// allocates nothing and compares numbers, calling the caller's tie-break only on equal
+// keys (README.md "Measured").
+export class KeyHeap {
+  private ids: Int32Array;
+  private keys: Float64Array;
   private n = 0;
-  /** `before(x, y)`: id x comes out first. */
-  constructor(private readonly before: (x: number, y: number) => boolean, capacity = 64) {
-    this.a = new Int32Array(Math.max(4, capacity));
+  /** `tie(x, y)`: of two ids with equal keys, x comes out first. */
+  constructor(private readonly tie: (x: number, y: number) => boolean, capacity = 64) {
+    this.ids = new Int32Array(Math.max(4, capacity));
+    this.keys = new Float64Array(Math.max(4, capacity));
   }
 
   get size(): number {
@@ -14,55 +18,69 @@ export class IdHeap {
   }
   /** The first id; only when size > 0. */
   peek(): number {
-    return this.a[0]!;
+    return this.ids[0]!;
   }
-  push(x: number): void {
-    if (this.n === this.a.length) {
-      const b = new Int32Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
-    const a = this.a;
+  /** The first id's key; only when size > 0. */
+  peekKey(): number {
+    return this.keys[0]!;
+  }
+  push(x: number, key: number): void {
+    if (this.n === this.ids.length) this.grow();
+    const ids = this.ids;
+    const keys = this.keys;
     let i = this.n++;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.before(x, a[p]!)) break;
-      a[i] = a[p]!;
+      const kp = keys[p]!;
+      if (key < kp || (key === kp && !this.tie(x, ids[p]!))) break;
+      ids[i] = ids[p]!;
+      keys[i] = kp;
       i = p;
     }
-    a[i] = x;
+    ids[i] = x;
+    keys[i] = key;
   }
   pop(): number {
-    const top = this.a[0]!;
+    const top = this.ids[0]!;
     this.n--;
-    if (this.n > 0) {
-      this.a[0] = this.a[this.n]!;
-      this.sift();
-    }
+    if (this.n > 0) this.sift(this.ids[this.n]!, this.keys[this.n]!);
     return top;
   }
-  /** After the first id's key changed in place. */
-  updateTop(): void {
-    if (this.n > 1) this.sift();
+  /** The first id's key is now `key`. */
+  updateTop(key: number): void {
+    this.sift(this.ids[0]!, key);
   }
-  /** Every id, in no order. */
-  ids(): Int32Array {
-    return this.a.subarray(0, this.n);
-  }
-  private sift(): void {
-    const a = this.a;
+  /** Puts (x, key) at the root and moves it down to its place. */
+  private sift(x: number, key: number): void {
+    const ids = this.ids;
+    const keys = this.keys;
     const n = this.n;
-    const x = a[0]!;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
-      const m = r < n && this.before(a[r]!, a[l]!) ? r : l;
-      if (!this.before(a[m]!, x)) break;
-      a[i] = a[m]!;
+      let m = l;
+      if (r < n) {
+        const kr = keys[r]!;
+        const kl = keys[l]!;
+        if (kr > kl || (kr === kl && this.tie(ids[r]!, ids[l]!))) m = r;
+      }
+      const km = keys[m]!;
+      if (km < key || (km === key && !this.tie(ids[m]!, x))) break;
+      ids[i] = ids[m]!;
+      keys[i] = km;
       i = m;
     }
-    a[i] = x;
+    ids[i] = x;
+    keys[i] = key;
+  }
+  private grow(): void {
+    const ids = new Int32Array(this.ids.length * 2);
+    ids.set(this.ids);
+    const keys = new Float64Array(this.keys.length * 2);
+    keys.set(this.keys);
+    this.ids = ids;
+    this.keys = keys;
   }
 }

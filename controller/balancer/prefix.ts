@@ -16,6 +16,8 @@ export interface Prefix {
 export const ROOT: Prefix = { base: 0, len: 0 };
 export const MAX_LEN = 32;
 
+/** SIZES[len]: how many addresses a prefix of that length covers (a table for the hot loops: cheaper than `2 **`). */
+export const SIZES = Float64Array.from({ length: MAX_LEN + 1 }, (_, len) => 2 ** (MAX_LEN - len));
 /** How many addresses the prefix covers. */
 export const size = (p: Prefix): number => 2 ** (MAX_LEN - p.len);
 /** One past its last address. */

@@ -4,7 +4,7 @@
 // are all atoms. load(prefix) is what the algorithm asks thousands of times per run, so
 // it is two binary searches over prefix sums, never a scan.
 import { BalancerInputError, checkNumber } from './errors.js';
-import { checkPrefix, end, prefixText, ROOT, type Prefix } from './prefix.js';
+import { checkPrefix, end, prefixText, ROOT, SIZES, type Prefix } from './prefix.js';
 
 export interface Atom {
   prefix: Prefix;
@@ -78,13 +78,13 @@ export class Traffic {
   loadAt(base: number, len: number): number {
     const lo = this.firstAtOrAfter(base);
     const host = this.container(base, len, lo);
-    return host >= 0 ? this.part(host, len) : this.sum(lo, this.firstAtOrAfter(base + 2 ** (32 - len)));
+    return host >= 0 ? this.part(host, len) : this.sum(lo, this.firstAtOrAfter(base + SIZES[len]!));
   }
 
   /** The atom containing the prefix (base, len) whole, or -1; lo is firstAtOrAfter(base). */
   container(base: number, len: number, lo: number): number {
     // an atom starting before the prefix that reaches into it contains it
-    if (lo > 0 && this.bases[lo - 1]! + 2 ** (32 - this.lens[lo - 1]!) > base) return lo - 1;
+    if (lo > 0 && this.bases[lo - 1]! + SIZES[this.lens[lo - 1]!]! > base) return lo - 1;
     return this.host(base, len, lo, this.bases.length);
   }
 
@@ -111,6 +111,6 @@ export class Traffic {
 
   /** The share of atom i that the prefix of length len inside it carries. */
   part(i: number, len: number): number {
-    return this.loads[i]! * 2 ** (this.lens[i]! - len);
+    return this.loads[i]! * (SIZES[len]! / SIZES[this.lens[i]!]!);
   }
 }

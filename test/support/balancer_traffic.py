@@ -1,4 +1,4 @@
-"""Traffic for test/unit/balancer-ovs.test.ts (run inside network namespaces).
+"""Traffic for test/unit/balancer-ovs.test.ts and balancer-vlan-ovs.test.ts (run inside network namespaces).
 
   sniff OUT IFACE...        count received IPv4 packets per "proto src:sport>dst:dport" on the
                             interfaces (a replica stand-in's counters); SIGUSR1 writes
@@ -11,6 +11,10 @@
   tcp DST SECONDS SRC...    one TCP connection per source to DST:9001, each sending 512-byte
                             chunks every 20 ms for SECONDS and reading its echo; prints
                             "ready" once all are connected, then one JSON report
+  vlanbridge TRUNK VID:IFACE...
+                            a one-port replica stand-in's VLAN handling, in user space (this kernel
+                            has no 8021q): a frame on TRUNK tagged VID goes untagged to IFACE, a
+                            frame from IFACE goes back to TRUNK tagged VID
 """
 import json, os, select, signal, socket, struct, sys, threading, time
 
@@ -56,6 +60,46 @@ def sniff(out, ifaces):
                 sp, dp = struct.unpack('!HH', data[off + ihl:off + ihl + 4])
             k = '%d %s:%d>%s:%d' % (proto, src, sp, dst, dp)
             counts[k] = counts.get(k, 0) + 1
+
+
+def vlanbridge(trunk, specs):
+    SOL_PACKET, PACKET_AUXDATA, TP_STATUS_VLAN_VALID = 263, 8, 0x10
+    def raw(name):
+        r = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+        r.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)  # SO_RCVBUFFORCE
+        r.bind((name, 0))
+        return r
+    t = raw(trunk)
+    # the kernel strips a received frame's tag into its metadata: ask for it with each frame
+    t.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
+    port, vid_of = {}, {}
+    for spec in specs:
+        vid, name = spec.split(':')
+        port[int(vid)] = raw(name)
+        vid_of[port[int(vid)]] = int(vid)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    print('ready', flush=True)
+    while True:
+        for r in select.select([t] + list(port.values()), [], [])[0]:
+            if r is t:
+                data, anc, _, addr = t.recvmsg(65535, socket.CMSG_SPACE(32))
+                if addr[2] == socket.PACKET_OUTGOING:
+                    continue
+                vid = None
+                for level, kind, d in anc:
+                    if level == SOL_PACKET and kind == PACKET_AUXDATA:
+                        status, _, _, _, _, tci, _ = struct.unpack('IIIHHHH', d[:20])
+                        if status & TP_STATUS_VLAN_VALID:
+                            vid = tci & 0xfff
+                if vid is None and data[12:14] == b'\x81\x00':
+                    vid, data = struct.unpack('!H', data[14:16])[0] & 0xfff, data[:12] + data[16:]
+                if vid in port:
+                    port[vid].send(data)
+            else:
+                data, addr = r.recvfrom(65535)
+                if addr[2] == socket.PACKET_OUTGOING:
+                    continue
+                t.send(data[:12] + struct.pack('!HH', 0x8100, vid_of[r]) + data[12:])
 
 
 def nocsum(ifaces):
@@ -170,3 +214,5 @@ if __name__ == '__main__':
         udp(args[0], args[1:])
     elif cmd == 'tcp':
         tcp(args[0], float(args[1]), args[2:])
+    elif cmd == 'vlanbridge':
+        vlanbridge(args[0], args[1:])
