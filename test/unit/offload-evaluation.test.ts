@@ -1,11 +1,11 @@
 // The trace-driven evaluation of issue 19 (bench/offload/evaluation.ts) in CI, on a shortened
 // synthetic trace: prints the RATIO/BENCH lines and the tables to the log, and checks what
-// must hold whatever the trace. The full-size run is bench/offload/run.ts (last-run.txt).
+// must hold whatever the trace. The full-size run is bench/offload/run.ts (last-run.txt),
+// whose popularity table marks each row inside or outside the seed's bounds: generating the
+// full-size trace alone takes ≈ 15 s of CPU, too much for every CI run.
 import t from 'tap';
 import { ISP_LIKE } from '../../controller/offload/profiles.js';
-import { syntheticTrace } from '../../controller/offload/synthetic.js';
-import { popularityRows, sumBins } from '../../controller/offload/trace-stats.js';
-import { popularityTable, runEvaluation } from '../../bench/offload/evaluation.js';
+import { runEvaluation } from '../../bench/offload/evaluation.js';
 
 const NS = [100, 300, 1000, 3000];
 const N_CHURN = 300;
@@ -40,13 +40,4 @@ t.test('evaluation on a shortened ISP-like trace', async (t) => {
   t.match(r.lines[0], /^RATIO offload\.tfo_churn_vs_binopt \d/);
   t.match(r.lines[1], /^BENCH offload\.tfo_gain 0\.\d{4}$/);
   t.ok(out.some((l) => l.includes('Caches against TFO')) && out.some((l) => l.includes('Prefix popularity')), 'tables printed');
-});
-
-t.test('full-size ISP-like generator: prefix popularity inside the seed\'s bounds (§2.4.1.1)', async (t) => {
-  // the generator alone (no strategies), at the size bench/offload runs
-  const whole = new Float64Array(ISP_LIKE.prefixes);
-  sumBins(syntheticTrace(ISP_LIKE), whole);
-  const rows = popularityRows(whole);
-  t.comment(`\n${popularityTable(rows, whole.filter((x) => x > 0).length)}`);
-  for (const row of rows) t.ok(row.ok, `${row.name}: ${(100 * row.share).toFixed(2)}% (seed ${row.seed})`);
 });
