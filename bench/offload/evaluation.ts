@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { BinOptimal } from '../../controller/offload/bin-optimal.js';
 import type { Bin } from '../../controller/offload/bin.js';
 import { evaluate, summarize, type BinRecord, type Summary } from '../../controller/offload/evaluate.js';
+import { LastBinTop } from '../../controller/offload/last-bin.js';
 import { Lfu } from '../../controller/offload/lfu.js';
 import { Lru } from '../../controller/offload/lru.js';
 import { syntheticTrace, type SyntheticOptions } from '../../controller/offload/synthetic.js';
@@ -49,6 +50,8 @@ export interface EvaluationResult {
   /** The n = nChurn bins' changes / n, bin by bin after the warm-up. */
   churnSeries: { tfo: number[]; opt: number[] };
   caches: CacheWindow[];
+  /** Last bin's top n at nChurn and nGain. */
+  lastBin: Summary[];
   /** RATIO / BENCH lines. */
   lines: string[];
 }
@@ -81,6 +84,7 @@ export function runEvaluation(p: EvaluationParams): EvaluationResult {
   const opt = NS.map((n) => new BinOptimal(n));
   const FACTORS = p.factors;
   const byFactor = FACTORS.flatMap((factor) => [N_CHURN, N_GAIN].map((n) => new Tfo({ n, stats, factor })));
+  const late = [N_CHURN, N_GAIN].map((n) => new LastBinTop(n));
   const whole = new Float64Array(o.prefixes);
   const kept: Bin[] = [];
   // 600 s bins are sums of the 10 s bins of the same trace
@@ -100,10 +104,11 @@ export function runEvaluation(p: EvaluationParams): EvaluationResult {
       yield b;
     }
   }
-  const rec = evaluate(tapped(), [...tfo, ...opt, ...byFactor]);
+  const rec = evaluate(tapped(), [...tfo, ...opt, ...byFactor, ...late]);
   const rTfo = rec.slice(0, NS.length);
   const rOpt = rec.slice(NS.length, 2 * NS.length);
-  const rFactor = rec.slice(2 * NS.length);
+  const rFactor = rec.slice(2 * NS.length, 2 * NS.length + byFactor.length);
+  const sLate = rec.slice(2 * NS.length + byFactor.length).map((r, k) => summarize(r, late[k]!.n, WARMUP));
   const sTfo = rTfo.map((r, i) => summarize(r, NS[i]!, WARMUP));
   const sOpt = rOpt.map((r, i) => summarize(r, NS[i]!, WARMUP));
   log(`trace and TFO/bin-optimal over ${o.bins} bins: ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
@@ -191,6 +196,17 @@ export function runEvaluation(p: EvaluationParams): EvaluationResult {
     log(table(['n', ...sized.flatMap((x) => [`${x.name} med pps`, 'max', 'changed'])], NS.map((n, i) => [n, ...sized.flatMap((x) => [fmt(x.s[i]!.medianPps), fmt(x.s[i]!.maxPps), pct(x.s[i]!.churnFraction)])])));
   }
 
+  log("What the past can keep: the last bin's top n (bin-optimal one bin late, churn unlimited) beside TFO and bin-optimal");
+  log(
+    table(
+      ['n', "last bin's top n gain", 'changed', 'TFO gain', 'changed', 'bin-optimal gain', 'changed'],
+      [N_CHURN, N_GAIN].map((n, k) => {
+        const [l, t, b] = [sLate[k]!, sTfo[NS.indexOf(n)]!, sOpt[NS.indexOf(n)]!];
+        return [n, pct(l.gain), pct(l.churnFraction), pct(t.gain), pct(t.churnFraction), pct(b.gain), pct(b.churnFraction)];
+      }),
+    ),
+  );
+
   log('TFO factor (step 4) against gain and churn');
   const fRows = [...FACTORS, TFO_DEFAULTS.factor].sort((a, b) => a - b).flatMap((factor) =>
     [N_CHURN, N_GAIN].map((n) => {
@@ -206,8 +222,9 @@ export function runEvaluation(p: EvaluationParams): EvaluationResult {
     `RATIO offload.tfo_churn_vs_binopt ${(sTfo[ic]!.meanChurn / sOpt[ic]!.meanChurn).toPrecision(3)}`,
     `BENCH offload.tfo_gain ${sTfo[ig]!.gain.toFixed(4)}`,
     `BENCH offload.binopt_gain ${sOpt[ig]!.gain.toFixed(4)}`,
+    `BENCH offload.lastbin_gain ${sLate[1]!.gain.toFixed(4)}`,
     `BENCH offload.tfo_changed_fraction ${sTfo[ic]!.churnFraction.toFixed(4)}`,
     `BENCH offload.binopt_changed_fraction ${sOpt[ic]!.churnFraction.toFixed(4)}`,
   ];
-  return { popularity, tfo: sTfo, opt: sOpt, churnSeries: { tfo: series(rTfo[ic]!, N_CHURN).map((x) => x[1]), opt: series(rOpt[ic]!, N_CHURN).map((x) => x[1]) }, caches: w, lines };
+  return { popularity, tfo: sTfo, opt: sOpt, churnSeries: { tfo: series(rTfo[ic]!, N_CHURN).map((x) => x[1]), opt: series(rOpt[ic]!, N_CHURN).map((x) => x[1]) }, caches: w, lastBin: sLate, lines };
 }

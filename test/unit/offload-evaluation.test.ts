@@ -30,6 +30,11 @@ t.test('evaluation on a shortened ISP-like trace', async (t) => {
   t.ok(r.tfo[c]!.meanChurn < r.opt[c]!.meanChurn, `n = ${N_CHURN}: TFO changes ${r.tfo[c]!.meanChurn.toFixed(1)} per bin < bin-optimal ${r.opt[c]!.meanChurn.toFixed(1)}`);
   t.equal(r.churnSeries.tfo.length, trace.bins - 12, 'a churn figure per measured bin');
 
+  for (const [k, n] of [N_CHURN, N_GAIN].entries()) {
+    const late = r.lastBin[k]!;
+    const opt = r.opt[NS.indexOf(n)]!;
+    t.ok(late.gain <= opt.gain && late.gain > 0, `n = ${n}: last bin's top n gain ${late.gain.toFixed(4)} ≤ bin-optimal ${opt.gain.toFixed(4)}`);
+  }
   t.equal(r.caches.length, NS.length, 'LRU and LFU for every n');
   for (const w of r.caches) {
     for (const [name, s] of [['LRU', w.lru], ['LFU', w.lfu]] as const) {
