@@ -1,11 +1,14 @@
 /**
  * bench/offload: heavy-hitter selection on a trace, beside the seed's Figures 2.9–2.13
- * (controller/offload/README.md has the model and the figures of the last run).
+ * (controller/offload/README.md has the model; docs/offload.md the figures of the last run).
+ * The synthetic evaluation itself is ./evaluation.ts, which CI runs on a short trace
+ * (test/unit/offload-evaluation.test.ts).
  *   node dist/bench/offload/run.js [--bins N]          synthetic ISP-like trace (default 240 bins of 10 s)
  *   node dist/bench/offload/run.js --pcap FILE [--bin S] [--prefix L]   a capture instead (tables only)
  * Prints tables, ASCII plots, and
  *   RATIO offload.tfo_churn_vs_binopt  mean changes per bin, TFO / bin-optimal, n = 2000 (goal ≤ 0.1)
  *   BENCH offload.tfo_gain             TFO's offloading gain, n = 6000 (goal ≥ 0.95)
+ *   BENCH offload.binopt_gain, lastbin_gain   the same for bin-optimal and for the last bin's top n
  *   BENCH offload.tfo_update_ms        one TFO update, 10^6 prefixes, n = 18 000 (median of 8 bins)
  * About 2–3 minutes on two shared cores.
  */
