@@ -38,14 +38,15 @@ for (const b of syntheticTrace(o)) {
 }
 console.log(JSON.stringify(o));
 for (const r of popularityRows(whole)) console.log(`${r.name}: ${(100 * r.share).toFixed(2)}% (seed ${r.seed})${r.ok === false ? '  OUT' : ''}`);
-const warm = 30;
+const warm = Math.min(30, Math.floor(o.bins / 4));
 const s10 = evaluate(bins, NS.map((n) => new BinOptimal(n))).map((r, i) => summarize(r, NS[i]!, warm));
-const s600 = evaluate(bins600, NS.map((n) => new BinOptimal(n))).map((r, i) => summarize(r, NS[i]!, 1));
+// 600 s churn needs two 600 s bins at least (--bins 120 or more)
+const s600 = bins600.length >= 2 ? evaluate(bins600, NS.map((n) => new BinOptimal(n))).map((r, i) => summarize(r, NS[i]!, 1)) : null;
 const r10 = evaluate(bins, NS.map((n) => new BinOptimal(n)));
 for (let i = 0; i < NS.length; i++) {
   const a = s10[i]!;
   const maxFrac = Math.max(...r10[i]!.slice(warm).map((x) => x.changes)) / NS[i]!;
   console.log(
-    `n=${NS[i]} 10s: med ${a.medianPps.toFixed(0)} max ${a.maxPps.toFixed(0)} pps gain ${(100 * a.gain).toFixed(1)}% churn mean ${(100 * a.churnFraction).toFixed(1)}% max ${(100 * maxFrac).toFixed(1)}% | 600s churn ${(100 * s600[i]!.churnFraction).toFixed(1)}% gain ${(100 * s600[i]!.gain).toFixed(1)}%`,
+    `n=${NS[i]} 10s: med ${a.medianPps.toFixed(0)} max ${a.maxPps.toFixed(0)} pps gain ${(100 * a.gain).toFixed(1)}% churn mean ${(100 * a.churnFraction).toFixed(1)}% max ${(100 * maxFrac).toFixed(1)}% | 600s ${s600 ? `churn ${(100 * s600[i]!.churnFraction).toFixed(1)}% gain ${(100 * s600[i]!.gain).toFixed(1)}%` : '—'}`,
   );
 }

@@ -33,7 +33,7 @@ export const ISP_LIKE: SyntheticOptions = {
   // per 10 s, by a factor e^(1.25·Z), and a moved prefix goes home with probability 0.25 per
   // step. Fitted jointly, on bin-optimal alone, to: ≈ 15 % of a few hundred heavy hitters
   // changed per 10 s bin and about half of a few thousand (§2.4.1.3), "> 70 %" at n = 2 000
-  // (§2.4.2.3; we reach ≈ 60 %, see README); 600 s bins not churning much less than 10 s bins
+  // (§2.4.2.3; we reach 57 %, max 66.5 %: see README); 600 s bins not churning much less than 10 s bins
   // (Fig. 2.10b: larger bins "do not significantly reduce churn"), which needs moves that last
   // minutes; and the least popular half < 1 % of the packets (§2.4.1.1), which a free random
   // walk of ranks breaks (the tail wanders up), hence the way home.
