@@ -4,6 +4,7 @@ export type { OffloadStrategy, Update } from './strategy.js';
 export { Tfo, TFO_DEFAULTS, type TfoOptions, roundRobin, inverseOrders, pickSwaps } from './tfo.js';
 export { MultiScaleStats } from './timescales.js';
 export { BinOptimal } from './bin-optimal.js';
+export { LastBinTop } from './last-bin.js';
 export { Lru } from './lru.js';
 export { Lfu } from './lfu.js';
 export { topK } from './topk.js';

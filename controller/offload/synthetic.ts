@@ -32,8 +32,21 @@ export interface SyntheticOptions {
   churnExponent: number;
   churnMax: number;
   churnSpread: number;
+  /**
+   * Probability per step that a prefix away from its home position (id i's home is rank
+   * i+1) goes back, trading places with the prefix there (default 0: ranks drift freely).
+   * Above 0 a move is an excursion: popularity over hours stays that of the home ranks.
+   */
+  churnRevert?: number;
   /** σ of the lognormal burst multiplier, drawn per prefix per step (0 = none). */
   burst: number;
+  /**
+   * Mean packets per train (default 1: plain Poisson). Packets come in trains (a flow's
+   * back-to-back packets): a bin's count is compound Poisson, Poisson(rate/m) trains of
+   * geometric size with mean m, so its variance is (2m − 1) times the rate: a prefix
+   * carrying a few trains per bin is far noisier than one carrying hundreds.
+   */
+  trainPackets?: number;
   seed: number;
 }
 
@@ -80,12 +93,34 @@ export function poisson(rng: Rng, normal: { next(): number }, lambda: number): n
   return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * normal.next()));
 }
 
+/** Packets in `trains` trains of geometric size with mean m ≥ 1: a normal draw above 30 trains. */
+export function trainPackets(rng: Rng, normal: { next(): number }, trains: number, m: number): number {
+  if (trains === 0 || m === 1) return trains;
+  if (trains >= 30) return Math.max(trains, Math.round(trains * m + Math.sqrt(trains * m * (m - 1)) * normal.next()));
+  const q = Math.log(1 - 1 / m);
+  let k = 0;
+  for (let i = 0; i < trains; i++) k += 1 + Math.floor(Math.log(1 - rng.next()) / q);
+  return k;
+}
+
 export function* syntheticTrace(o: SyntheticOptions): Generator<Bin> {
   const P = o.prefixes;
+  const m = o.trainPackets ?? 1;
+  if (!(m >= 1)) throw new Error(`trainPackets ${m}: a train carries at least one packet`);
   const w = zipfWeights(P, o.zipf, o.zipfOffset);
   const move = new Float64Array(P);
   for (let r = 0; r < P; r++) move[r] = Math.min(o.churnMax, o.churnTop * Math.pow(r + 1, o.churnExponent));
   const perm = Uint32Array.from({ length: P }, (_, i) => i);
+  /** pos[id]: the rank position of prefix id (perm's inverse). */
+  const pos = Uint32Array.from({ length: P }, (_, i) => i);
+  const revert = o.churnRevert ?? 0;
+  const trade = (a: number, b: number): void => {
+    const t = perm[a]!;
+    perm[a] = perm[b]!;
+    perm[b] = t;
+    pos[perm[a]!] = a;
+    pos[perm[b]!] = b;
+  };
   const burst = new Float64Array(P).fill(1);
   const rate = new Float64Array(P);
   const rng = new Rng(o.seed);
@@ -101,10 +136,9 @@ export function* syntheticTrace(o: SyntheticOptions): Generator<Bin> {
         // a swap moves two prefixes: the steadier one must agree, or the busy tail would
         // churn the top from below
         if (to < r && rng.next() >= move[to]! / move[r]!) continue;
-        const t = perm[r]!;
-        perm[r] = perm[to]!;
-        perm[to] = t;
+        trade(r, to);
       }
+      if (revert > 0) for (let id = 0; id < P; id++) if (pos[id] !== id && rng.next() < revert) trade(pos[id]!, id);
     }
     if (o.burst > 0) {
       const shift = (o.burst * o.burst) / 2;
@@ -130,7 +164,7 @@ export function* syntheticTrace(o: SyntheticOptions): Generator<Bin> {
     const ids: number[] = [];
     const counts: number[] = [];
     for (let i = 0; i < P; i++) {
-      const c = poisson(rng, normal, rate[i]!);
+      const c = m === 1 ? poisson(rng, normal, rate[i]!) : trainPackets(rng, normal, poisson(rng, normal, rate[i]! / m), m);
       if (c > 0) {
         ids.push(i);
         counts.push(c);

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { BinOptimal } from '../../controller/offload/bin-optimal.js';
-import type { Bin } from '../../controller/offload/bin.js';
+import { makeBin, type Bin } from '../../controller/offload/bin.js';
 import { evaluate, median, summarize } from '../../controller/offload/evaluate.js';
+import { LastBinTop } from '../../controller/offload/last-bin.js';
 import { Lfu } from '../../controller/offload/lfu.js';
 import { Lru } from '../../controller/offload/lru.js';
 import { syntheticTrace, type SyntheticOptions } from '../../controller/offload/synthetic.js';
@@ -49,4 +50,18 @@ t.test('evaluate keeps records in the order given, whatever order it feeds them'
   t.throws(() => summarize(together[1]!, 100, 12), /no bins after a warm-up/);
   t.equal(median([3, 1, 2]), 2);
   t.equal(median([4, 1, 2, 3]), 2.5);
+});
+
+t.test("last bin's top n: bin-optimal one bin late", async (t) => {
+  const s = new LastBinTop(2);
+  const a = s.update(makeBin(0, 10, { 1: 50, 2: 40, 3: 1 }));
+  t.equal(a.software, 91, 'the first bin meets an empty table');
+  t.same([...a.installed], [1, 2], "the table after bin 0 is bin 0's top 2");
+  const b = s.update(makeBin(1, 10, { 1: 5, 3: 60, 4: 30 }));
+  t.equal(b.software, 90, "bin 1 is served by bin 0's top 2: only prefix 1's 5 packets are offloaded");
+  t.same([...b.installed], [3, 4]);
+  t.same([...b.added], [3, 4]);
+  t.same([...b.removed], [1, 2]);
+  t.equal(b.changes, 2);
+  t.throws(() => new LastBinTop(0), /at least 1/);
 });

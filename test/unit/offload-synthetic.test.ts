@@ -78,3 +78,33 @@ t.test('bins longer than a step integrate the steps; shorter ones split them', a
   const short = [...syntheticTrace({ ...o, binSeconds: 0.5 })].map(binTotal);
   for (const x of short) t.ok(Math.abs(x - 50_000) < 6 * Math.sqrt(50_000), `0.5 s bin ≈ 50 000 packets (${x})`);
 });
+
+t.test('packet trains: the mean is kept, the variance is (2m − 1) times it', async (t) => {
+  const o = { ...STILL, prefixes: 1, zipf: 0, meanPps: 20, bins: 4000 };
+  for (const m of [1, 3]) {
+    const xs = [...syntheticTrace({ ...o, trainPackets: m })].map(binTotal);
+    const mean = xs.reduce((a, x) => a + x, 0) / xs.length;
+    const v = xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1);
+    t.ok(Math.abs(mean / 20 - 1) < 0.05, `m = ${m}: mean ${mean.toFixed(2)} ≈ 20`);
+    t.ok(Math.abs(v / mean / (2 * m - 1) - 1) < 0.12, `m = ${m}: variance / mean ${(v / mean).toFixed(2)} ≈ ${2 * m - 1}`);
+  }
+  t.throws(() => [...syntheticTrace({ ...o, trainPackets: 0.5 })], /at least one packet/);
+});
+
+t.test('rank excursions that go home keep the popularity of the home ranks', async (t) => {
+  const o = { ...STILL, prefixes: 2000, meanPps: 1e8, bins: 40, churnTop: 1e-3, churnExponent: 1, churnSpread: 1 };
+  const away = (revert: number): number => {
+    const bins = [...syntheticTrace({ ...o, churnRevert: revert })];
+    const last = bins[bins.length - 1]!;
+    const count = new Float64Array(2000);
+    for (let i = 0; i < last.ids.length; i++) count[last.ids[i]!] = last.counts[i]!;
+    const rank = new Float64Array(2000);
+    [...count.keys()].sort((a, b) => count[b]! - count[a]! || a - b).forEach((id, r) => (rank[id] = r + 1));
+    let s = 0;
+    for (let id = 0; id < 2000; id++) s += Math.abs(Math.log(rank[id]! / (id + 1)));
+    return s / 2000;
+  };
+  const free = away(0);
+  const home = away(0.5);
+  t.ok(home < free / 2, `mean |log(rank / home rank)| after 40 steps: ${home.toFixed(3)} with a way home, ${free.toFixed(3)} without`);
+});
