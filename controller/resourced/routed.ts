@@ -97,6 +97,8 @@ export type RoutedInfo = {
 
 export class RoutedModules {
   private readonly running = new Map<number, Running>();
+  /** One change at a time per allocation: a restart's resume and reconciliation's restore_flows may ask together. */
+  private readonly chains = new Map<number, Promise<unknown>>();
 
   constructor(private readonly h: RoutedHooks) {}
 
@@ -107,7 +109,19 @@ export class RoutedModules {
    * allocation: whatever the group left on the switch goes, then its fixed flows (all
    * traffic through the software router) and, with learning, the loop. Answers the flows.
    */
-  async start(a: AllocationRecord): Promise<number> {
+  start(a: AllocationRecord): Promise<number> {
+    return this.serial(a.id, () => this.startNow(a));
+  }
+
+  private serial<T>(id: number, fn: () => Promise<T>): Promise<T> {
+    const run = (this.chains.get(id) ?? Promise.resolve()).then(fn, fn);
+    const tail = run.catch(() => {});
+    this.chains.set(id, tail);
+    void tail.then(() => this.chains.get(id) === tail && this.chains.delete(id));
+    return run;
+  }
+
+  private async startNow(a: AllocationRecord): Promise<number> {
     await this.stop(a.id);
     const m = routedModule(a.parsed)!;
     const s = this.h.steering;
@@ -202,11 +216,13 @@ export class RoutedModules {
   }
 
   /** delete_allocation: the loop, every flow of the group, sampling if it was the last user. */
-  async remove(id: number): Promise<void> {
-    const r = this.running.get(id);
-    await this.stop(id);
-    if (r) await r.group.remove();
-    await this.sweep(id);
+  remove(id: number): Promise<void> {
+    return this.serial(id, async () => {
+      const r = this.running.get(id);
+      await this.stop(id);
+      if (r) await r.group.remove();
+      await this.sweep(id);
+    });
   }
 
   /** On start: the loops of the routed allocations on record (their flows are put back from all-software). */
