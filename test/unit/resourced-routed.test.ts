@@ -274,6 +274,10 @@ t.test('a routed module through resourced: refusals at line:col, router-standin 
   const softMeasured = late.reduce((a, m) => a + m.router, 0) / late.reduce((a, m) => a + m.received, 0);
   t.ok(softMeasured < 0.5, `the offloaded prefixes carry most of the traffic after the warm-up (software path at the next hops: ${(100 * softMeasured).toFixed(1)} %)`);
   t.ok(last.last && last.last.softwareShare >= 0 && last.last.softwareShare < 0.6 && last.last.packets > 0, `get_pm_info: the last bin's software share ${last.last && (100 * last.last.softwareShare).toFixed(1)} % of ${last.last?.packets} packets`);
+  // the operator's view: clickos allocations
+  const cli = await execa('node', [join(projectRoot, 'dist', 'cli', 'main.js'), 'allocations'], { env: { CLICKOS_CONTROLLER: url, CLICKOS_SECRET: USER_SECRET }, reject: false });
+  t.equal(cli.exitCode, 0, cli.stderr);
+  t.match(cli.stdout, new RegExp(`\n {4}r: routed, ${ROUTES.length} route\(s\), n ${N}, ${N} offloaded, \d+ punted, \d+ bin\(s\); last bin \d+ packets, \d+\.\d% in software`), cli.stdout);
   // churn: what resourced logged, bin by bin (a bin without change logs nothing)
   const churn = [...resourced.stderr.matchAll(/allocation \d+: routing bin (\d+): (\d+) prefix\(es\) offloaded, (\d+) back to software; (\d+) on the switch/g)].map((m) => ({ bin: Number(m[1]), added: Number(m[2]), removed: Number(m[3]), on: Number(m[4]) }));
   t.ok(churn.length > 0 && churn.every((c) => c.added <= N && c.on <= N), `every bin's change within n: ${JSON.stringify(churn)}`);
