@@ -277,7 +277,7 @@ t.test('a routed module through resourced: refusals at line:col, router-standin 
   // the operator's view: clickos allocations
   const cli = await execa('node', [join(projectRoot, 'dist', 'cli', 'main.js'), 'allocations'], { env: { CLICKOS_CONTROLLER: url, CLICKOS_SECRET: USER_SECRET }, reject: false });
   t.equal(cli.exitCode, 0, cli.stderr);
-  t.match(cli.stdout, new RegExp(`\n {4}r: routed, ${ROUTES.length} route\(s\), n ${N}, ${N} offloaded, \d+ punted, \d+ bin\(s\); last bin \d+ packets, \d+\.\d% in software`), cli.stdout);
+  t.match(cli.stdout, new RegExp(String.raw`\n {4}r: routed, ${ROUTES.length} route\(s\), n ${N}, ${N} offloaded, \d+ punted, \d+ bin\(s\); last bin \d+ packets, \d+\.\d% in software`), cli.stdout);
   // churn: what resourced logged, bin by bin (a bin without change logs nothing)
   const churn = [...resourced.stderr.matchAll(/allocation \d+: routing bin (\d+): (\d+) prefix\(es\) offloaded, (\d+) back to software; (\d+) on the switch/g)].map((m) => ({ bin: Number(m[1]), added: Number(m[2]), removed: Number(m[3]), on: Number(m[4]) }));
   t.ok(churn.length > 0 && churn.every((c) => c.added <= N && c.on <= N), `every bin's change within n: ${JSON.stringify(churn)}`);
