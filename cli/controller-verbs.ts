@@ -89,6 +89,12 @@ export function formatAllocations(allocs: Result<'get_pm_info'>['allocations']):
       if (b.learned) out.push(`      learned: imbalance ${b.learned.imbalance.toFixed(3)}, ${b.learned.verdict} (window ${b.learned.windows}, ${b.learned.samples} samples, ${b.learned.time})`);
       for (const line of table(b.replicas.map((r) => [r.module, r.default ? 'default' : '', ...(r.share !== undefined ? [`${(100 * r.share).toFixed(1)}%`] : []), r.prefixes.join(' ') || '-']))) out.push(`      ${line}`);
     }
+    // A routed module (resourced README "Routed modules"): what the switch holds, the last bin's software share.
+    const r = a.routed;
+    if (r) {
+      out.push(`    ${r.module}: routed, ${r.routes} route(s), n ${r.n}, ${r.offloaded.length} offloaded, ${r.punts.length} punted${r.learning ? `, ${r.bins} bin(s)` : ', no learning'}${r.last ? `; last bin ${Math.round(r.last.packets)} packets, ${(100 * r.last.softwareShare).toFixed(1)}% in software` : ''}${r.error ? `; last error: ${r.error}` : ''}`);
+      if (r.offloaded.length) out.push(`      offloaded: ${r.offloaded.join(' ')}`);
+    }
   });
   return out.join('\n');
 }

@@ -3,6 +3,7 @@ import { flatten } from './flatten.js';
 import { parse } from './parser.js';
 import { editDistance } from './checker.js';
 import { readReplicas, type Replicas } from './replicas.js';
+import { checkRoutedPlace, readRouted, ROUTED_CLASS, RoutedSyntaxError, type Routed } from './routed.js';
 
 /**
  * Allocation requests (CHANGE deliverable D3.2 §2.1.4, docs/platform.md): 'KEY=value' header lines,
@@ -28,6 +29,8 @@ export interface ProcessingModule {
   pos: Pos;
   /** `x N [by src|dst]` after its declaration: N instances, balanced (replicas.ts) */
   replicas?: Replicas;
+  /** an `IPRouter(ROUTES "…", N n, MACS "…")`: the platform's routing primitive (routed.ts) */
+  routed?: Routed;
 }
 
 export interface AllocationConnection {
@@ -119,6 +122,18 @@ export function parseAllocation(text: string, file = 'allocation', options: Allo
       (e.class === 'FromNet' ? fromNet : toNet).push({ name: e.name, value, pos: e.pos });
       continue;
     }
+    if (e.class === ROUTED_CLASS) {
+      if (replicas) fail(replicas.pos, `IPRouter '${e.name}' is the platform's router: it has no replicas`);
+      let routed: Routed;
+      try {
+        routed = readRouted(clickText, e.pos, e.config, e.name);
+      } catch (x) {
+        if (x instanceof RoutedSyntaxError) fail(x.pos, x.message);
+        throw x;
+      }
+      modules.push({ name: e.name, type: e.class, config: e.config, args: e.args, inputs: 0, outputs: 0, pos: e.pos, routed: routed! });
+      continue;
+    }
     if (known && !known.includes(e.class)) {
       const near = known.filter((k) => editDistance(k, e.class) <= Math.max(1, Math.floor(e.class.length / 3)));
       fail(e.pos, `unknown processing module type '${e.class}'${near.length ? ` (did you mean '${near[0]}'?)` : ''}`);
@@ -145,6 +160,11 @@ export function parseAllocation(text: string, file = 'allocation', options: Allo
     m.outputs = Math.max(0, ...outs.map((p) => p + 1));
     for (let p = 0; p < m.inputs; p++) if (!ins.includes(p)) fail(m.pos, `processing module '${m.name}' input ${p} is not connected`);
     for (let p = 0; p < m.outputs; p++) if (!outs.includes(p)) fail(m.pos, `processing module '${m.name}' output ${p} is not connected`);
+  }
+  for (const m of modules) {
+    if (!m.routed) continue;
+    const bad = checkRoutedPlace(m as ProcessingModule & { routed: Routed }, modules.length, fromNet, toNet, connections);
+    if (bad) fail(bad.pos, bad.message);
   }
   return { header, baseSystem: header.BASESYS, fromNet, toNet, modules, connections };
 }

@@ -17,3 +17,4 @@ export {
   type AllocationConnection, type AllocationOptions, type AllocationRequest, type NetEndpoint, type ProcessingModule,
 } from './allocation.js';
 export { readReplicas, BALANCED_FIELDS, type BalancedField, type Replicas } from './replicas.js';
+export { readRouted, ROUTED_CLASS, type Routed } from './routed.js';

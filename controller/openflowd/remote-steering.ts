@@ -91,7 +91,7 @@ export class RemoteSteering implements Steering {
 
   /** dump_flows: its match text is model.ts matchText's (counters.ts), as FlowSteering's. */
   async flowPlaces(): Promise<FlowPlace[]> {
-    return this.value('dump_flows', await callApi(this.client, openflowdApi, 'dump_flows')).map((f) => ({ cookie: BigInt(f.cookie), table: f.table, priority: f.priority, match: f.match }));
+    return this.value('dump_flows', await callApi(this.client, openflowdApi, 'dump_flows')).map((f) => ({ cookie: BigInt(f.cookie), table: f.table, priority: f.priority, match: f.match, packets: BigInt(f.packets) }));
   }
 
   /** set_sampling: on toward the collector, or off. */

@@ -45,6 +45,8 @@ export interface FlowPlace {
   priority: number;
   /** model.ts matchText: equal matches print equal */
   match: string;
+  /** the flow's packet counter (a routing group's learning reads it, controller/resourced/routed.ts) */
+  packets?: bigint;
 }
 
 export interface Steering {
@@ -150,7 +152,7 @@ export class FlowSteering implements Steering {
   }
 
   async flowPlaces(): Promise<FlowPlace[]> {
-    return (await this.openflowd.driver.dumpFlows()).map((f) => ({ cookie: f.cookie, table: f.table, priority: f.priority, match: matchText(f.match) }));
+    return (await this.openflowd.driver.dumpFlows()).map((f) => ({ cookie: f.cookie, table: f.table, priority: f.priority, match: matchText(f.match), packets: f.packets }));
   }
 
   sampling(on: SamplingOn | null): Promise<SamplingState> {

@@ -169,6 +169,20 @@ export const resourcedApi = defineApi({
                 learned: s.optional(s.struct({ time: s.str(), windows: s.int(), samples: s.int(), imbalance: s.double(), verdict: s.oneOf('balanced', 'confirming', 'too-soon', 'rebalance', 'busy') })),
               }),
             ),
+            /** A routed module (IPRouter; README "Routed modules"): the prefixes on the switch now, the punts, and the last bin (packets counted exactly + estimated from samples, the software path's share). */
+            routed: s.optional(
+              s.struct({
+                module: s.str(),
+                n: s.int(),
+                routes: s.int(),
+                learning: s.bool(),
+                offloaded: s.array(s.str()),
+                punts: s.array(s.str()),
+                bins: s.int(),
+                last: s.optional(s.struct({ time: s.str(), packets: s.double(), softwareShare: s.double(), exact: s.double(), sampled: s.double(), added: s.int(), removed: s.int() })),
+                error: s.optional(s.str()),
+              }),
+            ),
           }),
         ),
       }),

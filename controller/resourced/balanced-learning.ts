@@ -13,11 +13,14 @@
 // element in the module's configuration and sees the field the group splits on before
 // the replica (a NAT rewrites the source), at no cost to the OpenFlow channel.
 import { imbalanceUnder, RebalanceTrigger, TrafficEstimator, type Traffic, type Verdict } from '../balancer/index.js';
-import { SflowCollector } from '../sflow/sflow.js';
+import type { SharedSampling } from './sampling.js';
 import type { Steering } from '../openflowd/steering.js';
 import type { AllocationRecord } from './allocations.js';
 import type { ResourcedConfig } from './config.js';
 import { recordedAssignment, type GroupTraffic } from './replicas.js';
+
+/** This learner's name among the shared sampling's holders. */
+const USER = 'balanced';
 
 export type LearningConfig = ResourcedConfig['balancer'];
 
@@ -26,6 +29,8 @@ export type LearnedVerdict = Verdict | 'busy';
 
 export interface LearningHooks {
   steering: Steering;
+  /** the switch's sFlow export, shared with routed modules (sampling.ts) */
+  sampling: SharedSampling;
   config: LearningConfig;
   log: (m: string) => void;
   /** The balanced allocations installed now. */
@@ -48,8 +53,8 @@ interface GroupState {
 }
 
 export class BalancedLearning {
-  private collector: SflowCollector | undefined;
-  private target: string | undefined;
+  /** whether this learner holds the shared sampling */
+  private target: boolean | undefined;
   /** OpenFlow port → the ifindex sFlow reports it by (set_sampling's answer) */
   private ifindex = new Map<number, number>();
   private readonly groups = new Map<number, GroupState>();
@@ -92,10 +97,7 @@ export class BalancedLearning {
       // no longer (or not yet) the leader: the leader owns the switch's export; only our socket goes
       this.groups.clear();
       this.target = undefined;
-      this.collectorAt = undefined;
-      const col = this.collector;
-      this.collector = undefined;
-      await col?.close();
+      await this.h.sampling.forget(USER);
       return;
     }
     const live = this.h.groups().filter((a) => a.balanced && a.state === 'installed' && a.balanced.generation >= 0);
@@ -117,7 +119,7 @@ export class BalancedLearning {
     }
     try {
       if (this.groups.size && (!this.target || [...this.groups.values()].some((g) => !this.ifindex.has(g.forwardPort)))) await this.samplingOn();
-      else if (!this.groups.size && this.collector) await this.samplingOff();
+      else if (!this.groups.size && this.target) await this.samplingOff();
     } catch (e) {
       this.report(e, this.groups.size ? 'turning sampling on' : 'turning sampling off');
     }
@@ -125,42 +127,25 @@ export class BalancedLearning {
 
   private async samplingOn(): Promise<void> {
     const c = this.h.config;
-    if (!this.collector) {
-      const col = new SflowCollector();
-      const at = await col.listen(c.collector.host, c.collector.port);
-      this.collector = col;
-      this.target = undefined;
-      this.collectorAt = `${at.host}:${at.port}`;
-    }
     // set again when a group's port is not known yet (idempotent: the switch's row is replaced)
-    const state = await this.h.steering.sampling({ collector: this.collectorAt!, rate: c.samplingRate, header: c.header, ...(c.agent ? { agent: c.agent } : {}) });
+    const state = await this.h.sampling.acquire(USER);
     this.ifindex = new Map(state.ports.map((p) => [p.port, p.ifindex]));
-    if (!this.target) this.h.log(`audit: balancer learning: bridge ${state.bridge} samples 1 in ${c.samplingRate} toward ${this.collectorAt} for ${[...this.groups.keys()].map((id) => `allocation ${id}`).join(', ')}`);
-    this.target = this.collectorAt;
+    if (!this.target) this.h.log(`audit: balancer learning: bridge ${state.bridge} samples 1 in ${c.samplingRate} toward ${state.collector} for ${[...this.groups.keys()].map((id) => `allocation ${id}`).join(', ')}`);
+    this.target = true;
   }
 
-  private collectorAt: string | undefined;
-
   private async samplingOff(): Promise<void> {
-    try {
-      if (this.target) {
-        const state = await this.h.steering.sampling(null);
-        this.h.log(`audit: balancer learning: no balanced allocation left: bridge ${state.bridge} samples no more`);
-      }
-    } finally {
-      this.target = undefined;
-      const col = this.collector;
-      this.collector = undefined;
-      this.collectorAt = undefined;
-      await col?.close();
-    }
+    this.target = undefined;
+    const state = await this.h.sampling.release(USER);
+    if (state) this.h.log(`audit: balancer learning: no balanced allocation left: bridge ${state.bridge} samples no more`);
+    else this.h.log('audit: balancer learning: no balanced allocation left (sampling stays on for routed modules)');
   }
 
   /** Closes a window: the samples since the last one, per group, then the trigger; a rebalance where it fires. */
   tick(now = Date.now()): Promise<void> {
     return this.serial(async () => {
       await this.syncNow();
-      const samples = this.collector?.drain() ?? [];
+      const samples = this.target ? this.h.sampling.drain(USER) : [];
       for (const [id, g] of this.groups) {
         const at = this.ifindex.get(g.forwardPort);
         for (const s of samples) {
@@ -216,7 +201,7 @@ export class BalancedLearning {
     return this.serial(async () => {
       this.groups.clear();
       try {
-        if (this.collector) await this.samplingOff();
+        if (this.target) await this.samplingOff();
       } catch (e) {
         this.report(e, 'turning sampling off');
       }

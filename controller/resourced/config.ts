@@ -118,6 +118,19 @@ const schema = cfg.object({
       header: cfg.int(18, 512).default(64),
     })
     .default({ learn: false, samplingRate: 100, intervalMs: 10_000, maxImbalance: 1.1, confirmations: 2, minIntervalMs: 30_000, depth: 16, smoothing: 0.5, collector: { host: '127.0.0.1', port: 0 }, header: 64 }),
+  /**
+   * Routed modules (IPRouter in a request; README "Routed modules"): with learn, each runs
+   * the routing loop (controller/routing loop.ts) every binSeconds, offloading at most its
+   * N heaviest prefixes to the switch; the samples come from the export balancer.* sets.
+   */
+  routing: cfg
+    .object({
+      learn: cfg.bool().default(false),
+      binSeconds: cfg.num(0.1, 3600).default(10),
+      /** TFO's hysteresis: a prefix replaces an offloaded one only when this many times heavier */
+      factor: cfg.num(1, 1000).default(2),
+    })
+    .default({ learn: false, binSeconds: 10, factor: 2 }),
   /** click-elements.json for deploy_pm's checker; null: syntax and structure only. Default: clickos-build's. */
   catalog: cfg.path(),
   /** Where allocations, types and hosts are kept (controller/store/): SQLite by default; memory forgets them on exit. */
@@ -155,6 +168,7 @@ export async function parseConfig(raw: unknown, configPath = DEFAULT_CONFIG_PATH
     if (p && p.some((u) => !(u in c.secret))) problems.push('config.hosts.principals: expected an array of principals named in config.secret');
     if (c.monitor.principals.some((u) => !(u in c.secret))) problems.push('config.monitor.principals: expected an array of principals named in config.secret');
     if (c.store.kind === 'etcd' && !c.store.endpoints?.length) problems.push('config.store: the etcd store needs endpoints');
+    if (c.routing.learn && !c.switch) problems.push('config.routing.learn: the routing loop steers a switch: give config.switch');
     if (c.balancer.learn && !c.switch) problems.push('config.balancer.learn: learning steers a switch: give config.switch');
     if (c.balancer.targetImbalance !== undefined && c.balancer.targetImbalance > c.balancer.maxImbalance) problems.push('config.balancer.targetImbalance: above maxImbalance, a rebalance would fire again at once');
     if (c.switch?.driver === 'ssh' && (!c.switch.host || !c.switch.username || !c.switch.privateKeyFile)) problems.push('config.switch: the ssh driver needs host, username and privateKeyFile');

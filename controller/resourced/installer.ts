@@ -9,6 +9,7 @@ import type { AllocationRecord, PmRecord } from './allocations.js';
 import { isHostdError, isTransportFailure, type HostdClient } from './hostd-client.js';
 import type { PmType } from './pm-types.js';
 import { replicaSlot } from './replicas.js';
+import type { ProcessingModule } from '../../clickos-build/index.js';
 
 export interface InstallDeps {
   client(host: string): HostdClient | string;
@@ -23,6 +24,8 @@ export interface InstallDeps {
    * then goes on "<bridge>.<vlan>"), or undefined for a host whose vifs are switch ports.
    */
   vlans?(host: string, count: number): number[] | undefined;
+  /** A routed module (IPRouter, routed.ts): the PM type it is created as and its generated config for its vif's MAC. */
+  routed?(m: ProcessingModule, mac: string): { type: PmType; config: string };
 }
 
 export interface FailedStep {
@@ -96,11 +99,13 @@ export type StepOutcome = { ok: true; pm: PmRecord } | { ok: false; failed: Fail
 export async function createPmStep(alloc: AllocationRecord, i: number, deps: InstallDeps): Promise<StepOutcome> {
   const m = alloc.parsed.modules[i]!;
   const host = alloc.planned.get(m.name)!;
-  const type = deps.type(m.type);
+  // a router on a stick: one vif whatever its outputs (controller/routing/README.md)
+  const routed = m.routed && deps.routed ? deps.routed(m, pmMac(alloc.id, replicaSlot(m.name) ?? i + 1, 0)) : undefined;
+  const type = routed?.type ?? deps.type(m.type);
   // A replica's slot, not its place in the list, numbers it: replicas come and go (scale_module), names and MACs stay unique.
   const slot = replicaSlot(m.name) ?? i + 1;
   const name = pmName(deps.pmPrefix, alloc.id, slot, m.name);
-  const nVifs = Math.min(MAX_VIFS, Math.max(1, m.inputs, m.outputs));
+  const nVifs = m.routed ? 1 : Math.min(MAX_VIFS, Math.max(1, m.inputs, m.outputs));
   const step = (message: string, maybeLeft = false): StepOutcome => ({ ok: false, failed: { step: i + 1, module: m.name, host, message }, maybeLeft });
   const tags = deps.vlans?.(host, nVifs);
   if (tags && tags.length < nVifs) return step(`no ${nVifs} free VLAN id(s) left on ${host}'s uplink`);
@@ -116,7 +121,7 @@ export async function createPmStep(alloc: AllocationRecord, i: number, deps: Ins
   try {
     await deps.save();
     deps.log(`allocation ${alloc.id}: create_pm ${name} (${m.name} :: ${m.type}) on ${host}`);
-    const rv = await c.task('create_pm', { name, memory: type.memoryMiB, vifs: vifs.map((v) => ({ bridge: v.bridge, mac: v.mac })), config: type.src, configName: m.type });
+    const rv = await c.task('create_pm', { name, memory: type.memoryMiB, vifs: vifs.map((v) => ({ bridge: v.bridge, mac: v.mac })), config: routed?.config ?? type.src, configName: m.type });
     if (rv.code === 0) {
       // Not written here: the next step's write carries it, and a record still saying
       // "creating" is undone by name all the same.

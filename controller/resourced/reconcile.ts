@@ -12,6 +12,7 @@
 // flows; any other generation of a group we issued is left over from an interrupted
 // install or rebalance, and removed.
 import { cookieGroup, groupCookie } from '../balancer/cookies.js';
+import { isRoutingCookie, routingCookie } from '../routing/cookies.js';
 import { cookieText } from '../openflowd/counters.js';
 import type { AllocationRecord } from './allocations.js';
 import { groupRulesCookie } from './replicas.js';
@@ -78,8 +79,9 @@ export function planReconcile(
       }
       // The switch lost them (restarted, its flows deleted by hand): its PMs run, so steer again.
       // A low-level PM has no flows of its own (its connections are records with their own cookies).
-      const want = a.balanced ? groupRulesCookie(a.id, a.balanced) : BigInt(a.id);
-      if (a.kind !== 'pm' && seen.cookies && want !== undefined && !seen.cookies.includes(want)) actions.push({ kind: 'restore_flows', allocation: a.id, reason: `the switch has no flow with cookie ${a.balanced ? `${cookieText(want)} (its group's rules)` : a.id}` });
+      const routed = a.parsed?.modules?.some((m) => m.routed) ?? false; // hand-made records (tests) may have no parsed modules
+      const want = a.balanced ? groupRulesCookie(a.id, a.balanced) : routed ? routingCookie(a.id, 'base') : BigInt(a.id);
+      if (a.kind !== 'pm' && seen.cookies && want !== undefined && !seen.cookies.includes(want)) actions.push({ kind: 'restore_flows', allocation: a.id, reason: `the switch has no flow with cookie ${a.balanced ? `${cookieText(want)} (its group's rules)` : routed ? `${cookieText(want)} (its routing group's fixed flows)` : a.id}` });
       else actions.push({ kind: 'adopt', allocation: a.id, reason: a.degraded ? 'recorded and found again (no longer degraded)' : 'recorded and found' });
     }
   }
@@ -104,6 +106,13 @@ export function planReconcile(
     if (b && b.generation >= 0 && (c === groupCookie(g, 'rules', b.generation) || c === groupCookie(g, 'migration', b.generation))) continue;
     const why = b ? `generation ${Number(c & 0xffffn)} of allocation ${g}'s group, which is at generation ${b.generation}` : `allocation ${g}'s group, which no longer exists`;
     actions.push({ kind: 'remove_orphan_flows', allocation: g, cookie: cookieText(c), reason: `flows with cookie ${cookieText(c)}: ${why}` });
+  }
+  // a routing group's flows (0xB2…, controller/routing/cookies.ts) are its routed allocation's; any other group's are orphans
+  for (const c of [...new Set(seen.cookies ?? [])].sort((x, y) => (x < y ? -1 : 1))) {
+    if (!isRoutingCookie(c)) continue;
+    const g = Number((c >> 24n) & 0xffffffffn);
+    if (g >= issuedBelow || busy.has(g) || byId.get(g)?.parsed?.modules?.some((m) => m.routed)) continue;
+    actions.push({ kind: 'remove_orphan_flows', allocation: g, cookie: cookieText(c), reason: `flows with cookie ${cookieText(c)}: allocation ${g}'s routing group, which no longer exists` });
   }
   return actions;
 }

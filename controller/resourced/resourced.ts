@@ -32,6 +32,8 @@ import { parsePrefix, prefixText } from '../balancer/prefix.js';
 import { MAX_REPLICAS } from '../../toolstack/limits.js';
 import { cookieText } from '../openflowd/counters.js';
 import { BalancedLearning } from './balanced-learning.js';
+import { SharedSampling } from './sampling.js';
+import { RoutedModules, routedModule, routeTable, routerPmConfig, routerPmType } from './routed.js';
 
 type Arg<K extends keyof ResourcedApi['methods']> = ArgOf<ResourcedApi['methods'][K]>;
 type Result<K extends keyof ResourcedApi['methods']> = ResultOf<ResourcedApi['methods'][K]>;
@@ -56,6 +58,8 @@ export class Resourced {
   readonly switchWatch: SwitchWatch;
   /** config.balancer.learn: balanced groups rebalanced from the switch's samples (balanced-learning.ts). */
   readonly learning?: BalancedLearning;
+  /** Routed modules' groups and loops (routed.ts); with a switch only. */
+  readonly routed?: RoutedModules;
 
   /** `steering` installs an allocation's switch flows once its PMs run (config.switch); without it, PMs only. */
   constructor(
@@ -81,9 +85,13 @@ export class Resourced {
       intervalMs: Math.max(1000, h.pollMs * 4),
       log,
     });
+    // one sFlow export per bridge: balanced learning and routed loops share it (sampling.ts)
+    const sampling = steering && (config.balancer.learn || config.routing.learn) ? new SharedSampling(steering, config.balancer) : undefined;
+    if (steering) this.routed = new RoutedModules({ steering, config, log, ...(config.routing.learn ? { sampling } : {}) });
     if (config.balancer.learn && steering)
       this.learning = new BalancedLearning({
         steering,
+        sampling: sampling!,
         config: config.balancer,
         log,
         groups: () => this.allocations.list().filter((a) => a.balanced),
@@ -148,6 +156,7 @@ export class Resourced {
   start(): void {
     this.hosts.start();
     this.learning?.start();
+    if (this.acting()) void this.routed?.resume(this.allocations.list());
   }
 
   /** Stops the timers; with learning, turns the switch's sampling off (awaited by main.ts before the steering closes). */
@@ -155,6 +164,7 @@ export class Resourced {
     this.hosts.stop();
     this.switchWatch.stop();
     await this.learning?.close();
+    await this.routed?.close();
   }
 
   /** Whether `who` may speak for a module host (register_host, heartbeat). */
@@ -247,6 +257,7 @@ export class Resourced {
         ...(this.measured.allocation(a.id) ? { switch: this.measured.allocation(a.id)! } : {}),
         ...(a.kind && a.kind !== 'allocation' ? { kind: a.kind } : {}),
         ...(a.balanced ? { balanced: this.balancedInfo(a) } : {}),
+        ...(this.routed?.info(a) ? { routed: this.routed.info(a)! } : {}),
       })),
     });
   }
@@ -343,7 +354,7 @@ export class Resourced {
     this.log(`allocation ${a.id}: placing again ${gone.map((p) => `${p.module}→${plan.hosts.get(p.module)}`).join(', ')}`);
     const rv = await installPms(
       a,
-      { client: this.client(true), type: (n) => this.types.get(n), bridge: this.config.bridge, pmPrefix: this.config.pmPrefix, log: this.log, save: () => this.allocations.save(a), vlans: this.freeVlans },
+      this.installDeps(a),
       new Set(gone.map((p) => p.module)),
     );
     if (rv.code !== 0) {
@@ -418,6 +429,15 @@ export class Resourced {
   private parseForInstall(text: string): { req: AllocationRequest; balanced?: BalancedRecord } | Failure {
     const req = this.parse(text);
     if ('code' in req) return req;
+    const rm = routedModule(req);
+    if (rm) {
+      const table = routeTable(rm);
+      if (!('routes' in table)) return failure('refused', `allocation:${table.line}:${table.col}: ${table.reason}`, { ...table });
+      if (!this.steering) {
+        const reason = `IPRouter '${rm.name}' needs a switch for its routes, but resourced steers none (config switch)`;
+        return failure('refused', `allocation:${rm.pos.line}:${rm.pos.col}: ${reason}`, { line: rm.pos.line, col: rm.pos.col, reason });
+      }
+    }
     const bm = balancedModule(req);
     if (!bm) return { req };
     if ('reason' in bm) return failure('refused', `allocation:${bm.line}:${bm.col}: ${bm.reason}`, { ...bm });
@@ -445,7 +465,17 @@ export class Resourced {
 
   /** What the create_pm step needs, writing `alloc` to the store. */
   private installDeps(alloc: AllocationRecord): InstallDeps {
-    return { client: this.client(true), type: (n) => this.types.get(n), bridge: this.config.bridge, pmPrefix: this.config.pmPrefix, log: this.log, save: () => this.allocations.save(alloc), vlans: this.freeVlans };
+    return {
+      client: this.client(true),
+      type: (n) => this.types.get(n),
+      bridge: this.config.bridge,
+      pmPrefix: this.config.pmPrefix,
+      log: this.log,
+      save: () => this.allocations.save(alloc),
+      vlans: this.freeVlans,
+      // a routed module is no deployed type: its config is the router's for its vif (routed.ts)
+      routed: (m, mac) => ({ type: routerPmType(this.config.pm, m.type), config: routerPmConfig(m as Parameters<typeof routerPmConfig>[0], mac) }),
+    };
   }
 
   /**
@@ -586,6 +616,7 @@ export class Resourced {
   private steerRecord(a: AllocationRecord): Promise<number> {
     // restore_flows, a failover: the group's recorded assignment as it is (replicas.ts GroupTraffic.keep)
     if (a.balanced) return this.steerGroup(a, true);
+    if (this.routed && routedModule(a.parsed)) return this.routed.start(a);
     if (a.kind === 'connections') return this.steering!.connect({ id: a.id, request: a.parsed, text: a.request, modules: this.boundModules(a) }, { name: a.connections!.switchName, table: a.connections!.table });
     return this.steering!.install({ id: a.id, request: a.parsed, modules: steeredModules(a) });
   }
@@ -628,6 +659,7 @@ export class Resourced {
   /** Removes a record's flows: its cookie's, and a balanced group's (every generation it may have on the switch, the one being installed too). */
   private async unsteer(a: AllocationRecord): Promise<void> {
     await this.steering!.remove(a.id);
+    if (this.routed && routedModule(a.parsed)) await this.routed.remove(a.id);
     if (!a.balanced) return;
     await removeGroup(this.steering!, a.id, a.balanced);
     await this.steering!.deleteFlows(groupCookie(a.id, 'rules', a.balanced.generation + 1));

@@ -193,9 +193,14 @@ export class FastPath {
 
   /** Offloads `added` and hands `removed` back to the router: additions first (make-before-break). */
   async apply(added: Iterable<number>, removed: Iterable<number>): Promise<void> {
+    // most specific first: a covering prefix never goes in before a longer offloaded route
+    // inside it, or that route's packets would meet the cover's next hop meanwhile (no punt
+    // covers a route that is itself being offloaded; resourced-routed.test.ts saw it)
     const add = [...added].filter((id) => !this.held.has(id));
-    const remove = [...removed].filter((id) => this.held.has(id));
     add.forEach((id) => this.route(id));
+    add.sort((a, b) => this.route(b).prefix.len - this.route(a).prefix.len);
+    // covers first: a route inside a cover that also goes would meet the cover's next hop meanwhile
+    const remove = [...removed].filter((id) => this.held.has(id)).sort((a, b) => this.route(a).prefix.len - this.route(b).prefix.len);
     const next = new Set(this.held);
     for (const id of add) next.add(id);
     for (const id of remove) next.delete(id);

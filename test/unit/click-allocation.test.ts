@@ -91,3 +91,33 @@ t.test('module types can be checked against what the platform offers', async (t)
   t.equal(errorOf(text, { knownModules: ['Mirror', 'Firewall'] }), "a:4:1: unknown processing module type 'Mirorr' (did you mean 'Mirror'?)");
   t.equal(errorOf(text), 'no error', 'without a list any type goes');
 });
+
+t.test('a routed module: IPRouter(ROUTES, N, MACS), every route with its place in the request (routed.ts)', async (t) => {
+  const ROUTED = (cfg: string, wiring = 'in -> r\nr[0] -> east\nr[1] -> west\n') =>
+    `BASESYS=xen.clickos\nin :: FromNet("ip,in_port=eth1")\neast :: ToNet("eth2")\nwest :: ToNet("eth3")\nr :: IPRouter(${cfg})\n${wiring}`;
+  const good = 'ROUTES "10.1.0.0/16 east, 10.1.7.0/24 west\n      0.0.0.0/0 east", N 2,\n  MACS "east 02:00:00:00:0e:01, west 02:00:00:00:0E:02"';
+  const req = parseAllocation(ROUTED(good), 'a', { knownModules: ['Mirror'] });
+  const m = req.modules[0]!;
+  t.same(m.routed, {
+    routes: '10.1.0.0/16 east\n10.1.7.0/24 west\n0.0.0.0/0 east\n',
+    positions: [{ line: 5, col: 23 }, { line: 5, col: 41 }, { line: 6, col: 7 }],
+    n: 2,
+    macs: { east: '02:00:00:00:0e:01', west: '02:00:00:00:0e:02' },
+    macPositions: { east: { line: 7, col: 9 }, west: { line: 7, col: 33 } },
+    pos: { line: 5, col: 1 },
+  }, 'an IPRouter is no deployed type: knownModules does not refuse it');
+  const cases: Array<[string, string, string]> = [
+    ['no config', ROUTED(''), "a:5:1: IPRouter 'r' takes ROUTES \"PREFIX NEXTHOP, …\", N COUNT and MACS \"NEXTHOP MAC, …\""],
+    ['unknown keyword', ROUTED(`${good}, FACTOR 3`), "a:7:58: IPRouter 'r': 'FACTOR 3' is not ROUTES \"…\", N COUNT or MACS \"…\""],
+    ['N twice', ROUTED(`${good}, N 4`), "a:7:58: IPRouter 'r': N given twice"],
+    ['no N', ROUTED('ROUTES "10.0.0.0/8 east", MACS "east 02:00:00:00:0e:01"', 'in -> r\nr[0] -> east\nFromNet("udp") -> west\n'), "a:5:15: IPRouter 'r' needs N COUNT (how many prefixes the switch holds)"],
+    ['N not a number', ROUTED(good.replace('N 2', 'N two')), "a:6:26: IPRouter 'r': N 'two' is not a whole number ≥ 1"],
+    ['ROUTES unquoted', ROUTED(good.replace(/ROUTES "[^"]*"/, 'ROUTES 10.0.0.0/8 east')), "a:5:22: IPRouter 'r': ROUTES takes one double-quoted string (no backslashes)"],
+    ['bad MAC', ROUTED(good.replace('02:00:00:00:0e:01', '02:00:00')), "a:7:9: IPRouter 'r': MACS entry 'east 02:00:00' is not 'NEXTHOP aa:bb:cc:dd:ee:ff'"],
+    ['replicas', ROUTED(`${good}) x 2 //`), "a:7:58: IPRouter 'r' is the platform's router: it has no replicas"],
+    ['output to a module', ROUTED(good, 'in -> r\nr[0] -> east\nr[1] -> Mirror -> west\n'), "a:5:1: IPRouter 'r' must be its request's only processing module (the switch steers between its FromNet and its next hops)"],
+    ['two outputs to one ToNet', ROUTED(good, 'in -> r\nr[0] -> east\nr[1] -> east\nFromNet("udp") -> west\n'), "a:10:9: IPRouter 'r': ToNet 'east' is reached by two outputs"],
+    ['a MAC for no output', ROUTED(good, 'in -> r\nr[0] -> east\nFromNet("udp") -> west\n'), "a:7:33: IPRouter 'r': MACS names 'west', which no output of 'r' reaches (next hops are ToNets)"],
+  ];
+  for (const [what, text, expected] of cases) t.equal(errorOf(text), expected, what);
+});

@@ -12,6 +12,7 @@ import dgram from 'node:dgram';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BalancedLearning, type LearningConfig } from '../../controller/resourced/balanced-learning.js';
+import { SharedSampling } from '../../controller/resourced/sampling.js';
 import type { AllocationRecord } from '../../controller/resourced/allocations.js';
 import type { SamplingOn, SamplingState } from '../../controller/openflowd/sflow-export.js';
 import type { Steering } from '../../controller/openflowd/steering.js';
@@ -47,6 +48,7 @@ t.test('windows, trigger, busy retry, sampling on and off', async (t) => {
   const logs: string[] = [];
   const l = new BalancedLearning({
     steering: steeringStandin,
+    sampling: new SharedSampling(steeringStandin, config),
     config,
     log: (m) => logs.push(m),
     groups: () => groups,

@@ -106,3 +106,16 @@ t.test("a balanced group's flows: known by its cookies, restored when lost; othe
   const some = planReconcile([], new Set(), cookies(g(5, 'rules', 0), 5n), 'rd', 6, [grec(5, 0)]);
   t.same(some, [], 'reconciling some hosts only: a record elsewhere still owns its flows (group and allocation cookies alike)');
 });
+
+t.test("a routing group's flows (0xB2): its base cookie is the routed allocation's; a group with no routed record is an orphan", async (t) => {
+  const { routingCookie } = await import('../../controller/routing/cookies.js');
+  const rrec = (id: number): AllocationRecord => ({ ...rec(id, 'installed', [pm(`rd-${id}-1-r`)]), parsed: { modules: [{ name: 'r', routed: {} }] } as never });
+  const cookies = (...c: bigint[]): Observed => ({ pmsByHost: new Map(), cookies: c });
+  const held = planReconcile([rrec(4)], new Set(), cookies(routingCookie(4, 'base'), routingCookie(4, 'prefix', 7), routingCookie(4, 'punt', 9)), 'rd', 6);
+  t.same(held.map((a) => [a.kind, a.allocation]), [['adopt', 4]], 'its fixed flows, prefixes and punts are its own: adopted, nothing removed');
+  const lost = planReconcile([rrec(4)], new Set(), cookies(routingCookie(4, 'prefix', 7)), 'rd', 6);
+  t.same(lost.map((a) => a.kind), ['restore_flows'], 'its fixed flows missing: restored (the group starts again)');
+  const orphan = planReconcile([], new Set(), cookies(routingCookie(3, 'prefix', 2), routingCookie(9, 'base')), 'rd', 6);
+  t.same(orphan.map((a) => [a.kind, a.allocation, a.cookie ?? null]), [['remove_orphan_flows', 3, `0x${routingCookie(3, 'prefix', 2).toString(16)}`]], 'group 3 has no record: removed by cookie; group 9 was never issued: left alone');
+  t.same(planReconcile([], new Set([3]), cookies(routingCookie(3, 'base')), 'rd', 6), [], 'a group this process is working on is left alone');
+});

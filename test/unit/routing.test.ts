@@ -158,6 +158,15 @@ t.test('fast path: priorities by length, punts for software routes under an offl
   ], 'new punts, new prefixes, removed prefixes, stale punts: in that order');
   await fp.remove();
   t.same(calls.slice(-3), ['del prefix 0', 'del punt 1', 'del base 0']);
+  // a cover and routes inside it going in (or out) together: most specific in first, covers out first,
+  // so no route ever meets its cover's next hop on the way (resourced-routed.test.ts saw 4 such datagrams)
+  calls.length = 0;
+  await fp.apply([3, 0, 1], []);
+  t.same(calls.filter((c) => c.startsWith('add prefix')), ['add prefix 1 p150', 'add prefix 0 p134', 'add prefix 3 p102'], 'additions longest first');
+  calls.length = 0;
+  await fp.apply([], [1, 0, 3]);
+  t.same(calls.filter((c) => c.startsWith('del prefix')), ['del prefix 3', 'del prefix 0', 'del prefix 1'], 'removals shortest first');
+  await fp.remove();
   t.throws(() => new FastPath(driver, table, { ...ports, nexthops: { east: ports.nexthops.east } }, { group: 9 }), /names next hops west, upstream/);
   t.throws(() => new FastPath(driver, table, { ...ports, nexthops: { ...ports.nexthops, west: { port: 4, mac: MACS.east } } }, { group: 9 }), /share MAC/);
 });
