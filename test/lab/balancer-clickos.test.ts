@@ -28,6 +28,11 @@ import { call, HOSTD_GUESTS } from './helpers.js';
 
 t.setTimeout(60 * 60_000);
 
+// A run aims at 1.02 while the split is judged against 1.1: what the replicas count carries
+// the emulated path's UDP losses (a few per cent, unevenly), and the balancer may fill a
+// replica up to its target (controller/balancer/README.md "The algorithm").
+const TARGET = 1.02;
+
 const PREFIX = `bl-${process.pid}`;
 const HOSTD = `hostd-${PREFIX}`;
 const SECRET = randomBytes(24).toString('hex');
@@ -111,7 +116,7 @@ t.test('a balanced group over two ClickOS replicas on dom0 OVS', async (t) => {
 
   const driver = createOfctlDriver({ target: ovs.bridge });
   const ports: GroupPorts = { field: 'src', forward: { port: await ovs.port('blgen') }, reverse: { port: await ovs.port('blsrv') }, replicas: replicaPorts, conntrack: { zone: 7, marks: { r1: 1, r2: 2 } } };
-  const group = new BalancedGroup({ cookie: 0n, servers: [{ name: 'r1', capacity: 2 }, { name: 'r2', capacity: 1 }], ports, estimator: { samplingRate: 1, smoothing: 1 }, trigger: { confirmations: 1, minIntervalMs: 0 } });
+  const group = new BalancedGroup({ cookie: 0n, servers: [{ name: 'r1', capacity: 2 }, { name: 'r2', capacity: 1 }], ports, estimator: { samplingRate: 1, smoothing: 1 }, trigger: { confirmations: 1, minIntervalMs: 0, targetImbalance: TARGET } });
   const sw = new SwitchGroup(driver, { group: 4242 });
   await sw.install(group.assignment, ports);
 
