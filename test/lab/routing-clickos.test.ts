@@ -150,6 +150,10 @@ t.test('a ClickOS router and the switch\'s fast path: TFO offloads the heavy pre
   // (a user's own capture takes this path); test/fixtures/offload/lab-gen.pcap is one.
   const capture = execa('ip', ['netns', 'exec', 'rt-gen', 'python3', PY, 'capture', join(dir, 'gen.pcap'), 'eth0'], { reject: false });
   t.teardown(() => void capture.kill('SIGKILL'));
+  await new Promise<void>((resolve, reject) => {
+    capture.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+    capture.once('exit', () => reject(new Error('the capture exited before it was ready')));
+  });
   const sentTo = new Map<string, number>();
   for (const bin of bins) {
     if (bin.index === CAPTURED_BINS) await checkCapture(t, capture, join(dir, 'gen.pcap'), sentTo);

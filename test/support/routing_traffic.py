@@ -9,7 +9,7 @@
                               interleaved in a seeded random order, about PPS per second
   capture OUT IFACE           the IPv4 frames IFACE sends (its namespace's own traffic: the
                               trace as replayed) as a pcap file (Ethernet, first 64 bytes of
-                              each frame), written to OUT on SIGTERM
+                              each frame), written to OUT on SIGTERM; prints "ready" once bound
   nocsum IFACE...             transmit checksum offload off (balancer_traffic.py's)
 """
 import json, os, random, select, signal, socket, struct, sys, time
@@ -59,6 +59,7 @@ def capture(out, iface):
     s.bind((iface, 0))
     frames, stop = [], [False]
     signal.signal(signal.SIGTERM, lambda *_: stop.__setitem__(0, True))
+    print('ready', flush=True)  # bound: what IFACE sends from now on is kept
     while not stop[0]:
         try:
             ready, _, _ = select.select([s], [], [], 0.05)

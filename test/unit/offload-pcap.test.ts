@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { captureBins, formatIpv4 } from '../../controller/offload/capture.js';
 import { Lru } from '../../controller/offload/lru.js';
+import { BinOptimal, evaluate, Tfo } from '../../controller/offload/index.js';
 import { PcapError, ethernetIpv4Frame, ipv4Destination, readPcapHeader, readPcapRecords, writePcap } from '../../controller/offload/pcap.js';
 import { projectRoot } from '../../lab/paths.js';
 import { fixtureRecords } from '../support/offload-fixture.js';
@@ -27,6 +28,29 @@ t.test('the fixture: per-bin /24 counts, ARP skipped, VLAN tag read through, emp
   const tr = captureBins(fixture, 1);
   t.same([...tr.bins[0]!.packets!], [0, 0, 1], 'arrival order kept for the caches');
   t.equal(new Lru(1).update(tr.bins[0]!).software, 2, 'LRU replays the capture order');
+});
+
+// A real capture, made in the lab by test/lab/routing-clickos.test.ts (the generator's
+// first two bins of the Zipf replay toward the routes' addresses, taken at its eth0 by
+// test/support/routing_traffic.py capture; ROUTING_CAPTURE_PRINT=1 prints one). The
+// figures below were counted from the file by a separate Python reading, not by ours.
+t.test('a capture made in the lab: read, binned and replayed through the strategies', async (t) => {
+  const buf = new Uint8Array(readFileSync(join(projectRoot, 'test', 'fixtures', 'offload', 'lab-gen.pcap')));
+  t.match(readPcapHeader(buf), { littleEndian: true, nanoseconds: false, snaplen: 64, linktype: 1 }, 'Ethernet, 64 bytes of each frame');
+  const whole = captureBins(buf, 3600);
+  t.equal(whole.skipped, 0, 'every frame is IPv4');
+  t.equal(whole.bins.length, 1);
+  const counts = Object.fromEntries([...whole.bins[0]!.ids].map((id, i) => [formatIpv4(whole.prefixes[id]!), whole.bins[0]!.counts[i]!]));
+  t.equal(Object.values(counts).reduce((a, n) => a + n, 0), 834, '834 frames');
+  t.equal(Object.keys(counts).length, 49, 'toward 49 /24s');
+  t.match(counts, { '172.16.128.0': 167, '172.16.0.0': 122, '172.16.1.0': 58 }, 'the heaviest /24s, as Zipf popularity put them');
+  t.ok(Object.keys(counts).every((p) => p.startsWith('172.16.')), 'all inside the routes\' 172.16.0.0/16');
+  const bins = captureBins(buf, 10).bins;
+  t.equal(bins.length, 6, '52.4 s of capture: six 10 s bins');
+  const [opt, tfo] = evaluate(bins, [new BinOptimal(4), new Tfo({ n: 4 })]);
+  bins.forEach((b, i) => {
+    t.ok(opt![i]!.software <= tfo![i]!.software && tfo![i]!.software <= opt![i]!.total, `bin ${i}: bin-optimal leaves ${opt![i]!.software}, TFO ${tfo![i]!.software}, of ${opt![i]!.total}`);
+  });
 });
 
 t.test('both byte orders and nanosecond timestamps read the same', async (t) => {
