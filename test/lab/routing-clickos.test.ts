@@ -21,7 +21,7 @@ import { ClickosGuests } from '../../guests/index.js';
 import { createOfctlDriver } from '../../controller/openflowd/ofctl-driver.js';
 import { captureBins, evaluate, formatIpv4, syntheticTrace, Tfo, type Bin } from '../../controller/offload/index.js';
 import { addressRoutedBy, isRoutingCookie, parseRouteTable, RouteTableError, RoutingGroup, SflowCollector, sflowVsctlArgs } from '../../controller/routing/index.js';
-import { tallyBin } from '../support/routing-tally.js';
+import { nextHopCounters, tallyBin } from '../support/routing-tally.js';
 import { startDom0Ovs } from './dom0-ovs.js';
 import { CLICKOS } from './helpers.js';
 
@@ -107,29 +107,7 @@ t.test('a ClickOS router and the switch\'s fast path: TFO offloads the heavy pre
   const group = await RoutingGroup.start({ group: 5, routes: ROUTES, n: N, ports, driver, samples: collector, routerIfIndex, binSeconds: TRACE.binSeconds });
   const rid = await guests.deploy(g.domid, group.clickConfig(ROUTER_MAC), 'router');
 
-  const counters = Object.fromEntries(NEXTHOPS.map((h) => {
-    const p = execa('ip', ['netns', 'exec', `rt-${h}`, 'python3', '-u', PY, 'count', join(dir, `${h}.json`), 'eth0', ROUTER_MAC], { reject: false });
-    procs.push(p);
-    return [h, { proc: p, seq: -1 }];
-  }));
-  const readCounts = async (): Promise<Record<string, Record<string, number>>> => {
-    const out: Record<string, Record<string, number>> = {};
-    for (const h of NEXTHOPS) {
-      const c = counters[h]!;
-      if (c.seq >= 0) c.proc.kill('SIGUSR1');
-      for (let i = 0; ; i++) {
-        const j = await readFile(join(dir, `${h}.json`), 'utf8').then((x) => JSON.parse(x) as { seq: number; counts: Record<string, number> }, () => undefined);
-        if (j && j.seq > c.seq) {
-          c.seq = j.seq;
-          out[h] = j.counts;
-          break;
-        }
-        if (i > 2000) throw new Error(`next hop ${h}'s counter did not answer`);
-        await sleep(25);
-      }
-    }
-    return out;
-  };
+  const readCounts = nextHopCounters({ nexthops: NEXTHOPS, ns: (h) => `rt-${h}`, dir: dir, routerMac: ROUTER_MAC, procs, waitMs: 50000 });
   await readCounts();
 
   // one datagram first, until the router answers: ClickOS starts its router after deploy returns

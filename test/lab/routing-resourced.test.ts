@@ -14,7 +14,7 @@
 //   node dist/lab/cli.js exec --cwd /work/main --timeout 1800 -- env TAP_TIMEOUT=1700 LAB_DIR=/work/main/.lab node dist/test/lab/routing-resourced.test.js
 import t from 'tap';
 import { execa, type ResultPromise } from 'execa';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XmlRpcClient } from '../../daemon/index.js';
@@ -24,7 +24,7 @@ import { addressRoutedBy, parseRouteTable } from '../../controller/routing/index
 import { pmMac } from '../../controller/resourced/installer.js';
 import { DaemonProcess } from '../support/daemon-process.js';
 import { flowLines } from '../support/ovs.js';
-import { tallyBin, type BinTally } from '../support/routing-tally.js';
+import { nextHopCounters, tallyBin, type BinTally } from '../support/routing-tally.js';
 import { hostdLive, pairSecrets, tearDownControllerPair, writeHostdConfig, writeResourcedConfig } from './controller-configs.js';
 import { startDom0Ovs } from './dom0-ovs.js';
 import { call, domainNames, waitFor } from './helpers.js';
@@ -117,29 +117,7 @@ ${NEXTHOPS.map((h, i) => `r[${i}] -> ${h}`).join('\n')}
   await waitFor('resourced to turn sampling on', async () => (/^[0-9a-f-]{36}$/.test((await ovs.vsctl('get', 'bridge', ovs.bridge, 'sflow')).trim()) ? true : undefined), 120_000);
   const routed = async () => ((await call(user!, 'get_pm_info')).value as unknown as { allocations: Array<{ routed?: RoutedInfo }> }).allocations[0]!.routed!;
 
-  const counters = Object.fromEntries(NEXTHOPS.map((h) => {
-    const p = execa('ip', ['netns', 'exec', `rr-${h}`, 'python3', '-u', PY, 'count', join(dir, `${h}.json`), 'eth0', routerMac], { reject: false });
-    procs.push(p);
-    return [h, { proc: p, seq: -1 }];
-  }));
-  const readCounts = async (): Promise<Record<string, Record<string, number>>> => {
-    const out: Record<string, Record<string, number>> = {};
-    for (const h of NEXTHOPS) {
-      const c = counters[h]!;
-      if (c.seq >= 0) c.proc.kill('SIGUSR1');
-      for (let i = 0; ; i++) {
-        const j = await readFile(join(dir, `${h}.json`), 'utf8').then((x) => JSON.parse(x) as { seq: number; counts: Record<string, number> }, () => undefined);
-        if (j && j.seq > c.seq) {
-          c.seq = j.seq;
-          out[h] = j.counts;
-          break;
-        }
-        if (i > 2000) throw new Error(`next hop ${h}'s counter did not answer`);
-        await sleep(25);
-      }
-    }
-    return out;
-  };
+  const readCounts = nextHopCounters({ nexthops: NEXTHOPS, ns: (h) => `rr-${h}`, dir: dir, routerMac: routerMac, procs, waitMs: 50000 });
   await readCounts();
 
   const table = parseRouteTable(ROUTES.join('\n'), { nexthops: [...NEXTHOPS] });

@@ -48,7 +48,7 @@ t.test('a capture made in the lab: read, binned and replayed through the strateg
   const bins = captureBins(buf, 10).bins;
   t.equal(bins.length, 6, '52.4 s of capture: six 10 s bins');
   const [opt, tfo] = evaluate(bins, [new BinOptimal(4), new Tfo({ n: 4 })]);
-  bins.forEach((b, i) => {
+  bins.forEach((_, i) => {
     t.ok(opt![i]!.software <= tfo![i]!.software && tfo![i]!.software <= opt![i]!.total, `bin ${i}: bin-optimal leaves ${opt![i]!.software}, TFO ${tfo![i]!.software}, of ${opt![i]!.total}`);
   });
 });

@@ -24,7 +24,7 @@
 // Zipf trace, counted at three next-hop namespaces per destination and path.
 import t from 'tap';
 import { execa, type ResultPromise } from 'execa';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,7 +36,7 @@ import { projectRoot } from '../../lab/paths.js';
 import { DaemonProcess } from '../support/daemon-process.js';
 import { ns, startOvs } from '../support/ovs.js';
 import { HOSTS_SECRET, STANDIN_SECRET, USER_SECRET, py, sleep, startStandins, waitFor, type Rv } from '../support/resourced.js';
-import { tallyBin, type BinTally } from '../support/routing-tally.js';
+import { nextHopCounters, tallyBin, type BinTally } from '../support/routing-tally.js';
 import { XmlRpcClient } from '../../daemon/index.js';
 
 t.setTimeout(300_000);
@@ -215,29 +215,7 @@ t.test('a routed module through resourced: refusals at line:col, router-standin 
     ${table.routes.map((r) => `ip route add ${prefixText(r.prefix)} via 10.201.0.${11 + NEXTHOPS.indexOf(r.nexthop as (typeof NEXTHOPS)[number])} dev eth0`).join('\n')}`);
   for (const h of NEXTHOPS) await sh(nsOf(h), `ip link set eth0 address ${MAC[h]}`);
   await ns(nsOf('gen'), 'python3', PY, 'nocsum', 'eth0');
-  const counters = Object.fromEntries(NEXTHOPS.map((h) => {
-    const p = execa('ip', ['netns', 'exec', nsOf(h), 'python3', '-u', PY, 'count', join(ovs.dir, `${h}.json`), 'eth0', routerMac], { reject: false });
-    procs.push(p);
-    return [h, { proc: p, seq: -1 }];
-  }));
-  const readCounts = async (): Promise<Record<string, Record<string, number>>> => {
-    const out: Record<string, Record<string, number>> = {};
-    for (const h of NEXTHOPS) {
-      const c = counters[h]!;
-      if (c.seq >= 0) c.proc.kill('SIGUSR1');
-      for (let i = 0; ; i++) {
-        const x = await readFile(join(ovs.dir, `${h}.json`), 'utf8').then((s) => JSON.parse(s) as { seq: number; counts: Record<string, number> }, () => undefined);
-        if (x && x.seq > c.seq) {
-          c.seq = x.seq;
-          out[h] = x.counts;
-          break;
-        }
-        if (i > 400) throw new Error(`next hop ${h}'s counter did not answer`);
-        await sleep(25);
-      }
-    }
-    return out;
-  };
+  const readCounts = nextHopCounters({ nexthops: NEXTHOPS, ns: (h) => nsOf(h), dir: ovs.dir, routerMac: routerMac, procs, waitMs: 10000 });
   await readCounts();
 
   // the trace, one of its bins per resourced bin (roughly: resourced ticks on its own clock)

@@ -12,8 +12,8 @@
 // switch's controller link; the RoutingGroup learns each bin from the offloaded prefixes'
 // flow counters and from samples of the router's output, runs TFO and installs the change.
 import t from 'tap';
-import { execa, type ResultPromise } from 'execa';
-import { readFile, writeFile } from 'node:fs/promises';
+import { type ResultPromise } from 'execa';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createOfctlDriver } from '../../controller/openflowd/ofctl-driver.js';
 import { NativeDriver } from '../../controller/openflowd/native-driver.js';
@@ -22,7 +22,7 @@ import { evaluate, syntheticTrace, Tfo, type Bin } from '../../controller/offloa
 import { prefixText } from '../../controller/balancer/prefix.js';
 import { addressRoutedBy, FastPath, isRoutingCookie, parseRouteTable, RouteTableError, RoutingGroup, SflowCollector, sflowClearArgs, sflowVsctlArgs, type BinReport } from '../../controller/routing/index.js';
 import { ns, startOvs } from '../support/ovs.js';
-import { tallyBin } from '../support/routing-tally.js';
+import { nextHopCounters, tallyBin } from '../support/routing-tally.js';
 
 // two private switches and ~25 s of traffic: past tap's 30 s default on a busy machine
 t.setTimeout(240_000);
@@ -84,29 +84,7 @@ t.test('router-standin + real OVS fast path: TFO offloads the heavy prefixes, ev
   await ns(nsOf('gen'), 'python3', PY, 'nocsum', 'eth0');
 
   // the next hops' counters
-  const counters = Object.fromEntries(NEXTHOPS.map((h) => {
-    const p = execa('ip', ['netns', 'exec', nsOf(h), 'python3', '-u', PY, 'count', join(ovs.dir, `${h}.json`), 'eth0', MAC.router], { reject: false });
-    procs.push(p);
-    return [h, { proc: p, seq: -1 }];
-  }));
-  const readCounts = async (): Promise<Record<string, Record<string, number>>> => {
-    const out: Record<string, Record<string, number>> = {};
-    for (const h of NEXTHOPS) {
-      const c = counters[h]!;
-      if (c.seq >= 0) c.proc.kill('SIGUSR1');
-      for (let i = 0; ; i++) {
-        const j = await readFile(join(ovs.dir, `${h}.json`), 'utf8').then((x) => JSON.parse(x) as { seq: number; counts: Record<string, number> }, () => undefined);
-        if (j && j.seq > c.seq) {
-          c.seq = j.seq;
-          out[h] = j.counts;
-          break;
-        }
-        if (i > 400) throw new Error(`next hop ${h}'s counter did not answer: ${c.proc.exitCode ?? 'running'}`);
-        await sleep(25);
-      }
-    }
-    return out;
-  };
+  const readCounts = nextHopCounters({ nexthops: NEXTHOPS, ns: (h) => nsOf(h), dir: ovs.dir, routerMac: MAC.router, procs, waitMs: 10000 });
   await readCounts(); // each counter is listening
 
   // sFlow: the switch samples 1 in SAMPLING packets at every port's ingress
