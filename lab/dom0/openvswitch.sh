@@ -22,16 +22,29 @@ start() {
     ovs-vsctl --no-wait init
   fi
   if ! [ -f "$RUN/ovs-vswitchd.pid" ] || ! kill -0 "$(cat "$RUN/ovs-vswitchd.pid")" 2>/dev/null; then
+    # one that outlived its pidfile would keep the new one from starting: it waits for the datapath
+    pkill -9 -x ovs-vswitchd 2>/dev/null || true
     ovs-vswitchd --pidfile --detach --log-file -vconsole:off
   fi
   ovs-vsctl --timeout=60 --may-exist add-br "$br" -- set bridge "$br" datapath_type=netdev
   ip link set "$br" up
 }
 
+# Asks a daemon to exit and waits for it; one that does not within 10 s (a loaded emulated
+# dom0) is killed, since a survivor would block the next start.
+stop_daemon() {
+  local pidf="$RUN/$1.pid" pid
+  [ -f "$pidf" ] || return 0
+  pid=$(cat "$pidf")
+  ovs-appctl -T 10 -t "$1" exit ${2:-} || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+}
+
 stop() {
   # --cleanup removes the datapath and its ports (the netdev tap devices)
-  if [ -f "$RUN/ovs-vswitchd.pid" ]; then ovs-appctl -t ovs-vswitchd exit --cleanup || true; fi
-  if [ -f "$RUN/ovsdb-server.pid" ]; then ovs-appctl -t ovsdb-server exit || true; fi
+  stop_daemon ovs-vswitchd --cleanup
+  stop_daemon ovsdb-server
   # the userspace datapath's tap device outlives ovs-vswitchd
   ip link del ovs-netdev 2>/dev/null || true
   rm -f "$DB" "$RUN"/*
