@@ -13,7 +13,7 @@ export const ISP_LIKE: SyntheticOptions = {
   // Least squares on the log of the two per-bin figures of §2.4.1.2 — n = 1 000 leaves 8 %
   // (3 400 of ≈ 42 500 pps), n = 5 000 leaves ≈ 1 000 pps (2.35 %) — subject to §2.4.1.1's
   // top 10 > 20 % (kept at 21 %: the trace's own churn flattens the head a little).
-  // Static shares: top 10 21.3 %, beyond 1 000 7.2 %, beyond 5 000 2.3 %.
+  // Static shares: top 10 21.3 %, beyond 1 000 7.2 %, beyond 5 000 2.3 %, beyond 6 000 2.0 % (the ceiling of any table fixed before its bin: docs/offload.md).
   zipf: 1.7,
   zipfOffset: 24,
   // §2.4.1.2: n = 1 000 leaves 3 400 pps, "a relative reduction in load of 92 %" → 3 400 / 0.08
