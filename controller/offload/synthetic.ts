@@ -38,8 +38,14 @@ export interface SyntheticOptions {
    * Above 0 a move is an excursion: popularity over hours stays that of the home ranks.
    */
   churnRevert?: number;
-  /** σ of the lognormal burst multiplier, drawn per prefix per step (0 = none). */
+  /** σ of the lognormal burst multiplier (mean 1), drawn per prefix per step (0 = none). */
   burst: number;
+  /**
+   * Scale the burst's σ with rank like the move rate: σ_r = burst · min(churnMax,
+   * churnTop·r^churnExponent) / churnMax, so the head is steady and prefixes from a few
+   * hundred down swing by factors (default false: the same σ at every rank).
+   */
+  burstByRank?: boolean;
   /**
    * Mean packets per train (default 1: plain Poisson). Packets come in trains (a flow's
    * back-to-back packets): a bin's count is compound Poisson, Poisson(rate/m) trains of
@@ -122,6 +128,9 @@ export function* syntheticTrace(o: SyntheticOptions): Generator<Bin> {
     pos[perm[b]!] = b;
   };
   const burst = new Float64Array(P).fill(1);
+  // the burst's σ at rank position r: o.burst, scaled like the move rate when burstByRank
+  const sigma = new Float64Array(P);
+  for (let r = 0; r < P; r++) sigma[r] = o.burstByRank ? (o.burst * move[r]!) / Math.max(o.churnMax, 1e-12) : o.burst;
   const rate = new Float64Array(P);
   const rng = new Rng(o.seed);
   const normal = new Normal(rng);
@@ -141,8 +150,10 @@ export function* syntheticTrace(o: SyntheticOptions): Generator<Bin> {
       if (revert > 0) for (let id = 0; id < P; id++) if (pos[id] !== id && rng.next() < revert) trade(pos[id]!, id);
     }
     if (o.burst > 0) {
-      const shift = (o.burst * o.burst) / 2;
-      for (let i = 0; i < P; i++) burst[i] = Math.exp(o.burst * normal.next() - shift);
+      for (let i = 0; i < P; i++) {
+        const s = sigma[pos[i]!]!;
+        burst[i] = s > 0 ? Math.exp(s * normal.next() - (s * s) / 2) : 1;
+      }
     }
   };
 

@@ -108,3 +108,25 @@ t.test('rank excursions that go home keep the popularity of the home ranks', asy
   const home = away(0.5);
   t.ok(home < free / 2, `mean |log(rank / home rank)| after 40 steps: ${home.toFixed(3)} with a way home, ${free.toFixed(3)} without`);
 });
+
+t.test('burstByRank: the head keeps Poisson noise, the tail swings (seed §2.4.1.3)', async (t) => {
+  // churnSpread 0: a move lands on its own rank, so only the bursts vary the rates.
+  // churnTop·r^1 reaches churnMax = 0.5 at rank 50: σ is 1.0 there and 0.02 at rank 1.
+  const o = { ...STILL, churnTop: 1e-2, churnMax: 0.5, churnSpread: 0, burst: 1, burstByRank: true, bins: 60 };
+  const bins = [...syntheticTrace(o)];
+  // coefficient of variation of a prefix's count over the bins: ≈ σ (Poisson adds little here)
+  const cv = (id: number): number => {
+    const xs = bins.map((b) => {
+      const i = b.ids.indexOf(id);
+      return i >= 0 ? b.counts[i]! : 0;
+    });
+    const m = xs.reduce((a, x) => a + x, 0) / xs.length;
+    return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1)) / m;
+  };
+  const head = cv(0);
+  const tail = cv(99);
+  t.ok(head < 0.1, `rank 1: coefficient of variation ${head.toFixed(3)} (σ 0.02)`);
+  t.ok(tail > 0.6, `rank 100: coefficient of variation ${tail.toFixed(2)} (σ 1: √(e − 1) = 1.31)`);
+  const flat = [...syntheticTrace({ ...o, burstByRank: false, bins: 1 })];
+  t.not(Array.from(flat[0]!.counts).join(), Array.from(bins[0]!.counts).join(), 'without burstByRank every rank has σ = burst');
+});
