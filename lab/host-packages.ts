@@ -21,7 +21,7 @@ export interface HostPackage {
 export const HOST_PACKAGES: readonly HostPackage[] = [
   { name: 'qemu-system-x86', commands: ['qemu-system-x86_64'], why: 'boots the lab (Xen under QEMU)', labOnly: true },
   { name: 'cpio', commands: ['cpio'], why: 'reads back the initramfs lab/cpio.ts writes' },
-  { name: 'iproute2', commands: ['ip', 'tc'], why: 'network namespaces, veths and tc mirrors of the switch tests' },
+  { name: 'iproute2', commands: ['ip', 'tc', 'ss'], why: 'network namespaces, veths and tc mirrors of the switch tests; ss for sockets left open' },
   { name: 'procps', commands: ['sysctl'], why: "turns IPv6 off in the switch tests' namespaces" },
   { name: 'xz-utils', commands: ['xz'], why: "the lab unpacks Debian's kernel" },
   { name: 'gcc', commands: ['gcc'], why: 'C programs linked to libxenstore (lab guest helper, benchmarks)' },

@@ -36,7 +36,7 @@ stop_daemon() {
   local pidf="$RUN/$1.pid" pid
   [ -f "$pidf" ] || return 0
   pid=$(cat "$pidf")
-  ovs-appctl -T 10 -t "$1" exit ${2:-} || true
+  ovs-appctl -T 10 -t "$1" exit ${2:+"$2"} || true
   for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
   kill -9 "$pid" 2>/dev/null || true
 }
