@@ -59,7 +59,7 @@ export interface PlatformView {
   note: string;
 }
 
-const NOTE = 'Routing offload is not run by any daemon of the platform yet (controller/routing/ is a library): nothing to show. Balanced groups are shown with their allocation.';
+const NOTE = 'Routed modules (IPRouter) run in resourced, but this page does not show their offloaded prefixes yet: see get_pm_info\'s routed, or clickos allocations. Balanced groups are shown with their allocation.';
 
 export async function buildView(links: PlatformLinks, pollMs: number): Promise<PlatformView> {
   const errors: Record<string, string> = {};

@@ -88,7 +88,7 @@ t.test('webd page in headless Chromium, stand-in hostd, real OVS: hosts, install
   t.equal(await op.page.getByTestId('who').textContent(), 'ops (operator)', 'logged in as the operator');
   await P.hostsShown(op.page, ['mh-a']);
   t.pass('the module host is shown alive, with its last heartbeat');
-  t.match(await op.page.getByTestId('note').textContent(), /^Routing offload is not run by any daemon/, 'routing offload: the page says no daemon runs it (balanced groups: test/unit/webd-balanced.test.ts)');
+  t.match(await op.page.getByTestId('note').textContent(), /^Routed modules \(IPRouter\) run in resourced, but this page does not show their offloaded prefixes yet/, 'routing offload: the page says what it does not show yet (balanced groups: test/unit/webd-balanced.test.ts)');
 
   // --- a bad request: the parser's error, at its place
   const bad = await P.typeRequest(op.page, BAD);
