@@ -22,6 +22,7 @@ import { projectRoot } from '../../lab/paths.js';
 import { syntheticTrace, type Bin } from '../../controller/offload/index.js';
 import { addressRoutedBy, parseRouteTable } from '../../controller/routing/index.js';
 import { pmMac } from '../../controller/resourced/installer.js';
+import type { RoutedInfo } from '../../controller/resourced/routed.js';
 import { DaemonProcess } from '../support/daemon-process.js';
 import { flowLines } from '../support/ovs.js';
 import { nextHopCounters, tallyBin, type BinTally } from '../support/routing-tally.js';
@@ -51,14 +52,6 @@ const TRACE = {
   daySeconds: 1e9, dayAmplitude: 0, churnTop: 0.01, churnExponent: 0.5, churnMax: 0.3, churnSpread: 1, burst: 0.2, seed: 19,
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface RoutedInfo {
-  offloaded: string[];
-  punts: string[];
-  bins: number;
-  last?: { softwareShare: number; packets: number };
-  error?: string;
-}
 
 t.test('resourced runs a routed module: ClickOS router, dom0 OVS fast path, TFO from counters and sFlow', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'routing-resourced-'));

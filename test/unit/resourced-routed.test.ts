@@ -32,6 +32,7 @@ import { syntheticTrace, type Bin } from '../../controller/offload/index.js';
 import { prefixText } from '../../controller/balancer/prefix.js';
 import { addressRoutedBy, parseRouteTable, routingCookie } from '../../controller/routing/index.js';
 import { pmMac } from '../../controller/resourced/installer.js';
+import type { RoutedInfo } from '../../controller/resourced/routed.js';
 import { projectRoot } from '../../lab/paths.js';
 import { DaemonProcess } from '../support/daemon-process.js';
 import { ns, startOvs } from '../support/ovs.js';
@@ -94,18 +95,6 @@ const reply = (r: { reply?: Rv; fault?: number; message?: string }): Rv => {
   if (!r.reply) throw new Error(`fault ${r.fault}: ${r.message}`);
   return r.reply;
 };
-
-interface RoutedInfo {
-  module: string;
-  n: number;
-  routes: number;
-  learning: boolean;
-  offloaded: string[];
-  punts: string[];
-  bins: number;
-  last?: { time: string; packets: number; softwareShare: number; exact: number; sampled: number; added: number; removed: number };
-  error?: string;
-}
 
 t.test('a routed module through resourced: refusals at line:col, router-standin + real OVS, TFO loop, restart, delete', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'resourced-routed-'));
