@@ -30,6 +30,12 @@ export interface Rv {
   message: string;
   value: any;
 }
+
+/** A call's reply, or the fault it raised as an error. */
+export const reply = (r: { reply?: Rv; fault?: number; message?: string }): Rv => {
+  if (!r.reply) throw new Error(`fault ${r.fault}: ${r.message}`);
+  return r.reply;
+};
 export interface PyReply {
   reply?: Rv;
   seen?: number[];

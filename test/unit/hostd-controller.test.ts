@@ -4,12 +4,12 @@
 // that cannot be read) are logged and retried, never fatal.
 import t, { type Test } from 'tap';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDaemon, type Daemon } from '../../daemon/index.js';
 import { ControllerLink } from '../../hostd/controller.js';
 import type { HostStats } from '../../hostd/api.js';
+import { freePort } from '../support/ports.js';
 
 const CONTROLLER_SECRET = 'controller-secret-0123456789';
 
@@ -36,15 +36,6 @@ const HEARTBEAT = `export default ({ s, ok, fail }) => ({
 `;
 
 const STATS: HostStats = { hostname: 'mh1', xenVersion: '4.17', nrCpus: 2, totalMemoryMiB: 1024, freeMemoryMiB: 512, cpuPercent: null, dom0LoadAvg: [0.1, 0.2, 0.3], pms: 2, pool: null, domains: [] };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function controller(t: Test, port = 0): Promise<{ daemon: Daemon; url: string; journal: Journal }> {
   const dir = await mkdtemp(join(tmpdir(), 'hostd-controller-'));

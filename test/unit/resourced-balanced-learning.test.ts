@@ -25,7 +25,6 @@
 import t from 'tap';
 import dgram from 'node:dgram';
 import { execa, type ResultPromise } from 'execa';
-import { createServer } from 'node:net';
 import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +38,8 @@ import { XmlRpcClient } from '../../daemon/index.js';
 import { projectRoot } from '../../lab/paths.js';
 import { DaemonProcess } from '../support/daemon-process.js';
 import { startOvs } from '../support/ovs.js';
-import { HOSTS_SECRET, STANDIN_SECRET, USER_SECRET, py, sleep, startStandins, waitFor, type Rv } from '../support/resourced.js';
+import { HOSTS_SECRET, STANDIN_SECRET, USER_SECRET, py, sleep, startStandins, waitFor, type Rv, reply } from '../support/resourced.js';
+import { freePort } from '../support/ports.js';
 
 t.setTimeout(300_000);
 
@@ -97,19 +97,6 @@ tonet :: ToNet("${net}")
 fwd -> [0]n :: Fwd() x 2 by src [0] -> tosink
 rev -> [1]n[1] -> tonet
 `;
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-const reply = (r: { reply?: Rv; fault?: number; message?: string }): Rv => {
-  if (!r.reply) throw new Error(`fault ${r.fault}: ${r.message}`);
-  return r.reply;
-};
 
 interface Balanced {
   module: string;

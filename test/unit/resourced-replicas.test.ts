@@ -18,7 +18,6 @@
 // counted at each replica's vif 0 (its veth's received packets) against its prefixes.
 import t from 'tap';
 import { execa } from 'execa';
-import { createServer } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +29,8 @@ import { projectRoot } from '../../lab/paths.js';
 import { MAX_REPLICAS } from '../../toolstack/limits.js';
 import { DaemonProcess } from '../support/daemon-process.js';
 import { startOvs } from '../support/ovs.js';
-import { HOSTS_SECRET, STANDIN_SECRET, USER_SECRET, py, startStandins, waitFor, type Rv } from '../support/resourced.js';
+import { HOSTS_SECRET, STANDIN_SECRET, USER_SECRET, py, startStandins, waitFor, type Rv, reply } from '../support/resourced.js';
+import { freePort } from '../support/ports.js';
 
 t.setTimeout(240_000);
 
@@ -89,19 +89,6 @@ t.test('the replica suffix: read with its field, refused with line:col when wron
   t.equal(parseError('BASESYS=x\nelementclass E { input -> m :: M() x 2 -> output }\nf :: FromNet("ip")\nt :: ToNet("p")\nf -> E -> t\n'), 'a:2:36: replicas are asked for in the request itself, not inside an elementclass');
   t.equal(parseError('BASESYS=x\nf :: FromNet("ip")\nt :: ToNet("p")\nf -> m :: M() x 2 -> t\nn :: M() x 2\nf -> n -> t\n').replace(/^a:\d+:\d+: /, ''), 'no error', 'two modules with replicas parse (resourced refuses more than one module)');
 });
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-const reply = (r: { reply?: Rv; fault?: number; message?: string }): Rv => {
-  if (!r.reply) throw new Error(`fault ${r.fault}: ${r.message}`);
-  return r.reply;
-};
 
 interface Balanced {
   module: string;

@@ -25,7 +25,6 @@
 import t from 'tap';
 import { execa, type ResultPromise } from 'execa';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { syntheticTrace, type Bin } from '../../controller/offload/index.js';
@@ -36,9 +35,10 @@ import type { RoutedInfo } from '../../controller/resourced/routed.js';
 import { projectRoot } from '../../lab/paths.js';
 import { DaemonProcess } from '../support/daemon-process.js';
 import { ns, startOvs } from '../support/ovs.js';
-import { HOSTS_SECRET, STANDIN_SECRET, USER_SECRET, py, sleep, startStandins, waitFor, type Rv } from '../support/resourced.js';
+import { HOSTS_SECRET, STANDIN_SECRET, USER_SECRET, py, sleep, startStandins, waitFor, reply } from '../support/resourced.js';
 import { nextHopCounters, tallyBin, type BinTally } from '../support/routing-tally.js';
 import { XmlRpcClient } from '../../daemon/index.js';
+import { freePort } from '../support/ports.js';
 
 t.setTimeout(300_000);
 
@@ -81,19 +81,6 @@ const where = (text: string, needle: string) => {
   const i = text.indexOf(needle);
   const before = text.slice(0, i).split('\n');
   return { line: before.length, col: before[before.length - 1]!.length + 1 };
-};
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-const reply = (r: { reply?: Rv; fault?: number; message?: string }): Rv => {
-  if (!r.reply) throw new Error(`fault ${r.fault}: ${r.message}`);
-  return r.reply;
 };
 
 t.test('a routed module through resourced: refusals at line:col, router-standin + real OVS, TFO loop, restart, delete', async (t) => {
