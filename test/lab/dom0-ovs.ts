@@ -2,6 +2,11 @@
 // in fail-mode secure (nothing moves without flows), network namespaces behind veths
 // as the outside world, and stop() that removes all of it. Lab tests run one at a
 // time in dom0, so the bridge's name is fixed.
+// Shared daemons: one-process.ts runs several files in one process and sets
+// LAB_OVS_SHARED=1; then stop() removes the bridge (its ports, flows and sFlow row) and
+// the switch's conntrack entries but leaves ovsdb-server and ovs-vswitchd running for the
+// next file, and one-process.ts stops them after its last file. Their start and stop cost
+// ≈10 s of the emulated dom0 per file.
 import { execa } from 'execa';
 import { join } from 'node:path';
 import { projectRoot } from '../../lab/paths.js';
@@ -23,6 +28,14 @@ export interface Dom0Ovs {
 }
 
 const script = join(projectRoot, 'lab', 'dom0', 'openvswitch.sh');
+
+/** Whether the daemons outlive stop() (one-process.ts sets it; a file run alone stops them). */
+const shared = (): boolean => process.env.LAB_OVS_SHARED === '1';
+
+/** Stops dom0's Open vSwitch daemons: one-process.ts after its last file. */
+export async function stopDom0OvsDaemons(): Promise<void> {
+  await execa('bash', [script, 'stop'], { reject: false });
+}
 
 export async function startDom0Ovs(): Promise<Dom0Ovs> {
   const namespaces: string[] = [];
@@ -50,7 +63,9 @@ export async function startDom0Ovs(): Promise<Dom0Ovs> {
     async stop() {
       for (const n of namespaces) await execa('ip', ['netns', 'del', n], { reject: false });
       for (const v of veths) await execa('ip', ['link', 'del', v], { reject: false });
-      await execa('bash', [script, 'stop'], { reject: false });
+      if (!shared()) return stopDom0OvsDaemons();
+      await execa('ovs-vsctl', ['--timeout=30', '--if-exists', 'del-br', OVS_BRIDGE], { reject: false });
+      await execa('ovs-appctl', ['-T', '30', 'dpctl/flush-conntrack'], { reject: false });
     },
   };
   try {

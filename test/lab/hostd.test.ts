@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { Xl } from '../../toolstack/index.js';
 import { projectRoot } from '../../lab/paths.js';
 import { DaemonProcess } from '../support/daemon-process.js';
-import { runPython } from '../support/python.js';
+import { pythonSession, type PythonSession } from '../support/python.js';
 import { HOSTD_GUESTS, domainNames, waitFor, xl as runXl, xsExists, xsRead } from './helpers.js';
 
 // Plain `node` runs this file: tap's 30 s default would cut a guest boot under emulation.
@@ -33,18 +33,19 @@ const NOT_CLICK = 'not click\n';
 const REPLACED = 'src :: FromDevice(0);\nd :: Counter();\nsink :: ToDevice(0);\nsrc -> d -> sink;\n';
 const PENDING = `/local/domain/0/clickos-toolstack/hostd/${HOSTD}/pending`;
 
-/** The client: Python's xmlrpc.client, one process per call, the reply as JSON. */
+/** The client: Python's xmlrpc.client in one long-lived process (a session), each reply as JSON. */
 const CLIENT = String.raw`
-import json, sys, time, xmlrpc.client
+import time, xmlrpc.client
+from json_lines import serve
 from xmlrpc_proxy import proxy
-url, secret, mode, method, arg = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], json.loads(sys.argv[5])
 
-p = proxy(url, None if secret == "-" else secret)
-params = () if arg is None else (arg,)
-try:
-    if mode == "call":
-        print(json.dumps({"reply": getattr(p, method)(*params)}))
-    else:  # "task:<seconds>": submit, then poll task.status until it is no longer -1
+def handle(url, secret, mode, method, arg):
+    p = proxy(url, None if secret == "-" else secret)
+    params = () if arg is None else (arg,)
+    try:
+        if mode == "call":
+            return {"reply": getattr(p, method)(*params)}
+        # "task:<seconds>": submit, then poll task.status until it is no longer -1
         rv = getattr(p, method)(*params)
         seen = [rv["code"]]
         if rv["code"] == -1:
@@ -59,9 +60,11 @@ try:
                 if time.time() > deadline:
                     raise SystemExit("task %s did not finish" % tid)
                 time.sleep(0.5)
-        print(json.dumps({"reply": rv, "seen": seen}))
-except xmlrpc.client.Fault as e:
-    print(json.dumps({"fault": e.faultCode, "message": e.faultString}))
+        return {"reply": rv, "seen": seen}
+    except xmlrpc.client.Fault as e:
+        return {"fault": e.faultCode, "message": e.faultString}
+
+serve(handle)
 `;
 
 interface Rv {
@@ -76,11 +79,11 @@ interface Reply {
   message?: string;
 }
 
-let clientFile = '';
+let client: PythonSession | undefined;
 let url = '';
 
 function py(mode: string, method: string, arg: unknown, secret = SECRET): Promise<Reply> {
-  return runPython<Reply>(clientFile, [url, secret, mode, method, JSON.stringify(arg ?? null)], 20 * 60_000, `python3 ${method}`);
+  return client!.request<Reply>(url, secret, mode, method, arg ?? null);
 }
 const call = (method: string, arg?: unknown): Promise<Reply> => py('call', method, arg);
 const task = (method: string, arg: unknown, timeoutS = 900): Promise<Reply> => py(`task:${timeoutS}`, method, arg);
@@ -92,8 +95,9 @@ async function gone(domid: number): Promise<boolean> {
 
 t.test('hostd in dom0', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'hostd-lab-'));
-  clientFile = join(dir, 'client.py');
+  const clientFile = join(dir, 'client.py');
   await writeFile(clientFile, CLIENT);
+  client = pythonSession(clientFile, 'python3 xmlrpc.client');
   const auditLog = join(dir, 'audit.jsonl');
   const configFile = join(dir, 'hostd.json');
   await writeFile(
@@ -110,6 +114,7 @@ t.test('hostd in dom0', async (t) => {
   );
   const hostd = new DaemonProcess('hostd', MAIN);
   t.teardown(async () => {
+    await client?.close();
     await hostd.stop('SIGKILL').catch(() => {});
     for (const d of await xl.list()) if (d.name.startsWith(PREFIX)) await xl.destroy(d.domid).catch(() => {});
     await runXl('list').catch(() => {}); // settle

@@ -6,12 +6,16 @@
 // (their top-level t.test calls are collected while the file loads, and awaited before the
 // next file loads), and a `# <file> took N s` comment follows each file. Root teardowns
 // (a file's t.teardown) run at the very end.
+// dom0's Open vSwitch daemons are shared by the files (test/lab/dom0-ovs.ts): each file
+// removes its bridge; the daemons stop after the last file.
 import t from 'tap';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { stopDom0OvsDaemons } from './dom0-ovs.js';
 
 const files = process.argv.slice(2);
 if (!files.length) throw new Error('usage: one-process.js FILE.test.js …');
+process.env.LAB_OVS_SHARED = '1';
 for (const f of files) {
   const started = Date.now();
   const orig = t.test;
@@ -29,3 +33,4 @@ for (const f of files) {
   await Promise.allSettled(runs);
   t.comment(`${f} took ${Math.round((Date.now() - started) / 1000)} s`);
 }
+await stopDom0OvsDaemons();
