@@ -78,10 +78,8 @@ t.test('a balanced group over two ClickOS replicas on dom0 OVS', async (t) => {
   // outside world: gen (64 sources) and srv, one L2 segment through the replicas (Click forwards frames unchanged)
   const gen = await ovs.addHost('blgen', 'bl-gen', '10.77.0.1/24');
   const srv = await ovs.addHost('blsrv', 'bl-srv', '10.77.0.2/24');
-  await execa('ip', ['netns', 'exec', 'bl-gen', 'sh', '-ec', `${SOURCES.map((s) => `ip addr add ${s}/32 dev eth0`).join('\n')}
-    ip neigh replace 10.77.0.2 lladdr ${srv} dev eth0 nud permanent`]);
-  await execa('ip', ['netns', 'exec', 'bl-srv', 'sh', '-ec', `ip route add 10.64.0.0/10 via 10.77.0.1
-    ip neigh replace 10.77.0.1 lladdr ${gen} dev eth0 nud permanent`]);
+  await ovs.ip('bl-gen', [...SOURCES.map((s) => `addr add ${s}/32 dev eth0`), `neigh replace 10.77.0.2 lladdr ${srv} dev eth0 nud permanent`]);
+  await ovs.ip('bl-srv', ['route add 10.64.0.0/10 via 10.77.0.1', `neigh replace 10.77.0.1 lladdr ${gen} dev eth0 nud permanent`]);
   for (const n of ['bl-gen', 'bl-srv']) await execa('ip', ['netns', 'exec', n, 'python3', PY, 'nocsum', 'eth0']);
   procs.push(execa('ip', ['netns', 'exec', 'bl-srv', 'python3', '-u', PY, 'server', '10.77.0.2'], { reject: false }));
 

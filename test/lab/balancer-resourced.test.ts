@@ -92,10 +92,8 @@ t.test('resourced rebalances ClickOS replicas from dom0 OVS sFlow samples', asyn
   // outside world: gen (64 sources) and srv on one L2 segment through the replicas (Click forwards frames unchanged)
   const gen = await ovs.addHost('brgen', 'br-gen', '10.77.0.1/24');
   const srv = await ovs.addHost('brsrv', 'br-srv', '10.77.0.2/24');
-  await execa('ip', ['netns', 'exec', 'br-gen', 'sh', '-ec', `${SOURCES.map((s) => `ip addr add ${s}/32 dev eth0`).join('\n')}
-    ip neigh replace 10.77.0.2 lladdr ${srv} dev eth0 nud permanent`]);
-  await execa('ip', ['netns', 'exec', 'br-srv', 'sh', '-ec', `ip route add 10.64.0.0/10 via 10.77.0.1
-    ip neigh replace 10.77.0.1 lladdr ${gen} dev eth0 nud permanent`]);
+  await ovs.ip('br-gen', [...SOURCES.map((s) => `addr add ${s}/32 dev eth0`), `neigh replace 10.77.0.2 lladdr ${srv} dev eth0 nud permanent`]);
+  await ovs.ip('br-srv', ['route add 10.64.0.0/10 via 10.77.0.1', `neigh replace 10.77.0.1 lladdr ${gen} dev eth0 nud permanent`]);
   for (const n of ['br-gen', 'br-srv']) await execa('ip', ['netns', 'exec', n, 'python3', PY, 'nocsum', 'eth0']);
   procs.push(execa('ip', ['netns', 'exec', 'br-srv', 'python3', '-u', PY, 'server', '10.77.0.2'], { reject: false }));
 

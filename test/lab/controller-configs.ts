@@ -49,7 +49,12 @@ export async function writeResourcedConfig(dir: string, o: { prefix: string; hos
   return file;
 }
 
-/** hostd.json in `dir`: loopback, registering with the resourced at `controllerUrl` every second. */
+/**
+ * hostd.json in `dir`: loopback, registering with the resourced at `controllerUrl`,
+ * heartbeats every 2 s without xentop. Each heartbeat's stats run xl three times (and
+ * xentop for a 1 s sample); in the emulated dom0 that kept a CPU busy between the test's
+ * own steps, and lab placement counts declared cores, not measured CPU (placement above).
+ */
 export async function writeHostdConfig(dir: string, o: { name: string; hostId: string; secrets: PairSecrets; controllerUrl: string }): Promise<string> {
   const file = join(dir, 'hostd.json');
   await writeFile(file, JSON.stringify({
@@ -59,7 +64,8 @@ export async function writeHostdConfig(dir: string, o: { name: string; hostId: s
     secret: o.secrets.hostd,
     folders: { patches: join(dir, 'hostd-patches') },
     guests: HOSTD_GUESTS,
-    controller: { url: o.controllerUrl, secret: o.secrets.hosts, heartbeatSeconds: 1 },
+    xentop: false,
+    controller: { url: o.controllerUrl, secret: o.secrets.hosts, heartbeatSeconds: 2 },
   }));
   return file;
 }
